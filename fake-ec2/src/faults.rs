@@ -1,0 +1,197 @@
+//! Fault injection: make chosen calls fail with an AWS error code, or slow
+//! them down, deterministically (an Nth call, or a seeded probability).
+
+use serde::{Deserialize, Serialize};
+
+use crate::journal::Service;
+use crate::protocol::AwsError;
+
+/// One fault: which calls it applies to and what it does to them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// Only this action (e.g. `CreateSubnet`); any action when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Only this service (`ec2` or `elbv2`); both when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
+    /// The AWS error code to answer, e.g. `RequestLimitExceeded`. Its usual
+    /// HTTP status is used unless `status` is given. No error when absent
+    /// (a latency-only rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Fire on the Nth matching call only (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nth: Option<u64>,
+    /// Fire on a matching call with this probability (seeded, so repeatable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Fire at most this many times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+    /// Delay the answer by this many milliseconds when the rule fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RuleState {
+    matched: u64,
+    fired: u64,
+}
+
+/// The active rules, their counters and the seeded random source.
+#[derive(Debug, Clone)]
+pub struct Faults {
+    rules: Vec<(FaultRule, RuleState)>,
+    rng: u64,
+}
+
+/// What the fault rules decided for one call.
+#[derive(Debug, Default)]
+pub struct FaultOutcome {
+    pub error: Option<AwsError>,
+    pub latency_ms: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self::new(Vec::new(), 0)
+    }
+}
+
+impl Faults {
+    pub fn new(rules: Vec<FaultRule>, seed: u64) -> Self {
+        Self {
+            rules: rules
+                .into_iter()
+                .map(|r| (r, RuleState::default()))
+                .collect(),
+            rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    pub fn rules(&self) -> Vec<FaultRule> {
+        self.rules.iter().map(|(r, _)| r.clone()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Runs every rule against one call. The first rule that fires with an
+    /// error decides the error; latencies of all firing rules add up.
+    pub fn evaluate(&mut self, service: Service, action: &str) -> FaultOutcome {
+        let mut outcome = FaultOutcome::default();
+        for i in 0..self.rules.len() {
+            let (rule, state) = &self.rules[i];
+            if rule.action.as_deref().is_some_and(|a| a != action)
+                || rule.service.is_some_and(|s| s != service)
+            {
+                continue;
+            }
+            let matched = state.matched + 1;
+            let exhausted = rule.times.is_some_and(|t| state.fired >= t);
+            let probability = rule.probability;
+            let nth = rule.nth;
+            let fires = !exhausted
+                && match (nth, probability) {
+                    (Some(n), _) => matched == n,
+                    (None, Some(p)) => self.next_unit() < p,
+                    (None, None) => true,
+                };
+            let (rule, state) = &mut self.rules[i];
+            state.matched = matched;
+            if !fires {
+                continue;
+            }
+            state.fired += 1;
+            outcome.latency_ms += rule.latency_ms.unwrap_or(0);
+            if outcome.error.is_none()
+                && let Some(code) = &rule.error
+            {
+                let mut err = AwsError::from_code(code, rule.message.as_deref());
+                if let Some(status) = rule.status {
+                    err.status = status;
+                }
+                outcome.error = Some(err);
+            }
+        }
+        outcome
+    }
+
+    /// splitmix64, mapped to [0, 1).
+    #[allow(clippy::cast_precision_loss)]
+    fn next_unit(&mut self) -> f64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(action: &str) -> FaultRule {
+        FaultRule {
+            action: Some(action.into()),
+            error: Some("RequestLimitExceeded".into()),
+            ..FaultRule::default()
+        }
+    }
+
+    #[test]
+    fn nth_call_of_an_action() {
+        let mut f = Faults::new(
+            vec![FaultRule {
+                nth: Some(2),
+                ..rule("CreateVpc")
+            }],
+            0,
+        );
+        assert!(f.evaluate(Service::Ec2, "CreateVpc").error.is_none());
+        assert!(f.evaluate(Service::Ec2, "DescribeVpcs").error.is_none());
+        let e = f.evaluate(Service::Ec2, "CreateVpc").error.unwrap();
+        assert_eq!((e.code.as_ref(), e.status), ("RequestLimitExceeded", 503));
+        assert!(f.evaluate(Service::Ec2, "CreateVpc").error.is_none());
+    }
+
+    #[test]
+    fn probability_is_seeded_and_times_bounded() {
+        let run = |seed| {
+            let mut f = Faults::new(
+                vec![FaultRule {
+                    probability: Some(0.5),
+                    ..rule("A")
+                }],
+                seed,
+            );
+            (0..64)
+                .map(|_| f.evaluate(Service::Ec2, "A").error.is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        let fired = run(7).iter().filter(|x| **x).count();
+        assert!((16..48).contains(&fired), "{fired}");
+        let mut f = Faults::new(
+            vec![FaultRule {
+                times: Some(2),
+                ..rule("A")
+            }],
+            0,
+        );
+        let n = (0..5)
+            .filter(|_| f.evaluate(Service::Ec2, "A").error.is_some())
+            .count();
+        assert_eq!(n, 2);
+    }
+}

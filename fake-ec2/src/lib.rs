@@ -1,0 +1,32 @@
+//! An EC2 + ELBv2 endpoint that unmodified AWS clients accept and that
+//! enforces AWS's own IPv6 and dualstack rules, in-process or standalone.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let fake = fake_ec2::Fake::new();
+//! let server = fake.start().await?;           // 127.0.0.1:<random port>
+//! println!("point clients at {}", server.url());
+//! let calls = fake.journal();                  // every request, without secrets
+//! # Ok(()) }
+//! ```
+
+pub mod cidr;
+pub mod dispatch;
+pub mod ec2;
+pub mod elbv2;
+pub mod faults;
+pub mod ids;
+pub mod journal;
+pub mod protocol;
+pub mod seed;
+pub mod server;
+pub mod state;
+pub mod world;
+
+pub use dispatch::{RawRequest, RawResponse};
+pub use faults::FaultRule;
+pub use journal::{JournalEntry, Service};
+pub use seed::{Seed, SeedError};
+pub use server::{Fake, Server};
+pub use state::StateDump;
+pub use world::World;

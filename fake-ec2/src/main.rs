@@ -1,0 +1,86 @@
+//! `fake-ec2`: the standalone endpoint.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use fake_ec2::{Fake, Seed};
+
+/// An EC2 + ELBv2 endpoint for IPv6 and dualstack testing: point any AWS
+/// client at it with --endpoint-url (or AWS_ENDPOINT_URL).
+#[derive(Debug, Parser)]
+#[command(name = "fake-ec2", version)]
+struct Args {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 4566, env = "FAKE_EC2_PORT")]
+    port: u16,
+    /// Address to bind. Only loopback addresses unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1", env = "FAKE_EC2_BIND")]
+    bind: IpAddr,
+    /// Allow binding a non-loopback address: anyone who can reach it can
+    /// change the fake's state.
+    #[arg(long)]
+    allow_remote: bool,
+    /// A YAML seed: zones opted into, extra instance types, BYOIP and IPAM pools.
+    #[arg(long, value_name = "FILE", env = "FAKE_EC2_SEED")]
+    seed: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    if !args.bind.is_loopback() && !args.allow_remote {
+        eprintln!(
+            "error: refusing to bind {}: it is not a loopback address. Pass --allow-remote to serve other hosts.",
+            args.bind
+        );
+        return ExitCode::from(2);
+    }
+    let seed = match &args.seed {
+        Some(path) => match Seed::from_file(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Seed::default(),
+    };
+    let fake = match Fake::from_seed(seed) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((args.bind, args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}:{}: {e}", args.bind, args.port);
+            return ExitCode::from(1);
+        }
+    };
+    let server = match fake.serve(listener) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("fake-ec2 listening on {}", server.url());
+    println!(
+        "  state: {0}/_fake/state  journal: {0}/_fake/journal  reset: POST {0}/_fake/reset",
+        server.url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}

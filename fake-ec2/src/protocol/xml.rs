@@ -1,0 +1,213 @@
+//! A small XML tree that handlers return and envelopes serialise.
+//!
+//! Absent and empty differ on the wire: an element that is not emitted is an
+//! absent field, `<tagSet/>` is an empty list. Builders make the choice
+//! explicit (`opt_text` omits, `set` always emits).
+
+use std::borrow::Cow;
+use std::fmt::Display;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    name: Cow<'static, str>,
+    body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    Text(String),
+    Children(Vec<Node>),
+}
+
+impl Node {
+    /// An element holding child elements (none yet).
+    pub fn el(name: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            name: name.into(),
+            body: Body::Children(Vec::new()),
+        }
+    }
+
+    /// An element holding text.
+    pub fn text(name: impl Into<Cow<'static, str>>, value: impl Display) -> Self {
+        Self {
+            name: name.into(),
+            body: Body::Text(value.to_string()),
+        }
+    }
+
+    /// An EC2 list: `<name><item>..</item>..</name>`, emitted even when empty.
+    pub fn set(name: impl Into<Cow<'static, str>>, items: impl IntoIterator<Item = Node>) -> Self {
+        Self::list_of(name, "item", items)
+    }
+
+    /// An ELBv2 list: `<name><member>..</member>..</name>`, emitted even when empty.
+    pub fn members(
+        name: impl Into<Cow<'static, str>>,
+        items: impl IntoIterator<Item = Node>,
+    ) -> Self {
+        Self::list_of(name, "member", items)
+    }
+
+    fn list_of(
+        name: impl Into<Cow<'static, str>>,
+        item: &'static str,
+        items: impl IntoIterator<Item = Node>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            body: Body::Children(
+                items
+                    .into_iter()
+                    .map(|mut n| {
+                        n.name = Cow::Borrowed(item);
+                        n
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A list of plain strings: `<name><item>v</item>..</name>`.
+    pub fn string_set<S: Display>(
+        name: impl Into<Cow<'static, str>>,
+        items: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::set(name, items.into_iter().map(|v| Node::text("item", v)))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Appends a child; a text element becomes a parent (its text is dropped).
+    pub fn push(&mut self, child: Node) {
+        match &mut self.body {
+            Body::Children(children) => children.push(child),
+            Body::Text(_) => self.body = Body::Children(vec![child]),
+        }
+    }
+
+    #[must_use]
+    pub fn child(mut self, child: Node) -> Self {
+        self.push(child);
+        self
+    }
+
+    #[must_use]
+    pub fn children(mut self, children: impl IntoIterator<Item = Node>) -> Self {
+        for c in children {
+            self.push(c);
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn leaf(self, name: impl Into<Cow<'static, str>>, value: impl Display) -> Self {
+        self.child(Node::text(name, value))
+    }
+
+    /// Appends a text child only when the value is present.
+    #[must_use]
+    pub fn opt_leaf<V: Display>(
+        self,
+        name: impl Into<Cow<'static, str>>,
+        value: Option<V>,
+    ) -> Self {
+        match value {
+            Some(v) => self.child(Node::text(name, v)),
+            None => self,
+        }
+    }
+
+    /// Appends a child only when present.
+    #[must_use]
+    pub fn opt_child(self, child: Option<Node>) -> Self {
+        match child {
+            Some(c) => self.child(c),
+            None => self,
+        }
+    }
+
+    /// The child elements (empty for a text element).
+    pub fn child_nodes(&self) -> &[Node] {
+        match &self.body {
+            Body::Children(c) => c,
+            Body::Text(_) => &[],
+        }
+    }
+
+    /// Serialises the element, escaping text.
+    pub fn write(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(&self.name);
+        match &self.body {
+            Body::Text(t) => {
+                out.push('>');
+                escape_into(t, out);
+            }
+            Body::Children(c) if c.is_empty() => {
+                out.push_str("/>");
+                return;
+            }
+            Body::Children(c) => {
+                out.push('>');
+                for child in c {
+                    child.write(out);
+                }
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
+}
+
+/// Escapes the five XML special characters and drops characters XML 1.0 cannot carry.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push('\u{FFFD}');
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_sets_text_and_empty() {
+        let n = Node::el("vpc")
+            .leaf("vpcId", "vpc-1")
+            .child(Node::set("tagSet", [Node::el("x").leaf("key", "a<b")]))
+            .child(Node::set("ipv6CidrBlockAssociationSet", []))
+            .opt_leaf("absent", None::<&str>);
+        let mut s = String::new();
+        n.write(&mut s);
+        assert_eq!(
+            s,
+            "<vpc><vpcId>vpc-1</vpcId><tagSet><item><key>a&lt;b</key></item></tagSet><ipv6CidrBlockAssociationSet/></vpc>"
+        );
+    }
+
+    #[test]
+    fn control_characters_never_break_the_document() {
+        assert_eq!(escape("a\u{0}b&\"'"), "a\u{FFFD}b&amp;&quot;&apos;");
+    }
+}

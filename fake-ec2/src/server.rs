@@ -1,0 +1,273 @@
+//! The HTTP side: one axum router serving both services on any path, plus
+//! the fake's own endpoints under `/_fake/` (a path AWS never uses).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::dispatch::{self, RawRequest, RawResponse};
+use crate::faults::FaultRule;
+use crate::journal::{JournalEntry, Service};
+use crate::protocol::{AwsError, envelope};
+use crate::seed::{Seed, SeedError};
+use crate::state::StateDump;
+use crate::world::World;
+use crate::{ec2, elbv2};
+
+/// Largest request body accepted; larger ones get an AWS-shaped error.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// A handle to one fake: cheap to clone, shared by the server and tests.
+#[derive(Clone, Debug, Default)]
+pub struct Fake {
+    world: Arc<Mutex<World>>,
+}
+
+impl Fake {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_seed(seed: Seed) -> Result<Self, SeedError> {
+        Ok(Self {
+            world: Arc::new(Mutex::new(World::new(seed)?)),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A handler panic is caught inside the lock; the state stays usable.
+        self.world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` with exclusive access to the world.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// Answers one request in-process (no socket, no latency).
+    pub fn handle(&self, req: &RawRequest<'_>) -> RawResponse {
+        dispatch::process(&mut self.lock(), req)
+    }
+
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.lock().journal().to_vec()
+    }
+
+    pub fn clear_journal(&self) {
+        self.lock().clear_journal();
+    }
+
+    /// The whole state, deterministic (sorted by account, region and id).
+    pub fn dump(&self) -> StateDump {
+        StateDump::of(&self.lock())
+    }
+
+    /// Back to the seeded state, journal and counters included.
+    pub fn reset(&self) {
+        self.lock().reset();
+    }
+
+    pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
+        self.lock().set_faults(rules, seed);
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/_fake/health", get(health))
+            .route("/_fake/state", get(state))
+            .route("/_fake/journal", get(journal))
+            .route("/_fake/reset", post(reset))
+            .route("/_fake/faults", get(get_faults).put(put_faults))
+            .fallback(aws)
+            .with_state(self.clone())
+    }
+
+    /// Serves on an already bound listener until the returned server is shut down or dropped.
+    pub fn serve(&self, listener: TcpListener) -> std::io::Result<Server> {
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = self.router();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        Ok(Server {
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Binds `127.0.0.1:0` and serves there.
+    pub async fn start(&self) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        self.serve(listener)
+    }
+}
+
+/// A running endpoint. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`, for `--endpoint-url` and SDK `endpoint_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn aws(State(fake): State<Fake>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let err = AwsError::new(
+                "RequestEntityTooLarge",
+                format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
+            );
+            return xml_response(
+                400,
+                "00000000-0000-4000-8000-000000000000",
+                envelope::ec2_error(&err, ""),
+                Service::Ec2,
+            );
+        }
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let req = RawRequest {
+        authorization,
+        query: uri.query(),
+        body: &bytes,
+    };
+    let answer = fake.handle(&req);
+    if answer.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(answer.latency_ms)).await;
+    }
+    xml_response(
+        answer.status,
+        &answer.request_id,
+        answer.body,
+        answer.service,
+    )
+}
+
+fn xml_response(status: u16, request_id: &str, body: String, service: Service) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml;charset=UTF-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-RequestId", v);
+    }
+    if service == Service::Ec2 {
+        h.insert(header::SERVER, HeaderValue::from_static("AmazonEC2"));
+    }
+    resp
+}
+
+fn json(value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string_pretty(value) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn health() -> Response {
+    json(&serde_json::json!({
+        "status": "ok",
+        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION},
+    }))
+}
+
+async fn state(State(fake): State<Fake>) -> Response {
+    json(&fake.dump())
+}
+
+async fn journal(State(fake): State<Fake>) -> Response {
+    json(&fake.journal())
+}
+
+async fn reset(State(fake): State<Fake>) -> Response {
+    fake.reset();
+    json(&serde_json::json!({"reset": true}))
+}
+
+async fn get_faults(State(fake): State<Fake>) -> Response {
+    json(&fake.with_world(|w| w.fault_rules()))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsBody {
+    #[serde(default)]
+    rules: Vec<FaultRule>,
+    #[serde(default)]
+    seed: u64,
+}
+
+async fn put_faults(State(fake): State<Fake>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<FaultsBody>(&body) {
+        Ok(f) => {
+            let n = f.rules.len();
+            fake.set_faults(f.rules, f.seed);
+            json(&serde_json::json!({"rules": n}))
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            format!("invalid fault rules: {e}\n"),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,156 @@
+//! Shared test setup: a fake on 127.0.0.1, an SDK client pointed at it, and
+//! helpers to read AWS error codes and messages.
+
+#![allow(dead_code)]
+
+use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use fake_ec2::{Fake, Seed, Server};
+
+pub const REGION: &str = "us-east-1";
+
+pub struct Harness {
+    pub fake: Fake,
+    pub server: Server,
+    pub ec2: aws_sdk_ec2::Client,
+}
+
+pub async fn start() -> Harness {
+    start_with(Seed::default()).await
+}
+
+pub async fn start_with(seed: Seed) -> Harness {
+    let fake = Fake::from_seed(seed).expect("valid seed");
+    let server = fake.start().await.expect("bind 127.0.0.1:0");
+    let ec2 = ec2_client(&server.url(), REGION);
+    Harness { fake, server, ec2 }
+}
+
+pub async fn start_yaml(seed: &str) -> Harness {
+    start_with(Seed::from_yaml(seed).expect("valid seed YAML")).await
+}
+
+/// An EC2 client that reads nothing from the environment and never retries,
+/// so every error reaches the test as the fake sent it.
+pub fn ec2_client(url: &str, region: &str) -> aws_sdk_ec2::Client {
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(
+            "AKIDTEST",
+            "not-a-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(url)
+        .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+/// The AWS error code and message of a failed call; panics if it succeeded.
+pub fn err<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, SdkError<E>>,
+) -> (String, String) {
+    match result {
+        Ok(v) => panic!("expected an AWS error, got {v:?}"),
+        Err(e) => {
+            let code = e.code().map(str::to_owned);
+            let message = e.message().map(str::to_owned);
+            match (code, message) {
+                (Some(c), m) => (c, m.unwrap_or_default()),
+                (None, _) => panic!("not a service error: {e:?}"),
+            }
+        }
+    }
+}
+
+/// The code alone.
+pub fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, SdkError<E>>,
+) -> String {
+    err(result).0
+}
+
+/// Creates a VPC and returns its id.
+pub async fn vpc(h: &Harness, cidr: &str, ipv6: bool) -> String {
+    h.ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .set_amazon_provided_ipv6_cidr_block(ipv6.then_some(true))
+        .send()
+        .await
+        .expect("create VPC")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id")
+}
+
+/// The first IPv6 block of a VPC.
+pub async fn vpc_ipv6_block(h: &Harness, vpc_id: &str) -> String {
+    let vpcs = h
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(vpc_id)
+        .send()
+        .await
+        .unwrap()
+        .vpcs
+        .unwrap();
+    vpcs[0].ipv6_cidr_block_association_set()[0]
+        .ipv6_cidr_block()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sends a raw form body and returns (status, headers, body).
+pub async fn raw_post(
+    url: &str,
+    authorization: Option<&str>,
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).expect("utf-8 response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("header/body split");
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}
+
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A SigV4 header with the given scope (the signature is not checked).
+pub fn sigv4(region: &str, service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20261125/{region}/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000"
+    )
+}

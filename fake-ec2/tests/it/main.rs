@@ -1,0 +1,10 @@
+//! Integration tests: the real `aws-sdk-ec2` client against the fake over a
+//! real socket, plus raw-HTTP tests that pin the wire bytes.
+//!
+//! One test binary for the whole crate (every binary that links the SDK
+//! costs link time and disk); one module per resource family.
+
+mod common;
+
+mod protocol;
+mod vpcs;
