@@ -73,6 +73,13 @@ pub fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
     err(result).0
 }
 
+/// `OK` when the call succeeded, else the error code.
+pub fn code_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, SdkError<E>>,
+) -> String {
+    if r.is_ok() { "OK".to_owned() } else { code(r) }
+}
+
 /// Creates a VPC and returns its id.
 pub async fn vpc(h: &Harness, cidr: &str, ipv6: bool) -> String {
     h.ec2
@@ -153,4 +160,37 @@ pub fn sigv4(region: &str, service: &str) -> String {
     format!(
         "AWS4-HMAC-SHA256 Credential=AKIDTEST/20261125/{region}/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000"
     )
+}
+
+/// The `index`th block of `prefix` inside an IPv6 block, e.g. the 3rd /64 of a /56.
+pub fn sub_block(block: &str, prefix: u8, index: usize) -> String {
+    let net: ipnet::Ipv6Net = block.parse().expect("IPv6 CIDR");
+    net.subnets(prefix)
+        .expect("longer prefix")
+        .nth(index)
+        .expect("index in range")
+        .to_string()
+}
+
+/// Creates a subnet; `ipv4`/`ipv6` None leave that family out.
+pub async fn subnet(
+    h: &Harness,
+    vpc_id: &str,
+    az: &str,
+    ipv4: Option<&str>,
+    ipv6: Option<&str>,
+) -> String {
+    h.ec2
+        .create_subnet()
+        .vpc_id(vpc_id)
+        .availability_zone(az)
+        .set_cidr_block(ipv4.map(str::to_owned))
+        .set_ipv6_cidr_block(ipv6.map(str::to_owned))
+        .set_ipv6_native(ipv4.is_none().then_some(true))
+        .send()
+        .await
+        .expect("create subnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet id")
 }

@@ -7,4 +7,5 @@
 mod common;
 
 mod protocol;
+mod subnets;
 mod vpcs;

@@ -95,13 +95,6 @@ async fn ipv4_vpc_size_is_16_to_28() {
     assert!(msg.contains("cidrBlock"), "{msg}");
 }
 
-/// `Ok` when the call succeeded, else the error code.
-fn code_of<T: std::fmt::Debug, E: aws_sdk_ec2::error::ProvideErrorMetadata + std::fmt::Debug>(
-    r: Result<T, aws_sdk_ec2::error::SdkError<E>>,
-) -> String {
-    if r.is_ok() { "OK".to_owned() } else { code(r) }
-}
-
 #[tokio::test]
 async fn amazon_ipv6_is_a_56_in_the_region_border_group() {
     let h = start().await;
