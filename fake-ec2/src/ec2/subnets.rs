@@ -660,7 +660,7 @@ pub fn associate_subnet_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
         .region
         .zone(&subnet.availability_zone)
         .cloned()
-        .ok_or_else(|| AwsError::internal_error())?;
+        .ok_or_else(AwsError::internal_error)?;
     let block = check_ipv6_block(ec2, vpc, &zone, text, Some(&id))?;
     let assoc = SubnetIpv6Association {
         association_id: ctx.next_id("subnet-cidr-assoc"),
