@@ -28,8 +28,10 @@ use crate::ec2::Ctx;
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ec2::pools::{self, AddressFamily, NewIpamPool};
 use crate::ec2::tags::Tags;
+use crate::ec2::vpcs::{CidrBlockState, Ipv6Association, Ipv6Source};
 use crate::ec2::zones::{OptInStatus, Zone};
 use crate::faults::FaultRule;
+use crate::protocol::{Node, Params};
 use crate::world::{Config, DEFAULT_ACCOUNT, DEFAULT_REGION, World};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,103 @@ pub struct RegionSeed {
     pub ipv6_pools: Vec<Ipv6PoolSeed>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ipam_pools: Vec<IpamPoolSeed>,
+    /// Pre-existing networks (bring-your-own VPC cases), created in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<VpcSeed>,
+}
+
+/// A VPC that exists before the test starts, with what hangs off it.
+/// Ids may be chosen (they must carry AWS's prefix, e.g. `vpc-`); otherwise
+/// they are allocated like any other.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VpcSeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    pub cidr_block: String,
+    /// An Amazon-provided /56 in the region's border group.
+    pub amazon_ipv6: bool,
+    /// IPv6 blocks the VPC already has (for example `2001:1234:ff00::/56`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidr_blocks: Vec<Ipv6Net>,
+    pub enable_dns_hostnames: bool,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<SubnetSeed>,
+    /// An internet gateway attached to the VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internet_gateway: Option<GatewaySeed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateway: Option<GatewaySeed>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat_gateways: Vec<NatGatewaySeed>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub route_tables: Vec<RouteTableSeed>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubnetSeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    pub availability_zone: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// IPv6-only: no `cidr_block`, an `ipv6_cidr_block`.
+    pub ipv6_native: bool,
+    pub map_public_ip_on_launch: bool,
+    pub assign_ipv6_address_on_creation: bool,
+    pub enable_dns64: bool,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NatGatewaySeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+    /// The (public, IPv4) subnet it sits in, by id.
+    pub subnet_id: String,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouteTableSeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    /// Add the routes to the VPC's main table instead of creating one.
+    pub main: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteSeed>,
+    /// Subnets explicitly associated with the table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
+/// A route: a destination CIDR (IPv4 or IPv6) and a target id whose prefix
+/// says what it is (`igw-`, `eigw-`, `nat-`, `i-`, `eni-`, `pcx-`, `tgw-`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSeed {
+    pub destination: String,
+    pub target: String,
 }
 
 /// A BYOIP pool, as after `ProvisionByoipCidr` and `AdvertiseByoipCidr`.
@@ -180,48 +279,295 @@ impl Seed {
                     },
                 );
             }
-            if rs.ipam_pools.is_empty() {
-                continue;
+            if !rs.ipam_pools.is_empty() {
+                seed_ipam_pools(&mut ctx, name, &rs.ipam_pools).map_err(invalid)?;
             }
-            let ipam_id = pools::new_ipam(
-                &mut ctx,
-                Some("seeded".to_owned()),
-                Vec::new(),
-                "advanced".to_owned(),
-                Tags::new(),
-            );
-            let ipam = ctx.region.ec2.ipams[&ipam_id].clone();
-            for seed in &rs.ipam_pools {
-                if let Some(id) = &seed.ipam_pool_id {
-                    ctx.region.ids.choose("ipam-pool", id.clone());
-                }
-                let scope_id = match seed.address_family {
-                    AddressFamily::Ipv6 => ipam.public_default_scope_id.clone(),
-                    AddressFamily::Ipv4 => ipam.private_default_scope_id.clone(),
-                };
-                let id = pools::new_ipam_pool(
-                    &mut ctx,
-                    NewIpamPool {
-                        scope_id,
-                        family: Some(seed.address_family),
-                        locale: Some(seed.locale.clone().unwrap_or_else(|| name.clone())),
-                        description: seed.description.clone(),
-                        min: seed.allocation_min_netmask_length,
-                        max: seed.allocation_max_netmask_length,
-                        default: seed.allocation_default_netmask_length,
-                        tags: seed.tags.clone(),
-                        ..NewIpamPool::default()
-                    },
-                )
-                .map_err(|e| invalid(e.to_string()))?;
-                for cidr in &seed.cidrs {
-                    pools::provision_cidr(&mut ctx, &id, *cidr)
-                        .map_err(|e| invalid(e.to_string()))?;
-                }
+            for (i, vpc) in rs.vpcs.iter().enumerate() {
+                seed_vpc(&mut ctx, vpc).map_err(|e| invalid(format!("vpcs[{i}]: {e}")))?;
             }
         }
         Ok(())
     }
+}
+
+fn seed_ipam_pools(ctx: &mut Ctx<'_>, name: &str, seeds: &[IpamPoolSeed]) -> Result<(), String> {
+    let ipam_id = pools::new_ipam(
+        ctx,
+        Some("seeded".to_owned()),
+        Vec::new(),
+        "advanced".to_owned(),
+        Tags::new(),
+    );
+    let ipam = ctx.region.ec2.ipams[&ipam_id].clone();
+    for seed in seeds {
+        if let Some(id) = &seed.ipam_pool_id {
+            ctx.region.ids.choose("ipam-pool", id.clone());
+        }
+        let scope_id = match seed.address_family {
+            AddressFamily::Ipv6 => ipam.public_default_scope_id.clone(),
+            AddressFamily::Ipv4 => ipam.private_default_scope_id.clone(),
+        };
+        let id = pools::new_ipam_pool(
+            ctx,
+            NewIpamPool {
+                scope_id,
+                family: Some(seed.address_family),
+                locale: Some(seed.locale.clone().unwrap_or_else(|| name.to_owned())),
+                description: seed.description.clone(),
+                min: seed.allocation_min_netmask_length,
+                max: seed.allocation_max_netmask_length,
+                default: seed.allocation_default_netmask_length,
+                tags: seed.tags.clone(),
+                ..NewIpamPool::default()
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        for cidr in &seed.cidrs {
+            pools::provision_cidr(ctx, &id, *cidr).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs one EC2 action as the API would, so seeds obey AWS's rules.
+fn call(
+    ctx: &mut Ctx<'_>,
+    action: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Vec<Node>, String> {
+    let handler = crate::ec2::handler(action).ok_or_else(|| format!("unknown action {action}"))?;
+    handler(ctx, &Params::from_pairs(pairs))
+        .map_err(|e| format!("{action}: {}: {}", e.code, e.message))
+}
+
+fn tag_pairs(resource_type: &str, tags: &Tags) -> Vec<(String, String)> {
+    if tags.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![pair("TagSpecification.1.ResourceType", resource_type)];
+    for (i, (k, v)) in tags.iter().enumerate() {
+        out.push(pair(&format!("TagSpecification.1.Tag.{}.Key", i + 1), k));
+        out.push(pair(&format!("TagSpecification.1.Tag.{}.Value", i + 1), v));
+    }
+    out
+}
+
+/// Makes the next id of `prefix` the seed's choice; refuses ids AWS would never issue.
+fn choose(ctx: &mut Ctx<'_>, prefix: &str, id: Option<&String>) -> Result<(), String> {
+    if let Some(id) = id {
+        if !id.starts_with(&format!("{prefix}-")) || id.len() <= prefix.len() + 1 {
+            return Err(format!("the id '{id}' must start with '{prefix}-'"));
+        }
+        ctx.region.ids.choose(prefix, id.clone());
+    }
+    Ok(())
+}
+
+fn pair(k: &str, v: impl ToString) -> (String, String) {
+    (k.to_owned(), v.to_string())
+}
+
+fn seed_vpc(ctx: &mut Ctx<'_>, seed: &VpcSeed) -> Result<(), String> {
+    choose(ctx, "vpc", seed.vpc_id.as_ref())?;
+    let mut args = vec![pair("CidrBlock", &seed.cidr_block)];
+    if seed.amazon_ipv6 {
+        args.push(pair("AmazonProvidedIpv6CidrBlock", true));
+    }
+    args.extend(tag_pairs("vpc", &seed.tags));
+    let out = call(ctx, "CreateVpc", args)?;
+    let vpc_id = first_text(&out, "vpcId").ok_or("CreateVpc gave no id")?;
+    if !seed.ipv6_cidr_blocks.is_empty() {
+        add_existing_ipv6_blocks(ctx, &vpc_id, &seed.ipv6_cidr_blocks)?;
+    }
+    if seed.enable_dns_hostnames {
+        call(
+            ctx,
+            "ModifyVpcAttribute",
+            vec![
+                pair("VpcId", &vpc_id),
+                pair("EnableDnsHostnames.Value", true),
+            ],
+        )?;
+    }
+    for (i, s) in seed.subnets.iter().enumerate() {
+        seed_subnet(ctx, &vpc_id, s).map_err(|e| format!("subnets[{i}]: {e}"))?;
+    }
+    if let Some(g) = &seed.internet_gateway {
+        choose(ctx, "igw", g.id.as_ref())?;
+        let out = call(
+            ctx,
+            "CreateInternetGateway",
+            tag_pairs("internet-gateway", &g.tags),
+        )?;
+        let igw =
+            first_text(&out, "internetGatewayId").ok_or("CreateInternetGateway gave no id")?;
+        call(
+            ctx,
+            "AttachInternetGateway",
+            vec![pair("InternetGatewayId", &igw), pair("VpcId", &vpc_id)],
+        )?;
+    }
+    if let Some(g) = &seed.egress_only_internet_gateway {
+        choose(ctx, "eigw", g.id.as_ref())?;
+        let mut args = vec![pair("VpcId", &vpc_id)];
+        args.extend(tag_pairs("egress-only-internet-gateway", &g.tags));
+        call(ctx, "CreateEgressOnlyInternetGateway", args)?;
+    }
+    for (i, n) in seed.nat_gateways.iter().enumerate() {
+        let at = |e: String| format!("nat_gateways[{i}]: {e}");
+        let out = call(ctx, "AllocateAddress", vec![pair("Domain", "vpc")]).map_err(at)?;
+        let alloc = first_text(&out, "allocationId").ok_or("AllocateAddress gave no id")?;
+        choose(ctx, "nat", n.nat_gateway_id.as_ref())?;
+        let mut args = vec![pair("SubnetId", &n.subnet_id), pair("AllocationId", &alloc)];
+        args.extend(tag_pairs("natgateway", &n.tags));
+        call(ctx, "CreateNatGateway", args).map_err(at)?;
+    }
+    for (i, rt) in seed.route_tables.iter().enumerate() {
+        seed_route_table(ctx, &vpc_id, rt).map_err(|e| format!("route_tables[{i}]: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Blocks a pre-existing VPC already has, whatever pool they came from.
+fn add_existing_ipv6_blocks(
+    ctx: &mut Ctx<'_>,
+    vpc_id: &str,
+    blocks: &[Ipv6Net],
+) -> Result<(), String> {
+    for block in blocks {
+        if *block != block.trunc() || !crate::cidr::is_vpc_ipv6_prefix(block.prefix_len()) {
+            return Err(format!(
+                "{block} is not a valid VPC IPv6 block (canonical, /44 to /60 in steps of 4)"
+            ));
+        }
+        let association_id = ctx.next_id("vpc-cidr-assoc");
+        let nbg = ctx.region.name.clone();
+        let ec2 = ctx.ec2();
+        let vpc = ec2.vpcs.get_mut(vpc_id).ok_or("the VPC is gone")?;
+        if vpc
+            .ipv6_blocks()
+            .any(|b| crate::cidr::overlaps_v6(&b, block))
+        {
+            return Err(format!("{block} overlaps another IPv6 block of the VPC"));
+        }
+        vpc.ipv6_cidr_block_associations.push(Ipv6Association {
+            association_id,
+            ipv6_cidr_block: *block,
+            state: CidrBlockState::Associated,
+            network_border_group: nbg,
+            source: Ipv6Source::Amazon,
+            reads_left: 0,
+        });
+        for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == vpc_id) {
+            rt.add_local_route_v6(*block);
+        }
+    }
+    Ok(())
+}
+
+fn seed_subnet(ctx: &mut Ctx<'_>, vpc_id: &str, s: &SubnetSeed) -> Result<(), String> {
+    choose(ctx, "subnet", s.subnet_id.as_ref())?;
+    let mut args = vec![
+        pair("VpcId", vpc_id),
+        pair("AvailabilityZone", &s.availability_zone),
+    ];
+    if let Some(c) = &s.cidr_block {
+        args.push(pair("CidrBlock", c));
+    }
+    if let Some(c) = &s.ipv6_cidr_block {
+        args.push(pair("Ipv6CidrBlock", c));
+    }
+    if s.ipv6_native {
+        args.push(pair("Ipv6Native", true));
+    }
+    args.extend(tag_pairs("subnet", &s.tags));
+    let out = call(ctx, "CreateSubnet", args)?;
+    let id = first_text(&out, "subnetId").ok_or("CreateSubnet gave no id")?;
+    let attrs = [
+        ("MapPublicIpOnLaunch.Value", s.map_public_ip_on_launch),
+        (
+            "AssignIpv6AddressOnCreation.Value",
+            s.assign_ipv6_address_on_creation && !s.ipv6_native,
+        ),
+        ("EnableDns64.Value", s.enable_dns64),
+    ];
+    for (attr, on) in attrs {
+        if on {
+            call(
+                ctx,
+                "ModifySubnetAttribute",
+                vec![pair("SubnetId", &id), pair(attr, true)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn seed_route_table(ctx: &mut Ctx<'_>, vpc_id: &str, rt: &RouteTableSeed) -> Result<(), String> {
+    let table = if rt.main {
+        ctx.region
+            .ec2
+            .vpcs
+            .get(vpc_id)
+            .map(|v| v.main_route_table_id.clone())
+            .ok_or("the VPC is gone")?
+    } else {
+        choose(ctx, "rtb", rt.route_table_id.as_ref())?;
+        let mut args = vec![pair("VpcId", vpc_id)];
+        args.extend(tag_pairs("route-table", &rt.tags));
+        let out = call(ctx, "CreateRouteTable", args)?;
+        first_text(&out, "routeTableId").ok_or("CreateRouteTable gave no id")?
+    };
+    for r in &rt.routes {
+        let dest_param = if r.destination.contains(':') {
+            "DestinationIpv6CidrBlock"
+        } else {
+            "DestinationCidrBlock"
+        };
+        let target_param = match r.target.rsplit_once('-').map(|(p, _)| p) {
+            Some("igw") => "GatewayId",
+            Some("eigw") => "EgressOnlyInternetGatewayId",
+            Some("nat") => "NatGatewayId",
+            Some("i") => "InstanceId",
+            Some("eni") => "NetworkInterfaceId",
+            Some("pcx") => "VpcPeeringConnectionId",
+            Some("tgw") => "TransitGatewayId",
+            _ => {
+                return Err(format!(
+                    "route target '{}' has no known id prefix",
+                    r.target
+                ));
+            }
+        };
+        call(
+            ctx,
+            "CreateRoute",
+            vec![
+                pair("RouteTableId", &table),
+                pair(dest_param, &r.destination),
+                pair(target_param, &r.target),
+            ],
+        )?;
+    }
+    for subnet in &rt.subnets {
+        call(
+            ctx,
+            "AssociateRouteTable",
+            vec![pair("RouteTableId", &table), pair("SubnetId", subnet)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The text of the first element with this name, searched depth-first.
+fn first_text(nodes: &[Node], name: &str) -> Option<String> {
+    nodes.iter().find_map(|n| {
+        if n.name() == name {
+            n.text_value().map(str::to_owned)
+        } else {
+            first_text(n.child_nodes(), name)
+        }
+    })
 }
 
 impl RegionSeed {

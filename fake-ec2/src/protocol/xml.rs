@@ -129,6 +129,14 @@ impl Node {
         }
     }
 
+    /// The text of a text element.
+    pub fn text_value(&self) -> Option<&str> {
+        match &self.body {
+            Body::Text(t) => Some(t),
+            Body::Children(_) => None,
+        }
+    }
+
     /// The child elements (empty for a text element).
     pub fn child_nodes(&self) -> &[Node] {
         match &self.body {
