@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Uses fake-ec2 the way a new user would: start the standalone binary, then
+# drive it with the AWS CLI from PyPI through --endpoint-url. Fails on any
+# unexpected answer. CI runs it; it also prints what it saw.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/capa-ipv6-net"
+venv="$cache/venv"
+if [ ! -x "$venv/bin/aws" ]; then
+  echo "installing the AWS CLI into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet awscli
+fi
+
+cargo build --quiet -p fake-ec2 --bin fake-ec2
+bin="${CARGO_TARGET_DIR:-target}/debug/fake-ec2"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+"$bin" --port "$port" >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/_fake/health')" 2>/dev/null && break
+  sleep 0.1
+done
+
+export AWS_ACCESS_KEY_ID=AKIDSMOKETEST AWS_SECRET_ACCESS_KEY=not-a-secret AWS_DEFAULT_REGION=us-east-1
+export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+aws() { "$venv/bin/aws" --endpoint-url "http://127.0.0.1:$port" "$@"; }
+show() { printf '\n$ aws %s\n' "$*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+echo "fake-ec2 on 127.0.0.1:$port, $("$venv/bin/aws" --version 2>&1)"
+
+show ec2 create-vpc --cidr-block 10.0.0.0/16 --amazon-provided-ipv6-cidr-block
+vpc_json=$(aws ec2 create-vpc --cidr-block 10.0.0.0/16 --amazon-provided-ipv6-cidr-block --output json)
+echo "$vpc_json"
+vpc=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["Vpc"]["VpcId"])' <<<"$vpc_json")
+block=$(aws ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock' --output text)
+[[ "$block" == */56 ]] || fail "expected an Amazon /56, got $block"
+v6=$(python3 -c "import ipaddress,sys; print(next(ipaddress.ip_network('$block').subnets(new_prefix=64)))")
+
+show ec2 create-subnet --vpc-id "$vpc" --ipv6-native --ipv6-cidr-block "$v6" --availability-zone us-east-1a
+out=$(aws ec2 create-subnet --vpc-id "$vpc" --ipv6-native --ipv6-cidr-block "$v6" --availability-zone us-east-1a --output json)
+echo "$out"
+grep -q '"Ipv6Native": true' <<<"$out" || fail "subnet is not IPv6-only"
+grep -q '"AssignIpv6AddressOnCreation": true' <<<"$out" || fail "IPv6-only subnet must auto-assign IPv6"
+
+show ec2 create-egress-only-internet-gateway --vpc-id "$vpc"
+out=$(aws ec2 create-egress-only-internet-gateway --vpc-id "$vpc" --output json)
+echo "$out"
+grep -q '"State": "attached"' <<<"$out" || fail "egress-only gateway not attached"
+
+show ec2 describe-instance-types --filters Name=network-info.ipv6-supported,Values=true --query 'InstanceTypes[].InstanceType'
+out=$(aws ec2 describe-instance-types --filters Name=network-info.ipv6-supported,Values=true --query 'InstanceTypes[].InstanceType' --output text)
+echo "$out"
+grep -qw 'm5.large' <<<"$out" || fail "m5.large should support IPv6"
+if grep -qw 'm3.medium' <<<"$out"; then fail "m3.medium has no IPv6"; fi
+
+show ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].Hypervisor'
+out=$(aws ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].Hypervisor' --output text)
+echo "$out"
+[ "$out" = nitro ] || fail "m5.large should be nitro, got $out"
+
+show ec2 describe-availability-zones --all-availability-zones --query 'AvailabilityZones[].[ZoneName,ZoneType,OptInStatus]'
+out=$(aws ec2 describe-availability-zones --all-availability-zones --query 'AvailabilityZones[].[ZoneName,ZoneType,OptInStatus]' --output text)
+echo "$out"
+grep -q 'us-east-1-nyc-1a[[:space:]]*local-zone[[:space:]]*not-opted-in' <<<"$out" || fail "missing Local Zone"
+grep -q 'us-east-1-wl1-was-wlz-1[[:space:]]*wavelength-zone' <<<"$out" || fail "missing Wavelength Zone"
+
+show ec2 create-subnet --vpc-id "$vpc" --ipv6-native --cidr-block 10.0.0.0/24 --ipv6-cidr-block "$v6"
+set +e
+out=$(aws ec2 create-subnet --vpc-id "$vpc" --ipv6-native --cidr-block 10.0.0.0/24 --ipv6-cidr-block "$v6" 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "an IPv6-only subnet with an IPv4 CIDR must be refused"
+grep -q 'An error occurred (InvalidParameterCombination) when calling the CreateSubnet operation: When specifying ipv4 parameters, cidrBlock or ipv4IpamPoolId, you cannot set ipv6Native to true.' <<<"$out" \
+  || fail "unexpected error text"
+
+echo
+echo "aws-cli smoke: all checks passed"
