@@ -1,6 +1,13 @@
-//! Elastic Load Balancing v2 (`awsQuery`, API version 2015-12-01): state
-//! shared with EC2 for cross-service rules. The actions arrive with the next
-//! piece of work; until then every ELBv2 action answers `InvalidAction`.
+//! Elastic Load Balancing v2 (`awsQuery`, API version 2015-12-01): network,
+//! application and gateway load balancers, target groups, listeners,
+//! targets and tags, with AWS's IP-address-type rules.
+
+pub mod errors;
+pub mod listeners;
+pub mod load_balancers;
+pub mod tags;
+pub mod target_groups;
+pub mod targets;
 
 use std::collections::BTreeMap;
 
@@ -13,42 +20,231 @@ use crate::protocol::{Node, Params};
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
 pub const API_VERSION: &str = "2015-12-01";
 
-#[derive(Debug, Clone, Serialize)]
-pub struct LoadBalancer {
-    pub load_balancer_arn: String,
-    pub name: String,
-    pub vpc_id: String,
-    pub subnet_ids: Vec<String>,
-    pub security_group_ids: Vec<String>,
-}
+pub use listeners::Listener;
+pub use load_balancers::LoadBalancer;
+pub use target_groups::TargetGroup;
 
-/// Every ELBv2 resource of one account in one region.
+/// ELBv2 tags keep the order they were added in.
+pub type Tags = Vec<(String, String)>;
+
+/// Every ELBv2 resource of one account in one region, keyed by ARN.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Elbv2State {
     pub load_balancers: BTreeMap<String, LoadBalancer>,
+    pub target_groups: BTreeMap<String, TargetGroup>,
+    pub listeners: BTreeMap<String, Listener>,
 }
 
 impl Elbv2State {
     pub fn uses_vpc(&self, vpc_id: &str) -> bool {
         self.load_balancers.values().any(|lb| lb.vpc_id == vpc_id)
+            || self
+                .target_groups
+                .values()
+                .any(|tg| tg.vpc_id.as_deref() == Some(vpc_id))
     }
 
     pub fn uses_subnet(&self, subnet_id: &str) -> bool {
-        self.load_balancers
-            .values()
-            .any(|lb| lb.subnet_ids.iter().any(|s| s == subnet_id))
+        self.load_balancers.values().any(|lb| {
+            lb.availability_zones
+                .iter()
+                .any(|z| z.subnet_id == subnet_id)
+        })
     }
 
     pub fn uses_security_group(&self, group_id: &str) -> bool {
         self.load_balancers
             .values()
-            .any(|lb| lb.security_group_ids.iter().any(|s| s == group_id))
+            .any(|lb| lb.security_groups.iter().any(|s| s == group_id))
+    }
+
+    /// The load balancers whose listeners forward to a target group.
+    pub fn load_balancers_of(&self, target_group_arn: &str) -> Vec<String> {
+        let mut arns: Vec<String> = self
+            .listeners
+            .values()
+            .filter(|l| l.target_group_arns().any(|t| t == target_group_arn))
+            .map(|l| l.load_balancer_arn.clone())
+            .collect();
+        arns.sort();
+        arns.dedup();
+        arns
     }
 }
 
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> AwsResult<Vec<Node>>;
 
 /// The ELBv2 action table.
-pub fn handler(_action: &str) -> Option<Handler> {
-    None
+pub fn handler(action: &str) -> Option<Handler> {
+    Some(match action {
+        "CreateLoadBalancer" => load_balancers::create_load_balancer,
+        "DescribeLoadBalancers" => load_balancers::describe_load_balancers,
+        "DeleteLoadBalancer" => load_balancers::delete_load_balancer,
+        "SetIpAddressType" => load_balancers::set_ip_address_type,
+        "SetSubnets" => load_balancers::set_subnets,
+        "SetSecurityGroups" => load_balancers::set_security_groups,
+        "DescribeLoadBalancerAttributes" => load_balancers::describe_load_balancer_attributes,
+        "ModifyLoadBalancerAttributes" => load_balancers::modify_load_balancer_attributes,
+        "CreateTargetGroup" => target_groups::create_target_group,
+        "DescribeTargetGroups" => target_groups::describe_target_groups,
+        "DeleteTargetGroup" => target_groups::delete_target_group,
+        "ModifyTargetGroup" => target_groups::modify_target_group,
+        "DescribeTargetGroupAttributes" => target_groups::describe_target_group_attributes,
+        "ModifyTargetGroupAttributes" => target_groups::modify_target_group_attributes,
+        "CreateListener" => listeners::create_listener,
+        "DescribeListeners" => listeners::describe_listeners,
+        "DeleteListener" => listeners::delete_listener,
+        "ModifyListener" => listeners::modify_listener,
+        "RegisterTargets" => targets::register_targets,
+        "DeregisterTargets" => targets::deregister_targets,
+        "DescribeTargetHealth" => targets::describe_target_health,
+        "AddTags" => tags::add_tags,
+        "RemoveTags" => tags::remove_tags,
+        "DescribeTags" => tags::describe_tags,
+        _ => return None,
+    })
+}
+
+/// The names of every ELBv2 action the fake serves.
+pub const ACTIONS: &[&str] = &[
+    "CreateLoadBalancer",
+    "DescribeLoadBalancers",
+    "DeleteLoadBalancer",
+    "SetIpAddressType",
+    "SetSubnets",
+    "SetSecurityGroups",
+    "DescribeLoadBalancerAttributes",
+    "ModifyLoadBalancerAttributes",
+    "CreateTargetGroup",
+    "DescribeTargetGroups",
+    "DeleteTargetGroup",
+    "ModifyTargetGroup",
+    "DescribeTargetGroupAttributes",
+    "ModifyTargetGroupAttributes",
+    "CreateListener",
+    "DescribeListeners",
+    "DeleteListener",
+    "ModifyListener",
+    "RegisterTargets",
+    "DeregisterTargets",
+    "DescribeTargetHealth",
+    "AddTags",
+    "RemoveTags",
+    "DescribeTags",
+];
+
+/// Load balancer and target group names: 1-32 alphanumerics or hyphens, no
+/// hyphen at either end.
+pub fn check_name(kind: &str, name: &str) -> AwsResult<()> {
+    if name.is_empty() || name.len() > 32 {
+        return Err(errors::validation(format!(
+            "{kind} name '{name}' cannot be longer than 32 characters"
+        )));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(errors::validation(format!(
+            "{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+        )));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err(errors::validation(format!(
+            "{kind} name '{name}' cannot begin or end with a hyphen"
+        )));
+    }
+    Ok(())
+}
+
+/// An awsQuery list: absent is `None`; a bare `X=` is an empty list.
+pub fn member_list(p: &Params, name: &str) -> Vec<String> {
+    p.member_list(name).unwrap_or_default()
+}
+
+/// `Tags.member.N.{Key,Value}`.
+pub fn parse_tags(p: &Params) -> AwsResult<Tags> {
+    let mut tags: Tags = Vec::new();
+    for t in p.member_structs("Tags").unwrap_or_default() {
+        let key = t
+            .value("Key")
+            .ok_or_else(|| errors::validation("A tag key must be specified"))?
+            .to_owned();
+        let value = t.get("Value").unwrap_or("").to_owned();
+        crate::ec2::tags::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
+        if tags.iter().any(|(k, _)| *k == key) {
+            return Err(crate::protocol::AwsError::new(
+                "DuplicateTagKeys",
+                format!("Tag key '{key}' is duplicated"),
+            ));
+        }
+        tags.push((key, value));
+    }
+    if tags.len() > 50 {
+        return Err(errors::too_many_tags());
+    }
+    Ok(tags)
+}
+
+/// `Tags/member{Key,Value}`.
+pub fn tags_xml(tags: &Tags) -> Node {
+    Node::members(
+        "Tags",
+        tags.iter()
+            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
+    )
+}
+
+/// `Marker` / `PageSize` paging (PageSize 1-400).
+pub fn page(items: Vec<Node>, p: &Params) -> AwsResult<(Vec<Node>, Option<String>)> {
+    let size: Option<u32> = p
+        .number("PageSize")
+        .map_err(|e| errors::validation(e.message))?;
+    if let Some(s) = size
+        && !(1..=400).contains(&s)
+    {
+        return Err(errors::validation(format!(
+            "1 validation error detected: Value '{s}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400"
+        )));
+    }
+    let start = match p.value("Marker") {
+        None => 0,
+        Some(m) => m
+            .strip_prefix("m-")
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+            .filter(|s| *s <= items.len())
+            .ok_or_else(|| errors::validation(format!("The marker '{m}' is not valid")))?,
+    };
+    let end = size.map_or(items.len(), |s| (start + s as usize).min(items.len()));
+    let next = (end < items.len()).then(|| format!("m-{end:x}"));
+    Ok((
+        items.into_iter().skip(start).take(end - start).collect(),
+        next,
+    ))
+}
+
+/// Appends `<NextMarker>` when there is another page.
+pub fn with_marker(mut nodes: Vec<Node>, next: Option<String>) -> Vec<Node> {
+    if let Some(m) = next {
+        nodes.push(Node::text("NextMarker", m));
+    }
+    nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(check_name("Load balancer", "my-lb-1").is_ok());
+        assert!(check_name("Load balancer", "-x").is_err());
+        assert!(check_name("Load balancer", "x-").is_err());
+        assert!(check_name("Load balancer", "a_b").is_err());
+        assert!(check_name("Load balancer", &"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn action_list_matches_table() {
+        for a in ACTIONS {
+            assert!(handler(a).is_some(), "{a}");
+        }
+    }
 }

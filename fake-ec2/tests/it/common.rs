@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::error::SdkError;
 use fake_ec2::{Fake, Seed, Server};
 
 pub const REGION: &str = "us-east-1";
@@ -13,6 +14,7 @@ pub struct Harness {
     pub fake: Fake,
     pub server: Server,
     pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
 }
 
 pub async fn start() -> Harness {
@@ -23,7 +25,13 @@ pub async fn start_with(seed: Seed) -> Harness {
     let fake = Fake::from_seed(seed).expect("valid seed");
     let server = fake.start().await.expect("bind 127.0.0.1:0");
     let ec2 = ec2_client(&server.url(), REGION);
-    Harness { fake, server, ec2 }
+    let elb = elb_client(&server.url(), REGION);
+    Harness {
+        fake,
+        server,
+        ec2,
+        elb,
+    }
 }
 
 pub async fn start_yaml(seed: &str) -> Harness {
@@ -47,6 +55,25 @@ pub fn ec2_client(url: &str, region: &str) -> aws_sdk_ec2::Client {
         .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
         .build();
     aws_sdk_ec2::Client::from_conf(conf)
+}
+
+/// An ELBv2 client set up like [`ec2_client`].
+pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+    use aws_sdk_elasticloadbalancingv2::config::{Builder, retry::RetryConfig};
+    let conf = Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(
+            "AKIDTEST",
+            "not-a-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(url)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
 }
 
 /// The AWS error code and message of a failed call; panics if it succeeded.

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod elbv2;
 mod protocol;
 mod subnets;
 mod vpcs;
