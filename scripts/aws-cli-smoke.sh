@@ -79,5 +79,44 @@ echo "$out"
 grep -q 'An error occurred (InvalidParameterCombination) when calling the CreateSubnet operation: When specifying ipv4 parameters, cidrBlock or ipv4IpamPoolId, you cannot set ipv6Native to true.' <<<"$out" \
   || fail "unexpected error text"
 
+# ELBv2: the load balancer IP address type and target group IP type rules.
+v4a=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 --availability-zone us-east-1a --query Subnet.SubnetId --output text)
+v4b=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.2.0/24 --availability-zone us-east-1b --query Subnet.SubnetId --output text)
+ds6a=$(python3 -c "import ipaddress; print(list(ipaddress.ip_network('$block').subnets(new_prefix=64))[3])")
+ds6b=$(python3 -c "import ipaddress; print(list(ipaddress.ip_network('$block').subnets(new_prefix=64))[4])")
+dsa=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.3.0/24 --ipv6-cidr-block "$ds6a" --availability-zone us-east-1a --query Subnet.SubnetId --output text)
+dsb=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.4.0/24 --ipv6-cidr-block "$ds6b" --availability-zone us-east-1b --query Subnet.SubnetId --output text)
+
+show elbv2 create-load-balancer --name cp --type network --ip-address-type dualstack --subnets "$v4a" "$v4b"
+set +e
+out=$(aws elbv2 create-load-balancer --name cp --type network --ip-address-type dualstack --subnets "$v4a" "$v4b" 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "a dualstack NLB on IPv4-only subnets must be refused"
+grep -q 'An error occurred (ValidationError) when calling the CreateLoadBalancer operation: You must specify subnets with an associated IPv6 CIDR block.' <<<"$out" \
+  || fail "unexpected error text"
+
+show elbv2 create-load-balancer --name cp --type network --ip-address-type dualstack --subnets "$dsa" "$dsb"
+out=$(aws elbv2 create-load-balancer --name cp --type network --ip-address-type dualstack --subnets "$dsa" "$dsb" --output json)
+echo "$out"
+grep -q '"IpAddressType": "dualstack"' <<<"$out" || fail "expected a dualstack NLB"
+grep -q '"IPv6Address": "' <<<"$out" || fail "dualstack nodes need IPv6 addresses"
+
+show elbv2 create-load-balancer --name cp-v4 --type network --subnets "$v4a" "$v4b"
+v4lb=$(aws elbv2 create-load-balancer --name cp-v4 --type network --subnets "$v4a" "$v4b" --query 'LoadBalancers[0].LoadBalancerArn' --output text)
+echo "$v4lb"
+show elbv2 create-target-group --name cp-v6 --protocol TCP --port 6443 --vpc-id "$vpc" --ip-address-type ipv6
+tg=$(aws elbv2 create-target-group --name cp-v6 --protocol TCP --port 6443 --vpc-id "$vpc" --ip-address-type ipv6 --query 'TargetGroups[0].TargetGroupArn' --output text)
+echo "$tg"
+show elbv2 create-listener --load-balancer-arn "$v4lb" --protocol TCP --port 6443 --default-actions "Type=forward,TargetGroupArn=$tg"
+set +e
+out=$(aws elbv2 create-listener --load-balancer-arn "$v4lb" --protocol TCP --port 6443 --default-actions "Type=forward,TargetGroupArn=$tg" 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "an IPv6 target group on an ipv4 NLB must be refused"
+grep -q "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type" <<<"$out" || fail "unexpected error text"
+
 echo
 echo "aws-cli smoke: all checks passed"
