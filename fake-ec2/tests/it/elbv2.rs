@@ -766,7 +766,10 @@ async fn ipv6_target_group_needs_a_dualstack_load_balancer() {
         .send()
         .await
         .unwrap();
-    assert_eq!(t.target_groups()[0].load_balancer_arns(), std::slice::from_ref(&v4_lb));
+    assert_eq!(
+        t.target_groups()[0].load_balancer_arns(),
+        std::slice::from_ref(&v4_lb)
+    );
     let (code, msg) = err(h
         .elb
         .delete_target_group()
