@@ -1,10 +1,30 @@
 //! Provisions the IPv6 and dualstack network of a Kubernetes cluster on AWS
 //! from Cluster API Provider AWS manifests.
 //!
+//! The pipeline: [`spec`] reads the manifests, [`model`] assembles one
+//! cluster, [`discover`] asks AWS what exists, [`layout`] and [`validate`]
+//! check every rule of the seed and of CAPA's webhooks, [`plan`] computes
+//! the desired network, [`apply`] and [`destroy`] reconcile it, and
+//! [`render`] writes the Kubernetes-side artifacts.
+//!
 //! The same code talks to three targets (see [`target`]): the embedded
 //! `fake-ec2` (the default: no account, no network), any endpoint given by
 //! URL, or real AWS with the default credential chain.
 
+pub mod apply;
 pub mod aws_error;
+pub mod cidr;
+pub mod destroy;
+pub mod discover;
+pub mod facts;
+pub mod finding;
 pub mod instance_types;
+pub mod layout;
+pub mod model;
+pub mod pipeline;
+pub mod plan;
+pub mod render;
+pub mod report;
+pub mod spec;
 pub mod target;
+pub mod validate;

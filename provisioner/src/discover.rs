@@ -1,0 +1,295 @@
+//! Reads what validation and planning need to know from AWS: the region's
+//! zones, the instance types the machines use, a bring-your-own VPC with
+//! its subnets and egress-only gateway, and the cluster's own VPC if it
+//! was created before. Read-only: only Describe calls.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types::{Filter, InstanceType, InstanceTypeHypervisor, Tag};
+
+use crate::aws_error::{AwsCallError, aws_error};
+use crate::facts::{
+    EgressOnlyGatewayFact, Facts, InstanceTypeFact, SubnetFact, VpcFact, ZoneFact, ZoneType,
+};
+use crate::model::ClusterModel;
+use crate::plan::tags;
+
+pub fn filter(name: &str, values: &[&str]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.iter().map(|v| (*v).to_owned()).collect()))
+        .build()
+}
+
+pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// Everything the rules and the planner read.
+pub async fn discover(
+    ec2: &aws_sdk_ec2::Client,
+    model: &ClusterModel,
+) -> Result<Facts, AwsCallError> {
+    let mut facts = Facts {
+        zones: zones(ec2).await?,
+        ..Facts::default()
+    };
+    let mut types: Vec<String> = model
+        .control_plane
+        .iter()
+        .chain(&model.workers)
+        .filter_map(|m| m.spec.instance_type.clone())
+        .collect();
+    types.sort();
+    types.dedup();
+    for t in types {
+        let fact = instance_type(ec2, &t).await?;
+        facts.instance_types.insert(t, fact);
+    }
+    if let Some(vpc_id) = model.byo_vpc() {
+        facts.byo_vpc_checked = true;
+        facts.byo_vpc = vpc_by_id(ec2, vpc_id).await?;
+        if facts.byo_vpc.is_some() {
+            facts.byo_subnets = byo_subnets(ec2, vpc_id, model).await?;
+        }
+        if let Some(id) = model
+            .network
+            .vpc
+            .ipv6
+            .as_ref()
+            .and_then(|v| v.egress_only_internet_gateway_id.as_deref())
+            .filter(|s| !s.is_empty())
+        {
+            facts.byo_egress_only_gateway = egress_only_gateway(ec2, id).await?;
+        }
+    } else {
+        facts.existing_cluster_vpc = cluster_vpc(ec2, &model.name).await?;
+    }
+    Ok(facts)
+}
+
+async fn zones(ec2: &aws_sdk_ec2::Client) -> Result<Vec<ZoneFact>, AwsCallError> {
+    let out = ec2
+        .describe_availability_zones()
+        .all_availability_zones(true)
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeAvailabilityZones", e))?;
+    Ok(out
+        .availability_zones()
+        .iter()
+        .filter_map(|z| {
+            let zone_type = ZoneType::parse(z.zone_type()?)?;
+            let opt_in = z.opt_in_status().map(|s| s.as_str().to_owned());
+            Some(ZoneFact {
+                name: z.zone_name()?.to_owned(),
+                zone_type,
+                parent_zone_name: z.parent_zone_name().map(str::to_owned),
+                opt_in_required: opt_in.as_deref() != Some("opt-in-not-required"),
+                opted_in: opt_in.as_deref() == Some("opted-in"),
+                available: z.state().map(|s| s.as_str()) == Some("available"),
+            })
+        })
+        .collect())
+}
+
+async fn instance_type(
+    ec2: &aws_sdk_ec2::Client,
+    name: &str,
+) -> Result<Option<InstanceTypeFact>, AwsCallError> {
+    let out = ec2
+        .describe_instance_types()
+        .instance_types(InstanceType::from(name))
+        .send()
+        .await;
+    let out = match out {
+        Ok(o) => o,
+        Err(e) if matches!(e.code(), Some("InvalidInstanceType")) => return Ok(None),
+        Err(e) => return Err(aws_error("DescribeInstanceTypes", e)),
+    };
+    Ok(out.instance_types().first().map(|t| {
+        let bare_metal = t.bare_metal().unwrap_or(false);
+        InstanceTypeFact {
+            ipv6_supported: t
+                .network_info()
+                .and_then(|n| n.ipv6_supported())
+                .unwrap_or(false),
+            nitro: bare_metal || t.hypervisor() == Some(&InstanceTypeHypervisor::Nitro),
+            hypervisor: t.hypervisor().map(|h| h.as_str().to_owned()),
+        }
+    }))
+}
+
+pub fn vpc_fact(v: &aws_sdk_ec2::types::Vpc) -> VpcFact {
+    VpcFact {
+        vpc_id: v.vpc_id().unwrap_or_default().to_owned(),
+        cidr_blocks: v
+            .cidr_block_association_set()
+            .iter()
+            .filter(|a| {
+                a.cidr_block_state()
+                    .and_then(|s| s.state())
+                    .is_some_and(|s| s.as_str() == "associated")
+            })
+            .filter_map(|a| a.cidr_block()?.parse().ok())
+            .collect(),
+        ipv6_cidr_blocks: v
+            .ipv6_cidr_block_association_set()
+            .iter()
+            .filter(|a| {
+                a.ipv6_cidr_block_state()
+                    .and_then(|s| s.state())
+                    .is_some_and(|s| s.as_str() == "associated")
+            })
+            .filter_map(|a| a.ipv6_cidr_block()?.parse().ok())
+            .collect(),
+        tags: tag_map(v.tags()),
+    }
+}
+
+async fn vpc_by_id(ec2: &aws_sdk_ec2::Client, id: &str) -> Result<Option<VpcFact>, AwsCallError> {
+    match ec2.describe_vpcs().vpc_ids(id).send().await {
+        Ok(out) => Ok(out.vpcs().first().map(vpc_fact)),
+        Err(e) if matches!(e.code(), Some("InvalidVpcID.NotFound")) => Ok(None),
+        Err(e) => Err(aws_error("DescribeVpcs", e)),
+    }
+}
+
+/// The cluster's own VPC, by CAPA's tags (Name `<cluster>-vpc` and owned).
+pub async fn cluster_vpc(
+    ec2: &aws_sdk_ec2::Client,
+    cluster: &str,
+) -> Result<Option<VpcFact>, AwsCallError> {
+    let out = ec2
+        .describe_vpcs()
+        .filters(filter("tag:Name", &[&format!("{cluster}-vpc")]))
+        .filters(filter(
+            &format!("tag:{}", tags::owned_key(cluster)),
+            &["owned"],
+        ))
+        .filters(filter("state", &["pending", "available"]))
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeVpcs", e))?;
+    Ok(out.vpcs().first().map(vpc_fact))
+}
+
+async fn egress_only_gateway(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Result<Option<EgressOnlyGatewayFact>, AwsCallError> {
+    match ec2
+        .describe_egress_only_internet_gateways()
+        .egress_only_internet_gateway_ids(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .egress_only_internet_gateways()
+            .first()
+            .map(|g| EgressOnlyGatewayFact {
+                id: id.to_owned(),
+                vpc_id: g
+                    .attachments()
+                    .iter()
+                    .find(|a| a.state().map(|s| s.as_str()) == Some("attached"))
+                    .and_then(|a| a.vpc_id().map(str::to_owned)),
+            })),
+        Err(e) if e.code().is_some_and(|c| c.ends_with(".NotFound")) => Ok(None),
+        Err(e) => Err(aws_error("DescribeEgressOnlyInternetGateways", e)),
+    }
+}
+
+/// The BYO VPC's subnets the spec names (by id, or by Name tag), with their
+/// route facts: public (a route to an internet gateway) and NAT64.
+async fn byo_subnets(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    model: &ClusterModel,
+) -> Result<BTreeMap<String, SubnetFact>, AwsCallError> {
+    let mut subnets = Vec::new();
+    let mut pages = ec2
+        .describe_subnets()
+        .filters(filter("vpc-id", &[vpc_id]))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("DescribeSubnets", e))?;
+        subnets.extend(page.subnets().iter().cloned());
+    }
+    let mut tables = Vec::new();
+    let mut pages = ec2
+        .describe_route_tables()
+        .filters(filter("vpc-id", &[vpc_id]))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("DescribeRouteTables", e))?;
+        tables.extend(page.route_tables().iter().cloned());
+    }
+    let table_of = |subnet_id: &str| {
+        tables
+            .iter()
+            .find(|t| {
+                t.associations()
+                    .iter()
+                    .any(|a| a.subnet_id() == Some(subnet_id))
+            })
+            .or_else(|| {
+                tables
+                    .iter()
+                    .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+            })
+    };
+    let mut out = BTreeMap::new();
+    for spec in &model.network.subnets {
+        let found = subnets.iter().find(|s| {
+            s.subnet_id() == Some(spec.id.as_str())
+                || s.tags()
+                    .iter()
+                    .any(|t| t.key() == Some("Name") && t.value() == Some(spec.id.as_str()))
+        });
+        let Some(s) = found else { continue };
+        let id = s.subnet_id().unwrap_or_default().to_owned();
+        let table = table_of(&id);
+        let routes = table.map(|t| t.routes()).unwrap_or_default();
+        out.insert(
+            spec.id.clone(),
+            SubnetFact {
+                subnet_id: id.clone(),
+                vpc_id: vpc_id.to_owned(),
+                availability_zone: s.availability_zone().unwrap_or_default().to_owned(),
+                cidr_block: s.cidr_block().and_then(|c| c.parse().ok()),
+                ipv6_cidr_block: s
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .find(|a| {
+                        a.ipv6_cidr_block_state()
+                            .and_then(|st| st.state())
+                            .is_some_and(|st| st.as_str() == "associated")
+                    })
+                    .and_then(|a| a.ipv6_cidr_block()?.parse().ok()),
+                ipv6_native: s.ipv6_native().unwrap_or(false),
+                enable_dns64: s.enable_dns64().unwrap_or(false),
+                map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                public: routes
+                    .iter()
+                    .any(|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-"))),
+                nat64_route: routes.iter().any(|r| {
+                    r.destination_ipv6_cidr_block() == Some("64:ff9b::/96")
+                        && r.nat_gateway_id().is_some()
+                }),
+                tags: tag_map(s.tags()),
+            },
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,60 @@
+//! What validation reports: a stable rule id, a severity, the object and
+//! field the finding is about, and a message that says what to change.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::spec::Source;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration is refused.
+    Error,
+    /// The configuration works but probably not as intended.
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable id, e.g. `lb-ipv6-only-subnet`; listed in docs/rules.md.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// `Kind/name` of the object, e.g. `AWSCluster/my-cluster`.
+    pub object: String,
+    /// Field path inside the object, e.g. `spec.network.subnets[2].cidrBlock`.
+    pub path: String,
+    pub message: String,
+    /// Where the object is written (file and line of its document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+impl Finding {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}[{}]: {}", self.rule, self.object)?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        if let Some(s) = &self.source {
+            write!(f, " ({s})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Whether any finding refuses the configuration.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(Finding::is_error)
+}

@@ -1,0 +1,417 @@
+//! One cluster, assembled from its manifests: the Cluster, its
+//! infrastructure (AWSCluster for self-managed, AWSManagedControlPlane for
+//! EKS), the control plane and machine templates it references. The model
+//! keeps the CAPA objects as written and exposes CAPA's defaults through
+//! methods, so validation can tell "unset" from "set to the default".
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::spec::types::{
+    AwsMachineSpec, ClusterNetwork, EksAddon, LoadBalancerSpec, NetworkSpec, SubnetSpec,
+};
+use crate::spec::{Manifests, Source};
+
+/// Self-managed (kubeadm on EC2) or EKS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flavor {
+    SelfManaged,
+    Eks,
+}
+
+/// A machine template in use, with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Machines {
+    /// `AWSMachineTemplate/<name>`.
+    pub object: String,
+    pub source: Option<Source>,
+    pub replicas: u32,
+    pub spec: AwsMachineSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Eks {
+    pub version: Option<String>,
+    /// `None` when `addons` is absent (not the same as an empty list).
+    pub addons: Option<Vec<EksAddon>>,
+}
+
+/// The cluster the provisioner works on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterModel {
+    pub name: String,
+    pub flavor: Flavor,
+    /// `AWSCluster/<name>` or `AWSManagedControlPlane/<name>`: the object
+    /// that holds `spec.network`; field paths in findings are relative to it.
+    pub infra_object: String,
+    pub infra_source: Option<Source>,
+    pub region: Option<String>,
+    pub network: NetworkSpec,
+    /// Self-managed only (EKS has no CAPA-managed API load balancer).
+    pub load_balancer: Option<LoadBalancerSpec>,
+    pub cluster_network: ClusterNetwork,
+    pub control_plane: Option<Machines>,
+    pub kubernetes_version: Option<String>,
+    pub workers: Vec<Machines>,
+    pub eks: Option<Eks>,
+    pub additional_tags: std::collections::BTreeMap<String, String>,
+}
+
+/// Subnet IP families, as the seed's tables name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Ipv4,
+    Dualstack,
+    Ipv6Only,
+}
+
+impl Family {
+    pub fn has_ipv4(self) -> bool {
+        self != Family::Ipv6Only
+    }
+
+    pub fn has_ipv6(self) -> bool {
+        self != Family::Ipv4
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "IPv4",
+            Family::Dualstack => "dualstack",
+            Family::Ipv6Only => "IPv6-only",
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The family a subnet spec asks for (seed: "A subnet IP specification").
+pub fn subnet_family(s: &SubnetSpec) -> Family {
+    match (
+        s.is_ipv6,
+        s.cidr_block.as_deref().is_some_and(|c| !c.is_empty()),
+    ) {
+        (false, _) => Family::Ipv4,
+        (true, true) => Family::Dualstack,
+        (true, false) => Family::Ipv6Only,
+    }
+}
+
+/// CAPA's load balancer types.
+pub const LB_TYPES: &[&str] = &["classic", "elb", "alb", "nlb", "disabled"];
+
+impl ClusterModel {
+    pub fn ipv6(&self) -> bool {
+        self.network.vpc.ipv6.is_some()
+    }
+
+    /// A VPC given by id (bring-your-own), as opposed to one CAPA creates.
+    pub fn byo_vpc(&self) -> Option<&str> {
+        self.network.vpc.id.as_deref().filter(|s| !s.is_empty())
+    }
+
+    pub fn lb_type(&self) -> Option<&str> {
+        self.load_balancer
+            .as_ref()
+            .map(|lb| lb.load_balancer_type.as_deref().unwrap_or("classic"))
+    }
+
+    /// An ELBv2 load balancer (NLB, ALB, GWLB) the provisioner creates.
+    pub fn lb_is_v2(&self) -> bool {
+        matches!(self.lb_type(), Some("nlb" | "alb" | "elb"))
+    }
+
+    pub fn lb_scheme(&self) -> &str {
+        self.load_balancer
+            .as_ref()
+            .and_then(|lb| lb.scheme.as_deref())
+            .unwrap_or("internet-facing")
+    }
+
+    /// The load balancer IP address type: explicit, else dualstack when the
+    /// VPC has IPv6, else ipv4 (what CAPA sends).
+    pub fn lb_ip_address_type(&self) -> &str {
+        self.load_balancer
+            .as_ref()
+            .and_then(|lb| lb.ip_address_type.as_deref())
+            .unwrap_or(if self.ipv6() { "dualstack" } else { "ipv4" })
+    }
+
+    /// The API server port (`clusterNetwork.apiServerPort`, default 6443).
+    pub fn api_server_port(&self) -> u16 {
+        self.cluster_network.api_server_port.unwrap_or(6443)
+    }
+
+    pub fn availability_zone_usage_limit(&self) -> usize {
+        self.network
+            .vpc
+            .availability_zone_usage_limit
+            .map_or(3, |n| n as usize)
+    }
+
+    pub fn pod_cidrs(&self) -> &[String] {
+        self.cluster_network
+            .pods
+            .as_ref()
+            .map_or(&[], |p| p.cidr_blocks.as_slice())
+    }
+
+    pub fn service_cidrs(&self) -> &[String] {
+        self.cluster_network
+            .services
+            .as_ref()
+            .map_or(&[], |p| p.cidr_blocks.as_slice())
+    }
+
+    /// Builds the model. Structural problems (no Cluster, a reference to a
+    /// missing object) are findings with rule ids `manifest-*`.
+    pub fn from_manifests(m: &Manifests) -> Result<Self, Vec<Finding>> {
+        let err = |rule: &'static str, object: String, message: String| Finding {
+            rule,
+            severity: Severity::Error,
+            object,
+            path: String::new(),
+            message,
+            source: None,
+        };
+        let cluster = match m.clusters.as_slice() {
+            [one] => one,
+            [] => {
+                return Err(vec![err(
+                    "manifest-no-cluster",
+                    "Cluster".into(),
+                    "no Cluster (cluster.x-k8s.io) object found; the manifests must describe exactly one cluster".into(),
+                )]);
+            }
+            many => {
+                return Err(vec![err(
+                    "manifest-many-clusters",
+                    "Cluster".into(),
+                    format!(
+                        "{} Cluster objects found ({}); give the manifests of one cluster at a time",
+                        many.len(),
+                        many.iter()
+                            .map(|c| c.object.metadata.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )]);
+            }
+        };
+        let name = cluster.object.metadata.name.clone();
+        let find_by_ref = |kind: &str, default_name: &str| -> Option<String> {
+            [
+                cluster.object.spec.infrastructure_ref.as_ref(),
+                cluster.object.spec.control_plane_ref.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|r| r.kind == kind)
+            .map(|r| r.name.clone())
+            .or_else(|| Some(default_name.to_owned()))
+        };
+        let cp_ref = cluster.object.spec.control_plane_ref.as_ref();
+        let is_eks = cp_ref.is_some_and(|r| r.kind == "AWSManagedControlPlane")
+            || (m.aws_clusters.is_empty() && !m.managed_control_planes.is_empty());
+
+        let mut findings = Vec::new();
+        let model = if is_eks {
+            let want = find_by_ref("AWSManagedControlPlane", &format!("{name}-control-plane"));
+            let Some(mcp) = pick(&m.managed_control_planes, want.as_deref()) else {
+                return Err(vec![err(
+                    "manifest-missing-control-plane",
+                    format!("Cluster/{name}"),
+                    format!(
+                        "the Cluster refers to AWSManagedControlPlane '{}', which is not in the manifests",
+                        want.unwrap_or_default()
+                    ),
+                )]);
+            };
+            let spec = &mcp.object.spec;
+            ClusterModel {
+                name: name.clone(),
+                flavor: Flavor::Eks,
+                infra_object: format!("AWSManagedControlPlane/{}", mcp.object.metadata.name),
+                infra_source: Some(mcp.source.clone()),
+                region: spec.region.clone(),
+                network: spec.network.clone(),
+                load_balancer: None,
+                cluster_network: cluster
+                    .object
+                    .spec
+                    .cluster_network
+                    .clone()
+                    .unwrap_or_default(),
+                control_plane: None,
+                kubernetes_version: spec.version.clone(),
+                workers: Vec::new(),
+                eks: Some(Eks {
+                    version: spec.version.clone(),
+                    addons: spec.addons.clone(),
+                }),
+                additional_tags: spec.additional_tags.clone(),
+            }
+        } else {
+            let want = find_by_ref("AWSCluster", &name);
+            let Some(ac) = pick(&m.aws_clusters, want.as_deref()) else {
+                return Err(vec![err(
+                    "manifest-missing-infrastructure",
+                    format!("Cluster/{name}"),
+                    format!(
+                        "the Cluster refers to AWSCluster '{}', which is not in the manifests",
+                        want.unwrap_or_default()
+                    ),
+                )]);
+            };
+            let spec = &ac.object.spec;
+            let control_plane = m
+                .kubeadm_control_planes
+                .iter()
+                .find(|k| {
+                    cp_ref.is_none_or(|r| {
+                        r.kind != "KubeadmControlPlane" || r.name == k.object.metadata.name
+                    })
+                })
+                .map(|kcp| {
+                    let template = kcp
+                        .object
+                        .spec
+                        .machine_template
+                        .as_ref()
+                        .and_then(|t| t.infrastructure_ref.as_ref())
+                        .map(|r| r.name.clone());
+                    let replicas = kcp.object.spec.replicas.unwrap_or(1);
+                    (kcp, template, replicas)
+                });
+            let control_plane = match control_plane {
+                None => None,
+                Some((kcp, template, replicas)) => {
+                    match machines(m, template.as_deref(), replicas) {
+                        Some(mach) => Some(mach),
+                        None => {
+                            findings.push(err(
+                                "manifest-missing-machine-template",
+                                format!("KubeadmControlPlane/{}", kcp.object.metadata.name),
+                                format!(
+                                    "spec.machineTemplate.infrastructureRef names AWSMachineTemplate '{}', which is not in the manifests",
+                                    template.unwrap_or_default()
+                                ),
+                            ));
+                            None
+                        }
+                    }
+                }
+            };
+            let kubernetes_version = m
+                .kubeadm_control_planes
+                .first()
+                .and_then(|k| k.object.spec.version.clone());
+            ClusterModel {
+                name: name.clone(),
+                flavor: Flavor::SelfManaged,
+                infra_object: format!("AWSCluster/{}", ac.object.metadata.name),
+                infra_source: Some(ac.source.clone()),
+                region: spec.region.clone(),
+                network: spec.network.clone(),
+                load_balancer: Some(spec.control_plane_load_balancer.clone().unwrap_or_default()),
+                cluster_network: cluster
+                    .object
+                    .spec
+                    .cluster_network
+                    .clone()
+                    .unwrap_or_default(),
+                control_plane,
+                kubernetes_version,
+                workers: Vec::new(),
+                eks: None,
+                additional_tags: spec.additional_tags.clone(),
+            }
+        };
+        let mut model = model;
+        for md in &m.machine_deployments {
+            if md
+                .object
+                .spec
+                .cluster_name
+                .as_deref()
+                .is_some_and(|c| c != name)
+            {
+                continue;
+            }
+            let template = md
+                .object
+                .spec
+                .template
+                .spec
+                .infrastructure_ref
+                .as_ref()
+                .filter(|r| r.kind == "AWSMachineTemplate")
+                .map(|r| r.name.clone());
+            if let Some(t) = template {
+                match machines(m, Some(&t), md.object.spec.replicas.unwrap_or(1)) {
+                    Some(w) => model.workers.push(w),
+                    None => findings.push(err(
+                        "manifest-missing-machine-template",
+                        format!("MachineDeployment/{}", md.object.metadata.name),
+                        format!(
+                            "spec.template.spec.infrastructureRef names AWSMachineTemplate '{t}', which is not in the manifests"
+                        ),
+                    )),
+                }
+            }
+        }
+        if findings.is_empty() {
+            Ok(model)
+        } else {
+            Err(findings)
+        }
+    }
+}
+
+/// The object named `want`, else the only one.
+fn pick<'a, T>(
+    docs: &'a [crate::spec::Doc<T>],
+    want: Option<&str>,
+) -> Option<&'a crate::spec::Doc<T>>
+where
+    T: HasName,
+{
+    docs.iter()
+        .find(|d| Some(d.object.name()) == want)
+        .or_else(|| (docs.len() == 1).then(|| &docs[0]))
+}
+
+fn machines(m: &Manifests, template: Option<&str>, replicas: u32) -> Option<Machines> {
+    let t = m
+        .machine_templates
+        .iter()
+        .find(|t| Some(t.object.metadata.name.as_str()) == template)?;
+    Some(Machines {
+        object: format!("AWSMachineTemplate/{}", t.object.metadata.name),
+        source: Some(t.source.clone()),
+        replicas,
+        spec: t.object.spec.template.spec.clone(),
+    })
+}
+
+trait HasName {
+    fn name(&self) -> &str;
+}
+
+impl HasName for crate::spec::types::AwsCluster {
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}
+
+impl HasName for crate::spec::types::AwsManagedControlPlane {
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}

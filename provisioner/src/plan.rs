@@ -1,0 +1,846 @@
+//! The desired network, computed purely from the model, the facts and the
+//! laid-out subnets: VPC, subnets and their attributes, gateways, NAT
+//! gateways, one route table per subnet, security groups, the API load
+//! balancer with its target group, and the control-plane machines.
+//!
+//! The plan is built even for configurations validation refuses, so that
+//! the provisioner can be run with validation off and AWS (or the fake)
+//! gives its own verdict.
+
+use std::collections::BTreeMap;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::Serialize;
+
+use crate::layout::{Ipv6Block, LaidOutSubnet};
+use crate::model::{ClusterModel, Family, Flavor};
+use crate::spec::types::{IngressRule, Tags};
+use crate::validate::{control_plane_subnets, lb_subnets, target_group_ip_type};
+
+/// Tag keys CAPA uses; the provisioner finds its resources by them.
+pub mod tags {
+    pub const NAME: &str = "Name";
+    pub const ROLE: &str = "sigs.k8s.io/cluster-api-provider-aws/role";
+
+    /// `sigs.k8s.io/cluster-api-provider-aws/cluster/<name>`, value `owned`.
+    pub fn owned_key(cluster: &str) -> String {
+        format!("sigs.k8s.io/cluster-api-provider-aws/cluster/{cluster}")
+    }
+
+    /// `kubernetes.io/cluster/<name>`, value `owned` (or `shared` on BYO subnets).
+    pub fn kubernetes_key(cluster: &str) -> String {
+        format!("kubernetes.io/cluster/{cluster}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "source")]
+pub enum Ipv6Plan {
+    /// An Amazon-provided /56 (`ipv6: {}`).
+    Amazon,
+    /// From a BYOIP pool: a given block, or a /56 the pool picks.
+    Byoip {
+        pool_id: String,
+        cidr: Option<Ipv6Net>,
+    },
+    /// From an IPAM pool, by id or by its Name tag.
+    Ipam {
+        pool_id: Option<String>,
+        pool_name: Option<String>,
+        netmask_length: u8,
+    },
+    /// The block an existing (BYO) VPC already has.
+    Existing { cidr: Option<Ipv6Net> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VpcPlan {
+    /// A BYO VPC's id; `None` when the provisioner creates the VPC.
+    pub existing_id: Option<String>,
+    pub cidr_block: Ipv4Net,
+    pub ipv6: Option<Ipv6Plan>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubnetPlan {
+    pub key: String,
+    pub managed: bool,
+    pub resource_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub public: bool,
+    pub family: Family,
+    pub cidr_block: Option<Ipv4Net>,
+    pub ipv6: Option<Ipv6Block>,
+    /// Attributes set after creation (ModifySubnetAttribute, one per call).
+    pub assign_ipv6_address_on_creation: bool,
+    pub enable_dns64: bool,
+    pub map_public_ip_on_launch: bool,
+    pub hostname_type: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NatGatewayPlan {
+    pub availability_zone: String,
+    pub subnet_key: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    AnyIpv4,
+    AnyIpv6,
+    /// `64:ff9b::/96`, NAT64.
+    Nat64,
+}
+
+impl Destination {
+    pub fn cidr(self) -> IpNet {
+        match self {
+            Destination::AnyIpv4 => "0.0.0.0/0".parse().expect("valid"),
+            Destination::AnyIpv6 => "::/0".parse().expect("valid"),
+            Destination::Nat64 => "64:ff9b::/96".parse().expect("valid"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteTarget {
+    InternetGateway,
+    EgressOnlyInternetGateway,
+    /// The NAT gateway of this zone.
+    NatGateway(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoutePlan {
+    pub destination: Destination,
+    pub target: RouteTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteTablePlan {
+    pub subnet_key: String,
+    pub routes: Vec<RoutePlan>,
+    pub tags: Tags,
+}
+
+/// Where a security group rule lets traffic in from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Peer {
+    Cidr(IpNet),
+    /// The VPC's IPv4 block.
+    VpcIpv4,
+    /// The VPC's IPv6 block.
+    VpcIpv6,
+    /// Another of the cluster's groups, by role.
+    Group(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RulePlan {
+    pub description: String,
+    /// `tcp`, `udp`, `-1`, or a protocol number such as `4` or `58`.
+    pub protocol: String,
+    pub from_port: i64,
+    pub to_port: i64,
+    pub peer: Peer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityGroupPlan {
+    pub role: String,
+    pub name: String,
+    pub ingress: Vec<RulePlan>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetGroupPlan {
+    pub name: String,
+    pub port: u16,
+    pub ip_address_type: String,
+    pub health_check_protocol: String,
+    pub health_check_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerPlan {
+    pub name: String,
+    /// `network` (CAPA's nlb).
+    pub lb_type: String,
+    pub scheme: String,
+    pub ip_address_type: String,
+    pub subnet_keys: Vec<String>,
+    pub security_group_roles: Vec<String>,
+    pub listener_port: u16,
+    pub target_group: TargetGroupPlan,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MachinePlan {
+    pub name: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub subnet_key: String,
+    /// ENI `PrimaryIpv6=true` and `Ipv6AddressCount=1` (CAPA `shouldEnablePrimaryIpv6`).
+    pub primary_ipv6: bool,
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+    pub http_protocol_ipv6: Option<String>,
+    pub security_group_roles: Vec<String>,
+    pub tags: Tags,
+}
+
+/// Things the plan does not do, said once in its output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub cluster: String,
+    pub region: String,
+    pub flavor: Flavor,
+    pub vpc: VpcPlan,
+    pub subnets: Vec<SubnetPlan>,
+    /// Whether the cluster owns an internet gateway (managed VPCs).
+    pub internet_gateway: bool,
+    /// A gateway to create, or the BYO one to use.
+    pub egress_only_internet_gateway: Option<EgressOnlyPlan>,
+    pub nat_gateways: Vec<NatGatewayPlan>,
+    pub route_tables: Vec<RouteTablePlan>,
+    pub security_groups: Vec<SecurityGroupPlan>,
+    pub load_balancer: Option<LoadBalancerPlan>,
+    pub machines: Vec<MachinePlan>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EgressOnlyPlan {
+    Create,
+    Existing(String),
+}
+
+/// Plan options that do not come from the manifests.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// The image for machines whose template has no `ami.id`.
+    pub default_image_id: Option<String>,
+}
+
+/// The image id used when neither the template nor the options name one.
+/// Any `ami-` id launches on the fake; real AWS needs a real one (`--ami`).
+pub const FALLBACK_IMAGE_ID: &str = "ami-00000000000000000";
+
+fn base_tags(model: &ClusterModel, name: &str, role: &str) -> Tags {
+    let mut t = Tags::new();
+    t.insert(tags::NAME.into(), name.into());
+    t.insert(tags::owned_key(&model.name), "owned".into());
+    t.insert(tags::ROLE.into(), role.into());
+    for (k, v) in &model.additional_tags {
+        t.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    t
+}
+
+/// A 32-bit FNV-1a hash, for deterministic name suffixes.
+fn short_hash(text: &str) -> String {
+    let h = text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{h:08x}")
+}
+
+/// ELBv2 names: at most 32 characters, alphanumerics and hyphens.
+pub fn elb_name(base: &str) -> String {
+    if base.len() <= 32 {
+        return base.to_owned();
+    }
+    let head: String = base.chars().take(23).collect();
+    format!("{}-{}", head.trim_end_matches('-'), short_hash(base))
+}
+
+pub fn plan(
+    model: &ClusterModel,
+    subnets: &[LaidOutSubnet],
+    region: &str,
+    opts: &PlanOptions,
+) -> Plan {
+    let name = &model.name;
+    let managed = model.byo_vpc().is_none();
+    let mut notes = Vec::new();
+
+    let vpc_cidr = model
+        .network
+        .vpc
+        .cidr_block
+        .as_deref()
+        .and_then(crate::cidr::parse_v4)
+        .map_or_else(|| "10.0.0.0/16".parse().expect("valid"), |n| n.trunc());
+    let ipv6 = model.network.vpc.ipv6.as_ref().map(|v6| {
+        let cidr = v6.cidr_block.as_deref().and_then(crate::cidr::parse_v6);
+        if !managed {
+            Ipv6Plan::Existing { cidr }
+        } else if let Some(ipam) = &v6.ipam_pool {
+            Ipv6Plan::Ipam {
+                pool_id: ipam.id.clone().filter(|s| !s.is_empty()),
+                pool_name: ipam.name.clone().filter(|s| !s.is_empty()),
+                netmask_length: ipam
+                    .netmask_length
+                    .and_then(|n| u8::try_from(n).ok())
+                    .unwrap_or(56),
+            }
+        } else if let Some(pool) = v6.pool_id.clone().filter(|s| !s.is_empty()) {
+            Ipv6Plan::Byoip {
+                pool_id: pool,
+                cidr,
+            }
+        } else {
+            Ipv6Plan::Amazon
+        }
+    });
+    let mut vpc_tags = base_tags(model, &format!("{name}-vpc"), "common");
+    vpc_tags.extend(model.network.vpc.tags.clone());
+    let vpc = VpcPlan {
+        existing_id: model.byo_vpc().map(str::to_owned),
+        cidr_block: vpc_cidr,
+        ipv6,
+        tags: vpc_tags,
+    };
+
+    let hostname_type = model
+        .network
+        .vpc
+        .private_dns_hostname_type_on_launch
+        .clone();
+    let subnet_plans: Vec<SubnetPlan> = subnets
+        .iter()
+        .map(|s| {
+            let role = if s.public { "public" } else { "private" };
+            let az = s.availability_zone.clone().unwrap_or_default();
+            let mut t = base_tags(model, &format!("{name}-subnet-{role}-{az}"), role);
+            if !s.key.starts_with("subnet-") {
+                t.insert(tags::NAME.into(), s.key.clone());
+            }
+            if !s.is_edge() {
+                let elb = if s.public {
+                    "kubernetes.io/role/elb"
+                } else {
+                    "kubernetes.io/role/internal-elb"
+                };
+                t.insert(elb.into(), "1".into());
+            }
+            t.insert(tags::kubernetes_key(name), "owned".into());
+            t.extend(s.tags.clone());
+            SubnetPlan {
+                key: s.key.clone(),
+                managed: s.managed,
+                resource_id: s.resource_id.clone(),
+                availability_zone: s.availability_zone.clone(),
+                public: s.public,
+                family: s.family,
+                cidr_block: s.cidr_block,
+                ipv6: s.ipv6,
+                assign_ipv6_address_on_creation: s.family.has_ipv6(),
+                // DNS64 on the IPv6-only private subnets CAPA creates (seed: NAT64/DNS64).
+                enable_dns64: s.family == Family::Ipv6Only && !s.public,
+                // Public IPv4 on launch; an IPv6-only subnet has no IPv4 to map
+                // (CAPA sets it anyway and AWS refuses).
+                map_public_ip_on_launch: s.public
+                    && s.family.has_ipv4()
+                    && s.zone_type != crate::facts::ZoneType::WavelengthZone,
+                hostname_type: hostname_type.clone(),
+                tags: t,
+            }
+        })
+        .collect();
+
+    // NAT gateways: one per zone with private subnets, in that zone's first
+    // public subnet (CAPA); edge zones fall back to the parent zone's NAT.
+    let mut nat_gateways: Vec<NatGatewayPlan> = Vec::new();
+    if managed {
+        let mut zones: Vec<&str> = subnets
+            .iter()
+            .filter(|s| !s.public && !s.is_edge())
+            .filter_map(|s| s.availability_zone.as_deref())
+            .collect();
+        zones.sort_unstable();
+        zones.dedup();
+        for az in zones {
+            if let Some(public) = subnets
+                .iter()
+                .find(|s| s.public && !s.is_edge() && s.availability_zone.as_deref() == Some(az))
+            {
+                nat_gateways.push(NatGatewayPlan {
+                    availability_zone: az.to_owned(),
+                    subnet_key: public.key.clone(),
+                    tags: base_tags(model, &format!("{name}-nat"), "common"),
+                });
+            }
+        }
+    }
+    let nat_for = |s: &LaidOutSubnet| -> Option<String> {
+        let own = s.availability_zone.as_deref();
+        let parent = s.parent_zone_name.as_deref();
+        [own, parent]
+            .into_iter()
+            .flatten()
+            .find(|z| nat_gateways.iter().any(|n| n.availability_zone == *z))
+            .map(str::to_owned)
+            .or_else(|| nat_gateways.first().map(|n| n.availability_zone.clone()))
+    };
+
+    let mut route_tables = Vec::new();
+    if managed {
+        for s in subnets {
+            let role = if s.public { "public" } else { "private" };
+            let az = s.availability_zone.clone().unwrap_or_default();
+            let mut routes = Vec::new();
+            if s.public {
+                routes.push(RoutePlan {
+                    destination: Destination::AnyIpv4,
+                    target: RouteTarget::InternetGateway,
+                });
+                if s.family.has_ipv6() {
+                    routes.push(RoutePlan {
+                        destination: Destination::AnyIpv6,
+                        target: RouteTarget::InternetGateway,
+                    });
+                }
+            } else {
+                if let Some(nat) = nat_for(s) {
+                    routes.push(RoutePlan {
+                        destination: Destination::AnyIpv4,
+                        target: RouteTarget::NatGateway(nat.clone()),
+                    });
+                    if s.family == Family::Ipv6Only {
+                        routes.push(RoutePlan {
+                            destination: Destination::Nat64,
+                            target: RouteTarget::NatGateway(nat),
+                        });
+                    }
+                }
+                if s.family.has_ipv6() {
+                    routes.push(RoutePlan {
+                        destination: Destination::AnyIpv6,
+                        target: RouteTarget::EgressOnlyInternetGateway,
+                    });
+                }
+            }
+            let mut t = base_tags(model, &format!("{name}-rt-{role}-{az}"), "common");
+            t.insert(tags::kubernetes_key(name), "owned".into());
+            route_tables.push(RouteTablePlan {
+                subnet_key: s.key.clone(),
+                routes,
+                tags: t,
+            });
+        }
+    }
+
+    let security_groups = security_groups(model);
+    let load_balancer = load_balancer(model, subnets, &mut notes);
+    let machines = machines(model, subnets, opts, load_balancer.is_some());
+    if model.flavor == Flavor::Eks {
+        notes.push(Note(
+            "EKS: the network is provisioned; the EKS control plane and its node groups are created by EKS, not by this tool".into(),
+        ));
+    }
+
+    Plan {
+        cluster: name.clone(),
+        region: region.to_owned(),
+        flavor: model.flavor,
+        vpc,
+        subnets: subnet_plans,
+        internet_gateway: managed,
+        egress_only_internet_gateway: match (&model.network.vpc.ipv6, managed) {
+            (None, _) => None,
+            (Some(_), true) => Some(EgressOnlyPlan::Create),
+            (Some(v6), false) => v6
+                .egress_only_internet_gateway_id
+                .clone()
+                .filter(|s| !s.is_empty())
+                .map(EgressOnlyPlan::Existing),
+        },
+        nat_gateways,
+        route_tables,
+        security_groups,
+        load_balancer,
+        machines,
+        notes,
+    }
+}
+
+fn group_rule(
+    description: &str,
+    protocol: &str,
+    from: i64,
+    to: i64,
+    roles: &[&str],
+) -> Vec<RulePlan> {
+    roles
+        .iter()
+        .map(|r| RulePlan {
+            description: description.to_owned(),
+            protocol: protocol.to_owned(),
+            from_port: from,
+            to_port: to,
+            peer: Peer::Group((*r).to_owned()),
+        })
+        .collect()
+}
+
+/// Normalises CAPA protocol names to what EC2 takes.
+fn protocol(p: &str) -> String {
+    match p.to_ascii_lowercase().as_str() {
+        "all" | "-1" => "-1".into(),
+        "icmpv6" | "58" => "58".into(),
+        other => other.into(),
+    }
+}
+
+fn ingress_rule_plans(rules: &[IngressRule]) -> Vec<RulePlan> {
+    let mut out = Vec::new();
+    for r in rules {
+        let mk = |peer: Peer| RulePlan {
+            description: r.description.clone(),
+            protocol: protocol(&r.protocol),
+            from_port: r.from_port,
+            to_port: r.to_port,
+            peer,
+        };
+        for c in r.cidr_blocks.iter().chain(&r.ipv6_cidr_blocks) {
+            if let Ok(n) = c.parse::<IpNet>() {
+                out.push(mk(Peer::Cidr(n)));
+            }
+        }
+        for role in &r.source_security_group_roles {
+            out.push(mk(Peer::Group(role.clone())));
+        }
+    }
+    out
+}
+
+fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
+    let name = &model.name;
+    let ipv6 = model.ipv6();
+    let port = i64::from(model.api_server_port());
+    let cni: Vec<(String, String, i64, i64)> = match &model.network.cni {
+        Some(c) => c
+            .cni_ingress_rules
+            .iter()
+            .map(|r| {
+                (
+                    r.description.clone(),
+                    protocol(&r.protocol),
+                    r.from_port,
+                    r.to_port,
+                )
+            })
+            .collect(),
+        // CAPA's defaulting webhook: Calico BGP and IP-in-IP.
+        None => vec![
+            ("bgp (calico)".into(), "tcp".into(), 179, 179),
+            ("IP-in-IP (calico)".into(), "4".into(), -1, 65535),
+        ],
+    };
+    let cni_rules = || -> Vec<RulePlan> {
+        cni.iter()
+            .flat_map(|(d, p, f, t)| group_rule(d, p, *f, *t, &["controlplane", "node"]))
+            .collect()
+    };
+    let sg = |role: &str, ingress: Vec<RulePlan>| {
+        let gname = format!("{name}-{role}");
+        let mut t = base_tags(model, &gname, role);
+        t.insert(tags::kubernetes_key(name), "owned".into());
+        SecurityGroupPlan {
+            role: role.to_owned(),
+            name: gname,
+            ingress,
+            tags: t,
+        }
+    };
+    // Node ports: each family falls back to "anywhere" on its own (CAPA).
+    let mut node_port = Vec::new();
+    let given: Vec<IpNet> = model
+        .network
+        .node_port_ingress_rule_cidr_blocks
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    let v4: Vec<IpNet> = given
+        .iter()
+        .filter(|n| matches!(n, IpNet::V4(_)))
+        .copied()
+        .collect();
+    let v6: Vec<IpNet> = given
+        .iter()
+        .filter(|n| matches!(n, IpNet::V6(_)))
+        .copied()
+        .collect();
+    for n in if v4.is_empty() {
+        vec!["0.0.0.0/0".parse().expect("valid")]
+    } else {
+        v4
+    } {
+        node_port.push(RulePlan {
+            description: "Node Port Services".into(),
+            protocol: "tcp".into(),
+            from_port: 30000,
+            to_port: 32767,
+            peer: Peer::Cidr(n),
+        });
+    }
+    if ipv6 {
+        for n in if v6.is_empty() {
+            vec!["::/0".parse().expect("valid")]
+        } else {
+            v6
+        } {
+            node_port.push(RulePlan {
+                description: "Node Port Services".into(),
+                protocol: "tcp".into(),
+                from_port: 30000,
+                to_port: 32767,
+                peer: Peer::Cidr(n),
+            });
+        }
+    }
+    let mut node = node_port;
+    node.extend(group_rule(
+        "Kubelet API",
+        "tcp",
+        10250,
+        10250,
+        &["controlplane", "node"],
+    ));
+    node.extend(cni_rules());
+    node.extend(ingress_rule_plans(
+        &model.network.additional_node_ingress_rules,
+    ));
+
+    if model.flavor == Flavor::Eks {
+        return vec![sg("node", node)];
+    }
+
+    let mut cp = group_rule(
+        "Kubernetes API",
+        "tcp",
+        port,
+        port,
+        &["apiserver-lb", "controlplane", "node"],
+    );
+    cp.extend(group_rule("etcd", "tcp", 2379, 2379, &["controlplane"]));
+    cp.extend(group_rule(
+        "etcd peer",
+        "tcp",
+        2380,
+        2380,
+        &["controlplane"],
+    ));
+    cp.extend(cni_rules());
+    if model.lb_is_v2() {
+        // NLB nodes reach the targets from their private addresses in the VPC.
+        let mut peers = vec![Peer::VpcIpv4];
+        if ipv6 {
+            peers.push(Peer::VpcIpv6);
+        }
+        for peer in peers {
+            cp.push(RulePlan {
+                description: "Allow NLB traffic to the control plane instances.".into(),
+                protocol: "tcp".into(),
+                from_port: port,
+                to_port: port,
+                peer,
+            });
+        }
+    }
+    cp.extend(ingress_rule_plans(
+        &model.network.additional_control_plane_ingress_rules,
+    ));
+
+    let custom = model
+        .load_balancer
+        .as_ref()
+        .map(|lb| ingress_rule_plans(&lb.ingress_rules))
+        .unwrap_or_default();
+    let mut apiserver_lb = Vec::new();
+    let api_rule = |peer: Peer| RulePlan {
+        description: "Kubernetes API".into(),
+        protocol: "tcp".into(),
+        from_port: port,
+        to_port: port,
+        peer,
+    };
+    if model.lb_scheme() == "internal" {
+        apiserver_lb.push(api_rule(Peer::VpcIpv4));
+        if ipv6 {
+            apiserver_lb.push(api_rule(Peer::VpcIpv6));
+        }
+    } else if custom.is_empty() {
+        apiserver_lb.push(api_rule(Peer::Cidr("0.0.0.0/0".parse().expect("valid"))));
+        if ipv6 {
+            apiserver_lb.push(api_rule(Peer::Cidr("::/0".parse().expect("valid"))));
+        }
+    }
+    for r in custom {
+        if !apiserver_lb.contains(&r) {
+            apiserver_lb.push(r);
+        }
+    }
+    vec![
+        sg("apiserver-lb", apiserver_lb),
+        sg("lb", Vec::new()),
+        sg("controlplane", cp),
+        sg("node", node),
+    ]
+}
+
+fn load_balancer(
+    model: &ClusterModel,
+    subnets: &[LaidOutSubnet],
+    notes: &mut Vec<Note>,
+) -> Option<LoadBalancerPlan> {
+    let lb = model.load_balancer.as_ref()?;
+    let lb_type = match model.lb_type() {
+        Some("nlb") => "network",
+        Some("disabled") | None => return None,
+        Some(other) => {
+            notes.push(Note(format!(
+                "control-plane load balancer: a {other} load balancer is not provisioned by this tool (classic ELBs are IPv4-only); use loadBalancerType: nlb for IPv6 and dualstack"
+            )));
+            return None;
+        }
+    };
+    let port = model.api_server_port();
+    let hc = lb
+        .health_check_protocol
+        .clone()
+        .unwrap_or_else(|| "TCP".to_owned())
+        .to_ascii_uppercase();
+    let base = lb
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-apiserver", model.name));
+    let name = elb_name(&base);
+    let mut t = base_tags(model, &name, "apiserver");
+    t.remove(tags::NAME);
+    t.insert(tags::NAME.into(), name.clone());
+    let mut roles = vec!["apiserver-lb".to_owned()];
+    roles.extend(lb.additional_security_groups.iter().cloned());
+    Some(LoadBalancerPlan {
+        name: name.clone(),
+        lb_type: lb_type.to_owned(),
+        scheme: model.lb_scheme().to_owned(),
+        ip_address_type: model.lb_ip_address_type().to_owned(),
+        subnet_keys: lb_subnets(model, subnets)
+            .into_iter()
+            .map(|s| s.key.clone())
+            .collect(),
+        security_group_roles: roles,
+        listener_port: port,
+        target_group: TargetGroupPlan {
+            name: elb_name(&format!("apiserver-target-{}", short_hash(&model.name))),
+            port,
+            ip_address_type: target_group_ip_type(model, subnets),
+            health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
+                .then(|| "/readyz".to_owned()),
+            health_check_protocol: hc,
+        },
+        tags: t,
+    })
+}
+
+/// CAPA `shouldEnablePrimaryIpv6`: explicit, else whether the subnet has IPv6.
+fn primary_ipv6(model: &ClusterModel, setting: Option<&str>, subnet: &LaidOutSubnet) -> bool {
+    if !model.ipv6() {
+        return false;
+    }
+    match setting {
+        Some("disabled") => false,
+        Some("enabled") => true,
+        _ => subnet.family.has_ipv6(),
+    }
+}
+
+fn machines(
+    model: &ClusterModel,
+    subnets: &[LaidOutSubnet],
+    opts: &PlanOptions,
+    has_lb: bool,
+) -> Vec<MachinePlan> {
+    let Some(cp) = &model.control_plane else {
+        return Vec::new();
+    };
+    let targets = control_plane_subnets(model, subnets);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let spec = &cp.spec;
+    let image = spec
+        .ami
+        .as_ref()
+        .and_then(|a| a.id.clone())
+        .or_else(|| opts.default_image_id.clone())
+        .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned());
+    let mut roles = vec!["controlplane".to_owned(), "node".to_owned()];
+    if has_lb {
+        roles.push("lb".to_owned());
+    }
+    (0..cp.replicas as usize)
+        .map(|i| {
+            let subnet = targets[i % targets.len()];
+            let name = format!("{}-control-plane-{i}", model.name);
+            let mut t = base_tags(model, &name, "control-plane");
+            t.insert(tags::kubernetes_key(&model.name), "owned".into());
+            MachinePlan {
+                name,
+                instance_type: spec
+                    .instance_type
+                    .clone()
+                    .unwrap_or_else(|| "t3.large".to_owned()),
+                image_id: image.clone(),
+                subnet_key: subnet.key.clone(),
+                primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
+                hostname_type: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.hostname_type.clone()),
+                enable_resource_name_dns_a_record: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.enable_resource_name_dns_a_record),
+                enable_resource_name_dns_aaaa_record: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.enable_resource_name_dns_aaaa_record),
+                http_protocol_ipv6: spec
+                    .instance_metadata_options
+                    .as_ref()
+                    .and_then(|o| o.http_protocol_ipv6.clone()),
+                security_group_roles: roles.clone(),
+                tags: t,
+            }
+        })
+        .collect()
+}
+
+impl Plan {
+    /// Resources by kind, for the summary line.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut c = BTreeMap::new();
+        c.insert("subnets", self.subnets.len());
+        c.insert("nat gateways", self.nat_gateways.len());
+        c.insert("route tables", self.route_tables.len());
+        c.insert("security groups", self.security_groups.len());
+        c.insert("machines", self.machines.len());
+        c
+    }
+}

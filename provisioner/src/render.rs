@@ -1,0 +1,123 @@
+//! The Kubernetes-side artifacts the seed asks for, as YAML:
+//!
+//! - the `cloud-config` ConfigMap that sets the CCM's `NodeIPFamilies`, in
+//!   the cluster's family order (the first pod CIDR's family first), so
+//!   nodes and hostNetwork pods get their IPv6 addresses;
+//! - the CCM DaemonSet fragment that mounts it and passes `--cloud-config`;
+//! - for IPv6-only clusters, the CoreDNS `forward` line with Route 53's IPv6
+//!   resolver `fd00:ec2::253` first (the node's resolv.conf may list IPv4
+//!   resolvers only).
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::model::{ClusterModel, Flavor};
+
+/// The cluster's Kubernetes IP families, primary first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpFamily {
+    Ipv4,
+    Ipv6,
+}
+
+impl IpFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpFamily::Ipv4 => "ipv4",
+            IpFamily::Ipv6 => "ipv6",
+        }
+    }
+}
+
+/// Families from the pod CIDRs (else the service CIDRs), in order; IPv4
+/// when neither is given. EKS with IPv6 is IPv6-only.
+pub fn families(model: &ClusterModel) -> Vec<IpFamily> {
+    if model.flavor == Flavor::Eks {
+        return vec![if model.ipv6() {
+            IpFamily::Ipv6
+        } else {
+            IpFamily::Ipv4
+        }];
+    }
+    let cidrs = if model.pod_cidrs().is_empty() {
+        model.service_cidrs()
+    } else {
+        model.pod_cidrs()
+    };
+    let mut out = Vec::new();
+    for c in cidrs {
+        let f = match c.trim().parse::<IpNet>() {
+            Ok(IpNet::V4(_)) => IpFamily::Ipv4,
+            Ok(IpNet::V6(_)) => IpFamily::Ipv6,
+            Err(_) => continue,
+        };
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        out.push(IpFamily::Ipv4);
+    }
+    out
+}
+
+/// The cloud-config file's content.
+pub fn cloud_config(families: &[IpFamily]) -> String {
+    let mut s = String::from("[Global]\n");
+    for f in families {
+        s.push_str("NodeIPFamilies=");
+        s.push_str(f.as_str());
+        s.push('\n');
+    }
+    s
+}
+
+/// Everything `provisioner render` prints.
+pub fn render(model: &ClusterModel) -> String {
+    let fams = families(model);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Kubernetes-side configuration for cluster {} ({}).\n",
+        model.name,
+        fams.iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    ));
+    out.push_str("# 1. Cloud Controller Manager node IP families (apply it, or add it to the\n#    cloud-controller-manager-addon ClusterResourceSet).\n");
+    out.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cloud-config\n  namespace: kube-system\ndata:\n  cloud-config.conf: |\n");
+    for line in cloud_config(&fams).lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("---\n");
+    out.push_str("# 2. In the aws-cloud-controller-manager DaemonSet: the mount and the flag.\n");
+    out.push_str(
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: aws-cloud-controller-manager\n        args:\n        - --cloud-config=/etc/kubernetes/cloud-config.conf\n        volumeMounts:\n        - name: cloud-config\n          mountPath: /etc/kubernetes/cloud-config.conf\n          subPath: cloud-config.conf\n      volumes:\n      - name: cloud-config\n        configMap:\n          name: cloud-config\n",
+    );
+    if fams == [IpFamily::Ipv6] && model.flavor == Flavor::SelfManaged {
+        out.push_str("---\n");
+        out.push_str("# 3. CoreDNS: an IPv6-only cluster's resolv.conf may list IPv4 resolvers only;\n#    forward to Route 53's IPv6 resolver first. In the coredns ConfigMap's Corefile,\n#    replace `forward . /etc/resolv.conf` with:\n");
+        out.push_str("coredns-corefile-forward: forward . fd00:ec2::253 /etc/resolv.conf\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_config_lists_families_in_order() {
+        assert_eq!(
+            cloud_config(&[IpFamily::Ipv6, IpFamily::Ipv4]),
+            "[Global]\nNodeIPFamilies=ipv6\nNodeIPFamilies=ipv4\n"
+        );
+        assert_eq!(
+            cloud_config(&[IpFamily::Ipv4]),
+            "[Global]\nNodeIPFamilies=ipv4\n"
+        );
+    }
+}

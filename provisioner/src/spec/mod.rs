@@ -1,0 +1,330 @@
+//! CAPA manifests in: multi-document YAML as clusterctl produces it, after
+//! variable substitution. Known kinds are decoded into [`types`]; any other
+//! kind (ConfigMaps, ClusterResourceSets, bootstrap templates) is listed and
+//! skipped. Errors carry `file:line:column` and the field path.
+
+pub mod types;
+pub mod vars;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use vars::{Unset, Vars};
+
+use types::{
+    AwsCluster, AwsMachineTemplate, AwsManagedControlPlane, Cluster, KubeadmControlPlane,
+    MachineDeployment,
+};
+
+/// Where an object came from: file and the line its document starts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One decoded object and its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Doc<T> {
+    pub source: Source,
+    /// `apiVersion` as written (AWSCluster comes as v1beta1 or v1beta2).
+    pub api_version: String,
+    pub object: T,
+}
+
+/// Every object of the kinds the provisioner reads, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Manifests {
+    pub clusters: Vec<Doc<Cluster>>,
+    pub aws_clusters: Vec<Doc<AwsCluster>>,
+    pub managed_control_planes: Vec<Doc<AwsManagedControlPlane>>,
+    pub kubeadm_control_planes: Vec<Doc<KubeadmControlPlane>>,
+    pub machine_templates: Vec<Doc<AwsMachineTemplate>>,
+    pub machine_deployments: Vec<Doc<MachineDeployment>>,
+    /// `Kind/name` of every object of another kind, skipped.
+    pub ignored: Vec<String>,
+}
+
+/// Why manifests could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Io {
+        file: String,
+        message: String,
+    },
+    /// Variables without a value or default (all of them, in order of first use).
+    UnsetVariables {
+        file: String,
+        unset: Vec<Unset>,
+    },
+    /// YAML that does not parse or does not fit the object's schema.
+    Yaml {
+        file: String,
+        line: usize,
+        column: usize,
+        /// Field path inside the document (`spec.network.subnets[2].isIpv6`), if known.
+        path: Option<String>,
+        message: String,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { file, message } => write!(f, "{file}: {message}"),
+            LoadError::UnsetVariables { file, unset } => {
+                write!(
+                    f,
+                    "{file}: {} variable(s) have no value; set them in the environment or with --var KEY=VALUE:",
+                    unset.len()
+                )?;
+                for u in unset {
+                    write!(f, "\n  {} (first used on line {})", u.name, u.line)?;
+                }
+                Ok(())
+            }
+            LoadError::Yaml {
+                file,
+                line,
+                column,
+                path,
+                message,
+            } => {
+                write!(f, "{file}:{line}:{column}: ")?;
+                if let Some(p) = path {
+                    write!(f, "{p}: ")?;
+                }
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Manifests {
+    /// Reads and merges several files (clusterctl output is often one file,
+    /// but a cluster may be split across several).
+    pub fn load_files(paths: &[impl AsRef<Path>], vars: &Vars) -> Result<Self, LoadError> {
+        let mut all = Manifests::default();
+        for path in paths {
+            let path = path.as_ref();
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            all.merge(Self::load_str(&text, &file, vars)?);
+        }
+        Ok(all)
+    }
+
+    /// Substitutes variables, then decodes every document of `text`.
+    pub fn load_str(text: &str, file: &str, vars: &Vars) -> Result<Self, LoadError> {
+        let text = vars::substitute(text, vars).map_err(|unset| LoadError::UnsetVariables {
+            file: file.to_owned(),
+            unset,
+        })?;
+        let mut out = Manifests::default();
+        for (start_line, doc) in split_documents(&text) {
+            out.add_document(doc, file, start_line)?;
+        }
+        Ok(out)
+    }
+
+    fn merge(&mut self, other: Manifests) {
+        self.clusters.extend(other.clusters);
+        self.aws_clusters.extend(other.aws_clusters);
+        self.managed_control_planes
+            .extend(other.managed_control_planes);
+        self.kubeadm_control_planes
+            .extend(other.kubeadm_control_planes);
+        self.machine_templates.extend(other.machine_templates);
+        self.machine_deployments.extend(other.machine_deployments);
+        self.ignored.extend(other.ignored);
+    }
+
+    fn add_document(&mut self, doc: &str, file: &str, start_line: usize) -> Result<(), LoadError> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default, rename_all = "camelCase")]
+        struct Header {
+            api_version: Option<String>,
+            kind: Option<String>,
+            metadata: Option<types::ObjectMeta>,
+        }
+        let header: Option<Header> = decode(doc, file, start_line)?;
+        let Some(header) = header else {
+            return Ok(()); // an empty document or only comments
+        };
+        let kind = header.kind.unwrap_or_default();
+        let api_version = header.api_version.unwrap_or_default();
+        let source = Source {
+            file: file.to_owned(),
+            line: start_line,
+        };
+        let group = api_version.split('/').next().unwrap_or_default();
+        macro_rules! take {
+            ($field:ident) => {{
+                let object = decode(doc, file, start_line)?.unwrap_or_default();
+                self.$field.push(Doc {
+                    source,
+                    api_version,
+                    object,
+                });
+            }};
+        }
+        match (group, kind.as_str()) {
+            ("cluster.x-k8s.io", "Cluster") => take!(clusters),
+            ("infrastructure.cluster.x-k8s.io", "AWSCluster") => take!(aws_clusters),
+            ("controlplane.cluster.x-k8s.io", "AWSManagedControlPlane") => {
+                take!(managed_control_planes)
+            }
+            ("controlplane.cluster.x-k8s.io", "KubeadmControlPlane") => {
+                take!(kubeadm_control_planes)
+            }
+            ("infrastructure.cluster.x-k8s.io", "AWSMachineTemplate") => take!(machine_templates),
+            ("cluster.x-k8s.io", "MachineDeployment") => take!(machine_deployments),
+            _ => {
+                let name = header.metadata.map(|m| m.name).unwrap_or_default();
+                self.ignored.push(format!("{kind}/{name}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits a YAML stream at `---` lines; yields (1-based start line, text).
+/// A document keeps its own lines so locations inside it map back by offset.
+fn split_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut docs = Vec::new();
+    let mut start_byte = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_end();
+        let is_marker = trimmed == "---"
+            || trimmed.starts_with("--- ")
+            || trimmed.starts_with("---\t")
+            || trimmed == "...";
+        if is_marker {
+            docs.push((start_line, &text[start_byte..offset]));
+            start_byte = offset + line.len();
+            start_line = i + 2;
+        }
+        offset += line.len();
+    }
+    docs.push((start_line, &text[start_byte..]));
+    docs.into_iter()
+        .filter(|(_, d)| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
+/// Decodes one document; `None` for a document whose root is null.
+fn decode<T: DeserializeOwned>(
+    doc: &str,
+    file: &str,
+    start_line: usize,
+) -> Result<Option<T>, LoadError> {
+    let mut path: Option<String> = None;
+    let result = serde_saphyr::with_deserializer_from_str(doc, |de| {
+        serde_path_to_error::deserialize::<_, Option<T>>(de).map_err(|e| {
+            let p = e.path().to_string();
+            if p != "." && p != "?" {
+                path = Some(p);
+            }
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+        LoadError::Yaml {
+            file: file.to_owned(),
+            line: start_line + line.saturating_sub(1),
+            column,
+            path,
+            message: first_line(&e.without_snippet().to_string()),
+        }
+    })
+}
+
+/// The error's message without saphyr's location suffix and code frame.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.rfind(" at line ") {
+        Some(i) => line[..i].to_owned(),
+        None => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Manifests, LoadError> {
+        Manifests::load_str(text, "test.yaml", &Vars::only(Default::default()))
+    }
+
+    #[test]
+    fn splits_and_decodes_known_kinds() {
+        let m = load(
+            "# leading comment\n---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata:\n  name: c1\nspec:\n  clusterNetwork:\n    pods:\n      cidrBlocks: [fd01::/48]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata:\n  name: c1\nspec:\n  unknownField: 1\n  network:\n    vpc:\n      ipv6: {}\n",
+        )
+        .unwrap();
+        assert_eq!(m.clusters.len(), 1);
+        assert_eq!(m.clusters[0].source.line, 3);
+        assert_eq!(m.ignored, ["ConfigMap/cm"]);
+        assert_eq!(m.aws_clusters[0].source.line, 17);
+        assert!(m.aws_clusters[0].object.spec.network.vpc.ipv6.is_some());
+    }
+
+    #[test]
+    fn errors_carry_file_line_column_and_path() {
+        let e = load(
+            "apiVersion: v1\nkind: Other\n---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata:\n  name: c\nspec:\n  network:\n    subnets:\n    - id: a\n    - id: b\n      isIpv6: maybe\n",
+        )
+        .unwrap_err();
+        let LoadError::Yaml {
+            line, path, file, ..
+        } = &e
+        else {
+            panic!("{e}")
+        };
+        assert_eq!(file, "test.yaml");
+        assert_eq!(*line, 13, "{e}");
+        assert_eq!(
+            path.as_deref(),
+            Some("spec.network.subnets[1].isIpv6"),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("test.yaml:13:"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let e = load("apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nspec: [unclosed\n")
+            .unwrap_err();
+        assert!(matches!(e, LoadError::Yaml { line: 3.., .. }), "{e}");
+    }
+
+    #[test]
+    fn unset_variables_are_listed() {
+        let e = load("a: ${ONE}\nb: ${TWO}\n").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("ONE (first used on line 1)"), "{text}");
+        assert!(text.contains("TWO (first used on line 2)"), "{text}");
+    }
+}
