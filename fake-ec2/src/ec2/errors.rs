@@ -160,3 +160,89 @@ pub fn cidr_limit_exceeded(vpc: &str, max: usize) -> AwsError {
         format!("This network '{vpc}' has met its maximum number of allowed CIDRs: {max}"),
     )
 }
+
+/// Group names resolve only in the default VPC, which this account lacks.
+pub fn no_default_vpc() -> AwsError {
+    AwsError::new("VPCIdNotSpecified", "No default VPC for this user")
+}
+
+pub fn security_group_name_not_in_default_vpc(name: &str, vpc: &str) -> AwsError {
+    AwsError::new(
+        "InvalidGroup.NotFound",
+        format!("The security group '{name}' does not exist in default VPC '{vpc}'"),
+    )
+}
+
+/// A rule that references a group of another VPC.
+pub fn security_groups_in_different_networks() -> AwsError {
+    AwsError::new(
+        "InvalidGroup.NotFound",
+        "You have specified two resources that belong to different networks.",
+    )
+}
+
+pub fn security_group_id_malformed(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidGroupId.Malformed",
+        format!("Invalid id: \"{id}\" (expecting \"sg-...\")"),
+    )
+}
+
+pub fn security_group_duplicate(name: &str, vpc: &str) -> AwsError {
+    AwsError::new(
+        "InvalidGroup.Duplicate",
+        format!("The security group '{name}' already exists for VPC '{vpc}'"),
+    )
+}
+
+pub fn security_group_name_reserved() -> AwsError {
+    AwsError::new(
+        "InvalidGroup.Reserved",
+        "The name 'default' is reserved, and cannot be used to create a new security group.",
+    )
+}
+
+pub fn security_group_rule_not_found(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidSecurityGroupRuleId.NotFound",
+        format!("The security group rule ID '{id}' does not exist"),
+    )
+}
+
+/// `rule` is AWS's rendering, e.g. `peer: ::/0, TCP, from port: 6443, to port: 6443, ALLOW`.
+pub fn permission_duplicate(rule: &str) -> AwsError {
+    AwsError::new(
+        "InvalidPermission.Duplicate",
+        format!("the specified rule \"{rule}\" already exists"),
+    )
+}
+
+pub fn permission_not_found() -> AwsError {
+    AwsError::new(
+        "InvalidPermission.NotFound",
+        "The specified rule does not exist in this security group",
+    )
+}
+
+pub fn rules_per_security_group_limit_exceeded() -> AwsError {
+    AwsError::new(
+        "RulesPerSecurityGroupLimitExceeded",
+        "The maximum number of rules per security group has been reached",
+    )
+}
+
+pub fn cannot_delete_default_security_group(id: &str) -> AwsError {
+    AwsError::new(
+        "CannotDelete",
+        format!("the specified group: \"{id}\" name: \"default\" cannot be deleted by a user"),
+    )
+}
+
+pub fn security_group_in_use(id: &str) -> AwsError {
+    AwsError::dependency_violation(format!("resource {id} has a dependent object"))
+}
+
+/// A security group rule CIDR of the wrong family or not a CIDR at all.
+pub fn cidr_malformed(cidr: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!("CIDR block {cidr} is malformed"))
+}

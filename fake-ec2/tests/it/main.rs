@@ -8,5 +8,6 @@ mod common;
 
 mod elbv2;
 mod protocol;
+mod security_groups;
 mod subnets;
 mod vpcs;
