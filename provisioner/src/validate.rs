@@ -1505,3 +1505,6 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod rule_tests;
