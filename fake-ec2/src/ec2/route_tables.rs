@@ -19,7 +19,7 @@
 //! - `InstanceId`: running or stopped, in the VPC.
 //! - Peering connections, transit and carrier gateways, network interfaces
 //!   and `vgw-` gateways are not modelled: taken on trust. Local gateway, VPC
-//!   endpoint and core network targets are `UnsupportedOperation`.
+//!   endpoint, core network and ODB network targets are `UnsupportedOperation`.
 //! - A destination the table routes already is `RouteAlreadyExists`.
 //!
 //! Route `state` is `active` while the target can carry traffic and
@@ -394,7 +394,7 @@ type TargetOf = fn(String) -> Target;
 
 /// The target parameters: (wire parameter, name in messages, the target it
 /// makes; None for targets the fake does not model).
-const TARGETS: [(&str, &str, Option<TargetOf>); 11] = [
+const TARGETS: [(&str, &str, Option<TargetOf>); 12] = [
     ("GatewayId", "gatewayId", Some(Target::Gateway)),
     (
         "EgressOnlyInternetGatewayId",
@@ -426,6 +426,7 @@ const TARGETS: [(&str, &str, Option<TargetOf>); 11] = [
     ("LocalGatewayId", "localGatewayId", None),
     ("VpcEndpointId", "vpcEndpointId", None),
     ("CoreNetworkArn", "coreNetworkArn", None),
+    ("OdbNetworkArn", "odbNetworkArn", None),
 ];
 
 fn parse_target(p: &Params) -> AwsResult<Target> {

@@ -7,6 +7,8 @@
 mod common;
 
 mod elbv2;
+mod gateways;
 mod protocol;
+mod routes;
 mod subnets;
 mod vpcs;
