@@ -332,6 +332,14 @@ async fn detach_and_delete_internet_gateway_rules() {
         msg,
         format!("resource {igw_id} is not attached to network {other_vpc}")
     );
+    let (code, _) = err(h
+        .ec2
+        .detach_internet_gateway()
+        .internet_gateway_id(&igw_id)
+        .vpc_id("vpc-0000000000000dead")
+        .send()
+        .await);
+    assert_eq!(code, "InvalidVpcID.NotFound");
     let (code, msg) = err(h
         .ec2
         .delete_internet_gateway()
@@ -825,6 +833,9 @@ async fn release_address_in_use_or_by_public_ip_is_refused() {
         msg,
         format!("The address with allocation id [{alloc}] is in use.")
     );
+    let (code, msg) = err(h.ec2.release_address().send().await);
+    assert_eq!(code, "MissingParameter");
+    assert_eq!(msg, "The request must contain the parameter AllocationId");
     let (code, msg) = err(h.ec2.release_address().public_ip("3.208.0.1").send().await);
     assert_eq!(code, "InvalidParameterValue");
     assert_eq!(
@@ -1197,7 +1208,7 @@ async fn nat_gateway_fails_like_aws() {
         n.nat_gateway_addresses()[0].status(),
         Some(&NatGatewayAddressStatus::Failed)
     );
-    // A failed gateway holds no address and does not count against the quota.
+    // A failed gateway holds no private address.
     assert_eq!(free_ips(&h, &subnet_id).await, free_before);
 
     // An Elastic IP of another network border group.

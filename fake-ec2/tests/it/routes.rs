@@ -486,6 +486,12 @@ async fn route_targets_must_exist_in_the_vpc_and_suit_the_destination() {
         .send()
         .await
         .unwrap();
+    req()
+        .destination_cidr_block("10.200.0.0/16")
+        .gateway_id("vgw-0123456789abcdef0")
+        .send()
+        .await
+        .unwrap();
     let t = table(&h, &rtb).await;
     let pcx = route(&t, "172.16.0.0/12");
     assert_eq!(
@@ -496,6 +502,10 @@ async fn route_targets_must_exist_in_the_vpc_and_suit_the_destination() {
     assert_eq!(
         route(&t, "192.168.0.0/16").transit_gateway_id(),
         Some("tgw-0123456789abcdef0")
+    );
+    assert_eq!(
+        route(&t, "10.200.0.0/16").gateway_id(),
+        Some("vgw-0123456789abcdef0")
     );
     assert_eq!(
         count_tables(
@@ -857,6 +867,31 @@ async fn associate_and_disassociate_route_tables() {
         msg,
         "The parameter gatewayId cannot be used with the parameter subnetId"
     );
+
+    let loose_igw = crate::gateways::igw(&h).await;
+    let (code, msg) = err(h
+        .ec2
+        .associate_route_table()
+        .route_table_id(&edge_rtb)
+        .gateway_id(&loose_igw)
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert_eq!(
+        msg,
+        format!(
+            "route table {edge_rtb} and network gateway {loose_igw} belong to different networks"
+        )
+    );
+    let (code, msg) = err(h
+        .ec2
+        .associate_route_table()
+        .route_table_id(&edge_rtb)
+        .gateway_id("igw-0000000000000dead")
+        .send()
+        .await);
+    assert_eq!(code, "InvalidGatewayID.NotFound");
+    assert_eq!(msg, "The gateway ID 'igw-0000000000000dead' does not exist");
 
     // An edge association with the VPC's internet gateway.
     let edge = h
