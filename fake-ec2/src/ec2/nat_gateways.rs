@@ -306,7 +306,7 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         || ctx.region.name.clone(),
         |z| z.network_border_group.clone(),
     );
-    let has_free = explicit_ip.is_some() || subnet.clone().allocate_ipv4().is_some();
+    let has_free = explicit_ip.is_some() || subnet.available_ip_address_count() > 0;
     let failure = planned_failure(ec2, &zone_nbg, subnet, allocation_id, has_free);
     let vpc_id = subnet.vpc_id.clone();
     let public_ip = eip.filter(|_| failure.is_none()).map(|a| a.public_ip);
