@@ -1,14 +1,31 @@
 //! Elastic IP addresses: AllocateAddress, DescribeAddresses, ReleaseAddress.
-//! Public addresses come from a deterministic per-region range.
+//!
+//! - Only `Domain=vpc` exists (EC2-Classic is retired) and only the Amazon
+//!   pool (`PublicIpv4Pool=amazon`).
+//! - `NetworkBorderGroup` defaults to the region; it must be the region or
+//!   the border group of a zone the account may use (opted in).
+//! - Public addresses are deterministic: each border group owns a /16 of
+//!   3.0.0.0/8 (Amazon space, so addresses look real). The second octet comes
+//!   from a small table for the catalog regions and from a hash of the group
+//!   name otherwise; the last two octets count allocations in the group.
+//!   Released addresses are not handed out again.
+//! - ReleaseAddress of an associated address (NAT gateway, load balancer,
+//!   instance) is `InvalidIPAddress.InUse`, the code the ReleaseAddress
+//!   reference documents. (Real AWS has also been seen answering
+//!   `AuthFailure` for addresses that a NAT gateway holds.)
+//! - Releasing by `PublicIp` alone is refused as AWS does for VPC addresses
+//!   (NixOS/nixops#852).
 
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use super::Ctx;
-use super::tags::Tags;
+use super::filters::{self, Filterable};
+use super::tags::{self, Tags};
+use super::{Ctx, errors};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::world::Region;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
@@ -26,14 +43,222 @@ pub struct Address {
     pub tags: Tags,
 }
 
-pub fn allocate_address(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("AllocateAddress"))
+impl Address {
+    /// Held by a NAT gateway, a load balancer or an instance.
+    pub fn is_in_use(&self) -> bool {
+        self.association_id.is_some() || self.nat_gateway_id.is_some() || self.instance_id.is_some()
+    }
+
+    pub fn to_xml(&self, owner: &str) -> Node {
+        Node::el("item")
+            .leaf("publicIp", self.public_ip)
+            .leaf("allocationId", &self.allocation_id)
+            .leaf("domain", &self.domain)
+            .opt_leaf("associationId", self.association_id.as_ref())
+            .opt_leaf("instanceId", self.instance_id.as_ref())
+            .opt_leaf("networkInterfaceId", self.network_interface_id.as_ref())
+            .opt_leaf(
+                "networkInterfaceOwnerId",
+                self.network_interface_id.as_ref().map(|_| owner),
+            )
+            .opt_leaf("privateIpAddress", self.private_ip_address)
+            .leaf("publicIpv4Pool", &self.public_ipv4_pool)
+            .leaf("networkBorderGroup", &self.network_border_group)
+            .opt_child(tags::tag_set(&self.tags))
+    }
 }
 
-pub fn describe_addresses(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("DescribeAddresses"))
+impl Filterable for Address {
+    const FILTERS: &'static [&'static str] = &[
+        "allocation-id",
+        "association-id",
+        "domain",
+        "instance-id",
+        "network-border-group",
+        "network-interface-id",
+        "private-ip-address",
+        "public-ip",
+    ];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        match name {
+            "allocation-id" => filters::one(&self.allocation_id),
+            "association-id" => filters::opt(self.association_id.as_ref()),
+            "domain" => filters::one(&self.domain),
+            "instance-id" => filters::opt(self.instance_id.as_ref()),
+            "network-border-group" => filters::one(&self.network_border_group),
+            "network-interface-id" => filters::opt(self.network_interface_id.as_ref()),
+            "private-ip-address" => filters::opt(self.private_ip_address),
+            "public-ip" => filters::one(self.public_ip),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }
 
-pub fn release_address(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("ReleaseAddress"))
+/// The VPC an associated address is mapped into, if any.
+pub fn associated_vpc(region: &Region, a: &Address) -> Option<String> {
+    if let Some(nat) = &a.nat_gateway_id {
+        return region.ec2.nat_gateways.get(nat).map(|n| n.vpc_id.clone());
+    }
+    if let Some(i) = &a.instance_id {
+        return region.ec2.instances.get(i).map(|i| i.vpc_id.clone());
+    }
+    a.association_id.as_ref()?;
+    region
+        .elbv2
+        .load_balancers
+        .values()
+        .find(|lb| {
+            lb.availability_zones
+                .iter()
+                .any(|z| z.address.allocation_id.as_deref() == Some(a.allocation_id.as_str()))
+        })
+        .map(|lb| lb.vpc_id.clone())
+}
+
+/// The `n`th public address of a network border group (n counts from 1).
+pub fn public_ip(network_border_group: &str, n: u64) -> Ipv4Addr {
+    let second: u8 = match network_border_group {
+        "us-east-1" => 208,
+        "us-east-2" => 128,
+        "us-west-1" => 101,
+        "us-west-2" => 216,
+        "eu-west-1" => 248,
+        "eu-central-1" => 120,
+        "ap-northeast-1" => 112,
+        other => {
+            let h = other.bytes().fold(0x811c_9dc5u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+            h.to_be_bytes()[3]
+        }
+    };
+    // Skip .0.0: counting wraps within the group's /16.
+    let host = u16::try_from(n % 0xffff).unwrap_or(0).max(1);
+    let [third, fourth] = host.to_be_bytes();
+    Ipv4Addr::new(3, second, third, fourth)
+}
+
+/// The region itself, or the border group of a zone the account may use.
+fn check_network_border_group(region: &Region, nbg: &str) -> AwsResult<()> {
+    let usable = nbg == region.name
+        || region
+            .zones
+            .iter()
+            .any(|z| z.network_border_group == nbg && z.is_usable());
+    if usable {
+        Ok(())
+    } else {
+        Err(AwsError::invalid_value_for("NetworkBorderGroup", nbg))
+    }
+}
+
+pub fn allocate_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let tags = tags::from_specs(p, "elastic-ip")?;
+    let domain = p.value("Domain").unwrap_or("vpc");
+    if domain != "vpc" {
+        return Err(AwsError::invalid_value_for("Domain", domain));
+    }
+    let pool = p.value("PublicIpv4Pool").unwrap_or("amazon");
+    if pool != "amazon" {
+        return Err(AwsError::invalid_value_for("PublicIpv4Pool", pool));
+    }
+    let nbg = p
+        .value("NetworkBorderGroup")
+        .map_or_else(|| ctx.region.name.clone(), str::to_owned);
+    check_network_border_group(ctx.region, &nbg)?;
+    let n = ctx.region.ids.bump(&format!("eip/{nbg}"));
+    let address = Address {
+        allocation_id: ctx.next_id("eipalloc"),
+        public_ip: public_ip(&nbg, n),
+        domain: domain.to_owned(),
+        network_border_group: nbg,
+        public_ipv4_pool: pool.to_owned(),
+        association_id: None,
+        network_interface_id: None,
+        private_ip_address: None,
+        instance_id: None,
+        nat_gateway_id: None,
+        tags,
+    };
+    let out = vec![
+        Node::text("publicIp", address.public_ip),
+        Node::text("allocationId", &address.allocation_id),
+        Node::text("publicIpv4Pool", &address.public_ipv4_pool),
+        Node::text("networkBorderGroup", &address.network_border_group),
+        Node::text("domain", &address.domain),
+    ];
+    ctx.ec2()
+        .addresses
+        .insert(address.allocation_id.clone(), address);
+    Ok(out)
+}
+
+/// Every address, by `AllocationId.N`, `PublicIp.N` and filters; no paging
+/// (the API has none).
+pub fn describe_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let ids = p.list("AllocationId");
+    let ips = p.list("PublicIp");
+    let filters = p.filters()?;
+    let ec2 = &ctx.region.ec2;
+    for id in &ids {
+        if !ec2.addresses.contains_key(id) {
+            return Err(errors::allocation_not_found(id));
+        }
+    }
+    for ip in &ips {
+        if !ec2
+            .addresses
+            .values()
+            .any(|a| a.public_ip.to_string() == *ip)
+        {
+            return Err(errors::address_not_found(ip));
+        }
+    }
+    let owner = ctx.region.account.as_str();
+    let items: Vec<Node> = filters::select(ec2.addresses.values(), &filters)?
+        .into_iter()
+        .filter(|a| ids.is_empty() || ids.contains(&a.allocation_id))
+        .filter(|a| ips.is_empty() || ips.contains(&a.public_ip.to_string()))
+        .map(|a| a.to_xml(owner))
+        .collect();
+    Ok(vec![Node::set("addressesSet", items)])
+}
+
+pub fn release_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let Some(id) = p.value("AllocationId").map(str::to_owned) else {
+        if p.value("PublicIp").is_some() {
+            return Err(AwsError::invalid_parameter_value(
+                "You must specify an allocation id when releasing a VPC elastic IP address",
+            ));
+        }
+        return Err(AwsError::missing_parameter("AllocationId"));
+    };
+    let ec2 = ctx.ec2();
+    let address = ec2
+        .addresses
+        .get(&id)
+        .ok_or_else(|| errors::allocation_not_found(&id))?;
+    if address.is_in_use() {
+        return Err(errors::address_in_use(&id));
+    }
+    ec2.addresses.remove(&id);
+    Ok(vec![Node::text("return", true)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_ips_are_per_group_and_distinct() {
+        assert_eq!(public_ip("us-east-1", 1).to_string(), "3.208.0.1");
+        assert_eq!(public_ip("us-east-1", 256).to_string(), "3.208.1.0");
+        assert_ne!(public_ip("us-east-1", 1), public_ip("us-west-2", 1));
+        assert_eq!(public_ip("us-east-1-nyc-1", 1).octets()[0], 3);
+    }
 }

@@ -1,12 +1,27 @@
 //! Egress-only internet gateways: created already attached to their VPC,
 //! one per VPC, IPv6 outbound only.
+//!
+//! - CreateEgressOnlyInternetGateway needs an existing `VpcId`; the gateway is
+//!   `attached` at once (there is no Attach call).
+//! - "You can attach only one egress-only internet gateway to a VPC at a
+//!   time" (AWS docs). The error code is not documented; the fake answers
+//!   `Resource.AlreadyAssociated`, the code AWS uses for a second internet
+//!   gateway attachment [I].
+//! - `ClientToken`: the same token with the same VPC returns the gateway
+//!   created first; with another VPC it is `IdempotentParameterMismatch`.
+//! - DeleteEgressOnlyInternetGateway answers `<returnCode>` (not `<return>`);
+//!   the gateway disappears and routes to it show `blackhole`.
+//! - Describe filters: `egress-only-internet-gateway-id` and the tag filters.
 
 use serde::Serialize;
 
-use super::Ctx;
-use super::tags::Tags;
+use super::filters::{self, Filterable};
+use super::paging::{self, Limits};
+use super::tags::{self, Tags};
+use super::vpcs::rename;
+use super::{Ctx, Ec2State, errors, route_tables};
 use crate::protocol::error::AwsResult;
-use crate::protocol::{AwsError, Node, Params};
+use crate::protocol::{Node, Params};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EgressOnlyInternetGateway {
@@ -22,27 +37,131 @@ impl EgressOnlyInternetGateway {
     pub fn is_attached(&self) -> bool {
         self.state == "attached"
     }
+
+    pub fn to_xml(&self) -> Node {
+        Node::el("item")
+            .child(Node::set(
+                "attachmentSet",
+                [Node::el("item")
+                    .leaf("state", &self.state)
+                    .leaf("vpcId", &self.vpc_id)],
+            ))
+            .leaf(
+                "egressOnlyInternetGatewayId",
+                &self.egress_only_internet_gateway_id,
+            )
+            .opt_child(tags::tag_set(&self.tags))
+    }
 }
 
-pub fn create_egress_only_internet_gateway(
-    _ctx: &mut Ctx<'_>,
-    _p: &Params,
-) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("CreateEgressOnlyInternetGateway"))
+impl Filterable for EgressOnlyInternetGateway {
+    const FILTERS: &'static [&'static str] = &["egress-only-internet-gateway-id"];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        match name {
+            "egress-only-internet-gateway-id" => {
+                filters::one(&self.egress_only_internet_gateway_id)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a EgressOnlyInternetGateway> {
+    ec2.egress_only_internet_gateways
+        .get(id)
+        .ok_or_else(|| errors::egress_only_gateway_not_found(id))
+}
+
+fn answer(gw: &EgressOnlyInternetGateway) -> Vec<Node> {
+    let mut out = Vec::new();
+    if let Some(t) = &gw.client_token {
+        out.push(Node::text("clientToken", t));
+    }
+    out.push(rename(gw.to_xml(), "egressOnlyInternetGateway"));
+    out
+}
+
+pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let tags = tags::from_specs(p, "egress-only-internet-gateway")?;
+    let vpc_id = p.required("VpcId")?.to_owned();
+    let token = p.value("ClientToken").map(str::to_owned);
+    let ec2 = &ctx.region.ec2;
+    if let Some(t) = &token
+        && let Some(existing) = ec2
+            .egress_only_internet_gateways
+            .values()
+            .find(|g| g.client_token.as_ref() == Some(t))
+    {
+        if existing.vpc_id != vpc_id {
+            return Err(errors::idempotent_parameter_mismatch(t));
+        }
+        return Ok(answer(existing));
+    }
+    if !ec2.vpcs.contains_key(&vpc_id) {
+        return Err(errors::vpc_not_found(&vpc_id));
+    }
+    if let Some(other) = ec2
+        .egress_only_internet_gateways
+        .values()
+        .find(|g| g.vpc_id == vpc_id && g.is_attached())
+    {
+        return Err(errors::vpc_has_egress_only_gateway(
+            &vpc_id,
+            &other.egress_only_internet_gateway_id,
+        ));
+    }
+    let id = ctx.next_id("eigw");
+    let gw = EgressOnlyInternetGateway {
+        egress_only_internet_gateway_id: id.clone(),
+        vpc_id,
+        state: "attached".to_owned(),
+        client_token: token,
+        tags,
+    };
+    let out = answer(&gw);
+    let ec2 = ctx.ec2();
+    ec2.egress_only_internet_gateways.insert(id, gw);
+    route_tables::refresh_route_states(ec2);
+    Ok(out)
 }
 
 pub fn describe_egress_only_internet_gateways(
-    _ctx: &mut Ctx<'_>,
-    _p: &Params,
+    ctx: &mut Ctx<'_>,
+    p: &Params,
 ) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action(
-        "DescribeEgressOnlyInternetGateways",
+    let ids = p.list("EgressOnlyInternetGatewayId");
+    let filters = p.filters()?;
+    let ec2 = ctx.ec2();
+    for id in &ids {
+        find(ec2, id)?;
+    }
+    let items = filters::select(ec2.egress_only_internet_gateways.values(), &filters)?
+        .into_iter()
+        .filter(|g| ids.is_empty() || ids.contains(&g.egress_only_internet_gateway_id))
+        .map(EgressOnlyInternetGateway::to_xml)
+        .collect();
+    let (page, next) = paging::page_named(
+        items,
+        p,
+        Limits::new(5, 255),
+        (!ids.is_empty()).then_some("egressOnlyInternetGatewayIds"),
+    )?;
+    Ok(paging::with_token(
+        vec![Node::set("egressOnlyInternetGatewaySet", page)],
+        next,
     ))
 }
 
-pub fn delete_egress_only_internet_gateway(
-    _ctx: &mut Ctx<'_>,
-    _p: &Params,
-) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("DeleteEgressOnlyInternetGateway"))
+pub fn delete_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let id = p.required("EgressOnlyInternetGatewayId")?.to_owned();
+    let ec2 = ctx.ec2();
+    find(ec2, &id)?;
+    ec2.egress_only_internet_gateways.remove(&id);
+    route_tables::refresh_route_states(ec2);
+    Ok(vec![Node::text("returnCode", true)])
 }

@@ -245,4 +245,123 @@ pub fn security_group_in_use(id: &str) -> AwsError {
 /// A security group rule CIDR of the wrong family or not a CIDR at all.
 pub fn cidr_malformed(cidr: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!("CIDR block {cidr} is malformed"))
+
+/// A `GatewayId` that names no gateway the fake knows. [V] terraform#4987
+pub fn gateway_not_found(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidGatewayID.NotFound",
+        format!("The gateway ID '{id}' does not exist"),
+    )
+}
+
+/// AttachInternetGateway with a gateway that is attached somewhere already. [V] berlioz#1
+pub fn internet_gateway_already_attached(igw: &str, vpc: &str) -> AwsError {
+    AwsError::new(
+        "Resource.AlreadyAssociated",
+        format!("resource {igw} is already attached to network {vpc}"),
+    )
+}
+
+/// AttachInternetGateway to a VPC that has another gateway. [V] binlab/terraform-aws-vault-ha-raft#54
+pub fn vpc_has_internet_gateway(vpc: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!(
+        "Network {vpc} already has an internet gateway attached"
+    ))
+}
+
+pub fn gateway_not_attached(igw: &str, vpc: &str) -> AwsError {
+    AwsError::new(
+        "Gateway.NotAttached",
+        format!("resource {igw} is not attached to network {vpc}"),
+    )
+}
+
+/// DetachInternetGateway while public addresses are mapped in the VPC.
+pub fn mapped_public_addresses(vpc: &str) -> AwsError {
+    AwsError::dependency_violation(format!(
+        "Network {vpc} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway."
+    ))
+}
+
+/// A second egress-only internet gateway for a VPC. [I]
+pub fn vpc_has_egress_only_gateway(vpc: &str, eigw: &str) -> AwsError {
+    AwsError::new(
+        "Resource.AlreadyAssociated",
+        format!("Network {vpc} already has an egress-only internet gateway attached: {eigw}"),
+    )
+}
+
+/// A `ClientToken` reused with different parameters. [I] text
+pub fn idempotent_parameter_mismatch(token: &str) -> AwsError {
+    AwsError::new(
+        "IdempotentParameterMismatch",
+        format!("The client token '{token}' has already been used with different parameters."),
+    )
+}
+
+/// DescribeAddresses `PublicIp.N` that is not allocated. [I] text
+pub fn address_not_found(ip: &str) -> AwsError {
+    AwsError::new(
+        "InvalidAddress.NotFound",
+        format!("The address '{ip}' does not exist"),
+    )
+}
+
+/// ReleaseAddress of an associated address: the code the ReleaseAddress
+/// reference documents. [I] text
+pub fn address_in_use(allocation_id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidIPAddress.InUse",
+        format!("The address with allocation id [{allocation_id}] is in use."),
+    )
+}
+
+/// A private IPv4 address that something in the subnet already holds.
+pub fn private_ip_in_use(ip: &str) -> AwsError {
+    AwsError::new("InvalidIPAddress.InUse", format!("Address {ip} is in use."))
+}
+
+pub fn nat_gateway_limit_exceeded(zone: &str, max: usize) -> AwsError {
+    AwsError::new(
+        "NatGatewayLimitExceeded",
+        format!(
+            "The maximum number of NAT gateways ({max}) in the Availability Zone '{zone}' has been reached."
+        ),
+    )
+}
+
+/// CreateRoute for a destination the table routes already. [I] text
+pub fn route_already_exists(destination: &str) -> AwsError {
+    AwsError::new(
+        "RouteAlreadyExists",
+        format!("The route identified by {destination} already exists."),
+    )
+}
+
+/// ReplaceRoute / DeleteRoute for a destination the table does not route;
+/// `kind` is `destination-cidr-block`, `destination-ipv6-cidr-block` or
+/// `destination-prefix-list-id`.
+pub fn route_not_found(kind: &str, destination: &str, route_table: &str) -> AwsError {
+    AwsError::new(
+        "InvalidRoute.NotFound",
+        format!("no route with {kind} {destination} in route table {route_table}"),
+    )
+}
+
+/// A route target or association in another VPC than the route table.
+/// [V] serverless-vpc-plugin#147 (`network gateway`); other kinds [I].
+pub fn different_networks(route_table: &str, kind: &str, id: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!(
+        "route table {route_table} and {kind} {id} belong to different networks"
+    ))
+}
+
+/// AssociateRouteTable for a subnet or gateway that has an explicit association already.
+pub fn route_table_association_conflict(route_table: &str) -> AwsError {
+    AwsError::new(
+        "Resource.AlreadyAssociated",
+        format!(
+            "the specified association for route table {route_table} conflicts with an existing association"
+        ),
+    )
 }

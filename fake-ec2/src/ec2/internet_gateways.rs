@@ -1,11 +1,26 @@
 //! Internet gateways: Create, Describe, Delete, Attach, Detach. One per VPC.
+//!
+//! - An attached gateway reports the attachment state `available` (not in the
+//!   model's enum, so SDKs map it to `Unknown`).
+//! - Attaching a gateway that is attached anywhere is `Resource.AlreadyAssociated`;
+//!   attaching to a VPC that has another gateway is `InvalidParameterValue`
+//!   "Network vpc-… already has an internet gateway attached", the code and
+//!   text seen on real AWS (binlab/terraform-aws-vault-ha-raft#54).
+//! - Detaching refuses (`DependencyViolation`) while public addresses are
+//!   mapped in the VPC: a live public NAT gateway or any associated Elastic IP.
+//! - Deleting an attached gateway is `DependencyViolation`.
+//! - Routes to a gateway that is detached from their VPC (or deleted) show
+//!   `blackhole`; re-attaching makes them `active` again.
 
 use serde::Serialize;
 
-use super::Ctx;
-use super::tags::Tags;
+use super::filters::{self, Filterable};
+use super::paging::{self, Limits};
+use super::tags::{self, Tags};
+use super::vpcs::rename;
+use super::{Ctx, Ec2State, addresses, errors, route_tables};
 use crate::protocol::error::AwsResult;
-use crate::protocol::{AwsError, Node, Params};
+use crate::protocol::{Node, Params};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IgwAttachment {
@@ -26,24 +41,153 @@ impl InternetGateway {
     pub fn attached_vpc(&self) -> Option<&str> {
         self.attachments.first().map(|a| a.vpc_id.as_str())
     }
+
+    pub fn to_xml(&self) -> Node {
+        Node::el("item")
+            .leaf("internetGatewayId", &self.internet_gateway_id)
+            .leaf("ownerId", &self.owner_id)
+            .child(Node::set(
+                "attachmentSet",
+                self.attachments.iter().map(|a| {
+                    Node::el("item")
+                        .leaf("vpcId", &a.vpc_id)
+                        .leaf("state", &a.state)
+                }),
+            ))
+            .opt_child(tags::tag_set(&self.tags))
+    }
 }
 
-pub fn create_internet_gateway(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("CreateInternetGateway"))
+impl Filterable for InternetGateway {
+    const FILTERS: &'static [&'static str] = &[
+        "attachment.state",
+        "attachment.vpc-id",
+        "internet-gateway-id",
+        "owner-id",
+    ];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        match name {
+            "attachment.state" => self.attachments.iter().map(|a| a.state.clone()).collect(),
+            "attachment.vpc-id" => self.attachments.iter().map(|a| a.vpc_id.clone()).collect(),
+            "internet-gateway-id" => filters::one(&self.internet_gateway_id),
+            "owner-id" => filters::one(&self.owner_id),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }
 
-pub fn describe_internet_gateways(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("DescribeInternetGateways"))
+fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a InternetGateway> {
+    ec2.internet_gateways
+        .get(id)
+        .ok_or_else(|| errors::internet_gateway_not_found(id))
 }
 
-pub fn delete_internet_gateway(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("DeleteInternetGateway"))
+pub fn create_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let tags = tags::from_specs(p, "internet-gateway")?;
+    let id = ctx.next_id("igw");
+    let igw = InternetGateway {
+        internet_gateway_id: id.clone(),
+        owner_id: ctx.account().to_owned(),
+        attachments: Vec::new(),
+        tags,
+    };
+    let answer = rename(igw.to_xml(), "internetGateway");
+    ctx.ec2().internet_gateways.insert(id, igw);
+    Ok(vec![answer])
 }
 
-pub fn attach_internet_gateway(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("AttachInternetGateway"))
+pub fn describe_internet_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let ids = p.list("InternetGatewayId");
+    let filters = p.filters()?;
+    let ec2 = ctx.ec2();
+    for id in &ids {
+        find(ec2, id)?;
+    }
+    let items = filters::select(ec2.internet_gateways.values(), &filters)?
+        .into_iter()
+        .filter(|g| ids.is_empty() || ids.contains(&g.internet_gateway_id))
+        .map(InternetGateway::to_xml)
+        .collect();
+    let (page, next) = paging::page_named(
+        items,
+        p,
+        Limits::new(5, 1000),
+        (!ids.is_empty()).then_some("internetGatewayIds"),
+    )?;
+    Ok(paging::with_token(
+        vec![Node::set("internetGatewaySet", page)],
+        next,
+    ))
 }
 
-pub fn detach_internet_gateway(_ctx: &mut Ctx<'_>, _p: &Params) -> AwsResult<Vec<Node>> {
-    Err(AwsError::invalid_action("DetachInternetGateway"))
+pub fn delete_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let id = p.required("InternetGatewayId")?.to_owned();
+    let ec2 = ctx.ec2();
+    if find(ec2, &id)?.attached_vpc().is_some() {
+        return Err(errors::dependency_violation("internetGateway", &id));
+    }
+    ec2.internet_gateways.remove(&id);
+    route_tables::refresh_route_states(ec2);
+    Ok(vec![Node::text("return", true)])
+}
+
+pub fn attach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let id = p.required("InternetGatewayId")?.to_owned();
+    let vpc_id = p.required("VpcId")?.to_owned();
+    let ec2 = ctx.ec2();
+    let igw = find(ec2, &id)?;
+    if !ec2.vpcs.contains_key(&vpc_id) {
+        return Err(errors::vpc_not_found(&vpc_id));
+    }
+    if let Some(current) = igw.attached_vpc() {
+        return Err(errors::internet_gateway_already_attached(&id, current));
+    }
+    if ec2
+        .internet_gateways
+        .values()
+        .any(|g| g.attached_vpc() == Some(vpc_id.as_str()))
+    {
+        return Err(errors::vpc_has_internet_gateway(&vpc_id));
+    }
+    let igw = ec2.internet_gateways.get_mut(&id).expect("checked above");
+    igw.attachments.push(IgwAttachment {
+        vpc_id,
+        state: "available".to_owned(),
+    });
+    route_tables::refresh_route_states(ec2);
+    Ok(vec![Node::text("return", true)])
+}
+
+pub fn detach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let id = p.required("InternetGatewayId")?.to_owned();
+    let vpc_id = p.required("VpcId")?.to_owned();
+    let ec2 = &ctx.region.ec2;
+    let igw = find(ec2, &id)?;
+    if !ec2.vpcs.contains_key(&vpc_id) {
+        return Err(errors::vpc_not_found(&vpc_id));
+    }
+    if igw.attached_vpc() != Some(vpc_id.as_str()) {
+        return Err(errors::gateway_not_attached(&id, &vpc_id));
+    }
+    let public_nat = ec2
+        .nat_gateways
+        .values()
+        .any(|n| n.vpc_id == vpc_id && n.connectivity_type == "public" && n.is_live());
+    let mapped = ec2
+        .addresses
+        .values()
+        .any(|a| addresses::associated_vpc(ctx.region, a).as_deref() == Some(vpc_id.as_str()));
+    if public_nat || mapped {
+        return Err(errors::mapped_public_addresses(&vpc_id));
+    }
+    let ec2 = ctx.ec2();
+    let igw = ec2.internet_gateways.get_mut(&id).expect("checked above");
+    igw.attachments.retain(|a| a.vpc_id != vpc_id);
+    route_tables::refresh_route_states(ec2);
+    Ok(vec![Node::text("return", true)])
 }

@@ -7,7 +7,9 @@
 mod common;
 
 mod elbv2;
+mod gateways;
 mod protocol;
+mod routes;
 mod security_groups;
 mod subnets;
 mod vpcs;
