@@ -90,6 +90,8 @@ pub struct Instance {
     pub metadata_http_tokens: String,
     pub metadata_http_endpoint: String,
     pub metadata_hop_limit: u32,
+    /// `MetadataOptions.InstanceMetadataTags`: enabled | disabled.
+    pub metadata_instance_tags: String,
     pub key_name: Option<String>,
     pub launch_time: Timestamp,
     pub client_token: Option<String>,
@@ -267,7 +269,7 @@ impl Instance {
                     .leaf("httpPutResponseHopLimit", self.metadata_hop_limit)
                     .leaf("httpEndpoint", &self.metadata_http_endpoint)
                     .leaf("httpProtocolIpv6", &self.metadata_http_protocol_ipv6)
-                    .leaf("instanceMetadataTags", "disabled"),
+                    .leaf("instanceMetadataTags", &self.metadata_instance_tags),
             )
             .child(
                 Node::el("privateDnsNameOptions")
@@ -838,6 +840,7 @@ struct MetadataOptions {
     http_endpoint: String,
     hop_limit: u32,
     http_protocol_ipv6: String,
+    instance_metadata_tags: String,
 }
 
 fn parse_metadata_options(p: &Params) -> AwsResult<MetadataOptions> {
@@ -868,6 +871,11 @@ fn parse_metadata_options(p: &Params) -> AwsResult<MetadataOptions> {
         http_endpoint: one_of("HttpEndpoint", ["enabled", "disabled"], "enabled")?,
         hop_limit,
         http_protocol_ipv6: one_of("HttpProtocolIpv6", ["enabled", "disabled"], "disabled")?,
+        instance_metadata_tags: one_of(
+            "InstanceMetadataTags",
+            ["enabled", "disabled"],
+            "disabled",
+        )?,
     })
 }
 
@@ -1151,6 +1159,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             metadata_http_tokens: metadata.http_tokens.clone(),
             metadata_http_endpoint: metadata.http_endpoint.clone(),
             metadata_hop_limit: metadata.hop_limit,
+            metadata_instance_tags: metadata.instance_metadata_tags.clone(),
             key_name: p.value("KeyName").map(str::to_owned),
             launch_time: ctx.now,
             client_token: p.value("ClientToken").map(str::to_owned),

@@ -7,6 +7,7 @@
 mod common;
 
 mod elbv2;
+mod instances;
 mod protocol;
 mod subnets;
 mod vpcs;
