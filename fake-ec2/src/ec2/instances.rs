@@ -28,6 +28,15 @@
 //!   instances and in free subnet addresses, as long as `MinCount` fits.
 //! - A reservation's own `groupSet` is empty (VPC instances list their
 //!   groups per instance and per interface).
+//! - `ip-name` hostnames and named private IPv4 addresses in an IPv6-only
+//!   subnet, named addresses with `MaxCount` > 1, `EnablePrimaryIpv6` /
+//!   `PrimaryIpv6` without an IPv6 address, and more IPv6 addresses than the
+//!   type allows per interface are refused with messages worded in AWS's
+//!   style but not seen on AWS; so are reserved addresses and bad
+//!   `MinCount`/`MaxCount`.
+//! - `NetworkInterface.N.NetworkInterfaceId` answers
+//!   `InvalidNetworkInterfaceID.NotFound`: there are no standalone
+//!   interfaces to attach.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};

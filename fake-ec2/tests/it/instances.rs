@@ -8,7 +8,7 @@ use aws_sdk_ec2::operation::run_instances::builders::RunInstancesFluentBuilder;
 use aws_sdk_ec2::types::{
     ArchitectureType, AttributeBooleanValue, Filter, HostnameType, HttpTokensState, HypervisorType,
     InstanceIpv6Address, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
-    InstanceMetadataOptionsState, InstanceMetadataProtocolState,
+    InstanceMetadataOptionsState, InstanceMetadataProtocolState, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, InstanceTypeHypervisor,
     Placement, PrivateDnsNameOptionsRequest, ResourceType, Tag, TagSpecification,
 };
@@ -787,6 +787,31 @@ async fn run_instances_parameter_errors() {
         msg,
         "Value (sometimes) for parameter MetadataOptions.HttpTokens is invalid."
     );
+    let (code, msg) = err(h
+        .ec2
+        .run_instances()
+        .image_id(AMI)
+        .max_count(1)
+        .subnet_id(&n.v4)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter MinCount"
+        )
+    );
+    let mut six = run(&h, &n.v4, "m5.large");
+    for k in 1..=6 {
+        six = six.security_group_ids(format!("sg-0000000000000009{k}"));
+    }
+    let (code, msg) = err(six.send().await);
+    assert_eq!(code, "SecurityGroupsPerInterfaceLimitExceeded");
+    assert_eq!(
+        msg,
+        "The maximum number of security groups per interface has been reached."
+    );
     let (code, msg) = err(run(&h, &n.v4, "m5.large")
         .private_dns_name_options(
             PrivateDnsNameOptionsRequest::builder()
@@ -823,6 +848,7 @@ async fn metadata_and_hostname_options() {
                 .http_put_response_hop_limit(2)
                 .http_endpoint(InstanceMetadataEndpointState::Enabled)
                 .http_protocol_ipv6(InstanceMetadataProtocolState::Enabled)
+                .instance_metadata_tags(InstanceMetadataTagsState::Enabled)
                 .build(),
         )
         .private_dns_name_options(
@@ -841,6 +867,10 @@ async fn metadata_and_hostname_options() {
     assert_eq!(
         m.http_protocol_ipv6(),
         Some(&InstanceMetadataProtocolState::Enabled)
+    );
+    assert_eq!(
+        m.instance_metadata_tags(),
+        Some(&InstanceMetadataTagsState::Enabled)
     );
     let dns = i.private_dns_name_options().unwrap();
     assert_eq!(dns.hostname_type(), Some(&HostnameType::ResourceName));
@@ -1169,6 +1199,56 @@ async fn network_interfaces() {
     assert_eq!(
         msg,
         "The networkInterface ID 'eni-00000000000000099' does not exist"
+    );
+    let (code, msg) = err(launch()
+        .network_interfaces(nic(0, &n.ds).build())
+        .ipv6_address_count(1)
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterCombination");
+    assert_eq!(
+        msg,
+        "Network interfaces and an instance-level IPv6 addresses may not be specified on the same request"
+    );
+    let (code, msg) = err(launch()
+        .network_interfaces(nic(0, &n.ds).build())
+        .private_ip_address("10.0.2.99")
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterCombination");
+    assert_eq!(
+        msg,
+        "Network interfaces and an instance-level private IP address may not be specified on the same request"
+    );
+    let (code, msg) = err(launch()
+        .network_interfaces(
+            InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .build(),
+        )
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter NetworkInterface.1.SubnetId"
+        )
+    );
+    let (code, msg) = err(launch()
+        .network_interfaces(
+            InstanceNetworkInterfaceSpecification::builder()
+                .subnet_id(&n.ds)
+                .build(),
+        )
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter NetworkInterface.1.DeviceIndex"
+        )
     );
     // Per-interface IPv6 rules match the instance-level ones.
     let (code, _) = err(launch()
