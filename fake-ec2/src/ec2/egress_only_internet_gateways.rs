@@ -98,7 +98,7 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
             .find(|g| g.client_token.as_ref() == Some(t))
     {
         if existing.vpc_id != vpc_id {
-            return Err(errors::idempotent_parameter_mismatch(t));
+            return Err(errors::idempotent_parameter_mismatch());
         }
         return Ok(answer(existing));
     }

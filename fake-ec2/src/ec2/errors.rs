@@ -292,13 +292,6 @@ pub fn vpc_has_egress_only_gateway(vpc: &str, eigw: &str) -> AwsError {
 }
 
 /// A `ClientToken` reused with different parameters. [I] text
-pub fn idempotent_parameter_mismatch(token: &str) -> AwsError {
-    AwsError::new(
-        "IdempotentParameterMismatch",
-        format!("The client token '{token}' has already been used with different parameters."),
-    )
-}
-
 /// DescribeAddresses `PublicIp.N` that is not allocated. [I] text
 pub fn address_not_found(ip: &str) -> AwsError {
     AwsError::new(
@@ -326,6 +319,82 @@ pub fn nat_gateway_limit_exceeded(zone: &str, max: usize) -> AwsError {
         "NatGatewayLimitExceeded",
         format!(
             "The maximum number of NAT gateways ({max}) in the Availability Zone '{zone}' has been reached."
+
+/// Several unknown instance ids are named together, as AWS does.
+pub fn instances_not_found(ids: &[String]) -> AwsError {
+    match ids {
+        [one] => instance_not_found(one),
+        many => AwsError::new(
+            "InvalidInstanceID.NotFound",
+            format!("The instance IDs '{}' do not exist", many.join(", ")),
+        ),
+    }
+}
+
+pub fn instance_id_malformed(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidInstanceID.Malformed",
+        format!("Invalid id: \"{id}\""),
+    )
+}
+
+pub fn ami_id_malformed(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidAMIID.Malformed",
+        format!("Invalid id: \"{id}\" (expecting \"ami-...\")"),
+    )
+}
+
+pub fn network_interface_not_found(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidNetworkInterfaceID.NotFound",
+        format!("The networkInterface ID '{id}' does not exist"),
+    )
+}
+
+/// A launch with neither a subnet nor network interfaces in an account without a default VPC.
+pub fn vpc_id_not_specified() -> AwsError {
+    AwsError::new(
+        "VPCIdNotSpecified",
+        "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.",
+    )
+}
+
+pub fn security_group_other_network(group_id: &str, subnet_id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidParameter",
+        format!("Security group {group_id} and subnet {subnet_id} belong to different networks."),
+    )
+}
+
+pub fn too_many_security_groups() -> AwsError {
+    AwsError::new(
+        "SecurityGroupsPerInterfaceLimitExceeded",
+        "The maximum number of security groups per interface has been reached.",
+    )
+}
+
+pub fn ipv6_not_supported_on(instance_type: &str) -> AwsError {
+    AwsError::unsupported_operation(format!(
+        "IPv6 addresses are not supported on {instance_type}"
+    ))
+}
+
+pub fn address_outside_subnet() -> AwsError {
+    AwsError::invalid_parameter_value("Address does not fall within the subnet's address range")
+}
+
+pub fn address_reserved(addr: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!(
+        "Address {addr} is reserved by AWS and cannot be assigned."
+    ))
+}
+
+pub fn insufficient_free_addresses(subnet_id: &str) -> AwsError {
+    AwsError::new(
+        "InsufficientFreeAddressesInSubnet",
+        format!(
+            "There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."
         ),
     )
 }
@@ -362,6 +431,19 @@ pub fn route_table_association_conflict(route_table: &str) -> AwsError {
         "Resource.AlreadyAssociated",
         format!(
             "the specified association for route table {route_table} conflicts with an existing association"
+
+pub fn idempotent_parameter_mismatch() -> AwsError {
+    AwsError::new(
+        "IdempotentParameterMismatch",
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+    )
+}
+
+pub fn instance_limit_exceeded(requested: usize, limit: usize) -> AwsError {
+    AwsError::new(
+        "InstanceLimitExceeded",
+        format!(
+            "You have requested more instances ({requested}) than your current instance limit of {limit} allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit."
         ),
     )
 }

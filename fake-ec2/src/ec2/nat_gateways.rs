@@ -251,7 +251,7 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
             .find(|n| n.client_token.as_ref() == Some(t))
     {
         if existing.subnet_id != subnet_id {
-            return Err(errors::idempotent_parameter_mismatch(t));
+            return Err(errors::idempotent_parameter_mismatch());
         }
         return Ok(answer(existing));
     }

@@ -612,7 +612,7 @@ async fn egress_only_gateway_rules_and_client_token() {
     assert_eq!(code, "IdempotentParameterMismatch");
     assert_eq!(
         msg,
-        "The client token 'same' has already been used with different parameters."
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)."
     );
     let all = h
         .ec2
@@ -1012,7 +1012,7 @@ async fn nat_gateway_client_token_is_idempotent() {
     assert_eq!(code, "IdempotentParameterMismatch");
     assert_eq!(
         msg,
-        "The client token 'once' has already been used with different parameters."
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)."
     );
 }
 

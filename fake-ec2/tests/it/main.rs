@@ -8,6 +8,7 @@ mod common;
 
 mod elbv2;
 mod gateways;
+mod instances;
 mod protocol;
 mod routes;
 mod security_groups;
