@@ -101,7 +101,13 @@ const MACHINE: &str = "
 
 fn indent(text: &str, by: usize) -> String {
     text.lines()
-        .map(|l| if l.trim().is_empty() { String::new() } else { format!("{}{l}", " ".repeat(by)) })
+        .map(|l| {
+            if l.trim().is_empty() {
+                String::new()
+            } else {
+                format!("{}{l}", " ".repeat(by))
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -223,7 +229,9 @@ fn vpc_rules() {
     expect("vpc-cidr-invalid", case(&a));
     let a = aws("    vpc:\n      cidrBlock: 10.0.0.0/12\n      ipv6: {}\n");
     expect("vpc-cidr-size", case(&a));
-    let a = aws("    vpc:\n      cidrBlock: 10.0.0.0/16\n      ipamPool: {id: ipam-pool-1}\n      ipv6: {}\n");
+    let a = aws(
+        "    vpc:\n      cidrBlock: 10.0.0.0/16\n      ipamPool: {id: ipam-pool-1}\n      ipv6: {}\n",
+    );
     expect("vpc-cidr-and-ipam-pool", case(&a));
     let a = aws("    vpc:\n      ipamPool: {netmaskLength: 16}\n      ipv6: {}\n");
     expect("vpc-ipam-pool-needs-id-or-name", case(&a));
@@ -235,7 +243,9 @@ fn vpc_rules() {
     expect("vpc-ipv6-cidr-needs-pool", case(&a));
     let a = aws("    vpc:\n      ipv6: {poolId: ipv6pool-ec2-1, ipamPool: {id: ipam-pool-1}}\n");
     expect("vpc-ipv6-pool-and-ipam-pool", case(&a));
-    let a = aws("    vpc:\n      ipv6: {cidrBlock: \"2009:1234:ff00::/56\", ipamPool: {id: ipam-pool-1}}\n");
+    let a = aws(
+        "    vpc:\n      ipv6: {cidrBlock: \"2009:1234:ff00::/56\", ipamPool: {id: ipam-pool-1}}\n",
+    );
     expect("vpc-ipv6-cidr-and-ipam-pool", case(&a));
     let a = aws("    vpc:\n      ipv6: {ipamPool: {netmaskLength: 56}}\n");
     expect("vpc-ipam-pool-needs-id-or-name", case(&a));
@@ -280,26 +290,41 @@ fn byo_facts() -> Facts {
         id: "eigw-1234567890abcdefg".into(),
         vpc_id: Some("vpc-1234567890abcdefg".into()),
     });
-    let subnet = |id: &str, public: bool, v4: Option<&str>, v6: &str, dns64: bool, nat64: bool| SubnetFact {
-        subnet_id: id.into(),
-        vpc_id: "vpc-1234567890abcdefg".into(),
-        availability_zone: "us-east-1a".into(),
-        cidr_block: v4.map(|c| c.parse().unwrap()),
-        ipv6_cidr_block: Some(v6.parse().unwrap()),
-        ipv6_native: v4.is_none(),
-        enable_dns64: dns64,
-        map_public_ip_on_launch: public,
-        public,
-        nat64_route: nat64,
-        tags: BTreeMap::new(),
-    };
+    let subnet =
+        |id: &str, public: bool, v4: Option<&str>, v6: &str, dns64: bool, nat64: bool| SubnetFact {
+            subnet_id: id.into(),
+            vpc_id: "vpc-1234567890abcdefg".into(),
+            availability_zone: "us-east-1a".into(),
+            cidr_block: v4.map(|c| c.parse().unwrap()),
+            ipv6_cidr_block: Some(v6.parse().unwrap()),
+            ipv6_native: v4.is_none(),
+            enable_dns64: dns64,
+            map_public_ip_on_launch: public,
+            public,
+            nat64_route: nat64,
+            tags: BTreeMap::new(),
+        };
     f.byo_subnets.insert(
         "subnet-public-a".into(),
-        subnet("subnet-public-a", true, Some("10.0.0.0/24"), "2001:1234:ff00:1::/64", false, false),
+        subnet(
+            "subnet-public-a",
+            true,
+            Some("10.0.0.0/24"),
+            "2001:1234:ff00:1::/64",
+            false,
+            false,
+        ),
     );
     f.byo_subnets.insert(
         "subnet-private-a".into(),
-        subnet("subnet-private-a", false, None, "2001:1234:ff00:2::/64", true, true),
+        subnet(
+            "subnet-private-a",
+            false,
+            None,
+            "2001:1234:ff00:2::/64",
+            true,
+            true,
+        ),
     );
     f
 }
@@ -310,11 +335,17 @@ fn bring_your_own_vpc_rules() {
     let f = rules_of(&case(&a), &byo_facts(), None);
     assert!(f.is_empty(), "the seed's BYO shape is valid: {f:#?}");
 
-    let a = aws("    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n    subnets: [{id: subnet-public-a}]\n");
+    let a = aws(
+        "    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n    subnets: [{id: subnet-public-a}]\n",
+    );
     expect_with("byo-vpc-ipv6-needs-cidr", case(&a), &byo_facts());
-    let a = aws("    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {cidrBlock: \"2001:1234:ff00::/56\"}\n    subnets: [{id: subnet-public-a}]\n");
+    let a = aws(
+        "    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {cidrBlock: \"2001:1234:ff00::/56\"}\n    subnets: [{id: subnet-public-a}]\n",
+    );
     expect_with("byo-vpc-ipv6-needs-eigw", case(&a), &byo_facts());
-    let a = aws("    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {cidrBlock: \"2001:1234:ff00::/56\", egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n");
+    let a = aws(
+        "    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {cidrBlock: \"2001:1234:ff00::/56\", egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n",
+    );
     expect_with("byo-vpc-needs-subnets", case(&a), &byo_facts());
 
     let mut gone = byo_facts();
@@ -344,57 +375,103 @@ fn bring_your_own_vpc_rules() {
 }
 
 fn subnets(list: &str) -> String {
-    aws(&format!("    vpc:\n      cidrBlock: 10.0.0.0/16\n      ipv6: {{}}\n    subnets:\n{list}"))
+    aws(&format!(
+        "    vpc:\n      cidrBlock: 10.0.0.0/16\n      ipv6: {{}}\n    subnets:\n{list}"
+    ))
 }
 
 const PUBLIC_A: &str = "    - {id: pub-a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n";
 
 #[test]
 fn subnet_rules() {
-    let ok = subnets(&format!("{PUBLIC_A}    - {{id: priv-a, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+    let ok = subnets(&format!(
+        "{PUBLIC_A}    - {{id: priv-a, isIpv6: true, availabilityZone: us-east-1a}}\n"
+    ));
     let f = rules_of(&case(&ok), &facts(), None);
     assert!(f.is_empty(), "{f:#?}");
 
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.300.0/24, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.300.0/24, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-cidr-invalid", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, isIpv6: true, ipv6CidrBlock: 'zz::/64', availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, isIpv6: true, ipv6CidrBlock: 'zz::/64', availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-ipv6-cidr-invalid", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-ipv4-needs-cidr", case(&a));
-    let a = aws("    vpc:\n      cidrBlock: 10.0.0.0/16\n    subnets:\n    - {id: pub-a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n");
-    let c = Case { aws_cluster: &a, cluster_network: "", machine: MACHINE };
+    let a = aws(
+        "    vpc:\n      cidrBlock: 10.0.0.0/16\n    subnets:\n    - {id: pub-a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n",
+    );
+    let c = Case {
+        aws_cluster: &a,
+        cluster_network: "",
+        machine: MACHINE,
+    };
     expect("subnet-is-ipv6-needs-vpc-ipv6", c);
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, ipv6CidrBlock: '2001:db8::/64', availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, ipv6CidrBlock: '2001:db8::/64', availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-ipv6-cidr-needs-is-ipv6", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.1.0.0/20, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.1.0.0/20, isIpv6: true, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-cidr-outside-vpc", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/29, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/29, isIpv6: true, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-cidr-size", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, isIpv6: true, ipv6CidrBlock: '2001:db8:0:1::/66', availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, isIpv6: true, ipv6CidrBlock: '2001:db8:0:1::/66', availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-ipv6-cidr-size", case(&a));
-    let a = aws("    vpc:\n      ipv6: {poolId: ipv6pool-ec2-1, cidrBlock: '2009:1234:ff00::/56'}\n    subnets:\n    - {id: pub-a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a, ipv6CidrBlock: '2009:1234:ee01::/64'}\n");
+    let a = aws(
+        "    vpc:\n      ipv6: {poolId: ipv6pool-ec2-1, cidrBlock: '2009:1234:ff00::/56'}\n    subnets:\n    - {id: pub-a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a, ipv6CidrBlock: '2009:1234:ee01::/64'}\n",
+    );
     expect("subnet-ipv6-cidr-outside-vpc", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.8.0/24, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.8.0/24, isIpv6: true, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-cidr-overlap", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: pub-a, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: pub-a, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1a}}\n"
+    ));
     expect("subnet-duplicate-id", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1z}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1z}}\n"
+    ));
     expect("subnet-az-unknown", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-bos-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-bos-1a}}\n"
+    ));
     expect("subnet-az-unknown", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-nyc-1a, zoneType: local-zone}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-nyc-1a, zoneType: local-zone}}\n"
+    ));
     expect("subnet-edge-needs-parent-zone", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1-nyc-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1-nyc-1a}}\n"
+    ));
     expect("subnet-edge-ipv6", case(&a));
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: p, isIpv6: true, availabilityZone: us-east-1-wl1-was-wlz-1}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: p, isIpv6: true, availabilityZone: us-east-1-wl1-was-wlz-1}}\n"
+    ));
     expect("subnet-edge-ipv6", case(&a));
     // An IPv4-only subnet in a Local Zone is fine.
-    let a = subnets(&format!("{PUBLIC_A}    - {{id: priv-a, isIpv6: true, availabilityZone: us-east-1a}}\n    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-nyc-1a}}\n"));
+    let a = subnets(&format!(
+        "{PUBLIC_A}    - {{id: priv-a, isIpv6: true, availabilityZone: us-east-1a}}\n    - {{id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1-nyc-1a}}\n"
+    ));
     let f = rules_of(&case(&a), &facts(), None);
     assert!(f.is_empty(), "{f:#?}");
-    let a = subnets("    - {id: p, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1a}\n");
+    let a = subnets(
+        "    - {id: p, cidrBlock: 10.0.16.0/20, isIpv6: true, availabilityZone: us-east-1a}\n",
+    );
     expect("subnet-no-public", case(&a));
-    let a = subnets("    - {id: pub, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n");
+    let a = subnets(
+        "    - {id: pub, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n",
+    );
     expect("nat-needs-ipv4-public-subnet", case(&a));
 }
 
@@ -410,9 +487,13 @@ fn auto_assign_runs_out_in_a_small_block() {
     // An IPAM /60 holds 16 /64s; 17 IPv6 subnets cannot all get one.
     let mut list = String::from(PUBLIC_A);
     for i in 0..17 {
-        list.push_str(&format!("    - {{id: p{i}, isIpv6: true, availabilityZone: us-east-1a}}\n"));
+        list.push_str(&format!(
+            "    - {{id: p{i}, isIpv6: true, availabilityZone: us-east-1a}}\n"
+        ));
     }
-    let a = aws(&format!("    vpc:\n      ipv6: {{poolId: ipv6pool-ec2-1, cidrBlock: '2009:1234:ff00::/60'}}\n    subnets:\n{list}"));
+    let a = aws(&format!(
+        "    vpc:\n      ipv6: {{poolId: ipv6pool-ec2-1, cidrBlock: '2009:1234:ff00::/60'}}\n    subnets:\n{list}"
+    ));
     expect("subnet-ipv6-auto-assign", case(&a));
 }
 
@@ -444,54 +525,185 @@ fn pair(public: &str, private: &str) -> String {
         };
         format!("    - {{id: {id}, {body}, isPublic: {public}, availabilityZone: us-east-1a}}\n")
     };
-    format!("{}{}", s("pub", public, 1, true), s("priv", private, 2, false))
+    format!(
+        "{}{}",
+        s("pub", public, 1, true),
+        s("priv", private, 2, false)
+    )
 }
 
 #[test]
 fn load_balancer_rules() {
-    let c = |l: &str| Case { aws_cluster: Box::leak(l.to_owned().into_boxed_str()), cluster_network: V6_NETWORK, machine: MACHINE };
-    expect("lb-type-invalid", c(&lb("    loadBalancerType: fancy", true, &pair("dualstack", "dualstack"))));
-    expect("lb-scheme-invalid", c(&lb("    loadBalancerType: nlb\n    scheme: public", true, &pair("dualstack", "dualstack"))));
-    expect("lb-ip-type-ipv6", c(&lb("    loadBalancerType: nlb\n    ipAddressType: ipv6", true, &pair("dualstack", "dualstack"))));
-    expect("lb-ip-type-invalid", c(&lb("    loadBalancerType: nlb\n    ipAddressType: dualstack-without-public-ipv4", true, &pair("dualstack", "dualstack"))));
-    expect("lb-ip-type-classic", c(&lb("    loadBalancerType: classic\n    ipAddressType: ipv4", true, &pair("dualstack", "dualstack"))));
+    let c = |l: &str| Case {
+        aws_cluster: Box::leak(l.to_owned().into_boxed_str()),
+        cluster_network: V6_NETWORK,
+        machine: MACHINE,
+    };
+    expect(
+        "lb-type-invalid",
+        c(&lb(
+            "    loadBalancerType: fancy",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-scheme-invalid",
+        c(&lb(
+            "    loadBalancerType: nlb\n    scheme: public",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-ip-type-ipv6",
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: ipv6",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-ip-type-invalid",
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: dualstack-without-public-ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-ip-type-classic",
+        c(&lb(
+            "    loadBalancerType: classic\n    ipAddressType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
     let ipv4_net = Case {
-        aws_cluster: Box::leak(lb("    loadBalancerType: nlb\n    ipAddressType: dualstack", false, &pair("ipv4", "ipv4")).into_boxed_str()),
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    ipAddressType: dualstack",
+                false,
+                &pair("ipv4", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
         cluster_network: "",
         machine: MACHINE,
     };
     expect("lb-dualstack-needs-vpc-ipv6", ipv4_net);
-    expect("lb-ipv6-only-subnet", c(&lb("    loadBalancerType: nlb", true, &pair("ipv6", "dualstack"))));
-    expect("lb-dualstack-needs-ipv6-subnets", c(&lb("    loadBalancerType: nlb", true, &pair("ipv4", "dualstack"))));
-    expect("lb-no-subnets", c(&lb("    loadBalancerType: nlb\n    subnets: [nope]", true, &pair("dualstack", "dualstack"))));
-    expect("tg-ip-type-invalid", c(&lb("    loadBalancerType: nlb\n    targetGroupIPType: ipv5", true, &pair("dualstack", "dualstack"))));
-    expect("tg-ip-type-classic", c(&lb("    loadBalancerType: classic\n    targetGroupIPType: ipv4", true, &pair("dualstack", "dualstack"))));
-    expect("tg-ip-type-disabled", c(&lb("    loadBalancerType: disabled\n    targetGroupIPType: ipv4", true, &pair("dualstack", "dualstack"))));
+    expect(
+        "lb-ipv6-only-subnet",
+        c(&lb(
+            "    loadBalancerType: nlb",
+            true,
+            &pair("ipv6", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-dualstack-needs-ipv6-subnets",
+        c(&lb(
+            "    loadBalancerType: nlb",
+            true,
+            &pair("ipv4", "dualstack"),
+        )),
+    );
+    expect(
+        "lb-no-subnets",
+        c(&lb(
+            "    loadBalancerType: nlb\n    subnets: [nope]",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "tg-ip-type-invalid",
+        c(&lb(
+            "    loadBalancerType: nlb\n    targetGroupIPType: ipv5",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
     expect(
         "tg-ip-type-classic",
-        c(&lb("    loadBalancerType: classic\n    additionalListeners:\n    - {port: 8443, targetGroupIPType: ipv4}", true, &pair("dualstack", "dualstack"))),
+        c(&lb(
+            "    loadBalancerType: classic\n    targetGroupIPType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "tg-ip-type-disabled",
+        c(&lb(
+            "    loadBalancerType: disabled\n    targetGroupIPType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        "tg-ip-type-classic",
+        c(&lb(
+            "    loadBalancerType: classic\n    additionalListeners:\n    - {port: 8443, targetGroupIPType: ipv4}",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
     );
     let no_v6 = Case {
-        aws_cluster: Box::leak(lb("    loadBalancerType: nlb\n    targetGroupIPType: ipv6", false, &pair("ipv4", "ipv4")).into_boxed_str()),
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                false,
+                &pair("ipv4", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
         cluster_network: "",
         machine: MACHINE,
     };
     expect("tg-ipv6-needs-vpc-ipv6", no_v6);
-    expect("tg-ipv6-needs-dualstack-lb", c(&lb("    loadBalancerType: nlb\n    ipAddressType: ipv4\n    targetGroupIPType: ipv6", true, &pair("dualstack", "dualstack"))));
+    expect(
+        "tg-ipv6-needs-dualstack-lb",
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: ipv4\n    targetGroupIPType: ipv6",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
     let row7 = Case {
-        aws_cluster: Box::leak(lb("    loadBalancerType: nlb\n    targetGroupIPType: ipv6", true, &pair("dualstack", "ipv4")).into_boxed_str()),
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                true,
+                &pair("dualstack", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
         cluster_network: "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n",
         machine: MACHINE,
     };
     expect("tg-ipv6-needs-cp-ipv6", row7);
     let disabled_primary = Case {
-        aws_cluster: Box::leak(lb("    loadBalancerType: nlb\n    targetGroupIPType: ipv6", true, &pair("dualstack", "dualstack")).into_boxed_str()),
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                true,
+                &pair("dualstack", "dualstack"),
+            )
+            .into_boxed_str(),
+        ),
         cluster_network: V6_NETWORK,
         machine: "        instanceType: m5.large\n        assignPrimaryIPv6: disabled\n",
     };
     expect("tg-ipv6-needs-cp-ipv6", disabled_primary);
     let v6_only_cp = Case {
-        aws_cluster: Box::leak(lb("    loadBalancerType: nlb\n    targetGroupIPType: ipv4", true, &pair("dualstack", "ipv6")).into_boxed_str()),
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv4",
+                true,
+                &pair("dualstack", "ipv6"),
+            )
+            .into_boxed_str(),
+        ),
         cluster_network: V6_NETWORK,
         machine: "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
     };
@@ -508,65 +720,190 @@ fn support_matrix_rows() {
         ("dualstack", "dualstack", "ipv4", "ipv4", None),
         ("dualstack", "ipv4", "dualstack", "ipv4", None),
         ("dualstack", "ipv6", "dualstack", "ipv6", None),
-        ("dualstack", "ipv4", "dualstack", "ipv6", Some("tg-ipv6-needs-cp-ipv6")),
-        ("ipv6", "dualstack", "dualstack", "ipv6", Some("lb-ipv6-only-subnet")),
-        ("dualstack", "dualstack", "ipv6", "ipv6", Some("lb-ip-type-ipv6")),
+        (
+            "dualstack",
+            "ipv4",
+            "dualstack",
+            "ipv6",
+            Some("tg-ipv6-needs-cp-ipv6"),
+        ),
+        (
+            "ipv6",
+            "dualstack",
+            "dualstack",
+            "ipv6",
+            Some("lb-ipv6-only-subnet"),
+        ),
+        (
+            "dualstack",
+            "dualstack",
+            "ipv6",
+            "ipv6",
+            Some("lb-ip-type-ipv6"),
+        ),
     ];
     for (public, private, lb_ip, tg, refused) in rows {
         let any_v6 = [public, private].iter().any(|f| *f != "ipv4");
         let a = lb(
-            &format!("    loadBalancerType: nlb\n    ipAddressType: {lb_ip}\n    targetGroupIPType: {tg}"),
+            &format!(
+                "    loadBalancerType: nlb\n    ipAddressType: {lb_ip}\n    targetGroupIPType: {tg}"
+            ),
             any_v6,
             &pair(public, private),
         );
-        let net = if private == "ipv4" || !any_v6 { "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n" } else { V6_NETWORK };
+        let net = if private == "ipv4" || !any_v6 {
+            "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n"
+        } else {
+            V6_NETWORK
+        };
         let machine = if private == "ipv6" {
             "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n"
         } else {
             MACHINE
         };
-        let f = rules_of(&Case { aws_cluster: &a, cluster_network: net, machine }, &facts(), None);
+        let f = rules_of(
+            &Case {
+                aws_cluster: &a,
+                cluster_network: net,
+                machine,
+            },
+            &facts(),
+            None,
+        );
         let errors: Vec<&str> = f.iter().filter(|x| x.is_error()).map(|x| x.rule).collect();
         match refused {
-            None => assert!(errors.is_empty(), "{public}/{private}/{lb_ip}/{tg} should be supported: {f:#?}"),
-            Some(rule) => assert!(errors.contains(&rule), "{public}/{private}/{lb_ip}/{tg} should be refused by {rule}: {f:#?}"),
+            None => assert!(
+                errors.is_empty(),
+                "{public}/{private}/{lb_ip}/{tg} should be supported: {f:#?}"
+            ),
+            Some(rule) => assert!(
+                errors.contains(&rule),
+                "{public}/{private}/{lb_ip}/{tg} should be refused by {rule}: {f:#?}"
+            ),
         }
     }
 }
 
 #[test]
 fn machine_rules() {
-    let m = |machine: &'static str, aws_cluster: &'static str| Case { aws_cluster, cluster_network: V6_NETWORK, machine };
-    expect("instance-type-unknown", m("        instanceType: m9.huge\n", IPV6_CLUSTER));
-    expect("instance-type-no-ipv6", m("        instanceType: m3.medium\n", IPV6_CLUSTER));
+    let m = |machine: &'static str, aws_cluster: &'static str| Case {
+        aws_cluster,
+        cluster_network: V6_NETWORK,
+        machine,
+    };
+    expect(
+        "instance-type-unknown",
+        m("        instanceType: m9.huge\n", IPV6_CLUSTER),
+    );
+    expect(
+        "instance-type-no-ipv6",
+        m("        instanceType: m3.medium\n", IPV6_CLUSTER),
+    );
     let v6_only: &'static str = Box::leak(subnets("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n").into_boxed_str());
-    expect("instance-type-not-nitro", m("        instanceType: m4.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n", v6_only));
-    let f = rules_of(&m("        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n", v6_only), &facts(), None);
+    expect(
+        "instance-type-not-nitro",
+        m(
+            "        instanceType: m4.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+    );
+    let f = rules_of(
+        &m(
+            "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+        &facts(),
+        None,
+    );
     assert!(f.is_empty(), "Nitro in IPv6-only is fine: {f:#?}");
-    expect("machine-subnet-not-found", m("        instanceType: m5.large\n        subnet: {id: nowhere}\n", IPV6_CLUSTER));
+    expect(
+        "machine-subnet-not-found",
+        m(
+            "        instanceType: m5.large\n        subnet: {id: nowhere}\n",
+            IPV6_CLUSTER,
+        ),
+    );
     let v4: &'static str = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {cidrBlock: 10.0.0.0/16}\n";
-    let c = Case { aws_cluster: v4, cluster_network: "", machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n" };
+    let c = Case {
+        aws_cluster: v4,
+        cluster_network: "",
+        machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n",
+    };
     expect("machine-primary-ipv6-without-vpc-ipv6", c);
     let mixed: &'static str = Box::leak(subnets("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1a}\n").into_boxed_str());
-    let c = Case { aws_cluster: mixed, cluster_network: "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n", machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n" };
+    let c = Case {
+        aws_cluster: mixed,
+        cluster_network: "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n",
+        machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n",
+    };
     expect("machine-primary-ipv6-subnet-without-ipv6", c);
-    expect("machine-hostname-ipv6-only", m("        instanceType: m5.large\n        privateDnsName: {hostnameType: ip-name}\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n", v6_only));
-    let f = expect("machine-metadata-ipv6-only", m("        instanceType: m5.large\n", v6_only));
-    assert_eq!(f.iter().find(|x| x.rule == "machine-metadata-ipv6-only").unwrap().severity, Severity::Warning);
+    expect(
+        "machine-hostname-ipv6-only",
+        m(
+            "        instanceType: m5.large\n        privateDnsName: {hostnameType: ip-name}\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+    );
+    let f = expect(
+        "machine-metadata-ipv6-only",
+        m("        instanceType: m5.large\n", v6_only),
+    );
+    assert_eq!(
+        f.iter()
+            .find(|x| x.rule == "machine-metadata-ipv6-only")
+            .unwrap()
+            .severity,
+        Severity::Warning
+    );
 }
 
 #[test]
 fn kubernetes_network_rules() {
-    let net = |n: &'static str| Case { aws_cluster: IPV6_CLUSTER, cluster_network: n, machine: MACHINE };
-    expect("k8s-cidr-invalid", net("\n    pods: {cidrBlocks: [fd01::/480]}\n"));
+    let net = |n: &'static str| Case {
+        aws_cluster: IPV6_CLUSTER,
+        cluster_network: n,
+        machine: MACHINE,
+    };
+    expect(
+        "k8s-cidr-invalid",
+        net("\n    pods: {cidrBlocks: [fd01::/480]}\n"),
+    );
     let v4: &'static str = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {cidrBlock: 10.0.0.0/16}\n";
-    expect("k8s-ipv6-needs-vpc-ipv6", Case { aws_cluster: v4, cluster_network: V6_NETWORK, machine: MACHINE });
-    expect("k8s-dualstack-one-per-family", net("\n    pods: {cidrBlocks: [fd01::/48, fd03::/48]}\n"));
-    expect("k8s-dualstack-one-per-family", net("\n    pods: {cidrBlocks: [fd01::/48, 10.1.0.0/16, fd03::/48]}\n"));
-    expect("k8s-primary-family-mismatch", net("\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n"));
-    expect("k8s-service-ipv6-prefix", net("\n    pods: {cidrBlocks: [fd01::/48]}\n    services: {cidrBlocks: [fd02::/64]}\n"));
+    expect(
+        "k8s-ipv6-needs-vpc-ipv6",
+        Case {
+            aws_cluster: v4,
+            cluster_network: V6_NETWORK,
+            machine: MACHINE,
+        },
+    );
+    expect(
+        "k8s-dualstack-one-per-family",
+        net("\n    pods: {cidrBlocks: [fd01::/48, fd03::/48]}\n"),
+    );
+    expect(
+        "k8s-dualstack-one-per-family",
+        net("\n    pods: {cidrBlocks: [fd01::/48, 10.1.0.0/16, fd03::/48]}\n"),
+    );
+    expect(
+        "k8s-primary-family-mismatch",
+        net(
+            "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
+        ),
+    );
+    expect(
+        "k8s-service-ipv6-prefix",
+        net("\n    pods: {cidrBlocks: [fd01::/48]}\n    services: {cidrBlocks: [fd02::/64]}\n"),
+    );
     let mixed: &'static str = Box::leak(subnets("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1a}\n").into_boxed_str());
-    expect("k8s-ipv6-needs-node-ipv6", Case { aws_cluster: mixed, cluster_network: V6_NETWORK, machine: MACHINE });
+    expect(
+        "k8s-ipv6-needs-node-ipv6",
+        Case {
+            aws_cluster: mixed,
+            cluster_network: V6_NETWORK,
+            machine: MACHINE,
+        },
+    );
     // The seed's dualstack examples are valid, in either order.
     for n in [
         "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    services: {cidrBlocks: [fd02::/112, 172.30.0.0/16]}\n",
@@ -607,17 +944,35 @@ const ADDONS: &str = "  addons:
 
 #[test]
 fn eks_rules() {
-    let ok = eks(&format!("  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"));
+    let ok = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"
+    ));
     assert!(ok.is_empty(), "{ok:#?}");
-    let f = eks(&format!("  version: v1.18.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"));
+    let f = eks(&format!(
+        "  version: v1.18.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"
+    ));
     assert!(ids(&f).contains(&"eks-ipv6-version"), "{f:#?}");
     let f = eks("  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n");
     assert!(ids(&f).contains(&"eks-ipv6-addons"), "{f:#?}");
-    let f = eks("  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n  addons:\n  - {name: vpc-cni, version: v1.11.0}\n");
-    assert_eq!(ids(&f).iter().filter(|r| **r == "eks-ipv6-addon-missing").count(), 2, "{f:#?}");
-    let f = eks(&format!("  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{}", ADDONS.replace("v1.11.0-eksbuild.1", "v1.9.3")));
+    let f = eks(
+        "  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n  addons:\n  - {name: vpc-cni, version: v1.11.0}\n",
+    );
+    assert_eq!(
+        ids(&f)
+            .iter()
+            .filter(|r| **r == "eks-ipv6-addon-missing")
+            .count(),
+        2,
+        "{f:#?}"
+    );
+    let f = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{}",
+        ADDONS.replace("v1.11.0-eksbuild.1", "v1.9.3")
+    ));
     assert!(ids(&f).contains(&"eks-ipv6-vpc-cni-version"), "{f:#?}");
-    let f = eks(&format!("  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}, privateDnsHostnameTypeOnLaunch: ip-name}}}}\n{ADDONS}"));
+    let f = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}, privateDnsHostnameTypeOnLaunch: ip-name}}}}\n{ADDONS}"
+    ));
     assert!(ids(&f).contains(&"eks-ipv6-hostname-type"), "{f:#?}");
     // Without IPv6 none of this applies.
     let f = eks("  version: v1.18.0\n  network: {vpc: {}}\n");
@@ -626,11 +981,17 @@ fn eks_rules() {
 
 #[test]
 fn ingress_and_cni_rules() {
-    let a = aws("    vpc:\n      ipv6: {}\n    additionalControlPlaneIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: [10.0.0.0/8], natGatewaysIPsSource: true}\n");
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalControlPlaneIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: [10.0.0.0/8], natGatewaysIPsSource: true}\n",
+    );
     expect("ingress-rule-nat-source-exclusive", case(&a));
-    let a = aws("    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, ipv6CidrBlocks: ['::/0'], sourceSecurityGroupIds: [sg-1]}\n");
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, ipv6CidrBlocks: ['::/0'], sourceSecurityGroupIds: [sg-1]}\n",
+    );
     expect("ingress-rule-cidrs-and-groups", case(&a));
-    let a = aws("    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: ['::/0']}\n");
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: ['::/0']}\n",
+    );
     expect("ingress-rule-cidr-invalid", case(&a));
     let no_cni = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {ipv6: {}}\n";
     let f = expect("cni-vxlan-missing", case(no_cni));
@@ -649,12 +1010,25 @@ fn no_in_place_migration() {
         tags: BTreeMap::new(),
     });
     let found = expect_with("no-in-place-migration", base(), &f);
-    let msg = &found.iter().find(|x| x.rule == "no-in-place-migration").unwrap().message;
+    let msg = &found
+        .iter()
+        .find(|x| x.rule == "no-in-place-migration")
+        .unwrap()
+        .message;
     assert!(msg.contains("create a new cluster"), "{msg}");
     // The reverse: an IPv6 cluster that drops vpc.ipv6.
-    f.existing_cluster_vpc.as_mut().unwrap().ipv6_cidr_blocks = vec!["2600:1f18:0:100::/56".parse().unwrap()];
+    f.existing_cluster_vpc.as_mut().unwrap().ipv6_cidr_blocks =
+        vec!["2600:1f18:0:100::/56".parse().unwrap()];
     let v4 = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {cidrBlock: 10.0.0.0/16}\n";
-    expect_with("no-in-place-migration", Case { aws_cluster: v4, cluster_network: "", machine: MACHINE }, &f);
+    expect_with(
+        "no-in-place-migration",
+        Case {
+            aws_cluster: v4,
+            cluster_network: "",
+            machine: MACHINE,
+        },
+        &f,
+    );
 }
 
 /// Every rule in `RULES` has a case above (the `manifest-*` ones are
@@ -666,6 +1040,9 @@ fn every_rule_has_a_unit_test() {
         if id.starts_with("manifest-") {
             continue;
         }
-        assert!(src.contains(&format!("\"{id}\"")), "no unit test names the rule {id}");
+        assert!(
+            src.contains(&format!("\"{id}\"")),
+            "no unit test names the rule {id}"
+        );
     }
 }

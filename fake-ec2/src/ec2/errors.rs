@@ -245,6 +245,7 @@ pub fn security_group_in_use(id: &str) -> AwsError {
 /// A security group rule CIDR of the wrong family or not a CIDR at all.
 pub fn cidr_malformed(cidr: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!("CIDR block {cidr} is malformed"))
+}
 
 /// A `GatewayId` that names no gateway the fake knows. [V] terraform#4987
 pub fn gateway_not_found(id: &str) -> AwsError {
@@ -319,6 +320,45 @@ pub fn nat_gateway_limit_exceeded(zone: &str, max: usize) -> AwsError {
         "NatGatewayLimitExceeded",
         format!(
             "The maximum number of NAT gateways ({max}) in the Availability Zone '{zone}' has been reached."
+        ),
+    )
+}
+
+/// CreateRoute for a destination the table routes already. [I] text
+pub fn route_already_exists(destination: &str) -> AwsError {
+    AwsError::new(
+        "RouteAlreadyExists",
+        format!("The route identified by {destination} already exists."),
+    )
+}
+
+/// ReplaceRoute / DeleteRoute for a destination the table does not route;
+/// `kind` is `destination-cidr-block`, `destination-ipv6-cidr-block` or
+/// `destination-prefix-list-id`.
+pub fn route_not_found(kind: &str, destination: &str, route_table: &str) -> AwsError {
+    AwsError::new(
+        "InvalidRoute.NotFound",
+        format!("no route with {kind} {destination} in route table {route_table}"),
+    )
+}
+
+/// A route target or association in another VPC than the route table.
+/// [V] serverless-vpc-plugin#147 (`network gateway`); other kinds [I].
+pub fn different_networks(route_table: &str, kind: &str, id: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!(
+        "route table {route_table} and {kind} {id} belong to different networks"
+    ))
+}
+
+/// AssociateRouteTable for a subnet or gateway that has an explicit association already.
+pub fn route_table_association_conflict(route_table: &str) -> AwsError {
+    AwsError::new(
+        "Resource.AlreadyAssociated",
+        format!(
+            "the specified association for route table {route_table} conflicts with an existing association"
+        ),
+    )
+}
 
 /// Several unknown instance ids are named together, as AWS does.
 pub fn instances_not_found(ids: &[String]) -> AwsError {
@@ -398,39 +438,6 @@ pub fn insufficient_free_addresses(subnet_id: &str) -> AwsError {
         ),
     )
 }
-
-/// CreateRoute for a destination the table routes already. [I] text
-pub fn route_already_exists(destination: &str) -> AwsError {
-    AwsError::new(
-        "RouteAlreadyExists",
-        format!("The route identified by {destination} already exists."),
-    )
-}
-
-/// ReplaceRoute / DeleteRoute for a destination the table does not route;
-/// `kind` is `destination-cidr-block`, `destination-ipv6-cidr-block` or
-/// `destination-prefix-list-id`.
-pub fn route_not_found(kind: &str, destination: &str, route_table: &str) -> AwsError {
-    AwsError::new(
-        "InvalidRoute.NotFound",
-        format!("no route with {kind} {destination} in route table {route_table}"),
-    )
-}
-
-/// A route target or association in another VPC than the route table.
-/// [V] serverless-vpc-plugin#147 (`network gateway`); other kinds [I].
-pub fn different_networks(route_table: &str, kind: &str, id: &str) -> AwsError {
-    AwsError::invalid_parameter_value(format!(
-        "route table {route_table} and {kind} {id} belong to different networks"
-    ))
-}
-
-/// AssociateRouteTable for a subnet or gateway that has an explicit association already.
-pub fn route_table_association_conflict(route_table: &str) -> AwsError {
-    AwsError::new(
-        "Resource.AlreadyAssociated",
-        format!(
-            "the specified association for route table {route_table} conflicts with an existing association"
 
 pub fn idempotent_parameter_mismatch() -> AwsError {
     AwsError::new(

@@ -1191,43 +1191,6 @@ mod tests {
         })
     }
 
-    fn instance_with_group(group_id: &str, vpc_id: &str) -> super::super::instances::Instance {
-        use super::super::instances::{Instance, InstanceNetworkInterface};
-        Instance {
-            instance_id: "i-00000000000000001".to_owned(),
-            reservation_id: "r-00000000000000001".to_owned(),
-            image_id: "ami-00000000000000001".to_owned(),
-            instance_type: "m5.large".to_owned(),
-            state: "running".to_owned(),
-            subnet_id: "subnet-00000000000000001".to_owned(),
-            vpc_id: vpc_id.to_owned(),
-            availability_zone: "us-east-1a".to_owned(),
-            network_interfaces: vec![InstanceNetworkInterface {
-                network_interface_id: "eni-00000000000000001".to_owned(),
-                device_index: 0,
-                subnet_id: "subnet-00000000000000001".to_owned(),
-                vpc_id: vpc_id.to_owned(),
-                private_ip_address: None,
-                ipv6_addresses: Vec::new(),
-                security_group_ids: vec![group_id.to_owned()],
-            }],
-            private_dns_name: String::new(),
-            hostname_type: "ip-name".to_owned(),
-            enable_resource_name_dns_a_record: false,
-            enable_resource_name_dns_aaaa_record: false,
-            metadata_http_protocol_ipv6: "disabled".to_owned(),
-            metadata_http_tokens: "required".to_owned(),
-            metadata_http_endpoint: "enabled".to_owned(),
-            metadata_hop_limit: 1,
-            key_name: None,
-            launch_time: crate::ids::Timestamp(0),
-            client_token: None,
-            tags: Tags::new(),
-            reads_left: 0,
-        }
-    }
-
-    /// RunInstances lives elsewhere; an instance put in place by hand stands in for it.
     #[test]
     fn live_instances_keep_their_groups() {
         let mut world = crate::World::default();
@@ -1245,9 +1208,26 @@ mod tests {
         )
         .unwrap();
         let group_id = text_of(&out, "groupId").unwrap();
-        let instance = instance_with_group(&group_id, &vpc_id);
-        let instance_id = instance.instance_id.clone();
-        ctx.ec2().instances.insert(instance_id.clone(), instance);
+        let out = super::super::subnets::create_subnet(
+            &mut ctx,
+            &Params::parse(
+                format!("VpcId={vpc_id}&CidrBlock=10.0.1.0/24&AvailabilityZone=us-east-1a")
+                    .as_bytes(),
+            ),
+        )
+        .unwrap();
+        let subnet_id = text_of(&out, "subnetId").unwrap();
+        let out = super::super::instances::run_instances(
+            &mut ctx,
+            &Params::parse(
+                format!(
+                    "ImageId=ami-1&InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId={subnet_id}&SecurityGroupId.1={group_id}"
+                )
+                .as_bytes(),
+            ),
+        )
+        .unwrap();
+        let instance_id = text_of(&out, "instanceId").unwrap();
         let delete = Params::parse(format!("GroupId={group_id}").as_bytes());
         let e = delete_security_group(&mut ctx, &delete).unwrap_err();
         assert_eq!(e.code, "DependencyViolation");
@@ -1255,7 +1235,10 @@ mod tests {
             e.message,
             format!("resource {group_id} has a dependent object")
         );
-        ctx.ec2().instances.get_mut(&instance_id).unwrap().state = "terminated".to_owned();
+        let ids = Params::parse(format!("InstanceId.1={instance_id}").as_bytes());
+        super::super::instances::terminate_instances(&mut ctx, &ids).unwrap();
+        // The next read sees it terminated; its interface is gone.
+        super::super::instances::describe_instances(&mut ctx, &ids).unwrap();
         delete_security_group(&mut ctx, &delete).unwrap();
     }
 }
