@@ -47,6 +47,9 @@ impl std::fmt::Debug for Progress {
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub dry_run: bool,
+    /// One call at a time, in plan order: ids then come out the same on
+    /// every run (scenario snapshots). Otherwise independent calls overlap.
+    pub sequential: bool,
     pub progress: Option<Progress>,
     /// Time between polls of a resource that is settling.
     pub poll_interval: Duration,
@@ -60,6 +63,7 @@ impl ApplyOptions {
     pub fn for_target(fast: bool) -> Self {
         Self {
             dry_run: false,
+            sequential: false,
             progress: None,
             poll_interval: if fast {
                 Duration::from_millis(2)
@@ -285,6 +289,22 @@ macro_rules! consistent {
     }};
 }
 
+/// Runs independent steps together, or one after the other when asked.
+async fn all<T, F>(ctx: &Ctx<'_>, work: impl IntoIterator<Item = F>) -> Result<Vec<T>>
+where
+    F: std::future::Future<Output = Result<T>>,
+{
+    if ctx.opts.sequential {
+        let mut out = Vec::new();
+        for f in work {
+            out.push(f.await?);
+        }
+        Ok(out)
+    } else {
+        try_join_all(work).await
+    }
+}
+
 /// Runs the whole apply. The plan is computed again once the VPC exists,
 /// so subnets get concrete IPv6 blocks from the VPC's block.
 pub async fn apply(
@@ -398,6 +418,7 @@ async fn ensure_vpc(
         .send()
         .await
         .map_err(err("vpc", &name, "DescribeVpcs"))?;
+    let created = found.vpcs().is_empty();
     let id = if let Some(v) = found.vpcs().first() {
         let id = v.vpc_id().unwrap_or_default().to_owned();
         ctx.exists("vpc", &name, &id);
@@ -591,7 +612,7 @@ async fn ensure_subnets(
             Ok::<_, ApplyError>((s.key.clone(), id))
         }
     });
-    for (k, id) in try_join_all(work).await? {
+    for (k, id) in all(ctx, work).await? {
         ids.insert(k, id);
     }
     Ok(ids)
@@ -923,7 +944,7 @@ async fn ensure_nat_gateways(
             Ok::<_, ApplyError>((n.availability_zone.clone(), id))
         }
     });
-    Ok(try_join_all(work).await?.into_iter().collect())
+    Ok(all(ctx, work).await?.into_iter().collect())
 }
 
 async fn wait_nat(ctx: &Ctx<'_>, name: &str, id: &str) -> Result<()> {
@@ -1153,7 +1174,7 @@ async fn ensure_route_tables(
             Ok::<_, ApplyError>(())
         }
     });
-    try_join_all(work).await?;
+    all(ctx, work).await?;
     Ok(())
 }
 
@@ -1279,7 +1300,7 @@ async fn ensure_security_groups(
             Ok::<_, ApplyError>((g.role.clone(), id, None))
         }
     });
-    let made = try_join_all(create).await?;
+    let made = all(ctx, create).await?;
     let groups: Groups = made
         .iter()
         .map(|(r, id, _)| (r.clone(), id.clone()))
@@ -1292,7 +1313,7 @@ async fn ensure_security_groups(
             let groups = &groups;
             async move { authorize(ctx, g, id, current.as_ref(), groups, vpc_v4, vpc_v6).await }
         });
-    try_join_all(rules).await?;
+    all(ctx, rules).await?;
     Ok(groups)
 }
 
@@ -1725,7 +1746,7 @@ async fn ensure_machines(
             run_instance(ctx, plan, m, subnet_ids, groups).await
         }
     });
-    let ids = try_join_all(work).await?;
+    let ids = all(ctx, work).await?;
     // Wait until running (targets must be running to register).
     for (m, id) in plan.machines.iter().zip(&ids) {
         if !is_real(id) {

@@ -97,6 +97,7 @@ const V6_NETWORK: &str = "
 
 const MACHINE: &str = "
         instanceType: m5.large
+        instanceMetadataOptions: {httpProtocolIpv6: enabled}
 ";
 
 fn indent(text: &str, by: usize) -> String {

@@ -188,6 +188,7 @@ pub struct IngressRule {
     pub ipv6_cidr_blocks: Vec<String>,
     pub source_security_group_ids: Vec<String>,
     pub source_security_group_roles: Vec<String>,
+    #[serde(rename = "natGatewaysIPsSource")]
     pub nat_gateways_ips_source: bool,
 }
 
