@@ -9,6 +9,7 @@
 //! they need already exists; the rest is reported as "would create".
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
@@ -292,7 +293,7 @@ macro_rules! consistent {
 /// Runs independent steps together, or one after the other when asked.
 async fn all<T, F>(ctx: &Ctx<'_>, work: impl IntoIterator<Item = F>) -> Result<Vec<T>>
 where
-    F: std::future::Future<Output = Result<T>>,
+    F: Future<Output = Result<T>>,
 {
     if ctx.opts.sequential {
         let mut out = Vec::new();
@@ -516,7 +517,9 @@ async fn ensure_vpc(
             req.send()
                 .await
                 .map_err(err("vpc", &name, "ModifyVpcAttribute"))?;
-            ctx.updated("vpc", &name, &id, format!("{attr} on"));
+            if !created {
+                ctx.updated("vpc", &name, &id, format!("{attr} on"));
+            }
         }
     }
     Ok((
