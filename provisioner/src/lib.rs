@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod report;
+pub mod scenario;
 pub mod spec;
 pub mod target;
 pub mod validate;

@@ -1,1 +1,2 @@
-
+//! Workspace-level tests live in `tests/workspace.rs` (one binary, custom
+//! harness); this library is empty.

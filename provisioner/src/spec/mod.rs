@@ -204,7 +204,7 @@ impl Manifests {
 
 /// Splits a YAML stream at `---` lines; yields (1-based start line, text).
 /// A document keeps its own lines so locations inside it map back by offset.
-fn split_documents(text: &str) -> Vec<(usize, &str)> {
+pub(crate) fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut docs = Vec::new();
     let mut start_byte = 0;
     let mut start_line = 1;

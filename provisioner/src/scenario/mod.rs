@@ -1,0 +1,451 @@
+//! Scenario files: a regression or conformance case as one multi-document
+//! YAML file. The CAPA manifests are ordinary documents; one more document
+//! of `kind: Scenario` says what the case pins, the world the fake starts
+//! from, and the steps with their expected outcomes. The format is
+//! documented in `scenarios/README.md`.
+//!
+//! The runner drives the provisioner through each step against a fake (or
+//! any endpoint), checks every expectation, and produces a deterministic
+//! [`Report`] for snapshots.
+
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::{self, ApplyOptions};
+use crate::destroy::{self, DestroyOptions};
+use crate::finding::{Finding, Severity};
+use crate::pipeline::{self, PrepareError};
+use crate::plan::PlanOptions;
+use crate::render;
+use crate::spec::{LoadError, Manifests, Vars};
+use crate::target::Clients;
+
+/// The `kind: Scenario` document.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct ScenarioDoc {
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// What the case pins: a seed row or section, a CAPA behaviour, a regression.
+    pub pins: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Values for `${VAR}` in the manifests.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    /// The fake's starting world (the `fake-ec2` seed format).
+    #[serde(default)]
+    pub world: fake_ec2::Seed,
+    /// Run the provisioner's validation before applying (default true).
+    #[serde(default = "yes")]
+    pub validation: bool,
+    pub steps: Vec<Step>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Validate and plan only (no change).
+    Validate,
+    Apply,
+    Destroy,
+    /// Render the Kubernetes-side artifacts.
+    Render,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Validation found no error (validate) / the network was built (apply)
+    /// / the cluster's resources are gone (destroy) / rendered (render).
+    Ok,
+    /// The provisioner refused the configuration (rule ids in `rules`).
+    Refused,
+    /// AWS (the fake) refused a call (code in `error`).
+    AwsError,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Step {
+    pub action: Action,
+    pub expect: Outcome,
+    /// Rule ids that must be among the findings (errors or warnings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// The AWS error code, for `expect: aws_error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How many mutating calls the step may make (e.g. 0 for a re-apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutating_calls: Option<usize>,
+    /// Override `validation` for this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<bool>,
+    /// New manifests from this step on (a change to the cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<String>,
+}
+
+/// A loaded scenario file.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: String,
+    pub doc: ScenarioDoc,
+    /// The file's text: the manifests (the Scenario document is ignored by the manifest reader).
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{0}: {1}")]
+    Io(String, String),
+    #[error("{file}: no `kind: Scenario` document")]
+    Missing { file: String },
+    #[error("{file}:{line}: the Scenario document: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        message: String,
+    },
+}
+
+impl Scenario {
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::Io(file.clone(), e.to_string()))?;
+        Self::parse(&text, &file)
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Self, ScenarioError> {
+        for (line, doc) in crate::spec::split_documents(text) {
+            let is_scenario = doc.lines().any(|l| l.trim_end() == "kind: Scenario");
+            if !is_scenario {
+                continue;
+            }
+            let parsed: ScenarioDoc =
+                serde_saphyr::from_str(doc).map_err(|e| ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    line: line
+                        + e.location()
+                            .map_or(0, |l| l.line() as usize)
+                            .saturating_sub(1),
+                    message: e
+                        .without_snippet()
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                })?;
+            return Ok(Scenario {
+                file: file.to_owned(),
+                doc: parsed,
+                text: text.to_owned(),
+            });
+        }
+        Err(ScenarioError::Missing {
+            file: file.to_owned(),
+        })
+    }
+
+    pub fn manifests(&self, text: &str) -> Result<Manifests, LoadError> {
+        let mut m = Manifests::load_str(text, &self.file, &Vars::only(self.doc.vars.clone()))?;
+        m.ignored.retain(|i| !i.starts_with("Scenario/"));
+        Ok(m)
+    }
+
+    /// Whether the scenario needs a seeded world (only a fake can give it one).
+    pub fn needs_seed(&self) -> bool {
+        self.doc.world != fake_ec2::Seed::default()
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StepReport {
+    pub action: Action,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// The AWS error (code: message) that stopped the step, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every API call the step made: `Action key=value ... [-> ErrorCode]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<String>,
+    pub mutating_calls: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub name: String,
+    pub pins: String,
+    pub steps: Vec<StepReport>,
+    /// The fake's state after the last step (embedded runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_state: Option<summary::StateSummary>,
+    /// Expectations that did not hold. Empty means the scenario passed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<String>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+/// Parameters that make call lines long without saying much.
+fn interesting(key: &str) -> bool {
+    !(key.starts_with("TagSpecification.")
+        || key.starts_with("Tags.member.")
+        || key == "ClientToken"
+        || key.ends_with(".Description")
+        || key == "GroupDescription")
+}
+
+fn call_line(e: &fake_ec2::JournalEntry) -> String {
+    let mut s = e.action.clone();
+    for (k, v) in e.params.iter().filter(|(k, _)| interesting(k)) {
+        s.push(' ');
+        s.push_str(k);
+        s.push('=');
+        s.push_str(v);
+    }
+    if let Some(code) = &e.error_code {
+        s.push_str(" -> ");
+        s.push_str(code);
+    }
+    s
+}
+
+fn finding_line(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!("{sev} {} {} {}: {}", f.rule, f.object, f.path, f.message)
+}
+
+/// Runs every step against `clients`. With the embedded fake (`clients.fake`
+/// set), calls come from its journal and the final state is summarised;
+/// against another endpoint only outcomes are compared.
+pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
+    let doc = &scenario.doc;
+    let mut report = Report {
+        name: doc.name.clone(),
+        pins: doc.pins.clone(),
+        steps: Vec::new(),
+        final_state: None,
+        mismatches: Vec::new(),
+    };
+    let fast = clients.target.is_fake_speed();
+    let fake = clients.fake.as_ref().map(|(f, _)| f.clone());
+    let mut text = scenario.text.clone();
+    for (i, step) in doc.steps.iter().enumerate() {
+        if let Some(m) = &step.manifests {
+            text = m.clone();
+        }
+        let before = fake.as_ref().map_or(0, |f| f.journal().len());
+        let mut sr = StepReport {
+            action: step.action,
+            outcome: Outcome::Ok,
+            findings: Vec::new(),
+            error: None,
+            calls: Vec::new(),
+            mutating_calls: 0,
+            rendered: None,
+        };
+        let mut seen_rules: Vec<&'static str> = Vec::new();
+        let validation = step.validation.unwrap_or(doc.validation);
+        let result = run_step(
+            scenario,
+            clients,
+            &text,
+            step,
+            validation,
+            fast,
+            &mut sr,
+            &mut seen_rules,
+        )
+        .await;
+        if let Err(e) = result {
+            report.mismatches.push(format!("step {}: {e}", i + 1));
+        }
+        if let Some(f) = &fake {
+            let journal = f.journal();
+            let entries = &journal[before.min(journal.len())..];
+            sr.calls = entries.iter().map(call_line).collect();
+            sr.mutating_calls = entries
+                .iter()
+                .filter(|e| e.mutating && e.status < 300)
+                .count();
+        }
+        // Expectations.
+        let n = i + 1;
+        if sr.outcome != step.expect {
+            report.mismatches.push(format!(
+                "step {n} ({:?}): expected {:?}, got {:?}{}",
+                step.action,
+                step.expect,
+                sr.outcome,
+                sr.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ));
+        }
+        for r in &step.rules {
+            if !seen_rules.iter().any(|s| s == r) {
+                report.mismatches.push(format!(
+                    "step {n}: expected a finding of rule {r}; got [{}]",
+                    seen_rules.join(", ")
+                ));
+            }
+        }
+        if let Some(code) = &step.error
+            && !sr
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(&format!("{code}:")))
+        {
+            report.mismatches.push(format!(
+                "step {n}: expected AWS error {code}, got {}",
+                sr.error.as_deref().unwrap_or("none")
+            ));
+        }
+        if let (Some(max), Some(_)) = (step.mutating_calls, &fake)
+            && sr.mutating_calls != max
+        {
+            report.mismatches.push(format!(
+                "step {n}: expected {max} mutating call(s), got {}",
+                sr.mutating_calls
+            ));
+        }
+        report.steps.push(sr);
+    }
+    if let Some(f) = &fake {
+        report.final_state = Some(summary::summarize(&f.dump()));
+    }
+    report
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_step(
+    scenario: &Scenario,
+    clients: &Clients,
+    text: &str,
+    step: &Step,
+    validation: bool,
+    fast: bool,
+    sr: &mut StepReport,
+    seen: &mut Vec<&'static str>,
+) -> Result<(), String> {
+    let manifests = scenario
+        .manifests(text)
+        .map_err(|e| format!("manifests: {e}"))?;
+    let model = match pipeline::model(&manifests) {
+        Ok(m) => m,
+        Err(PrepareError::Model(f)) => {
+            seen.extend(f.iter().map(|x| x.rule));
+            sr.findings = f.iter().map(finding_line).collect();
+            sr.outcome = Outcome::Refused;
+            return Ok(());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if step.action == Action::Render {
+        sr.rendered = Some(render::render(&model));
+        return Ok(());
+    }
+    if step.action == Action::Destroy {
+        let opts = DestroyOptions::for_target(fast);
+        match destroy::destroy(clients, &model.name, &opts).await {
+            Ok(_) => {}
+            Err(e) => {
+                sr.outcome = Outcome::AwsError;
+                sr.error = Some(aws_error_text(&e));
+            }
+        }
+        return Ok(());
+    }
+    let plan_opts = PlanOptions::default();
+    let prepared =
+        match pipeline::prepare(clients, model, Some(&scenario.doc.region), &plan_opts).await {
+            Ok(p) => p,
+            Err(PrepareError::Aws(e)) => {
+                sr.outcome = Outcome::AwsError;
+                sr.error = Some(format!(
+                    "{}: {}",
+                    e.code.clone().unwrap_or_default(),
+                    e.message
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+    seen.extend(prepared.findings.iter().map(|f| f.rule));
+    sr.findings = prepared.findings.iter().map(finding_line).collect();
+    let refused = prepared.refused();
+    if step.action == Action::Validate || (validation && refused) {
+        sr.outcome = if refused {
+            Outcome::Refused
+        } else {
+            Outcome::Ok
+        };
+        return Ok(());
+    }
+    let mut opts = ApplyOptions::for_target(fast);
+    opts.sequential = true;
+    match apply::apply(clients, &prepared.model, &prepared.facts, &opts).await {
+        Ok(_) => sr.outcome = Outcome::Ok,
+        Err(e) => {
+            sr.outcome = Outcome::AwsError;
+            sr.error = Some(aws_error_text(&e));
+        }
+    }
+    Ok(())
+}
+
+fn aws_error_text(e: &apply::ApplyError) -> String {
+    match e {
+        apply::ApplyError::Aws { kind, name, source } => format!(
+            "{}: {} ({} {kind} {name})",
+            source.code.as_deref().unwrap_or("NoCode"),
+            source.message,
+            source.action
+        ),
+        apply::ApplyError::Stuck {
+            kind,
+            name,
+            message,
+        } => format!("Stuck: {kind} {name}: {message}"),
+    }
+}
+
+/// Starts an embedded fake seeded with the scenario's world and runs it.
+pub async fn run_embedded(scenario: &Scenario) -> Result<Report, String> {
+    let fake =
+        fake_ec2::Fake::from_seed(scenario.doc.world.clone()).map_err(|e| format!("world: {e}"))?;
+    let server = fake.start().await.map_err(|e| e.to_string())?;
+    let clients = Clients::for_fake(fake, server, &scenario.doc.region);
+    Ok(run(scenario, &clients).await)
+}

@@ -1,0 +1,276 @@
+//! The provisioner's whole life cycle against the fake: apply, apply again
+//! (no mutating call), destroy (nothing the cluster owned remains, nothing
+//! it did not own is touched), and the six CAPA templates end to end.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fake_ec2::{Fake, Seed};
+use libtest_mimic::{Failed, Trial};
+use provisioner::apply::{self, ApplyOptions};
+use provisioner::destroy::{self, DestroyOptions};
+use provisioner::pipeline;
+use provisioner::plan::PlanOptions;
+use provisioner::spec::{Manifests, Vars};
+use provisioner::target::Clients;
+
+use crate::common::runtime;
+
+pub fn trials() -> Vec<Trial> {
+    let mut t = vec![
+        Trial::test("lifecycle::apply_twice_makes_no_mutating_call", || {
+            runtime().block_on(apply_twice(&example(), &Vars::only(BTreeMap::new())))
+        }),
+        Trial::test(
+            "lifecycle::destroy_leaves_nothing_the_cluster_owned",
+            || runtime().block_on(destroy_leaves_nothing()),
+        ),
+        Trial::test(
+            "lifecycle::concurrent_apply_builds_the_same_network",
+            || runtime().block_on(concurrent_matches_sequential()),
+        ),
+    ];
+    let templates = capa_templates();
+    for name in TEMPLATES {
+        let path = templates.join(name);
+        let present = path.exists();
+        t.push(
+            Trial::test(format!("lifecycle::capa_template::{name}"), move || {
+                runtime().block_on(apply_twice(&path, &template_vars()))
+            })
+            .with_ignored_flag(!present),
+        );
+    }
+    t
+}
+
+/// The six CAPA templates; the project keeps no copy of them. They are read
+/// from `$CAPA_TEMPLATES`, else `../shared/capa-templates` beside the
+/// workspace; the trials are reported as ignored when neither exists.
+const TEMPLATES: [&str; 6] = [
+    "cluster-template.yaml",
+    "cluster-template-ipv6.yaml",
+    "cluster-template-dualstack-ipv4-primary.yaml",
+    "cluster-template-dualstack-ipv6-primary.yaml",
+    "cluster-template-eks.yaml",
+    "cluster-template-eks-ipv6.yaml",
+];
+
+fn capa_templates() -> PathBuf {
+    std::env::var_os("CAPA_TEMPLATES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/capa-templates"),
+        PathBuf::from,
+    )
+}
+
+fn template_vars() -> Vars {
+    let pairs = [
+        ("CLUSTER_NAME", "capa"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_SSH_KEY_NAME", "default"),
+        ("KUBERNETES_VERSION", "v1.31.0"),
+        ("CONTROL_PLANE_MACHINE_COUNT", "3"),
+        ("WORKER_MACHINE_COUNT", "2"),
+        ("AWS_CONTROL_PLANE_MACHINE_TYPE", "m5.large"),
+        ("AWS_NODE_MACHINE_TYPE", "m5.large"),
+    ];
+    Vars::only(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ipv6-cluster.yaml")
+}
+
+async fn fake_clients(seed: Seed) -> Result<Clients, Failed> {
+    let fake = Fake::from_seed(seed).map_err(|e| e.to_string())?;
+    let server = fake.start().await.map_err(|e| e.to_string())?;
+    Ok(Clients::for_fake(fake, server, "us-east-1"))
+}
+
+fn mutating(clients: &Clients) -> Vec<String> {
+    let (fake, _) = clients.fake.as_ref().expect("embedded");
+    fake.journal()
+        .into_iter()
+        .filter(|e| e.mutating && e.status < 300)
+        .map(|e| e.action)
+        .collect()
+}
+
+async fn apply_once(
+    clients: &Clients,
+    path: &Path,
+    vars: &Vars,
+    sequential: bool,
+) -> Result<apply::ApplyReport, Failed> {
+    let m = Manifests::load_files(&[path], vars).map_err(|e| e.to_string())?;
+    let model = pipeline::model(&m).map_err(|e| e.to_string())?;
+    let p = pipeline::prepare(clients, model, None, &PlanOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    if p.refused() {
+        return Err(format!("refused: {:#?}", p.findings).into());
+    }
+    let mut opts = ApplyOptions::for_target(true);
+    opts.sequential = sequential;
+    let (r, _) = apply::apply(clients, &p.model, &p.facts, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(r)
+}
+
+async fn apply_twice(path: &Path, vars: &Vars) -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    let first = apply_once(&clients, path, vars, false).await?;
+    if first.created() == 0 {
+        return Err("the first apply created nothing".into());
+    }
+    let before = mutating(&clients).len();
+    let second = apply_once(&clients, path, vars, false).await?;
+    let after = mutating(&clients);
+    if after.len() != before || second.created() != 0 || second.updated() != 0 {
+        return Err(format!(
+            "the second apply changed things: {:?}\n{:#?}",
+            &after[before..],
+            second.changes
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Everything the fake holds that carries the cluster's owned tag, as ids.
+fn owned_ids(clients: &Clients, cluster: &str) -> Vec<String> {
+    let (fake, _) = clients.fake.as_ref().expect("embedded");
+    let key = provisioner::plan::tags::owned_key(cluster);
+    let dump = serde_json::to_value(fake.dump()).expect("state serialises");
+    let mut out = Vec::new();
+    collect_tagged(&dump, &key, &mut out);
+    out.sort();
+    out
+}
+
+fn collect_tagged(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let tagged = match map.get("tags") {
+                Some(serde_json::Value::Object(t)) => t.contains_key(key),
+                Some(serde_json::Value::Array(t)) => t
+                    .iter()
+                    .any(|p| p.get(0).and_then(|k| k.as_str()) == Some(key)),
+                _ => false,
+            };
+            let live = !matches!(
+                map.get("state").and_then(|s| s.as_str()),
+                Some("terminated" | "deleted")
+            );
+            if tagged && live {
+                let id = map
+                    .iter()
+                    .find(|(k, v)| (k.ends_with("_id") || k.ends_with("_arn")) && v.is_string())
+                    .map(|(_, v)| v.as_str().unwrap_or_default().to_owned())
+                    .unwrap_or_else(|| "?".into());
+                out.push(id);
+            }
+            for v in map.values() {
+                collect_tagged(v, key, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_tagged(i, key, out)),
+        _ => {}
+    }
+}
+
+async fn destroy_leaves_nothing() -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    // Something the cluster does not own, which destroy must leave alone.
+    let other = clients
+        .ec2
+        .create_egress_only_internet_gateway()
+        .vpc_id(
+            clients
+                .ec2
+                .create_vpc()
+                .cidr_block("10.9.0.0/16")
+                .send()
+                .await
+                .map_err(|e| format!("{e:?}"))?
+                .vpc()
+                .and_then(|v| v.vpc_id())
+                .unwrap_or_default(),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let other_id = other
+        .egress_only_internet_gateway()
+        .and_then(|g| g.egress_only_internet_gateway_id())
+        .unwrap_or_default()
+        .to_owned();
+    apply_once(&clients, &example(), &Vars::only(BTreeMap::new()), false).await?;
+    if owned_ids(&clients, "ipv6-demo").is_empty() {
+        return Err("apply made nothing the cluster owns".into());
+    }
+    destroy::destroy(&clients, "ipv6-demo", &DestroyOptions::for_target(true))
+        .await
+        .map_err(|e| e.to_string())?;
+    let left = owned_ids(&clients, "ipv6-demo");
+    if !left.is_empty() {
+        return Err(format!("destroy left {left:?}").into());
+    }
+    let still = clients
+        .ec2
+        .describe_egress_only_internet_gateways()
+        .egress_only_internet_gateway_ids(&other_id)
+        .send()
+        .await
+        .map_err(|e| format!("the other egress-only gateway is gone: {e:?}"))?;
+    if still.egress_only_internet_gateways().is_empty() {
+        return Err("the other egress-only gateway is gone".into());
+    }
+    Ok(())
+}
+
+/// Concurrent and sequential applies build the same network (ids aside).
+async fn concurrent_matches_sequential() -> Result<(), Failed> {
+    let vars = Vars::only(BTreeMap::new());
+    let a = fake_clients(Seed::default()).await?;
+    apply_once(&a, &example(), &vars, false).await?;
+    let b = fake_clients(Seed::default()).await?;
+    apply_once(&b, &example(), &vars, true).await?;
+    let shape = |c: &Clients| {
+        let (fake, _) = c.fake.as_ref().expect("embedded");
+        let s = provisioner::scenario::summary::summarize(&fake.dump());
+        let mut subnets: Vec<String> = s
+            .vpcs
+            .iter()
+            .flat_map(|v| &v.subnets)
+            .map(|x| format!("{:?} {:?} {:?} {:?}", x.name, x.cidr, x.ipv6, x.attributes))
+            .collect();
+        subnets.sort();
+        let mut tables: Vec<String> = s
+            .vpcs
+            .iter()
+            .flat_map(|v| &v.route_tables)
+            .map(|t| format!("{:?} {}", t.name, t.routes.len()))
+            .collect();
+        tables.sort();
+        (
+            subnets,
+            tables,
+            s.load_balancers.len(),
+            s.target_groups
+                .iter()
+                .map(|t| t.targets.len())
+                .sum::<usize>(),
+        )
+    };
+    if shape(&a) != shape(&b) {
+        return Err(format!("concurrent: {:#?}\nsequential: {:#?}", shape(&a), shape(&b)).into());
+    }
+    Ok(())
+}
