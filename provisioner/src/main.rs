@@ -85,6 +85,14 @@ enum Command {
     Destroy(ManifestArgs),
     /// Print the CCM cloud-config, its DaemonSet mount and the CoreDNS hint.
     Render(ManifestArgs),
+    /// Run scenario files (see scenarios/README.md). On the embedded fake
+    /// each gets its own seeded fake; against another endpoint only
+    /// outcomes are compared, seeded scenarios are skipped, and each
+    /// scenario ends with a destroy.
+    Scenario {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// The seed's instance-type checks: which types support IPv6, and whether
     /// given types fit dualstack and IPv6-only (Nitro) subnets.
     InstanceTypes {
@@ -96,6 +104,7 @@ enum Command {
 
 /// Exit codes (documented in README.md).
 mod exit {
+    pub const SCENARIO_FAILED: u8 = 1;
     pub const REFUSED: u8 = 3;
     pub const BAD_INPUT: u8 = 2;
     pub const AWS_FAILURE: u8 = 4;
@@ -129,6 +138,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::InstanceTypes { types } => instance_types_cmd(&cli, types).await,
+        Command::Scenario { files } => scenario_cmd(&cli, files).await,
         Command::Validate(m) | Command::Plan(m) | Command::Destroy(m) | Command::Render(m) => {
             manifest_cmd(&cli, m, false, false).await
         }
@@ -329,5 +339,77 @@ async fn apply_cmd(
             ExitCode::SUCCESS
         }
         Err(e) => fail(exit::AWS_FAILURE, e),
+    }
+}
+
+async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> ExitCode {
+    use provisioner::scenario::{self, Scenario};
+    let mut failed = 0;
+    let mut reports = Vec::new();
+    let embedded = cli.endpoint_url.is_none()
+        && !cli.aws
+        && ![
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_EC2",
+            "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        ]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    for f in files {
+        let sc = match Scenario::load(f) {
+            Ok(s) => s,
+            Err(e) => return fail(exit::BAD_INPUT, e),
+        };
+        let report = if embedded {
+            match scenario::run_embedded(&sc).await {
+                Ok(r) => r,
+                Err(e) => return fail(exit::BAD_INPUT, e),
+            }
+        } else {
+            if sc.needs_seed() {
+                eprintln!(
+                    "skip  {}: it needs a seeded world, which only the embedded fake has",
+                    f.display()
+                );
+                continue;
+            }
+            let region = cli.region.clone().unwrap_or_else(|| sc.doc.region.clone());
+            let clients = match connect(cli, region).await {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let r = scenario::run(&sc, &clients).await;
+            if sc.doc.steps.last().map(|s| s.action) != Some(scenario::Action::Destroy) {
+                // Leave nothing behind on a real account.
+                if let Ok(m) = sc.manifests(&sc.text)
+                    && let Ok(model) = pipeline::model(&m)
+                {
+                    let opts = DestroyOptions::for_target(clients.target.is_fake_speed());
+                    if let Err(e) = destroy::destroy(&clients, &model.name, &opts).await {
+                        eprintln!("warning: cleaning up {}: {e}", model.name);
+                    }
+                }
+            }
+            r
+        };
+        if report.passed() {
+            eprintln!("pass  {}", f.display());
+        } else {
+            failed += 1;
+            eprintln!(
+                "FAIL  {}\n  {}",
+                f.display(),
+                report.mismatches.join("\n  ")
+            );
+        }
+        reports.push(report);
+    }
+    emit(cli.output, &reports, || {
+        format!("{} scenario(s), {} failed\n", reports.len(), failed)
+    });
+    if failed > 0 {
+        ExitCode::from(exit::SCENARIO_FAILED)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -192,6 +192,9 @@ pub struct StepReport {
     pub mutating_calls: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
+    /// The fake's state after the step, when the step changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<summary::StateSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -199,9 +202,6 @@ pub struct Report {
     pub name: String,
     pub pins: String,
     pub steps: Vec<StepReport>,
-    /// The fake's state after the last step (embedded runs only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub final_state: Option<summary::StateSummary>,
     /// Expectations that did not hold. Empty means the scenario passed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mismatches: Vec<String>,
@@ -254,7 +254,6 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
         name: doc.name.clone(),
         pins: doc.pins.clone(),
         steps: Vec::new(),
-        final_state: None,
         mismatches: Vec::new(),
     };
     let fast = clients.target.is_fake_speed();
@@ -273,6 +272,7 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
             calls: Vec::new(),
             mutating_calls: 0,
             rendered: None,
+            state: None,
         };
         let mut seen_rules: Vec<&'static str> = Vec::new();
         let validation = step.validation.unwrap_or(doc.validation);
@@ -298,6 +298,9 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
                 .iter()
                 .filter(|e| e.mutating && e.status < 300)
                 .count();
+            if sr.mutating_calls > 0 {
+                sr.state = Some(summary::summarize(&f.dump()));
+            }
         }
         // Expectations.
         let n = i + 1;
@@ -341,9 +344,6 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
             ));
         }
         report.steps.push(sr);
-    }
-    if let Some(f) = &fake {
-        report.final_state = Some(summary::summarize(&f.dump()));
     }
     report
 }
