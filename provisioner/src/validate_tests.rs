@@ -1032,18 +1032,45 @@ fn no_in_place_migration() {
     );
 }
 
-/// Every rule in `RULES` has a case above (the `manifest-*` ones are
-/// covered by the model's tests).
+/// Every rule in `RULES` has a case above.
 #[test]
 fn every_rule_has_a_unit_test() {
     let src = include_str!("validate_tests.rs");
     for (id, _, _) in RULES {
-        if id.starts_with("manifest-") {
-            continue;
-        }
         assert!(
             src.contains(&format!("\"{id}\"")),
             "no unit test names the rule {id}"
         );
     }
+}
+
+fn model_rules(text: &str) -> Vec<&'static str> {
+    let m = Manifests::load_str(text, "m.yaml", &Vars::only(BTreeMap::new())).unwrap();
+    match ClusterModel::from_manifests(&m) {
+        Ok(_) => Vec::new(),
+        Err(f) => ids(&f),
+    }
+}
+
+#[test]
+fn manifest_rules() {
+    assert_eq!(
+        model_rules("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+        ["manifest-no-cluster"]
+    );
+    let two = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: a}\n---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: b}\n";
+    assert_eq!(model_rules(two), ["manifest-many-clusters"]);
+    let no_infra = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  infrastructureRef: {kind: AWSCluster, name: a}\n";
+    assert_eq!(model_rules(no_infra), ["manifest-missing-infrastructure"]);
+    let no_cp = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  controlPlaneRef: {kind: AWSManagedControlPlane, name: a-cp}\n";
+    assert_eq!(model_rules(no_cp), ["manifest-missing-control-plane"]);
+    let text = manifests(&base()).replace("name: c1-cp}}\n---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSMachineTemplate", "name: c1-cp}}\n---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSMachineTemplate");
+    let missing_template = text.replace(
+        "metadata: {name: c1-cp}\nspec:\n  template:",
+        "metadata: {name: other}\nspec:\n  template:",
+    );
+    assert_eq!(
+        model_rules(&missing_template),
+        ["manifest-missing-machine-template"]
+    );
 }

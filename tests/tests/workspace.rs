@@ -10,6 +10,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
 mod lifecycle;
+mod matrix;
+mod rules;
 
 fn scenario_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
@@ -69,5 +71,7 @@ fn main() {
         trials.push(Trial::test(name, move || run_scenario(&f)));
     }
     trials.extend(lifecycle::trials());
+    trials.extend(matrix::trials());
+    trials.extend(rules::trials());
     libtest_mimic::run(&args, trials).exit();
 }
