@@ -1400,8 +1400,8 @@ async fn authorize(
         let protocol = ec2_protocol(&r.protocol);
         let ports = !matches!(protocol.as_str(), "-1" | "4");
         let p = Perm {
-            from: ports.then(|| r.from_port as i32),
-            to: ports.then(|| r.to_port as i32),
+            from: ports.then_some(r.from_port as i32),
+            to: ports.then_some(r.to_port as i32),
             protocol,
             peer,
             description: r.description.clone(),

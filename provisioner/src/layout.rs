@@ -217,10 +217,10 @@ fn auto_assign_ipv6(
         .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && !s.is_edge())
         .count();
     let mut next: u128 = 1;
-    let mut assigned = 0;
-    for s in subnets
+    for (assigned, s) in subnets
         .iter_mut()
         .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && !s.is_edge())
+        .enumerate()
     {
         // Skip slots the spec uses explicitly (comparing blocks, not text).
         while let Some(vpc) = known_vpc_block {
@@ -238,7 +238,6 @@ fn auto_assign_ipv6(
         }
         s.ipv6 = Some(Ipv6Block::Slot(next));
         next += 1;
-        assigned += 1;
     }
     Ok(())
 }

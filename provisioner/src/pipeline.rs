@@ -85,7 +85,7 @@ pub fn prepare_with_facts(
         .and_then(|v| v.ipv6_cidr_blocks.first().copied());
     let (subnets, mut findings) = layout::subnets(&model, &facts, known_v6);
     findings.extend(validate::validate(&model, &facts, &subnets, cli_region));
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
     let plan = plan::plan(&model, &subnets, region, opts);
     Prepared {
         model,

@@ -516,7 +516,7 @@ pub fn validate(
     cni_rules(&mut v);
     migration_rules(&mut v);
     let mut out = v.out;
-    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out.sort_by_key(|f| f.severity);
     out
 }
 
@@ -532,7 +532,7 @@ fn region_rules(v: &mut V<'_>) {
 }
 
 fn is_vpc_ipv6_prefix(len: u8) -> bool {
-    (44..=60).contains(&len) && len % 4 == 0
+    (44..=60).contains(&len) && len.is_multiple_of(4)
 }
 
 fn vpc_rules(v: &mut V<'_>) {
@@ -1131,8 +1131,11 @@ fn load_balancer_rules(v: &mut V<'_>) {
     }
     if let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv6Only) {
         v.infra("lb-ipv6-only-subnet", s.path(""), format!("Load Balancers cannot use IPv6-only subnets: {} is IPv6-only and would hold the {} load balancer; make it dualstack (give it a cidrBlock)", s.key, model.lb_scheme()));
-    } else if ip_type == "dualstack" && model.ipv6() {
-        if let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv4) {
+    } else if ip_type == "dualstack"
+        && model.ipv6()
+        && let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv4)
+    {
+        {
             v.infra("lb-dualstack-needs-ipv6-subnets", s.path("isIpv6"), format!("a dualstack load balancer needs every subnet to have an IPv6 block; {} is IPv4-only: make it dualstack (isIpv6: true) or use ipAddressType: ipv4", s.key));
         }
     }
