@@ -627,6 +627,12 @@ async fn create_subnet(
     vpc_id: &str,
     vpc_v6: Option<Ipv6Net>,
 ) -> Result<String> {
+    if ctx.opts.dry_run && !is_real(vpc_id) {
+        // The VPC (and so its IPv6 block) does not exist yet.
+        let id = pending(&s.key);
+        ctx.created("subnet", &s.key, &id);
+        return Ok(id);
+    }
     let v6 = match s.ipv6 {
         None => None,
         Some(b) => Some(b.resolve(vpc_v6).ok_or_else(|| ApplyError::Stuck {

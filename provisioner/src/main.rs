@@ -322,7 +322,11 @@ async fn apply_cmd(
                     }
                     s.push_str(&format!(
                         "{}{} created, {} updated, {} unchanged\n",
-                        if dry_run { "dry run: " } else { "" },
+                        if dry_run {
+                            "dry run, nothing changed: would be "
+                        } else {
+                            ""
+                        },
                         r.changes
                             .iter()
                             .filter(|c| matches!(c.action, "create" | "would-create"))

@@ -29,6 +29,12 @@ pub fn trials() -> Vec<Trial> {
             "lifecycle::concurrent_apply_builds_the_same_network",
             || runtime().block_on(concurrent_matches_sequential()),
         ),
+        Trial::test("lifecycle::dry_run_changes_nothing", || {
+            runtime().block_on(dry_run_changes_nothing())
+        }),
+        Trial::test("lifecycle::default_layout_matches_capa_for_a_56", || {
+            runtime().block_on(default_layout_matches_capa())
+        }),
     ];
     let templates = capa_templates();
     for name in TEMPLATES {
@@ -271,6 +277,130 @@ async fn concurrent_matches_sequential() -> Result<(), Failed> {
     };
     if shape(&a) != shape(&b) {
         return Err(format!("concurrent: {:#?}\nsequential: {:#?}", shape(&a), shape(&b)).into());
+    }
+    Ok(())
+}
+
+async fn dry_run_changes_nothing() -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    let m = Manifests::load_files(&[example()], &Vars::only(BTreeMap::new()))
+        .map_err(|e| e.to_string())?;
+    let model = pipeline::model(&m).map_err(|e| e.to_string())?;
+    let p = pipeline::prepare(&clients, model, None, &PlanOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut opts = ApplyOptions::for_target(true);
+    opts.dry_run = true;
+    let (r, _) = apply::apply(&clients, &p.model, &p.facts, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (fake, _) = clients.fake.as_ref().expect("embedded");
+    let journal = fake.journal();
+    let changed: Vec<&str> = journal
+        .iter()
+        .filter(|e| e.mutating && e.status < 300)
+        .map(|e| e.action.as_str())
+        .collect();
+    let dry: Vec<&str> = journal
+        .iter()
+        .filter(|e| e.dry_run)
+        .map(|e| e.action.as_str())
+        .collect();
+    if !changed.is_empty() {
+        return Err(format!("a dry run changed things: {changed:?}").into());
+    }
+    if !dry.contains(&"CreateVpc") {
+        return Err(format!("the dry run sent no DryRun CreateVpc: {dry:?}").into());
+    }
+    if r.changes.iter().any(|c| c.action == "create")
+        || !r.changes.iter().any(|c| c.action == "would-create")
+    {
+        return Err(format!("a dry run reports only would-create: {:#?}", r.changes).into());
+    }
+    Ok(())
+}
+
+/// The figures: cluster-template-ipv6's shape (the example) in
+/// us-east-1 with 3 zones, a /56 `B`: private B+2..B+4 and public B+5..B+7;
+/// IPv4 public 10.0.0.0/20, 10.0.16.0/20, 10.0.32.0/20 and private
+/// 10.0.64.0/18, 10.0.128.0/18, 10.0.192.0/18; and CAPA's routes.
+async fn default_layout_matches_capa() -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    let r = apply_once(&clients, &example(), &Vars::only(BTreeMap::new()), true).await?;
+    let b: ipnet::Ipv6Net = r
+        .vpc_ipv6_block
+        .ok_or("no VPC IPv6 block")?
+        .parse()
+        .map_err(|e| format!("{e:?}"))?;
+    let slot = |k: u128| {
+        provisioner::cidr::ipv6_slot(b, k)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    let (fake, _) = clients.fake.as_ref().expect("embedded");
+    let s = provisioner::scenario::summary::summarize(&fake.dump());
+    let vpc = s.vpcs.first().ok_or("no VPC")?;
+    let want = [
+        ("ipv6-demo-subnet-public-us-east-1a", "10.0.0.0/20", slot(5)),
+        (
+            "ipv6-demo-subnet-public-us-east-1b",
+            "10.0.16.0/20",
+            slot(6),
+        ),
+        (
+            "ipv6-demo-subnet-public-us-east-1c",
+            "10.0.32.0/20",
+            slot(7),
+        ),
+        (
+            "ipv6-demo-subnet-private-us-east-1a",
+            "10.0.64.0/18",
+            slot(2),
+        ),
+        (
+            "ipv6-demo-subnet-private-us-east-1b",
+            "10.0.128.0/18",
+            slot(3),
+        ),
+        (
+            "ipv6-demo-subnet-private-us-east-1c",
+            "10.0.192.0/18",
+            slot(4),
+        ),
+    ];
+    for (name, v4, v6) in want {
+        let sn = vpc
+            .subnets
+            .iter()
+            .find(|x| x.name.as_deref() == Some(name))
+            .ok_or_else(|| format!("no subnet {name}"))?;
+        if sn.cidr.as_deref() != Some(v4) || sn.ipv6.as_deref() != Some(v6.as_str()) {
+            return Err(format!("{name}: got {:?} {:?}, want {v4} {v6}", sn.cidr, sn.ipv6).into());
+        }
+        let rt = vpc
+            .route_tables
+            .iter()
+            .find(|t| t.subnets.contains(&sn.id))
+            .ok_or_else(|| format!("no route table for {name}"))?;
+        let targets: Vec<String> = rt
+            .routes
+            .iter()
+            .filter(|r| !r.ends_with("-> local"))
+            .map(|r| {
+                r.split(" -> ")
+                    .map(|p| p.split('-').next().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+            .collect();
+        let expect: Vec<&str> = if name.contains("public") {
+            vec!["0.0.0.0/0 -> igw", "::/0 -> igw"]
+        } else {
+            vec!["0.0.0.0/0 -> nat", "::/0 -> eigw"]
+        };
+        if targets != expect {
+            return Err(format!("{name}: routes {targets:?}, want {expect:?}").into());
+        }
     }
     Ok(())
 }
