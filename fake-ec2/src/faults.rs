@@ -28,6 +28,13 @@ pub struct FaultRule {
     /// Fire on the Nth matching call only (1-based).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth: Option<u64>,
+    /// Fire on the Nth matching call and every one after it: a client that
+    /// "crashes" after N-1 calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_nth: Option<u64>,
+    /// Match only calls that change state (anything but Describe/Get/List).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mutating_only: bool,
     /// Fire on a matching call with this probability (seeded, so repeatable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
@@ -92,6 +99,7 @@ impl Faults {
             let (rule, state) = &self.rules[i];
             if rule.action.as_deref().is_some_and(|a| a != action)
                 || rule.service.is_some_and(|s| s != service)
+                || (rule.mutating_only && !crate::journal::is_mutating(action))
             {
                 continue;
             }
@@ -99,11 +107,13 @@ impl Faults {
             let exhausted = rule.times.is_some_and(|t| state.fired >= t);
             let probability = rule.probability;
             let nth = rule.nth;
+            let from_nth = rule.from_nth;
             let fires = !exhausted
-                && match (nth, probability) {
-                    (Some(n), _) => matched == n,
-                    (None, Some(p)) => self.next_unit() < p,
-                    (None, None) => true,
+                && match (nth, from_nth, probability) {
+                    (Some(n), _, _) => matched == n,
+                    (None, Some(n), _) => matched >= n,
+                    (None, None, Some(p)) => self.next_unit() < p,
+                    (None, None, None) => true,
                 };
             let (rule, state) = &mut self.rules[i];
             state.matched = matched;
@@ -163,6 +173,29 @@ mod tests {
         let e = f.evaluate(Service::Ec2, "CreateVpc").error.unwrap();
         assert_eq!((e.code.as_ref(), e.status), ("RequestLimitExceeded", 503));
         assert!(f.evaluate(Service::Ec2, "CreateVpc").error.is_none());
+    }
+
+    #[test]
+    fn from_nth_mutating_call_on() {
+        let mut f = Faults::new(
+            vec![FaultRule {
+                action: None,
+                error: Some("UnauthorizedOperation".into()),
+                from_nth: Some(2),
+                mutating_only: true,
+                ..FaultRule::default()
+            }],
+            0,
+        );
+        assert!(f.evaluate(Service::Ec2, "CreateVpc").error.is_none());
+        assert!(f.evaluate(Service::Ec2, "DescribeVpcs").error.is_none());
+        assert!(f.evaluate(Service::Ec2, "CreateSubnet").error.is_some());
+        assert!(f.evaluate(Service::Ec2, "DescribeSubnets").error.is_none());
+        assert!(
+            f.evaluate(Service::Elbv2, "CreateLoadBalancer")
+                .error
+                .is_some()
+        );
     }
 
     #[test]

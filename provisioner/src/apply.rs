@@ -321,10 +321,20 @@ pub async fn apply(
         cluster: model.name.clone(),
         changes: std::sync::Mutex::new(Vec::new()),
     };
-    let (subnets, _) = layout::subnets(model, facts, None);
+    let (subnets, _) = layout::subnets(model, facts);
     let first = plan::plan(model, &subnets, &clients.region, &opts.plan);
     let (vpc_id, vpc_v4, vpc_v6) = ensure_vpc(&ctx, &first).await?;
-    let (subnets, _) = layout::subnets(model, facts, vpc_v6);
+    // The VPC exists now: lay out again with its real blocks.
+    let mut known = facts.clone();
+    if first.vpc.existing_id.is_none() && is_real(&vpc_id) {
+        known.existing_cluster_vpc = Some(crate::facts::VpcFact {
+            vpc_id: vpc_id.clone(),
+            cidr_blocks: vpc_v4.into_iter().collect(),
+            ipv6_cidr_blocks: vpc_v6.into_iter().collect(),
+            tags: BTreeMap::new(),
+        });
+    }
+    let (subnets, _) = layout::subnets(model, &known);
     let plan = plan::plan(model, &subnets, &clients.region, &opts.plan);
 
     let subnet_ids = ensure_subnets(&ctx, &plan, &vpc_id, vpc_v6).await?;
@@ -351,7 +361,16 @@ pub async fn apply(
         &nats,
     )
     .await?;
-    let groups = ensure_security_groups(&ctx, &plan, &vpc_id, vpc_v4, vpc_v6).await?;
+    let nat_ips = if plan
+        .security_groups
+        .iter()
+        .any(|g| g.ingress.iter().any(|r| r.peer == Peer::NatGatewayIps))
+    {
+        nat_public_ips(&ctx, &nats).await?
+    } else {
+        Vec::new()
+    };
+    let groups = ensure_security_groups(&ctx, &plan, &vpc_id, vpc_v4, vpc_v6, &nat_ips).await?;
     let mut endpoint = None;
     let lb = match &plan.load_balancer {
         Some(lb) => {
@@ -428,15 +447,25 @@ async fn ensure_vpc(
         let mut req = ctx
             .ec2
             .create_vpc()
-            .cidr_block(plan.vpc.cidr_block.to_string())
+            .set_cidr_block(
+                plan.vpc
+                    .ipv4_ipam
+                    .is_none()
+                    .then(|| plan.vpc.cidr_block_text.clone()),
+            )
             .tag_specifications(ec2_tags(ResourceType::Vpc, &plan.vpc.tags));
+        if let Some(ipam) = &plan.vpc.ipv4_ipam {
+            let pool =
+                resolve_ipam_pool(ctx, ipam.pool_id.as_deref(), ipam.pool_name.as_deref()).await?;
+            req = req
+                .ipv4_ipam_pool_id(pool)
+                .ipv4_netmask_length(i32::from(ipam.netmask_length));
+        }
         match &plan.vpc.ipv6 {
             None | Some(Ipv6Plan::Existing { .. }) => {}
             Some(Ipv6Plan::Amazon) => req = req.amazon_provided_ipv6_cidr_block(true),
             Some(Ipv6Plan::Byoip { pool_id, cidr }) => {
-                req = req
-                    .ipv6_pool(pool_id)
-                    .set_ipv6_cidr_block(cidr.map(|c| c.to_string()));
+                req = req.ipv6_pool(pool_id).set_ipv6_cidr_block(cidr.clone());
             }
             Some(Ipv6Plan::Ipam {
                 pool_id,
@@ -530,6 +559,13 @@ async fn ensure_vpc(
 }
 
 async fn resolve_ipam_pool(ctx: &Ctx<'_>, id: Option<&str>, name: Option<&str>) -> Result<String> {
+    if id.is_none() && name.is_none() {
+        return Err(ApplyError::Stuck {
+            kind: "ipam-pool",
+            name: String::new(),
+            message: "ipamPool must have either id or name".into(),
+        });
+    }
     let mut req = ctx.ec2.describe_ipam_pools();
     if let Some(id) = id {
         req = req.filters(filter("ipam-pool-id", &[id]));
@@ -648,9 +684,13 @@ async fn create_subnet(
         .create_subnet()
         .vpc_id(vpc_id)
         .set_availability_zone(s.availability_zone.clone())
-        .set_cidr_block(s.cidr_block.map(|c| c.to_string()))
-        .set_ipv6_cidr_block(v6.map(|c| c.to_string()))
-        .set_ipv6_native(s.cidr_block.is_none().then_some(true))
+        .set_cidr_block(
+            s.cidr_block
+                .map(|c| c.to_string())
+                .or_else(|| s.cidr_text.clone()),
+        )
+        .set_ipv6_cidr_block(v6.map(|c| c.to_string()).or_else(|| s.ipv6_text.clone()))
+        .set_ipv6_native((s.family == crate::model::Family::Ipv6Only).then_some(true))
         .tag_specifications(ec2_tags(ResourceType::Subnet, &s.tags));
     if ctx.opts.dry_run {
         if is_real(vpc_id) {
@@ -1246,6 +1286,30 @@ async fn route_call(
     }
 }
 
+/// The public addresses of the cluster's NAT gateways (CAPA's
+/// `natGatewaysIPsSource`).
+async fn nat_public_ips(ctx: &Ctx<'_>, nats: &BTreeMap<String, String>) -> Result<Vec<String>> {
+    let ids: Vec<String> = nats.values().filter(|i| is_real(i)).cloned().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = ctx
+        .ec2
+        .describe_nat_gateways()
+        .set_nat_gateway_ids(Some(ids))
+        .send()
+        .await
+        .map_err(err("nat-gateway", &ctx.cluster, "DescribeNatGateways"))?;
+    let mut ips: Vec<String> = out
+        .nat_gateways()
+        .iter()
+        .flat_map(|n| n.nat_gateway_addresses())
+        .filter_map(|a| a.public_ip().map(str::to_owned))
+        .collect();
+    ips.sort();
+    Ok(ips)
+}
+
 /// Group ids by role.
 type Groups = BTreeMap<String, String>;
 
@@ -1255,6 +1319,7 @@ async fn ensure_security_groups(
     vpc_id: &str,
     vpc_v4: Option<ipnet::Ipv4Net>,
     vpc_v6: Option<Ipv6Net>,
+    nat_ips: &[String],
 ) -> Result<Groups> {
     let mut existing = Vec::new();
     if is_real(vpc_id) {
@@ -1320,7 +1385,19 @@ async fn ensure_security_groups(
         .zip(made.iter())
         .map(|(g, (_, id, current))| {
             let groups = &groups;
-            async move { authorize(ctx, g, id, current.as_ref(), groups, vpc_v4, vpc_v6).await }
+            async move {
+                authorize(
+                    ctx,
+                    g,
+                    id,
+                    current.as_ref(),
+                    groups,
+                    vpc_v4,
+                    vpc_v6,
+                    nat_ips,
+                )
+                .await
+            }
         });
     all(ctx, rules).await?;
     Ok(groups)
@@ -1332,8 +1409,17 @@ struct Perm {
     protocol: String,
     from: Option<i32>,
     to: Option<i32>,
+    kind: PeerKind,
     peer: String,
     description: String,
+}
+
+/// Which list of an `IpPermission` a peer goes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PeerKind {
+    Ipv4,
+    Ipv6,
+    Group,
 }
 
 fn ec2_protocol(p: &str) -> String {
@@ -1355,27 +1441,28 @@ fn existing_perms(sg: &aws_sdk_ec2::types::SecurityGroup) -> Vec<Perm> {
         } else {
             (p.from_port(), p.to_port())
         };
-        let mk = |peer: String| Perm {
+        let mk = |kind: PeerKind, peer: &str| Perm {
             protocol: proto.clone(),
             from,
             to,
-            peer,
+            kind,
+            peer: peer.to_owned(),
             description: String::new(),
         };
         out.extend(
             p.ip_ranges()
                 .iter()
-                .filter_map(|r| r.cidr_ip().map(|c| mk(c.to_owned()))),
+                .filter_map(|r| r.cidr_ip().map(|c| mk(PeerKind::Ipv4, c))),
         );
         out.extend(
             p.ipv6_ranges()
                 .iter()
-                .filter_map(|r| r.cidr_ipv6().map(|c| mk(c.to_owned()))),
+                .filter_map(|r| r.cidr_ipv6().map(|c| mk(PeerKind::Ipv6, c))),
         );
         out.extend(
             p.user_id_group_pairs()
                 .iter()
-                .filter_map(|g| g.group_id().map(|c| mk(c.to_owned()))),
+                .filter_map(|g| g.group_id().map(|c| mk(PeerKind::Group, c))),
         );
     }
     out
@@ -1389,34 +1476,56 @@ async fn authorize(
     groups: &Groups,
     vpc_v4: Option<ipnet::Ipv4Net>,
     vpc_v6: Option<Ipv6Net>,
+    nat_ips: &[String],
 ) -> Result<()> {
     let have = current.map(existing_perms).unwrap_or_default();
     let mut want: Vec<Perm> = Vec::new();
     for r in &g.ingress {
-        let peer = match &r.peer {
-            Peer::Cidr(n) => Some(n.to_string()),
-            Peer::VpcIpv4 => vpc_v4.map(|n| n.to_string()),
-            Peer::VpcIpv6 => vpc_v6.map(|n| n.to_string()),
+        let peers: Vec<(PeerKind, String)> = match &r.peer {
+            Peer::Cidr(IpNet::V4(n)) => vec![(PeerKind::Ipv4, n.to_string())],
+            Peer::Cidr(IpNet::V6(n)) => vec![(PeerKind::Ipv6, n.to_string())],
+            Peer::Ipv4Text(t) => vec![(PeerKind::Ipv4, t.clone())],
+            Peer::Ipv6Text(t) => vec![(PeerKind::Ipv6, t.clone())],
+            Peer::VpcIpv4 => vpc_v4
+                .map(|n| (PeerKind::Ipv4, n.to_string()))
+                .into_iter()
+                .collect(),
+            Peer::VpcIpv6 => vpc_v6
+                .map(|n| (PeerKind::Ipv6, n.to_string()))
+                .into_iter()
+                .collect(),
             Peer::Group(role) => groups
                 .get(role)
-                .cloned()
-                .or_else(|| role.starts_with("sg-").then(|| role.clone())),
+                .map(|id| (PeerKind::Group, id.clone()))
+                .into_iter()
+                .collect(),
+            Peer::GroupId(id) => vec![(PeerKind::Group, id.clone())],
+            Peer::NatGatewayIps => nat_ips
+                .iter()
+                .map(|ip| (PeerKind::Ipv4, format!("{ip}/32")))
+                .collect(),
         };
-        let Some(peer) = peer else { continue };
         let protocol = ec2_protocol(&r.protocol);
         let ports = !matches!(protocol.as_str(), "-1" | "4");
-        let p = Perm {
-            from: ports.then_some(r.from_port as i32),
-            to: ports.then_some(r.to_port as i32),
-            protocol,
-            peer,
-            description: r.description.clone(),
-        };
-        let same = |h: &Perm| {
-            h.protocol == p.protocol && h.peer == p.peer && h.from == p.from && h.to == p.to
-        };
-        if !have.iter().any(same) && !want.iter().any(same) {
-            want.push(p);
+        for (kind, peer) in peers {
+            let p = Perm {
+                from: ports.then_some(r.from_port as i32),
+                to: ports.then_some(r.to_port as i32),
+                protocol: protocol.clone(),
+                kind,
+                peer,
+                description: r.description.clone(),
+            };
+            let same = |h: &Perm| {
+                h.protocol == p.protocol
+                    && h.kind == p.kind
+                    && h.peer == p.peer
+                    && h.from == p.from
+                    && h.to == p.to
+            };
+            if !have.iter().any(same) && !want.iter().any(same) {
+                want.push(p);
+            }
         }
     }
     if want.is_empty() {
@@ -1432,14 +1541,14 @@ async fn authorize(
                 .ip_protocol(&p.protocol)
                 .set_from_port(p.from)
                 .set_to_port(p.to);
-            if p.peer.starts_with("sg-") {
+            if p.kind == PeerKind::Group {
                 b.user_id_group_pairs(
                     UserIdGroupPair::builder()
                         .group_id(&p.peer)
                         .description(&p.description)
                         .build(),
                 )
-            } else if p.peer.contains(':') {
+            } else if p.kind == PeerKind::Ipv6 {
                 b.ipv6_ranges(
                     Ipv6Range::builder()
                         .cidr_ipv6(&p.peer)

@@ -146,8 +146,8 @@ pub async fn destroy(
     nat_gateways(&mut d).await?;
     addresses(&mut d).await?;
     let vpcs = owned_vpcs(&mut d).await?;
+    internet_gateways(&mut d, &vpcs).await?;
     for vpc in &vpcs {
-        internet_gateways(&mut d, vpc).await?;
         egress_only_gateways(&mut d, vpc).await?;
     }
     subnets(&mut d).await?;
@@ -544,30 +544,40 @@ async fn owned_vpcs(d: &mut D<'_>) -> Result<Vec<String>> {
         .collect())
 }
 
-async fn internet_gateways(d: &mut D<'_>, vpc: &str) -> Result<()> {
+/// The cluster's internet gateways: attached to one of its VPCs (detach,
+/// then delete) or attached nowhere (an interrupted destroy detached it).
+/// One attached to a VPC the cluster does not own is left alone.
+async fn internet_gateways(d: &mut D<'_>, vpcs: &[String]) -> Result<()> {
     let out = call!(
         d,
         "internet-gateway",
         d.cluster,
         "DescribeInternetGateways",
-        d.ec2
-            .describe_internet_gateways()
-            .filters(d.owned())
-            .filters(filter("attachment.vpc-id", &[vpc]))
+        d.ec2.describe_internet_gateways().filters(d.owned())
     )?;
     for g in out.internet_gateways() {
         let id = g.internet_gateway_id().unwrap_or_default().to_owned();
         let name = name_of(g.tags(), &id);
-        retry_dependency!(
-            d,
-            "internet-gateway",
-            name,
-            "DetachInternetGateway",
-            d.ec2
-                .detach_internet_gateway()
-                .internet_gateway_id(&id)
-                .vpc_id(vpc)
-        )?;
+        let attached: Vec<String> = g
+            .attachments()
+            .iter()
+            .filter_map(|a| a.vpc_id().map(str::to_owned))
+            .collect();
+        if attached.iter().any(|v| !vpcs.contains(v)) {
+            continue;
+        }
+        for vpc in &attached {
+            retry_dependency!(
+                d,
+                "internet-gateway",
+                name,
+                "DetachInternetGateway",
+                d.ec2
+                    .detach_internet_gateway()
+                    .internet_gateway_id(&id)
+                    .vpc_id(vpc)
+            )?;
+        }
         retry_dependency!(
             d,
             "internet-gateway",

@@ -72,6 +72,10 @@ pub async fn discover(
         }
     } else {
         facts.existing_cluster_vpc = cluster_vpc(ec2, &model.name).await?;
+        if let Some(vpc) = &facts.existing_cluster_vpc {
+            facts.existing_subnet_ipv6 =
+                cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
+        }
     }
     Ok(facts)
 }
@@ -290,6 +294,40 @@ async fn byo_subnets(
                 tags: tag_map(s.tags()),
             },
         );
+    }
+    Ok(out)
+}
+
+/// The IPv6 blocks of the cluster's subnets in its VPC, by Name tag.
+async fn cluster_subnet_blocks(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    cluster: &str,
+) -> Result<BTreeMap<String, ipnet::Ipv6Net>, AwsCallError> {
+    let mut out = BTreeMap::new();
+    let mut pages = ec2
+        .describe_subnets()
+        .filters(filter("vpc-id", &[vpc_id]))
+        .filters(filter("tag-key", &[&tags::owned_key(cluster)]))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("DescribeSubnets", e))?;
+        for s in page.subnets() {
+            let name = tag_map(s.tags()).get("Name").cloned();
+            let block = s
+                .ipv6_cidr_block_association_set()
+                .iter()
+                .find(|a| {
+                    a.ipv6_cidr_block_state()
+                        .and_then(|st| st.state())
+                        .is_some_and(|st| st.as_str() == "associated")
+                })
+                .and_then(|a| a.ipv6_cidr_block()?.parse().ok());
+            if let (Some(n), Some(b)) = (name, block) {
+                out.insert(n, b);
+            }
+        }
     }
     Ok(out)
 }

@@ -108,6 +108,9 @@ pub struct Facts {
     pub byo_egress_only_gateway: Option<EgressOnlyGatewayFact>,
     /// The cluster's own VPC found by its tags (it was created before).
     pub existing_cluster_vpc: Option<VpcFact>,
+    /// IPv6 blocks the cluster's existing subnets hold, by Name tag: an
+    /// auto-assigned block stays with its subnet when the list changes.
+    pub existing_subnet_ipv6: BTreeMap<String, Ipv6Net>,
 }
 
 impl Facts {

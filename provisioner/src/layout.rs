@@ -63,6 +63,10 @@ pub struct LaidOutSubnet {
     pub family: Family,
     pub cidr_block: Option<Ipv4Net>,
     pub ipv6: Option<Ipv6Block>,
+    /// The spec's `cidrBlock` / `ipv6CidrBlock` when they do not parse: sent
+    /// as written, so AWS judges them when validation is off.
+    pub cidr_text: Option<String>,
+    pub ipv6_text: Option<String>,
     /// Created and owned by the cluster (false for BYO subnets).
     pub managed: bool,
     pub tags: Tags,
@@ -87,19 +91,18 @@ impl LaidOutSubnet {
 }
 
 /// The cluster's subnets, and problems found while laying them out.
-/// `vpc_ipv6_block` is the VPC's IPv6 block when it is known (an existing
-/// VPC, or a BYOIP block in the spec); auto-assignment then skips slots that
-/// explicit blocks use.
-pub fn subnets(
-    model: &ClusterModel,
-    facts: &Facts,
-    vpc_ipv6_block: Option<Ipv6Net>,
-) -> (Vec<LaidOutSubnet>, Vec<Finding>) {
+/// When the cluster's VPC exists (`facts.existing_cluster_vpc`), its blocks
+/// are used: the IPv4 block for the default layout (an IPAM pool picks it),
+/// the IPv6 block so auto-assignment skips slots that explicit blocks use.
+pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<Finding>) {
+    let existing = facts.existing_cluster_vpc.as_ref();
+    let vpc_ipv6_block = existing.and_then(|v| v.ipv6_cidr_blocks.first().copied());
+    let vpc_ipv4_block = existing.and_then(|v| v.cidr_blocks.first().copied());
     let mut findings = Vec::new();
     let out = if model.byo_vpc().is_some() {
         byo(model, facts)
     } else if model.network.subnets.is_empty() {
-        match default_layout(model, facts) {
+        match default_layout(model, facts, vpc_ipv4_block) {
             Ok(s) => s,
             Err(message) => {
                 findings.push(Finding {
@@ -115,6 +118,7 @@ pub fn subnets(
         }
     } else {
         let mut s = from_spec(model, facts);
+        keep_existing_ipv6(facts, &mut s);
         if let Err(message) = auto_assign_ipv6(model, &mut s, vpc_ipv6_block) {
             findings.push(Finding {
                 rule: "subnet-ipv6-auto-assign",
@@ -169,6 +173,14 @@ fn from_spec(model: &ClusterModel, facts: &Facts) -> Vec<LaidOutSubnet> {
                 public: s.is_public,
                 family,
                 cidr_block: s.cidr_block.as_deref().and_then(cidr::parse_v4),
+                cidr_text: s
+                    .cidr_block
+                    .clone()
+                    .filter(|t| !t.is_empty() && cidr::parse_v4(t).is_none()),
+                ipv6_text: s
+                    .ipv6_cidr_block
+                    .clone()
+                    .filter(|t| s.is_ipv6 && !t.is_empty() && cidr::parse_v6(t).is_none()),
                 ipv6: if s.is_ipv6 {
                     s.ipv6_cidr_block
                         .as_deref()
@@ -184,6 +196,20 @@ fn from_spec(model: &ClusterModel, facts: &Facts) -> Vec<LaidOutSubnet> {
             }
         })
         .collect()
+}
+
+/// A subnet that exists already keeps the block it was given, whatever its
+/// place in the list now (CAPA writes assigned blocks back into the spec).
+fn keep_existing_ipv6(facts: &Facts, subnets: &mut [LaidOutSubnet]) {
+    for s in subnets
+        .iter_mut()
+        .filter(|s| s.family.has_ipv6() && s.ipv6.is_none())
+    {
+        let name = s.tags.get("Name").unwrap_or(&s.key);
+        if let Some(block) = facts.existing_subnet_ipv6.get(name) {
+            s.ipv6 = Some(Ipv6Block::Cidr(*block));
+        }
+    }
 }
 
 /// Gives every IPv6 subnet without a block the next free /64 slot, in list
@@ -212,14 +238,16 @@ fn auto_assign_ipv6(
             .and_then(|v| v.cidr_block.as_deref())
             .and_then(cidr::parse_v6)
     });
+    // Edge-zone subnets get a slot too: validation refuses IPv6 there, and
+    // with validation off AWS gives its own verdict on the block.
     let wanted = subnets
         .iter()
-        .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && !s.is_edge())
+        .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && s.ipv6_text.is_none())
         .count();
     let mut next: u128 = 1;
     for (assigned, s) in subnets
         .iter_mut()
-        .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && !s.is_edge())
+        .filter(|s| s.family.has_ipv6() && s.ipv6.is_none() && s.ipv6_text.is_none())
         .enumerate()
     {
         // Skip slots the spec uses explicitly (comparing blocks, not text).
@@ -242,16 +270,25 @@ fn auto_assign_ipv6(
     Ok(())
 }
 
-fn default_layout(model: &ClusterModel, facts: &Facts) -> Result<Vec<LaidOutSubnet>, String> {
-    let vpc_cidr_text = model
-        .network
-        .vpc
-        .cidr_block
-        .clone()
-        .unwrap_or_else(|| "10.0.0.0/16".to_owned());
-    let vpc_cidr = cidr::parse_v4(&vpc_cidr_text)
-        .ok_or_else(|| format!("VPC CIDR block '{vpc_cidr_text}' is invalid"))?
-        .trunc();
+fn default_layout(
+    model: &ClusterModel,
+    facts: &Facts,
+    vpc_ipv4_block: Option<Ipv4Net>,
+) -> Result<Vec<LaidOutSubnet>, String> {
+    let vpc_cidr = match vpc_ipv4_block {
+        Some(b) => b,
+        None => {
+            let text = model
+                .network
+                .vpc
+                .cidr_block
+                .clone()
+                .unwrap_or_else(|| "10.0.0.0/16".to_owned());
+            cidr::parse_v4(&text)
+                .ok_or_else(|| format!("VPC CIDR block '{text}' is invalid"))?
+                .trunc()
+        }
+    };
     let mut zones: Vec<String> = facts
         .default_layout_zones()
         .into_iter()
@@ -305,6 +342,8 @@ fn default_layout(model: &ClusterModel, facts: &Facts) -> Result<Vec<LaidOutSubn
                     Family::Ipv4
                 },
                 cidr_block: Some(if public { public_v4[i] } else { private_v4[i] }),
+                cidr_text: None,
+                ipv6_text: None,
                 ipv6: ipv6
                     .then(|| Ipv6Block::Slot(if public { public_v6[i] } else { private_v6[i] })),
                 managed: true,
@@ -368,6 +407,8 @@ fn byo(model: &ClusterModel, facts: &Facts) -> Vec<LaidOutSubnet> {
                 family,
                 cidr_block,
                 ipv6,
+                cidr_text: None,
+                ipv6_text: None,
                 managed: false,
                 tags: s.tags.clone(),
                 dns64: fact.is_some_and(|f| f.enable_dns64),

@@ -79,11 +79,7 @@ pub fn prepare_with_facts(
     region: &str,
     opts: &PlanOptions,
 ) -> Prepared {
-    let known_v6 = facts
-        .existing_cluster_vpc
-        .as_ref()
-        .and_then(|v| v.ipv6_cidr_blocks.first().copied());
-    let (subnets, mut findings) = layout::subnets(&model, &facts, known_v6);
+    let (subnets, mut findings) = layout::subnets(&model, &facts);
     findings.extend(validate::validate(&model, &facts, &subnets, cli_region));
     findings.sort_by_key(|f| f.severity);
     let plan = plan::plan(&model, &subnets, region, opts);

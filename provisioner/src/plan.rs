@@ -41,7 +41,8 @@ pub enum Ipv6Plan {
     /// From a BYOIP pool: a given block, or a /56 the pool picks.
     Byoip {
         pool_id: String,
-        cidr: Option<Ipv6Net>,
+        /// The block as written (AWS judges it).
+        cidr: Option<String>,
     },
     /// From an IPAM pool, by id or by its Name tag.
     Ipam {
@@ -53,11 +54,23 @@ pub enum Ipv6Plan {
     Existing { cidr: Option<Ipv6Net> },
 }
 
+/// An IPAM pool by id or by its Name tag, and the netmask to ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IpamRef {
+    pub pool_id: Option<String>,
+    pub pool_name: Option<String>,
+    pub netmask_length: u8,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VpcPlan {
     /// A BYO VPC's id; `None` when the provisioner creates the VPC.
     pub existing_id: Option<String>,
     pub cidr_block: Ipv4Net,
+    /// `cidrBlock` as written, sent to CreateVpc as is (AWS judges a bad one).
+    pub cidr_block_text: String,
+    /// An IPv4 IPAM pool the block comes from instead (`vpc.ipamPool`).
+    pub ipv4_ipam: Option<IpamRef>,
     pub ipv6: Option<Ipv6Plan>,
     pub tags: Tags,
 }
@@ -72,6 +85,9 @@ pub struct SubnetPlan {
     pub family: Family,
     pub cidr_block: Option<Ipv4Net>,
     pub ipv6: Option<Ipv6Block>,
+    /// Blocks as written when they do not parse (see `LaidOutSubnet`).
+    pub cidr_text: Option<String>,
+    pub ipv6_text: Option<String>,
     /// Attributes set after creation (ModifySubnetAttribute, one per call).
     pub assign_ipv6_address_on_creation: bool,
     pub enable_dns64: bool,
@@ -133,6 +149,15 @@ pub struct RouteTablePlan {
 #[serde(rename_all = "snake_case")]
 pub enum Peer {
     Cidr(IpNet),
+    /// An entry of a rule's `cidrBlocks`, sent as an IPv4 range as written.
+    Ipv4Text(String),
+    /// An entry of a rule's `ipv6CidrBlocks`, sent as an IPv6 range as written.
+    Ipv6Text(String),
+    /// A security group by id (`sourceSecurityGroupIds`).
+    GroupId(String),
+    /// The Elastic IPs of the cluster's NAT gateways, as /32s
+    /// (`natGatewaysIPsSource`).
+    NatGatewayIps,
     /// The VPC's IPv4 block.
     VpcIpv4,
     /// The VPC's IPv6 block.
@@ -300,7 +325,7 @@ pub fn plan(
         } else if let Some(pool) = v6.pool_id.clone().filter(|s| !s.is_empty()) {
             Ipv6Plan::Byoip {
                 pool_id: pool,
-                cidr,
+                cidr: v6.cidr_block.clone().filter(|c| !c.is_empty()),
             }
         } else {
             Ipv6Plan::Amazon
@@ -311,6 +336,21 @@ pub fn plan(
     let vpc = VpcPlan {
         existing_id: model.byo_vpc().map(str::to_owned),
         cidr_block: vpc_cidr,
+        cidr_block_text: model
+            .network
+            .vpc
+            .cidr_block
+            .clone()
+            .unwrap_or_else(|| vpc_cidr.to_string()),
+        ipv4_ipam: model.network.vpc.ipam_pool.as_ref().map(|p| IpamRef {
+            pool_id: p.id.clone().filter(|s| !s.is_empty()),
+            pool_name: p.name.clone().filter(|s| !s.is_empty()),
+            // CAPA's default for IPv4 pools.
+            netmask_length: p
+                .netmask_length
+                .and_then(|n| u8::try_from(n).ok())
+                .unwrap_or(16),
+        }),
         ipv6,
         tags: vpc_tags,
     };
@@ -348,6 +388,8 @@ pub fn plan(
                 family: s.family,
                 cidr_block: s.cidr_block,
                 ipv6: s.ipv6,
+                cidr_text: s.cidr_text.clone(),
+                ipv6_text: s.ipv6_text.clone(),
                 assign_ipv6_address_on_creation: s.family.has_ipv6(),
                 // DNS64 on the IPv6-only private subnets CAPA creates (seed: NAT64/DNS64).
                 enable_dns64: s.family == Family::Ipv6Only && !s.public,
@@ -516,13 +558,22 @@ fn ingress_rule_plans(rules: &[IngressRule]) -> Vec<RulePlan> {
             to_port: r.to_port,
             peer,
         };
-        for c in r.cidr_blocks.iter().chain(&r.ipv6_cidr_blocks) {
-            if let Ok(n) = c.parse::<IpNet>() {
-                out.push(mk(Peer::Cidr(n)));
-            }
+        // As CAPA does: cidrBlocks go out as IPv4 ranges and ipv6CidrBlocks as
+        // IPv6 ranges, as written (AWS judges one of the wrong family).
+        for c in &r.cidr_blocks {
+            out.push(mk(Peer::Ipv4Text(c.clone())));
+        }
+        for c in &r.ipv6_cidr_blocks {
+            out.push(mk(Peer::Ipv6Text(c.clone())));
+        }
+        for id in &r.source_security_group_ids {
+            out.push(mk(Peer::GroupId(id.clone())));
         }
         for role in &r.source_security_group_roles {
             out.push(mk(Peer::Group(role.clone())));
+        }
+        if r.nat_gateways_ips_source {
+            out.push(mk(Peer::NatGatewayIps));
         }
     }
     out

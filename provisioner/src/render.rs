@@ -11,7 +11,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
-use crate::model::{ClusterModel, Flavor};
+use crate::model::{ClusterModel, Flavor, subnet_family};
 
 /// The cluster's Kubernetes IP families, primary first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,9 +30,9 @@ impl IpFamily {
     }
 }
 
-/// Families from the pod CIDRs (else the service CIDRs), in order; IPv4
-/// when neither is given. EKS with IPv6 is IPv6-only.
-pub fn families(model: &ClusterModel) -> Vec<IpFamily> {
+/// The Kubernetes families from the pod CIDRs (else the service CIDRs),
+/// in order; IPv4 when neither is given. EKS with IPv6 is IPv6-only.
+pub fn kubernetes_families(model: &ClusterModel) -> Vec<IpFamily> {
     if model.flavor == Flavor::Eks {
         return vec![if model.ipv6() {
             IpFamily::Ipv6
@@ -57,6 +57,34 @@ pub fn families(model: &ClusterModel) -> Vec<IpFamily> {
         }
     }
     if out.is_empty() {
+        out.push(IpFamily::Ipv4);
+    }
+    out
+}
+
+/// Whether the nodes' subnets (the private ones, else all) have IPv4.
+/// The default layout and BYO subnets (whose families only AWS knows) are
+/// dualstack when the VPC has IPv6.
+fn nodes_have_ipv4(model: &ClusterModel) -> bool {
+    let subnets = &model.network.subnets;
+    if !model.ipv6() || subnets.is_empty() || model.byo_vpc().is_some() {
+        return true;
+    }
+    let private: Vec<_> = subnets.iter().filter(|s| !s.is_public).collect();
+    let pool: Vec<_> = if private.is_empty() {
+        subnets.iter().collect()
+    } else {
+        private
+    };
+    pool.into_iter().any(|s| subnet_family(s).has_ipv4())
+}
+
+/// The CCM's NodeIPFamilies: the cluster's families in order; an IPv6
+/// cluster whose nodes also have IPv4 (dualstack subnets) lists ipv4 after
+/// ipv6, as CAPA's IPv6 template does, so nodes report both addresses.
+pub fn families(model: &ClusterModel) -> Vec<IpFamily> {
+    let mut out = kubernetes_families(model);
+    if out.contains(&IpFamily::Ipv6) && !out.contains(&IpFamily::Ipv4) && nodes_have_ipv4(model) {
         out.push(IpFamily::Ipv4);
     }
     out
@@ -97,7 +125,7 @@ pub fn render(model: &ClusterModel) -> String {
     out.push_str(
         "spec:\n  template:\n    spec:\n      containers:\n      - name: aws-cloud-controller-manager\n        args:\n        - --cloud-config=/etc/kubernetes/cloud-config.conf\n        volumeMounts:\n        - name: cloud-config\n          mountPath: /etc/kubernetes/cloud-config.conf\n          subPath: cloud-config.conf\n      volumes:\n      - name: cloud-config\n        configMap:\n          name: cloud-config\n",
     );
-    if fams == [IpFamily::Ipv6] && model.flavor == Flavor::SelfManaged {
+    if kubernetes_families(model) == [IpFamily::Ipv6] && model.flavor == Flavor::SelfManaged {
         out.push_str("---\n");
         out.push_str("# 3. CoreDNS: an IPv6-only cluster's resolv.conf may list IPv4 resolvers only;\n#    forward to Route 53's IPv6 resolver first. In the coredns ConfigMap's Corefile,\n#    replace `forward . /etc/resolv.conf` with:\n");
         out.push_str("coredns-corefile-forward: forward . fd00:ec2::253 /etc/resolv.conf\n");

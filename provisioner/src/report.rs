@@ -60,6 +60,8 @@ fn route(d: Destination, t: &RouteTarget) -> String {
 fn peer(p: &Peer) -> String {
     match p {
         Peer::Cidr(n) => n.to_string(),
+        Peer::Ipv4Text(t) | Peer::Ipv6Text(t) | Peer::GroupId(t) => t.clone(),
+        Peer::NatGatewayIps => "nat-gateway-ips".into(),
         Peer::VpcIpv4 => "vpc-ipv4".into(),
         Peer::VpcIpv6 => "vpc-ipv6".into(),
         Peer::Group(r) => format!("sg:{r}"),
@@ -79,9 +81,19 @@ pub fn plan_tree(plan: &Plan) -> String {
         },
         plan.region
     );
-    let vpc = match &plan.vpc.existing_id {
-        Some(id) => format!("vpc {id} (existing, not modified)"),
-        None => format!("vpc {}-vpc {}", plan.cluster, plan.vpc.cidr_block),
+    let vpc = match (&plan.vpc.existing_id, &plan.vpc.ipv4_ipam) {
+        (Some(id), _) => format!("vpc {id} (existing, not modified)"),
+        (None, Some(ipam)) => format!(
+            "vpc {}-vpc a /{} from IPAM pool {} (the subnets below assume {} until it allocates)",
+            plan.cluster,
+            ipam.netmask_length,
+            ipam.pool_id
+                .as_deref()
+                .or(ipam.pool_name.as_deref())
+                .unwrap_or("?"),
+            plan.vpc.cidr_block
+        ),
+        (None, None) => format!("vpc {}-vpc {}", plan.cluster, plan.vpc.cidr_block),
     };
     let v6 = plan
         .vpc

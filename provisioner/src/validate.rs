@@ -455,7 +455,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
 struct V<'a> {
     model: &'a ClusterModel,
     facts: &'a Facts,
+    /// Subnets whose family is known: all of them, except BYO subnets AWS
+    /// has no record of (rules about families stay silent on those).
     subnets: &'a [LaidOutSubnet],
+    /// Every laid-out subnet, found or not.
+    all_subnets: &'a [LaidOutSubnet],
     region: Option<&'a str>,
     out: Vec<Finding>,
 }
@@ -498,10 +502,20 @@ pub fn validate(
     subnets: &[LaidOutSubnet],
     region: Option<&str>,
 ) -> Vec<Finding> {
+    let known: Vec<LaidOutSubnet> = if model.byo_vpc().is_some() && facts.byo_vpc_checked {
+        subnets
+            .iter()
+            .filter(|s| s.resource_id.is_some())
+            .cloned()
+            .collect()
+    } else {
+        subnets.to_vec()
+    };
     let mut v = V {
         model,
         facts,
-        subnets,
+        subnets: &known,
+        all_subnets: subnets,
         region,
         out: Vec::new(),
     };
@@ -706,7 +720,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
             ),
         }
     }
-    let subnets: Vec<LaidOutSubnet> = v.subnets.to_vec();
+    let subnets: Vec<LaidOutSubnet> = v.all_subnets.to_vec();
     for s in &subnets {
         if s.resource_id.is_none() {
             v.infra(

@@ -157,7 +157,7 @@ fn rules_of(c: &Case<'_>, facts: &Facts, cli_region: Option<&str>) -> Vec<Findin
     let m = Manifests::load_str(&manifests(c), "case.yaml", &Vars::only(BTreeMap::new()))
         .unwrap_or_else(|e| panic!("{e}\n{}", manifests(c)));
     let model = ClusterModel::from_manifests(&m).expect("model");
-    let (subnets, mut findings) = crate::layout::subnets(&model, facts, None);
+    let (subnets, mut findings) = crate::layout::subnets(&model, facts);
     findings.extend(validate(&model, facts, &subnets, cli_region));
     findings
 }
@@ -932,7 +932,7 @@ spec:
     );
     let m = Manifests::load_str(&text, "eks.yaml", &Vars::only(BTreeMap::new())).unwrap();
     let model = ClusterModel::from_manifests(&m).unwrap();
-    let (subnets, mut f) = crate::layout::subnets(&model, &facts(), None);
+    let (subnets, mut f) = crate::layout::subnets(&model, &facts());
     f.extend(validate(&model, &facts(), &subnets, None));
     f
 }

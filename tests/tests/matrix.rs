@@ -290,7 +290,7 @@ async fn readme_is_up_to_date() -> Result<(), Failed> {
         let m = sc.manifests(&sc.text).map_err(|e| e.to_string())?;
         let model = pipeline::model(&m).map_err(|e| e.to_string())?;
         let (subnets, _) =
-            provisioner::layout::subnets(&model, &provisioner::facts::Facts::default(), None);
+            provisioner::layout::subnets(&model, &provisioner::facts::Facts::default());
         let fams = |public: bool| {
             let mut v: Vec<&str> = subnets
                 .iter()

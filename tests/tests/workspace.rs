@@ -11,6 +11,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 mod common;
 mod lifecycle;
 mod matrix;
+mod resilience;
 mod rules;
 
 fn scenario_root() -> PathBuf {
@@ -73,5 +74,6 @@ fn main() {
     trials.extend(lifecycle::trials());
     trials.extend(matrix::trials());
     trials.extend(rules::trials());
+    trials.extend(resilience::trials());
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,0 +1,262 @@
+//! Crash and resume: an apply stopped after k mutating calls, for every k,
+//! then run again, ends in the same network as an uninterrupted apply (ids
+//! aside): nothing duplicated, nothing missing, nothing leaked; and a
+//! destroy stopped after k calls, then run again, leaves nothing the
+//! cluster owned. The "crash" is a fault rule that refuses every mutating
+//! call from the (k+1)-th on with an error the provisioner does not retry.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fake_ec2::{Fake, FaultRule};
+use libtest_mimic::{Failed, Trial};
+use provisioner::apply::{self, ApplyOptions};
+use provisioner::destroy::{self, DestroyOptions};
+use provisioner::pipeline;
+use provisioner::plan::PlanOptions;
+use provisioner::spec::{Manifests, Vars};
+use provisioner::target::Clients;
+
+use crate::common::runtime;
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        Trial::test(
+            "resilience::apply_interrupted_at_every_mutating_call_converges",
+            || runtime().block_on(apply_interrupted()),
+        ),
+        Trial::test(
+            "resilience::destroy_interrupted_at_every_mutating_call_converges",
+            || runtime().block_on(destroy_interrupted()),
+        ),
+    ]
+}
+
+const CLUSTER: &str = "ipv6-demo";
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ipv6-cluster.yaml")
+}
+
+async fn clients() -> Result<Clients, Failed> {
+    let fake = Fake::new();
+    let server = fake.start().await.map_err(|e| e.to_string())?;
+    Ok(Clients::for_fake(fake, server, "us-east-1"))
+}
+
+fn fake(c: &Clients) -> &Fake {
+    &c.fake.as_ref().expect("embedded").0
+}
+
+fn crash_after(c: &Clients, k: usize) {
+    fake(c).set_faults(
+        vec![FaultRule {
+            error: Some("UnauthorizedOperation".into()),
+            message: Some("the client stopped here (test crash)".into()),
+            from_nth: Some(k as u64 + 1),
+            mutating_only: true,
+            ..FaultRule::default()
+        }],
+        0,
+    );
+}
+
+fn mutating_calls(c: &Clients) -> usize {
+    fake(c)
+        .journal()
+        .iter()
+        .filter(|e| e.mutating && e.status < 300)
+        .count()
+}
+
+async fn apply(c: &Clients) -> Result<(), String> {
+    let m = Manifests::load_files(&[example()], &Vars::only(BTreeMap::new()))
+        .map_err(|e| e.to_string())?;
+    let model = pipeline::model(&m).map_err(|e| e.to_string())?;
+    let p = pipeline::prepare(c, model, None, &PlanOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut opts = ApplyOptions::for_target(true);
+    opts.sequential = true;
+    apply::apply(c, &p.model, &p.facts, &opts)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+async fn destroy(c: &Clients) -> Result<(), String> {
+    destroy::destroy(c, CLUSTER, &DestroyOptions::for_target(true))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// `vpc-00000000000000001` -> `vpc-*`: ids depend on the order of calls.
+fn without_ids(text: &str) -> String {
+    text.split_inclusive([' ', '"', ':', '/', ','])
+        .map(|tok| {
+            let core = tok.trim_end_matches([' ', '"', ':', '/', ',']);
+            let tail = &tok[core.len()..];
+            match core.rsplit_once('-') {
+                Some((prefix, hex))
+                    if hex.len() >= 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    format!("{prefix}-*{tail}")
+                }
+                _ => tok.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The network's shape: the state summary without ids, lists sorted.
+fn shape(c: &Clients) -> String {
+    let s = provisioner::scenario::summary::summarize(&fake(c).dump());
+    let mut v = serde_json::to_value(&s).expect("serialises");
+    normalise(&mut v);
+    without_ids(&serde_json::to_string_pretty(&v).expect("serialises"))
+}
+
+fn normalise(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove("id");
+            map.values_mut().for_each(normalise);
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(normalise);
+            let mut keyed: Vec<(String, serde_json::Value)> = items
+                .drain(..)
+                .map(|i| (without_ids(&i.to_string()), i))
+                .collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            items.extend(keyed.into_iter().map(|(_, i)| i));
+        }
+        serde_json::Value::String(s) => *s = without_ids(s),
+        _ => {}
+    }
+}
+
+/// Ids of live resources that carry the cluster's owned tag.
+fn owned(c: &Clients) -> Vec<String> {
+    let key = provisioner::plan::tags::owned_key(CLUSTER);
+    let dump = serde_json::to_value(fake(c).dump()).expect("serialises");
+    let mut out = Vec::new();
+    walk(&dump, &key, &mut out);
+    out
+}
+
+fn walk(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let tagged = match map.get("tags") {
+                Some(serde_json::Value::Object(t)) => t.contains_key(key),
+                Some(serde_json::Value::Array(t)) => t
+                    .iter()
+                    .any(|p| p.get(0).and_then(|k| k.as_str()) == Some(key)),
+                _ => false,
+            };
+            let gone = matches!(
+                map.get("state").and_then(|s| s.as_str()),
+                Some("terminated" | "deleted")
+            );
+            if tagged && !gone {
+                out.push(
+                    map.iter()
+                        .find(|(k, _)| k.ends_with("_id") || k.ends_with("_arn"))
+                        .map_or("?".into(), |(_, v)| v.to_string()),
+                );
+            }
+            map.values().for_each(|x| walk(x, key, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, key, out)),
+        _ => {}
+    }
+}
+
+async fn apply_interrupted() -> Result<(), Failed> {
+    let reference = clients().await?;
+    apply(&reference).await?;
+    let total = mutating_calls(&reference);
+    let want = shape(&reference);
+    let mut failures = Vec::new();
+    for k in 0..total {
+        let c = clients().await?;
+        crash_after(&c, k);
+        if apply(&c).await.is_ok() {
+            failures.push(format!("k={k}: the interrupted apply did not stop"));
+            continue;
+        }
+        fake(&c).set_faults(Vec::new(), 0);
+        if let Err(e) = apply(&c).await {
+            failures.push(format!("k={k}: the resumed apply failed: {e}"));
+            continue;
+        }
+        let got = shape(&c);
+        if got != want {
+            let diff: Vec<String> = got
+                .lines()
+                .zip(want.lines())
+                .filter(|(a, b)| a != b)
+                .take(5)
+                .map(|(a, b)| format!("got {a} / want {b}"))
+                .collect();
+            failures.push(format!("k={k}: the network differs: {diff:?}"));
+            continue;
+        }
+        if let Err(e) = destroy(&c).await {
+            failures.push(format!("k={k}: destroy failed: {e}"));
+        } else if !owned(&c).is_empty() {
+            failures.push(format!("k={k}: destroy left {:?}", owned(&c)));
+        }
+    }
+    if failures.is_empty() {
+        eprintln!("apply interrupted at each of {total} mutating calls: all converged");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {total} interruption points failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        )
+        .into())
+    }
+}
+
+async fn destroy_interrupted() -> Result<(), Failed> {
+    let reference = clients().await?;
+    apply(&reference).await?;
+    let before = mutating_calls(&reference);
+    destroy(&reference).await?;
+    let total = mutating_calls(&reference) - before;
+    let mut failures = Vec::new();
+    for k in 0..total {
+        let c = clients().await?;
+        apply(&c).await?;
+        // Rules count matching calls from when they are set.
+        crash_after(&c, k);
+        if destroy(&c).await.is_ok() {
+            failures.push(format!("k={k}: the interrupted destroy did not stop"));
+            continue;
+        }
+        fake(&c).set_faults(Vec::new(), 0);
+        match destroy(&c).await {
+            Err(e) => failures.push(format!("k={k}: the resumed destroy failed: {e}")),
+            Ok(()) if !owned(&c).is_empty() => {
+                failures.push(format!("k={k}: left {:?}", owned(&c)))
+            }
+            Ok(()) => {}
+        }
+    }
+    if failures.is_empty() {
+        eprintln!("destroy interrupted at each of {total} mutating calls: all converged");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {total} interruption points failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        )
+        .into())
+    }
+}
