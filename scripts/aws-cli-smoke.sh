@@ -13,17 +13,31 @@ if [ ! -x "$venv/bin/aws" ]; then
   "$venv/bin/pip" install --quiet awscli
 fi
 
-cargo build --quiet -p fake-ec2 --bin fake-ec2
-bin="${CARGO_TARGET_DIR:-target}/debug/fake-ec2"
+# Cargo names the binary it built, wherever CARGO_TARGET_DIR (or a
+# build.target-dir setting) puts it.
+bin=$(cargo build --quiet -p fake-ec2 --bin fake-ec2 --message-format=json-render-diagnostics |
+  python3 -c 'import json, sys
+exes = [m["executable"] for m in map(json.loads, sys.stdin)
+        if m.get("reason") == "compiler-artifact" and m.get("executable")]
+print(exes[-1])')
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
 "$bin" --port "$port" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+up=no
 for _ in $(seq 1 100); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/_fake/health')" 2>/dev/null && break
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/_fake/health')" 2>/dev/null; then
+    up=yes
+    break
+  fi
   sleep 0.1
 done
+if [ "$up" != yes ]; then
+  cat "$log" >&2
+  echo "FAIL: $bin did not answer on 127.0.0.1:$port within 10 s" >&2
+  exit 1
+fi
 
 export AWS_ACCESS_KEY_ID=AKIDSMOKETEST AWS_SECRET_ACCESS_KEY=not-a-secret AWS_DEFAULT_REGION=us-east-1
 export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
@@ -57,6 +71,11 @@ out=$(aws ec2 describe-instance-types --filters Name=network-info.ipv6-supported
 echo "$out"
 grep -qw 'm5.large' <<<"$out" || fail "m5.large should support IPv6"
 if grep -qw 'm3.medium' <<<"$out"; then fail "m3.medium has no IPv6"; fi
+
+show ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].NetworkInfo.Ipv6Supported'
+out=$(aws ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].NetworkInfo.Ipv6Supported' --output text)
+echo "$out"
+[ "$out" = True ] || fail "m5.large should support IPv6, got $out"
 
 show ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].Hypervisor'
 out=$(aws ec2 describe-instance-types --instance-types m5.large --query 'InstanceTypes[0].Hypervisor' --output text)
@@ -116,7 +135,8 @@ status=$?
 set -e
 echo "$out"
 [ "$status" -ne 0 ] || fail "an IPv6 target group on an ipv4 NLB must be refused"
-grep -q "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type" <<<"$out" || fail "unexpected error text"
+grep -q "An error occurred (InvalidConfigurationRequest) when calling the CreateListener operation: You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type" <<<"$out" \
+  || fail "unexpected error text"
 
 echo
 echo "aws-cli smoke: all checks passed"

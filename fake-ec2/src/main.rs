@@ -22,7 +22,8 @@ struct Args {
     /// change the fake's state.
     #[arg(long)]
     allow_remote: bool,
-    /// A YAML seed: zones opted into, extra instance types, BYOIP and IPAM pools.
+    /// A YAML seed: zones opted into, extra zones and instance types, BYOIP and
+    /// IPAM pools, pre-existing VPCs (see fake-ec2/README.md).
     #[arg(long, value_name = "FILE", env = "FAKE_EC2_SEED")]
     seed: Option<PathBuf>,
 }

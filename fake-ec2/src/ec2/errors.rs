@@ -1,5 +1,6 @@
-//! EC2's error codes and how AWS words them. Texts marked `[I]` in the
-//! fake's README are inferred; the rest were seen on real AWS.
+//! EC2's error codes and how AWS words them. Constructors marked `[I]`
+//! word a text AWS was not seen to send; the fake's README lists every
+//! such choice under "Documented defaults".
 
 use crate::protocol::AwsError;
 
@@ -292,7 +293,6 @@ pub fn vpc_has_egress_only_gateway(vpc: &str, eigw: &str) -> AwsError {
     )
 }
 
-/// A `ClientToken` reused with different parameters. [I] text
 /// DescribeAddresses `PublicIp.N` that is not allocated. [I] text
 pub fn address_not_found(ip: &str) -> AwsError {
     AwsError::new(
