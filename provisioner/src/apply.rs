@@ -1384,20 +1384,13 @@ async fn ensure_security_groups(
         .iter()
         .zip(made.iter())
         .map(|(g, (_, id, current))| {
-            let groups = &groups;
-            async move {
-                authorize(
-                    ctx,
-                    g,
-                    id,
-                    current.as_ref(),
-                    groups,
-                    vpc_v4,
-                    vpc_v6,
-                    nat_ips,
-                )
-                .await
-            }
+            let peers_of = PeerValues {
+                groups: &groups,
+                vpc_v4,
+                vpc_v6,
+                nat_ips,
+            };
+            async move { authorize(ctx, g, id, current.as_ref(), &peers_of).await }
         });
     all(ctx, rules).await?;
     Ok(groups)
@@ -1468,15 +1461,21 @@ fn existing_perms(sg: &aws_sdk_ec2::types::SecurityGroup) -> Vec<Perm> {
     out
 }
 
+/// What rule peers resolve to: group ids by role, the VPC's blocks, the
+/// NAT gateways' public addresses.
+struct PeerValues<'a> {
+    groups: &'a Groups,
+    vpc_v4: Option<ipnet::Ipv4Net>,
+    vpc_v6: Option<Ipv6Net>,
+    nat_ips: &'a [String],
+}
+
 async fn authorize(
     ctx: &Ctx<'_>,
     g: &SecurityGroupPlan,
     id: &str,
     current: Option<&aws_sdk_ec2::types::SecurityGroup>,
-    groups: &Groups,
-    vpc_v4: Option<ipnet::Ipv4Net>,
-    vpc_v6: Option<Ipv6Net>,
-    nat_ips: &[String],
+    peers_of: &PeerValues<'_>,
 ) -> Result<()> {
     let have = current.map(existing_perms).unwrap_or_default();
     let mut want: Vec<Perm> = Vec::new();
@@ -1486,21 +1485,25 @@ async fn authorize(
             Peer::Cidr(IpNet::V6(n)) => vec![(PeerKind::Ipv6, n.to_string())],
             Peer::Ipv4Text(t) => vec![(PeerKind::Ipv4, t.clone())],
             Peer::Ipv6Text(t) => vec![(PeerKind::Ipv6, t.clone())],
-            Peer::VpcIpv4 => vpc_v4
+            Peer::VpcIpv4 => peers_of
+                .vpc_v4
                 .map(|n| (PeerKind::Ipv4, n.to_string()))
                 .into_iter()
                 .collect(),
-            Peer::VpcIpv6 => vpc_v6
+            Peer::VpcIpv6 => peers_of
+                .vpc_v6
                 .map(|n| (PeerKind::Ipv6, n.to_string()))
                 .into_iter()
                 .collect(),
-            Peer::Group(role) => groups
+            Peer::Group(role) => peers_of
+                .groups
                 .get(role)
                 .map(|id| (PeerKind::Group, id.clone()))
                 .into_iter()
                 .collect(),
             Peer::GroupId(id) => vec![(PeerKind::Group, id.clone())],
-            Peer::NatGatewayIps => nat_ips
+            Peer::NatGatewayIps => peers_of
+                .nat_ips
                 .iter()
                 .map(|ip| (PeerKind::Ipv4, format!("{ip}/32")))
                 .collect(),
