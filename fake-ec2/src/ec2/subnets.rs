@@ -126,6 +126,24 @@ impl Subnet {
         self.used_ipv6.insert(addr)
     }
 
+    /// Whether an address is one AWS keeps in the subnet's IPv4 block (the first four, the last).
+    pub fn is_reserved_ipv4(&self, addr: Ipv4Addr) -> bool {
+        self.cidr_block.is_some_and(|net| {
+            net.contains(&addr)
+                && (u32::from(addr) - u32::from(net.network()) < RESERVED_HEAD
+                    || addr == net.broadcast())
+        })
+    }
+
+    /// The same for the subnet's IPv6 block.
+    pub fn is_reserved_ipv6(&self, addr: Ipv6Addr) -> bool {
+        self.ipv6_block().is_some_and(|net| {
+            net.contains(&addr)
+                && (u128::from(addr) - u128::from(net.network()) < u128::from(RESERVED_HEAD)
+                    || addr == net.broadcast())
+        })
+    }
+
     pub fn release_ipv4(&mut self, addr: Ipv4Addr) {
         self.used_ipv4.remove(&addr);
     }

@@ -127,6 +127,7 @@ impl Ec2State {
             "instance" => self.instances.get_mut(id).map(|r| &mut r.tags),
             "ipam" => self.ipams.get_mut(id).map(|r| &mut r.tags),
             "ipam-pool" => self.ipam_pools.get_mut(id).map(|r| &mut r.tags),
+            "ipam-scope" => self.ipam_scopes.get_mut(id).map(|r| &mut r.tags),
             "ipv6pool-ec2" => self.ipv6_pools.get_mut(id).map(|r| &mut r.tags),
             _ => None,
         }
@@ -158,6 +159,7 @@ impl Ec2State {
         out.extend(self.instances.iter().map(|(k, r)| (k.as_str(), &r.tags)));
         out.extend(self.ipams.iter().map(|(k, r)| (k.as_str(), &r.tags)));
         out.extend(self.ipam_pools.iter().map(|(k, r)| (k.as_str(), &r.tags)));
+        out.extend(self.ipam_scopes.iter().map(|(k, r)| (k.as_str(), &r.tags)));
         out.extend(self.ipv6_pools.iter().map(|(k, r)| (k.as_str(), &r.tags)));
         out
     }
@@ -175,6 +177,10 @@ fn not_found(id: &str) -> AwsError {
         Some("route-table") => super::errors::route_table_not_found(id),
         Some("security-group") => super::errors::security_group_not_found(id),
         Some("instance") => super::errors::instance_not_found(id),
+        Some("ipam") => super::errors::ipam_not_found(id),
+        Some("ipam-scope") => super::errors::ipam_scope_not_found(id),
+        Some("ipam-pool") => super::errors::ipam_pool_not_found(id),
+        Some("ipv6pool-ec2") => super::errors::ipv6_pool_not_found(id),
         _ => AwsError::new("InvalidID", format!("The ID '{id}' is not valid")),
     }
 }

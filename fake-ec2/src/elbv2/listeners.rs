@@ -64,7 +64,10 @@ impl Listener {
             .leaf("ListenerArn", &self.listener_arn)
             .leaf("LoadBalancerArn", &self.load_balancer_arn)
             .opt_leaf("Port", self.port)
-            .leaf("Protocol", &self.protocol)
+            .opt_leaf(
+                "Protocol",
+                (!self.protocol.is_empty()).then_some(&self.protocol),
+            )
             .opt_child((!self.certificates.is_empty()).then(|| {
                 Node::members(
                     "Certificates",
@@ -160,6 +163,8 @@ fn compatible(listener: &str, target_group: &str) -> bool {
         "QUIC" => target_group == "QUIC",
         "TCP_QUIC" => target_group == "TCP_QUIC",
         "HTTP" | "HTTPS" => matches!(target_group, "HTTP" | "HTTPS"),
+        // A Gateway Load Balancer listener has no protocol and forwards GENEVE.
+        "" => target_group == "GENEVE",
         _ => false,
     }
 }

@@ -301,7 +301,9 @@ fn plan_zones(
                     "Private IPv4 addresses can only be assigned to internal load balancers",
                 ));
             }
-            if !subnet.cidr_block.is_some_and(|c| c.contains(&ip)) || subnet.used_ipv4.contains(&ip)
+            if !subnet.cidr_block.is_some_and(|c| c.contains(&ip))
+                || subnet.is_reserved_ipv4(ip)
+                || subnet.used_ipv4.contains(&ip)
             {
                 return Err(errors::invalid_configuration(format!(
                     "The private IPv4 address '{ip}' is not available in the subnet '{}'",
@@ -316,6 +318,7 @@ fn plan_zones(
                 ));
             }
             if !subnet.ipv6_block().is_some_and(|b| b.contains(&ip))
+                || subnet.is_reserved_ipv6(ip)
                 || subnet.used_ipv6.contains(&ip)
             {
                 return Err(errors::invalid_configuration(format!(

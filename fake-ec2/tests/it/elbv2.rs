@@ -13,15 +13,15 @@ use crate::common::*;
 
 /// A dualstack VPC with, per AZ (a, b): one IPv4-only, one dualstack and one
 /// IPv6-only subnet.
-struct Net {
-    vpc: String,
-    block: String,
-    v4: Vec<String>,
-    ds: Vec<String>,
-    v6: Vec<String>,
+pub(crate) struct Net {
+    pub vpc: String,
+    pub block: String,
+    pub v4: Vec<String>,
+    pub ds: Vec<String>,
+    pub v6: Vec<String>,
 }
 
-async fn net(h: &Harness) -> Net {
+pub(crate) async fn net(h: &Harness) -> Net {
     let vpc_id = vpc(h, "10.0.0.0/16", true).await;
     let block = vpc_ipv6_block(h, &vpc_id).await;
     let mut n = Net {
@@ -48,7 +48,7 @@ async fn net(h: &Harness) -> Net {
     n
 }
 
-fn nlb(h: &Harness, name: &str, ip: IpAddressType, subnets: &[String]) -> aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder{
+pub(crate) fn nlb(h: &Harness, name: &str, ip: IpAddressType, subnets: &[String]) -> aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder{
     h.elb
         .create_load_balancer()
         .name(name)
@@ -58,7 +58,7 @@ fn nlb(h: &Harness, name: &str, ip: IpAddressType, subnets: &[String]) -> aws_sd
         .set_subnets(Some(subnets.to_vec()))
 }
 
-async fn tg(
+pub(crate) async fn tg(
     h: &Harness,
     name: &str,
     vpc: &str,
@@ -82,7 +82,7 @@ async fn tg(
         .to_owned()
 }
 
-fn forward(tg: &str) -> Action {
+pub(crate) fn forward(tg: &str) -> Action {
     Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(tg)

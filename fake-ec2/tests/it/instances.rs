@@ -802,6 +802,21 @@ async fn run_instances_parameter_errors() {
             "The request must contain the parameter MinCount"
         )
     );
+    let (code, msg) = err(h
+        .ec2
+        .run_instances()
+        .image_id(AMI)
+        .min_count(1)
+        .subnet_id(&n.v4)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter MaxCount"
+        )
+    );
     let mut six = run(&h, &n.v4, "m5.large");
     for k in 1..=6 {
         six = six.security_group_ids(format!("sg-0000000000000009{k}"));

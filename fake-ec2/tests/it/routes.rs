@@ -1223,3 +1223,70 @@ fn seed_with_a_bad_route_fails_with_aws_error() {
     };
     assert!(e.to_string().contains("InvalidParameterCombination"), "{e}");
 }
+
+#[tokio::test]
+async fn an_instance_target_sits_in_the_tables_vpc() {
+    let h = start().await;
+    let vpc_id = vpc(&h, "10.0.0.0/16", false).await;
+    let other = vpc(&h, "10.1.0.0/16", false).await;
+    let launch = |subnet: String| {
+        let h = &h;
+        async move {
+            h.ec2
+                .run_instances()
+                .image_id("ami-0123456789abcdef0")
+                .min_count(1)
+                .max_count(1)
+                .subnet_id(subnet)
+                .send()
+                .await
+                .unwrap()
+                .instances()[0]
+                .instance_id()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let near = launch(subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), None).await).await;
+    let far = launch(subnet(&h, &other, "us-east-1a", Some("10.1.0.0/24"), None).await).await;
+    let rtb = route_table(&h, &vpc_id).await;
+    let (code, msg) = err(h
+        .ec2
+        .create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("192.168.0.0/16")
+        .instance_id(&far)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            format!("route table {rtb} and instance {far} belong to different networks").as_str()
+        )
+    );
+    h.ec2
+        .create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("192.168.0.0/16")
+        .instance_id(&near)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err(h
+        .ec2
+        .replace_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("192.168.0.0/16")
+        .instance_id(&far)
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterValue");
+    let routes = table(&h, &rtb).await;
+    let r = routes
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("192.168.0.0/16"))
+        .unwrap();
+    assert_eq!(r.instance_id(), Some(near.as_str()));
+}

@@ -1519,3 +1519,73 @@ async fn groups_used_by_a_load_balancer_cannot_be_deleted() {
         "MissingParameter"
     );
 }
+
+#[tokio::test]
+async fn a_permission_names_its_protocol() {
+    let h = start().await;
+    let vpc_id = vpc(&h, "10.0.0.0/16", false).await;
+    let sg = group(&h, &vpc_id, "web").await;
+    let no_protocol = IpPermission::builder()
+        .from_port(80)
+        .to_port(80)
+        .ip_ranges(v4("10.0.0.0/8"))
+        .build();
+    let (code, msg) = ingress_error(&h, &sg, vec![no_protocol.clone()]).await;
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter ipProtocol"
+        )
+    );
+    let (code, _) = err(h
+        .ec2
+        .authorize_security_group_egress()
+        .group_id(&sg)
+        .ip_permissions(no_protocol)
+        .send()
+        .await);
+    assert_eq!(code, "MissingParameter");
+    // The flat form with a CIDR needs a protocol too.
+    let (code, msg) = err(h
+        .ec2
+        .authorize_security_group_ingress()
+        .group_id(&sg)
+        .cidr_ip("10.0.0.0/8")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain the parameter ipProtocol"
+        )
+    );
+    assert_eq!(describe(&h, &sg).await.ip_permissions().len(), 0);
+}
+
+#[tokio::test]
+async fn the_flat_form_takes_a_cidr_or_a_source_group_not_both() {
+    let h = start().await;
+    let vpc_id = vpc(&h, "10.0.0.0/16", false).await;
+    let sg = group(&h, &vpc_id, "web").await;
+    let (code, msg) = err(h
+        .ec2
+        .authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("10.0.0.0/8")
+        .source_security_group_name("web")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterCombination",
+            "The parameter cidrIp cannot be used with the parameter sourceSecurityGroupName"
+        )
+    );
+    assert_eq!(describe(&h, &sg).await.ip_permissions().len(), 0);
+}

@@ -653,3 +653,327 @@ async fn deletes_and_dependencies() {
     );
     h.ec2.delete_vpc().vpc_id(&vpc_id).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn zone_by_name_or_by_id_not_both() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let (code, msg) = err(h
+        .ec2
+        .create_subnet()
+        .vpc_id(&id)
+        .availability_zone("us-east-1a")
+        .availability_zone_id("use1-az1")
+        .cidr_block("10.0.0.0/24")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterCombination",
+            "The parameters 'availabilityZone' and 'availabilityZoneId' cannot be used together."
+        )
+    );
+    // By id: an unknown id, and a Local Zone not opted into, are refused.
+    for zone_id in ["use1-az99", "use1-nyc1-az1"] {
+        let (code, msg) = err(h
+            .ec2
+            .create_subnet()
+            .vpc_id(&id)
+            .availability_zone_id(zone_id)
+            .cidr_block("10.0.0.0/24")
+            .send()
+            .await);
+        assert_eq!(code, "InvalidParameterValue");
+        assert!(
+            msg.starts_with(&format!(
+                "Value ({zone_id}) for parameter availabilityZoneId is invalid. Subnets can currently only be created in the following availability zones: us-east-1a, "
+            )),
+            "{msg}"
+        );
+    }
+    let s = h
+        .ec2
+        .create_subnet()
+        .vpc_id(&id)
+        .availability_zone_id("use1-az1")
+        .cidr_block("10.0.0.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap();
+    assert_eq!(s.availability_zone(), Some("us-east-1a"));
+    assert_eq!(s.availability_zone_id(), Some("use1-az1"));
+}
+
+#[tokio::test]
+async fn an_ipv6_block_is_a_cidr() {
+    let h = start().await;
+    let (vpc_id, block) = dualstack_vpc(&h).await;
+    let v4 = subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), None).await;
+    for bad in ["nonsense", "2001:db8::/129", "10.0.1.0/24"] {
+        let (code, msg) = err(h
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .availability_zone("us-east-1a")
+            .cidr_block("10.0.1.0/24")
+            .ipv6_cidr_block(bad)
+            .send()
+            .await);
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            (
+                "InvalidParameterValue",
+                format!(
+                    "Value ({bad}) for parameter ipv6CidrBlock is invalid. This is not a valid CIDR block."
+                )
+                .as_str()
+            )
+        );
+        let (code, _) = err(h
+            .ec2
+            .associate_subnet_cidr_block()
+            .subnet_id(&v4)
+            .ipv6_cidr_block(bad)
+            .send()
+            .await);
+        assert_eq!(code, "InvalidParameterValue");
+    }
+    h.ec2
+        .associate_subnet_cidr_block()
+        .subnet_id(&v4)
+        .ipv6_cidr_block(sub_block(&block, 64, 0))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn subnet_blocks_from_ipam_pools_are_not_modelled() {
+    let h = start().await;
+    let (vpc_id, _) = dualstack_vpc(&h).await;
+    let v4 = subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), None).await;
+    let want = "Allocating subnet CIDRs from IPAM pools is not supported by this endpoint; pass CidrBlock or Ipv6CidrBlock.";
+    for (code, msg) in [
+        err(h
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .ipv4_ipam_pool_id("ipam-pool-0aaaaaaaaaaaaaaaa")
+            .ipv4_netmask_length(24)
+            .send()
+            .await),
+        err(h
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .ipv6_native(true)
+            .ipv6_ipam_pool_id("ipam-pool-0aaaaaaaaaaaaaaaa")
+            .ipv6_netmask_length(64)
+            .send()
+            .await),
+        err(h
+            .ec2
+            .associate_subnet_cidr_block()
+            .subnet_id(&v4)
+            .ipv6_ipam_pool_id("ipam-pool-0aaaaaaaaaaaaaaaa")
+            .ipv6_netmask_length(64)
+            .send()
+            .await),
+    ] {
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("UnsupportedOperation", want)
+        );
+    }
+}
+
+#[tokio::test]
+async fn modify_subnet_attribute_names_an_attribute() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let s = subnet(&h, &id, "us-east-1a", Some("10.0.0.0/24"), None).await;
+    let (code, msg) = err(h.ec2.modify_subnet_attribute().subnet_id(&s).send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain exactly one subnet attribute to modify."
+        )
+    );
+}
+
+#[tokio::test]
+async fn dns_name_options_on_launch() {
+    let h = start().await;
+    let (vpc_id, block) = dualstack_vpc(&h).await;
+    let v4 = subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), None).await;
+    let ds = subnet(
+        &h,
+        &vpc_id,
+        "us-east-1a",
+        Some("10.0.1.0/24"),
+        Some(&sub_block(&block, 64, 1)),
+    )
+    .await;
+    let v6 = subnet(
+        &h,
+        &vpc_id,
+        "us-east-1a",
+        None,
+        Some(&sub_block(&block, 64, 2)),
+    )
+    .await;
+    let b = |v| AttributeBooleanValue::builder().value(v).build();
+    let m = || h.ec2.modify_subnet_attribute();
+    // AAAA records need an IPv6 block.
+    let (code, msg) = err(m()
+        .subnet_id(&v4)
+        .enable_resource_name_dns_aaaa_record_on_launch(b(true))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            format!(
+                "The subnet '{v4}' has no IPv6 CIDR block. Associate one before enabling AAAA records."
+            )
+            .as_str()
+        )
+    );
+    m().subnet_id(&ds)
+        .enable_resource_name_dns_aaaa_record_on_launch(b(true))
+        .send()
+        .await
+        .unwrap();
+    // An IPv6-only subnet has no IPv4 address to give an A record.
+    let (code, msg) = err(m()
+        .subnet_id(&v6)
+        .enable_resource_name_dns_a_record_on_launch(b(true))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            format!("The subnet '{v6}' is IPv6-only: it has no IPv4 addresses for A records.")
+                .as_str()
+        )
+    );
+    m().subnet_id(&v4)
+        .enable_resource_name_dns_a_record_on_launch(b(true))
+        .send()
+        .await
+        .unwrap();
+    // The hostname type is ip-name or resource-name.
+    let (code, msg) = err(m()
+        .subnet_id(&v4)
+        .private_dns_hostname_type_on_launch(HostnameType::from("dns-name"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "Value (dns-name) for parameter privateDnsHostnameTypeOnLaunch is invalid."
+        )
+    );
+    m().subnet_id(&ds)
+        .private_dns_hostname_type_on_launch(HostnameType::ResourceName)
+        .send()
+        .await
+        .unwrap();
+    let d = h
+        .ec2
+        .describe_subnets()
+        .subnet_ids(&v4)
+        .subnet_ids(&ds)
+        .send()
+        .await
+        .unwrap();
+    for s in d.subnets() {
+        let o = s.private_dns_name_options_on_launch().unwrap();
+        if s.subnet_id() == Some(v4.as_str()) {
+            assert_eq!(o.enable_resource_name_dns_a_record(), Some(true));
+            assert_eq!(o.hostname_type(), Some(&HostnameType::IpName));
+        } else {
+            assert_eq!(o.enable_resource_name_dns_aaaa_record(), Some(true));
+            assert_eq!(o.hostname_type(), Some(&HostnameType::ResourceName));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_block_with_addresses_in_use_stays() {
+    let h = start().await;
+    let (vpc_id, block) = dualstack_vpc(&h).await;
+    let out = h
+        .ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .availability_zone("us-east-1a")
+        .cidr_block("10.0.0.0/24")
+        .ipv6_cidr_block(sub_block(&block, 64, 0))
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap();
+    let s = out.subnet_id().unwrap();
+    let assoc = out.ipv6_cidr_block_association_set()[0]
+        .association_id()
+        .unwrap();
+    let i = h
+        .ec2
+        .run_instances()
+        .image_id("ami-0123456789abcdef0")
+        .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(s)
+        .ipv6_address_count(1)
+        .send()
+        .await
+        .unwrap()
+        .instances()[0]
+        .instance_id()
+        .unwrap()
+        .to_owned();
+    let (code, msg) = err(h
+        .ec2
+        .disassociate_subnet_cidr_block()
+        .association_id(assoc)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "DependencyViolation",
+            format!(
+                "The IPv6 CIDR block of the subnet '{s}' has addresses in use. Unassign them first."
+            )
+            .as_str()
+        )
+    );
+    h.ec2
+        .terminate_instances()
+        .instance_ids(&i)
+        .send()
+        .await
+        .unwrap();
+    h.ec2
+        .describe_instances()
+        .instance_ids(&i)
+        .send()
+        .await
+        .unwrap();
+    h.ec2
+        .disassociate_subnet_cidr_block()
+        .association_id(assoc)
+        .send()
+        .await
+        .unwrap();
+}

@@ -692,3 +692,693 @@ async fn dry_run_validates_without_creating() {
     let j = h.fake.journal();
     assert!(j.iter().all(|e| e.action != "CreateVpc" || e.dry_run));
 }
+
+/// Pools for the edge cases: a BYOIP pool with room for one /56, a BYOIP
+/// pool and an IPAM pool over the same range, an IPAM pool with a maximum
+/// netmask, and one whose default length is no VPC size.
+const EDGE_POOLS: &str = r#"
+regions:
+  us-east-1:
+    ipv6_pools:
+      - pool_id: ipv6pool-ec2-0000000000000one56
+        cidrs: ["2001:db8:1300::/56"]
+      - pool_id: ipv6pool-ec2-00000000000shared
+        cidrs: ["2001:db8:4400::/48"]
+    ipam_pools:
+      - ipam_pool_id: ipam-pool-0dddddddddddddddd
+        address_family: ipv6
+        cidrs: ["2001:db8:4400::/48"]
+      - ipam_pool_id: ipam-pool-0eeeeeeeeeeeeeeee
+        address_family: ipv6
+        cidrs: ["2001:db8:5500::/44"]
+        allocation_default_netmask_length: 48
+        allocation_max_netmask_length: 52
+      - ipam_pool_id: ipam-pool-0ffffffffffffffff
+        address_family: ipv6
+        cidrs: ["2001:db8:6600::/48"]
+        allocation_default_netmask_length: 64
+"#;
+
+#[tokio::test]
+async fn instance_tenancy_values() {
+    let h = start().await;
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .instance_tenancy(aws_sdk_ec2::types::Tenancy::from("shared"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "Value (shared) for parameter instanceTenancy is invalid."
+        )
+    );
+    for tenancy in ["default", "dedicated", "host"] {
+        let out = h
+            .ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .instance_tenancy(aws_sdk_ec2::types::Tenancy::from(tenancy))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.vpc().unwrap().instance_tenancy().map(|t| t.as_str()),
+            Some(tenancy)
+        );
+    }
+}
+
+#[tokio::test]
+async fn ipv6_netmask_length_needs_an_ipam_pool() {
+    let h = start_yaml(POOLS).await;
+    let msg_want = "The parameter 'ipv6NetmaskLength' can only be used with 'ipv6IpamPoolId'.";
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_netmask_length(56)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("InvalidParameterCombination", msg_want)
+    );
+    for (code, msg) in [
+        err(h
+            .ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .amazon_provided_ipv6_cidr_block(true)
+            .ipv6_netmask_length(56)
+            .send()
+            .await),
+        err(h
+            .ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .ipv6_pool("ipv6pool-ec2-0123456789abcdef0")
+            .ipv6_netmask_length(56)
+            .send()
+            .await),
+    ] {
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("InvalidParameterCombination", msg_want)
+        );
+    }
+    // With the IPAM pool it is the allocation's size.
+    let out = h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_ipam_pool_id("ipam-pool-0aaaaaaaaaaaaaaaa")
+        .ipv6_netmask_length(52)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.vpc.unwrap().ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some("2001:db8:ab00::/52")
+    );
+}
+
+#[tokio::test]
+async fn a_full_byoip_pool_gives_no_block() {
+    let h = start_yaml(EDGE_POOLS).await;
+    let pool = "ipv6pool-ec2-0000000000000one56";
+    let create = || {
+        h.ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .ipv6_pool(pool)
+            .send()
+    };
+    let first = create().await.unwrap().vpc.unwrap();
+    assert_eq!(
+        first.ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some("2001:db8:1300::/56")
+    );
+    let (code, msg) = err(create().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "The IPv6 pool 'ipv6pool-ec2-0000000000000one56' has no free /56 CIDR block."
+        )
+    );
+    // Deleting the VPC frees the block.
+    h.ec2
+        .delete_vpc()
+        .vpc_id(first.vpc_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    create().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_ipam_pool_locale_is_the_vpc_region() {
+    let h = start().await;
+    let ipam = h
+        .ec2
+        .create_ipam()
+        .operating_regions(
+            aws_sdk_ec2::types::AddIpamOperatingRegion::builder()
+                .region_name("us-west-2")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .ipam
+        .unwrap();
+    let scope = ipam.public_default_scope_id().unwrap();
+    let pool = |locale: Option<&str>, cidr: &'static str| {
+        let h = &h;
+        let locale = locale.map(str::to_owned);
+        async move {
+            let id = h
+                .ec2
+                .create_ipam_pool()
+                .ipam_scope_id(scope)
+                .address_family(aws_sdk_ec2::types::AddressFamily::Ipv6)
+                .set_locale(locale)
+                .allocation_default_netmask_length(56)
+                .send()
+                .await
+                .unwrap()
+                .ipam_pool
+                .unwrap()
+                .ipam_pool_id
+                .unwrap();
+            h.ec2
+                .provision_ipam_pool_cidr()
+                .ipam_pool_id(&id)
+                .cidr(cidr)
+                .send()
+                .await
+                .unwrap();
+            id
+        }
+    };
+    let west = pool(Some("us-west-2"), "2001:db8:1000::/48").await;
+    let nowhere = pool(None, "2001:db8:2000::/48").await;
+    let east = pool(Some("us-east-1"), "2001:db8:3000::/48").await;
+    let create = |p: &str| {
+        h.ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .ipv6_ipam_pool_id(p)
+            .send()
+    };
+    let (code, msg) = err(create(&west).await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert_eq!(
+        msg,
+        format!(
+            "The IPAM pool '{west}' has locale 'us-west-2'. Allocations to a VPC in 'us-east-1' need a pool whose locale is 'us-east-1'."
+        )
+    );
+    let (code, msg) = err(create(&nowhere).await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(msg.contains("has locale 'None'"), "{msg}");
+    let out = create(&east).await.unwrap();
+    assert_eq!(
+        out.vpc.unwrap().ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some("2001:db8:3000::/56")
+    );
+}
+
+#[tokio::test]
+async fn ipam_allocations_respect_the_maximum_netmask() {
+    let h = start_yaml(EDGE_POOLS).await;
+    let create = |len: i32| {
+        h.ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .ipv6_ipam_pool_id("ipam-pool-0eeeeeeeeeeeeeeee")
+            .ipv6_netmask_length(len)
+            .send()
+    };
+    let (code, msg) = err(create(56).await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "The allocation size is too small for the pool."
+        )
+    );
+    let out = create(52).await.unwrap();
+    assert_eq!(
+        out.vpc.unwrap().ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some("2001:db8:5500::/52")
+    );
+    // An explicit block is held to the same bounds.
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_ipam_pool_id("ipam-pool-0eeeeeeeeeeeeeeee")
+        .ipv6_cidr_block("2001:db8:5510::/56")
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert_eq!(msg, "The allocation size is too small for the pool.");
+}
+
+#[tokio::test]
+async fn explicit_ipam_blocks_lie_in_the_pool_and_overlap_no_allocation() {
+    let h = start_yaml(POOLS).await;
+    let create = |cidr: &str| {
+        h.ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .ipv6_ipam_pool_id("ipam-pool-0aaaaaaaaaaaaaaaa")
+            .ipv6_cidr_block(cidr)
+            .send()
+    };
+    let out = create("2001:db8:ab00:100::/56").await.unwrap();
+    assert_eq!(
+        out.vpc.unwrap().ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some("2001:db8:ab00:100::/56")
+    );
+    let (code, msg) = err(create("2001:db8:ab00:100::/56").await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "The CIDR '2001:db8:ab00:100::/56' overlaps an existing allocation in the IPAM pool 'ipam-pool-0aaaaaaaaaaaaaaaa'."
+        )
+    );
+    // A /52 around the allocation overlaps it too.
+    let (code, msg) = err(create("2001:db8:ab00::/52").await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(msg.contains("overlaps an existing allocation"), "{msg}");
+    let (code, msg) = err(create("2001:db8:cc00::/56").await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "The CIDR '2001:db8:cc00::/56' is not within a CIDR provisioned to the IPAM pool 'ipam-pool-0aaaaaaaaaaaaaaaa'."
+        )
+    );
+    // The same for IPv4.
+    let v4 = |cidr: &str| {
+        h.ec2
+            .create_vpc()
+            .ipv4_ipam_pool_id("ipam-pool-0cccccccccccccccc")
+            .cidr_block(cidr)
+            .send()
+    };
+    let out = v4("10.70.0.0/16").await.unwrap();
+    assert_eq!(out.vpc.unwrap().cidr_block(), Some("10.70.0.0/16"));
+    let (code, msg) = err(v4("10.70.0.0/20").await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(msg.contains("overlaps an existing allocation"), "{msg}");
+    let (code, msg) = err(v4("10.0.0.0/16").await);
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(msg.contains("is not within a CIDR provisioned"), "{msg}");
+}
+
+#[tokio::test]
+async fn ipam_blocks_have_vpc_sizes() {
+    // A pool whose default length is /64 gives no VPC block: IPv6 VPC blocks
+    // from IPAM are /44 to /60 in steps of 4.
+    let h = start_yaml(EDGE_POOLS).await;
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_ipam_pool_id("ipam-pool-0ffffffffffffffff")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "The netmask length /64 is invalid for a VPC. The netmask length must be between 44 and 60 in increments of 4."
+        )
+    );
+    h.ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_ipam_pool_id("ipam-pool-0ffffffffffffffff")
+        .ipv6_netmask_length(56)
+        .send()
+        .await
+        .unwrap();
+    // IPv4 blocks from IPAM are /16 to /28.
+    let h = start_yaml(POOLS).await;
+    let v4 = |len: i32| {
+        h.ec2
+            .create_vpc()
+            .ipv4_ipam_pool_id("ipam-pool-0cccccccccccccccc")
+            .ipv4_netmask_length(len)
+            .send()
+    };
+    let (code, msg) = err(v4(29).await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("InvalidVpc.Range", "The CIDR '10.64.0.0/29' is invalid.")
+    );
+    let (code, msg) = err(v4(12).await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("InvalidVpc.Range", "The CIDR '10.64.0.0/12' is invalid.")
+    );
+    let out = v4(28).await.unwrap();
+    assert_eq!(out.vpc.unwrap().cidr_block(), Some("10.64.0.0/28"));
+}
+
+#[tokio::test]
+async fn ipv4_netmask_length_needs_the_pool_and_no_cidr() {
+    let h = start_yaml(POOLS).await;
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv4_netmask_length(20)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterCombination",
+            "The parameter 'ipv4NetmaskLength' can only be used with 'ipv4IpamPoolId'."
+        )
+    );
+    let (code, msg) = err(h
+        .ec2
+        .create_vpc()
+        .ipv4_ipam_pool_id("ipam-pool-0cccccccccccccccc")
+        .cidr_block("10.64.0.0/16")
+        .ipv4_netmask_length(16)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterCombination",
+            "The parameter 'ipv4NetmaskLength' may not be used in combination with 'cidrBlock'."
+        )
+    );
+    // AssociateVpcCidrBlock follows the same rules.
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let (code, _) = err(h
+        .ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.1.0.0/16")
+        .ipv4_netmask_length(16)
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterCombination");
+    let out = h
+        .ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .ipv4_ipam_pool_id("ipam-pool-0cccccccccccccccc")
+        .ipv4_netmask_length(20)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.cidr_block_association.unwrap().cidr_block(),
+        Some("10.64.0.0/20")
+    );
+}
+
+#[tokio::test]
+async fn associate_asks_for_one_family_at_a_time() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let (code, msg) = err(h
+        .ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.1.0.0/16")
+        .amazon_provided_ipv6_cidr_block(true)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterCombination",
+            "An IPv4 and an IPv6 CIDR block cannot be associated in the same request."
+        )
+    );
+    let d = h.ec2.describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    assert_eq!(d.vpcs()[0].cidr_block_association_set().len(), 1);
+    assert!(d.vpcs()[0].ipv6_cidr_block_association_set().is_empty());
+}
+
+#[tokio::test]
+async fn pool_blocks_do_not_overlap_the_vpcs_ipv6_blocks() {
+    // A BYOIP pool and an IPAM pool over the same range: the VPC cannot take
+    // the same /56 from both.
+    let h = start_yaml(EDGE_POOLS).await;
+    let id = h
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .ipv6_pool("ipv6pool-ec2-00000000000shared")
+        .ipv6_cidr_block("2001:db8:4400::/56")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let assoc = |cidr: &str| {
+        h.ec2
+            .associate_vpc_cidr_block()
+            .vpc_id(&id)
+            .ipv6_ipam_pool_id("ipam-pool-0dddddddddddddddd")
+            .ipv6_cidr_block(cidr)
+            .send()
+    };
+    let (code, msg) = err(assoc("2001:db8:4400::/56").await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            format!(
+                "The IPv6 CIDR block '2001:db8:4400::/56' overlaps a CIDR block of the VPC '{id}'."
+            )
+            .as_str()
+        )
+    );
+    let out = assoc("2001:db8:4400:100::/56").await.unwrap();
+    assert_eq!(
+        out.ipv6_cidr_block_association.unwrap().ipv6_cidr_block(),
+        Some("2001:db8:4400:100::/56")
+    );
+}
+
+#[tokio::test]
+async fn up_to_five_ipv4_blocks_per_vpc() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    for i in 1..5 {
+        h.ec2
+            .associate_vpc_cidr_block()
+            .vpc_id(&id)
+            .cidr_block(format!("10.{i}.0.0/16"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (code, msg) = err(h
+        .ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.5.0.0/16")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "CidrLimitExceeded",
+            format!("This network '{id}' has met its maximum number of allowed CIDRs: 5").as_str()
+        )
+    );
+    // A disassociated block makes room again.
+    let d = h.ec2.describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    let last = d.vpcs()[0].cidr_block_association_set()[4]
+        .association_id()
+        .unwrap()
+        .to_owned();
+    h.ec2
+        .disassociate_vpc_cidr_block()
+        .association_id(last)
+        .send()
+        .await
+        .unwrap();
+    h.ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.5.0.0/16")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_ipv4_block_a_subnet_uses_stays() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let assoc = h
+        .ec2
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.1.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .cidr_block_association
+        .unwrap()
+        .association_id
+        .unwrap();
+    let s = subnet(&h, &id, "us-east-1a", Some("10.1.2.0/24"), None).await;
+    let (code, msg) = err(h
+        .ec2
+        .disassociate_vpc_cidr_block()
+        .association_id(&assoc)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "DependencyViolation",
+            format!(
+                "The vpc CIDR block '10.1.0.0/16' cannot be disassociated because it is used by the subnet '{s}'."
+            )
+            .as_str()
+        )
+    );
+    h.ec2.delete_subnet().subnet_id(&s).send().await.unwrap();
+    h.ec2
+        .disassociate_vpc_cidr_block()
+        .association_id(&assoc)
+        .send()
+        .await
+        .unwrap();
+    let d = h.ec2.describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    assert_eq!(d.vpcs()[0].cidr_block_association_set().len(), 1);
+}
+
+#[tokio::test]
+async fn vpc_attribute_names() {
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let (code, msg) = err(h.ec2.modify_vpc_attribute().vpc_id(&id).send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "MissingParameter",
+            "The request must contain exactly one of the parameters enableDnsSupport, enableDnsHostnames or enableNetworkAddressUsageMetrics"
+        )
+    );
+    let (code, msg) = err(h
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(&id)
+        .attribute(VpcAttributeName::from("enableDnsResolution"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidParameterValue",
+            "Value (enableDnsResolution) for parameter attribute is invalid."
+        )
+    );
+    h.ec2
+        .modify_vpc_attribute()
+        .vpc_id(&id)
+        .enable_network_address_usage_metrics(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let a = h
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(&id)
+        .attribute(VpcAttributeName::EnableNetworkAddressUsageMetrics)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        a.enable_network_address_usage_metrics()
+            .and_then(|v| v.value()),
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn delete_vpc_waits_for_load_balancers_and_target_groups() {
+    use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerTypeEnum, ProtocolEnum};
+    let h = start().await;
+    let id = vpc(&h, "10.0.0.0/16", false).await;
+    let tg = h
+        .elb
+        .create_target_group()
+        .name("tg")
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .vpc_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned();
+    let (code, msg) = err(h.ec2.delete_vpc().vpc_id(&id).send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "DependencyViolation",
+            format!("The vpc '{id}' has dependencies and cannot be deleted.").as_str()
+        )
+    );
+    h.elb
+        .delete_target_group()
+        .target_group_arn(&tg)
+        .send()
+        .await
+        .unwrap();
+    // A load balancer: its subnet blocks DeleteVpc as well, so the subnet is
+    // taken out behind the API's back to see the load balancer alone.
+    let s = subnet(&h, &id, "us-east-1a", Some("10.0.0.0/24"), None).await;
+    let lb = h
+        .elb
+        .create_load_balancer()
+        .name("lb")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .subnets(&s)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    h.fake.with_world(|w| {
+        w.region("123456789012", REGION).ec2.subnets.remove(&s);
+    });
+    let (code, _) = err(h.ec2.delete_vpc().vpc_id(&id).send().await);
+    assert_eq!(code, "DependencyViolation");
+    h.elb
+        .delete_load_balancer()
+        .load_balancer_arn(&lb)
+        .send()
+        .await
+        .unwrap();
+    h.ec2.delete_vpc().vpc_id(&id).send().await.unwrap();
+}

@@ -328,3 +328,69 @@ mod tests {
         assert!(text.contains("TWO (first used on line 2)"), "{text}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Arbitrary input never panics the manifest reader or anything after
+    //! it; a YAML error always points inside the input.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::Facts;
+    use crate::model::ClusterModel;
+
+    const EXAMPLE: &str = include_str!("../../../examples/ipv6-cluster.yaml");
+
+    fn vars() -> Vars {
+        Vars::only(Default::default())
+    }
+
+    /// Load, then everything the pure pipeline does with the result.
+    fn exercise(text: &str) -> Result<(), TestCaseError> {
+        match Manifests::load_str(text, "p.yaml", &vars()) {
+            Ok(m) => {
+                if let Ok(model) = ClusterModel::from_manifests(&m) {
+                    let facts = Facts::default();
+                    let (subnets, _) = crate::layout::subnets(&model, &facts);
+                    let _ = crate::validate::validate(&model, &facts, &subnets, None);
+                    let _ = crate::plan::plan(&model, &subnets, "us-east-1", &Default::default());
+                    let _ = crate::render::render(&model);
+                }
+            }
+            Err(LoadError::Yaml { line, .. }) => {
+                // YAML breaks lines at CR LF, CR and LF alike.
+                let lines = text
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n")
+                    .lines()
+                    .count()
+                    .max(1);
+                prop_assert!(line >= 1 && line <= lines + 1, "line {line} of {lines}");
+            }
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "(?s).{0,400}") {
+            exercise(&text)?;
+        }
+
+        /// The example manifest with a run of bytes replaced: mostly
+        /// well-formed YAML with one wrong value, the interesting case.
+        #[test]
+        fn mutated_manifests_never_panic(at in 0usize..3000, cut in 0usize..12, insert in "[ -~\n]{0,16}") {
+            let at = at.min(EXAMPLE.len());
+            let end = (at + cut).min(EXAMPLE.len());
+            if EXAMPLE.is_char_boundary(at) && EXAMPLE.is_char_boundary(end) {
+                let text = format!("{}{insert}{}", &EXAMPLE[..at], &EXAMPLE[end..]);
+                exercise(&text)?;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! What a full dualstack cluster apply and destroy cost, measured (never
+//! asserted): `cargo bench -p provisioner --bench apply`.
+//!
+//! Against the embedded fake by default; with `FAKE_EC2_URL` set, against
+//! that endpoint (a standalone `fake-ec2`; `scripts/bench.sh` starts one).
+//! Reports medians and the 90th percentile over the runs, the number of
+//! calls an apply makes, and the same apply with every call in sequence,
+//! so the gain from overlapping independent calls shows.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use provisioner::apply::{self, ApplyOptions};
+use provisioner::destroy::{self, DestroyOptions};
+use provisioner::pipeline;
+use provisioner::plan::PlanOptions;
+use provisioner::spec::{Manifests, Vars};
+use provisioner::target::Clients;
+
+const RUNS: usize = 40;
+
+fn manifests() -> Manifests {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ipv6-cluster.yaml");
+    Manifests::load_files(&[path], &Vars::only(BTreeMap::new())).expect("the example loads")
+}
+
+async fn clients(run: usize) -> Clients {
+    match std::env::var("FAKE_EC2_URL") {
+        Ok(url) => {
+            // A fresh region per run keeps runs independent on one endpoint.
+            let regions = [
+                "us-east-1",
+                "us-west-2",
+                "eu-west-1",
+                "eu-central-1",
+                "us-east-2",
+            ];
+            let region = regions[run % regions.len()];
+            Clients {
+                target: provisioner::target::Target::Endpoint {
+                    url: url.clone(),
+                    source: "FAKE_EC2_URL",
+                },
+                region: region.to_owned(),
+                ec2: provisioner::target::ec2_client(&url, region),
+                elb: provisioner::target::elb_client(&url, region),
+                fake: None,
+            }
+        }
+        Err(_) => {
+            let fake = fake_ec2::Fake::new();
+            let server = fake.start().await.expect("loopback port");
+            Clients::for_fake(fake, server, "us-east-1")
+        }
+    }
+}
+
+struct Sample {
+    apply: Duration,
+    destroy: Duration,
+    calls: Option<(usize, usize)>,
+}
+
+async fn one(run: usize, m: &Manifests, sequential: bool) -> Sample {
+    let c = clients(run).await;
+    let mut model = pipeline::model(m).expect("model");
+    // A distinct cluster per run, so runs on one endpoint never share resources.
+    model.name = format!("bench-{run}");
+    model.region = Some(c.region.clone());
+    let t = Instant::now();
+    let p = pipeline::prepare(&c, model, None, &PlanOptions::default())
+        .await
+        .expect("prepare");
+    let mut opts = ApplyOptions::for_target(true);
+    opts.sequential = sequential;
+    apply::apply(&c, &p.model, &p.facts, &opts)
+        .await
+        .expect("apply");
+    let apply = t.elapsed();
+    let calls = c.fake.as_ref().map(|(f, _)| {
+        let j = f.journal();
+        (j.len(), j.iter().filter(|e| e.mutating).count())
+    });
+    let t = Instant::now();
+    destroy::destroy(&c, &p.model.name, &DestroyOptions::for_target(true))
+        .await
+        .expect("destroy");
+    Sample {
+        apply,
+        destroy: t.elapsed(),
+        calls,
+    }
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (ms(v[v.len() / 2]), ms(v[v.len() * 9 / 10]))
+}
+
+#[tokio::main]
+async fn main() {
+    let m = manifests();
+    let target = std::env::var("FAKE_EC2_URL")
+        .map_or_else(|_| "embedded fake".to_owned(), |u| format!("endpoint {u}"));
+    for sequential in [false, true] {
+        // Warm up (first connections, lazy statics).
+        one(10_000, &m, sequential).await;
+        let mut samples = Vec::new();
+        for run in 0..RUNS {
+            samples.push(one(run, &m, sequential).await);
+        }
+        let calls = samples[0].calls;
+        let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
+        let (d50, d90) = stats(samples.iter().map(|s| s.destroy).collect());
+        println!(
+            "{target}, {} calls: apply median {a50:.1} ms (p90 {a90:.1}), destroy median {d50:.1} ms (p90 {d90:.1}){} [{RUNS} runs, 3-zone dualstack cluster]",
+            if sequential {
+                "sequential"
+            } else {
+                "concurrent"
+            },
+            calls
+                .map(|(all, mutating)| format!(", {all} calls per apply ({mutating} mutating)"))
+                .unwrap_or_default(),
+        );
+    }
+}
