@@ -1246,38 +1246,29 @@ async fn route_call(
         RouteTarget::NatGateway(_) => (None, None, Some(target.to_owned())),
     };
     let dry = ctx.opts.dry_run.then_some(true);
+    // CreateRoute and ReplaceRoute take the same fields.
+    macro_rules! send {
+        ($builder:expr, $action:literal) => {
+            consistent!(
+                ctx,
+                $builder
+                    .route_table_id(table)
+                    .set_destination_cidr_block(v4.clone())
+                    .set_destination_ipv6_cidr_block(v6.clone())
+                    .set_gateway_id(gw.clone())
+                    .set_egress_only_internet_gateway_id(eigw.clone())
+                    .set_nat_gateway_id(nat.clone())
+                    .set_dry_run(dry)
+                    .send()
+            )
+            .map(|_| ())
+            .map_err(|e| (e.code().map(str::to_owned), aws_error($action, e)))
+        };
+    }
     let result = if replace {
-        let r = consistent!(
-            ctx,
-            ctx.ec2
-                .replace_route()
-                .route_table_id(table)
-                .set_destination_cidr_block(v4.clone())
-                .set_destination_ipv6_cidr_block(v6.clone())
-                .set_gateway_id(gw.clone())
-                .set_egress_only_internet_gateway_id(eigw.clone())
-                .set_nat_gateway_id(nat.clone())
-                .set_dry_run(dry)
-                .send()
-        );
-        r.map(|_| ())
-            .map_err(|e| (e.code().map(str::to_owned), aws_error("ReplaceRoute", e)))
+        send!(ctx.ec2.replace_route(), "ReplaceRoute")
     } else {
-        let r = consistent!(
-            ctx,
-            ctx.ec2
-                .create_route()
-                .route_table_id(table)
-                .set_destination_cidr_block(v4.clone())
-                .set_destination_ipv6_cidr_block(v6.clone())
-                .set_gateway_id(gw.clone())
-                .set_egress_only_internet_gateway_id(eigw.clone())
-                .set_nat_gateway_id(nat.clone())
-                .set_dry_run(dry)
-                .send()
-        );
-        r.map(|_| ())
-            .map_err(|e| (e.code().map(str::to_owned), aws_error("CreateRoute", e)))
+        send!(ctx.ec2.create_route(), "CreateRoute")
     };
     match result {
         Err((Some(code), _)) if code == "DryRunOperation" => Ok(()),

@@ -272,15 +272,7 @@ async fn byo_subnets(
                 vpc_id: vpc_id.to_owned(),
                 availability_zone: s.availability_zone().unwrap_or_default().to_owned(),
                 cidr_block: s.cidr_block().and_then(|c| c.parse().ok()),
-                ipv6_cidr_block: s
-                    .ipv6_cidr_block_association_set()
-                    .iter()
-                    .find(|a| {
-                        a.ipv6_cidr_block_state()
-                            .and_then(|st| st.state())
-                            .is_some_and(|st| st.as_str() == "associated")
-                    })
-                    .and_then(|a| a.ipv6_cidr_block()?.parse().ok()),
+                ipv6_cidr_block: subnet_ipv6_block(s),
                 ipv6_native: s.ipv6_native().unwrap_or(false),
                 enable_dns64: s.enable_dns64().unwrap_or(false),
                 map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
@@ -315,19 +307,23 @@ async fn cluster_subnet_blocks(
         let page = page.map_err(|e| aws_error("DescribeSubnets", e))?;
         for s in page.subnets() {
             let name = tag_map(s.tags()).get("Name").cloned();
-            let block = s
-                .ipv6_cidr_block_association_set()
-                .iter()
-                .find(|a| {
-                    a.ipv6_cidr_block_state()
-                        .and_then(|st| st.state())
-                        .is_some_and(|st| st.as_str() == "associated")
-                })
-                .and_then(|a| a.ipv6_cidr_block()?.parse().ok());
+            let block = subnet_ipv6_block(s);
             if let (Some(n), Some(b)) = (name, block) {
                 out.insert(n, b);
             }
         }
     }
     Ok(out)
+}
+
+/// A subnet's IPv6 block, if one is associated (not associating or gone).
+fn subnet_ipv6_block(s: &aws_sdk_ec2::types::Subnet) -> Option<ipnet::Ipv6Net> {
+    s.ipv6_cidr_block_association_set()
+        .iter()
+        .find(|a| {
+            a.ipv6_cidr_block_state()
+                .and_then(|st| st.state())
+                .is_some_and(|st| st.as_str() == "associated")
+        })
+        .and_then(|a| a.ipv6_cidr_block()?.parse().ok())
 }

@@ -619,50 +619,33 @@ fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         }
     };
     // Node ports: each family falls back to "anywhere" on its own (CAPA).
-    let mut node_port = Vec::new();
     let given: Vec<IpNet> = model
         .network
         .node_port_ingress_rule_cidr_blocks
         .iter()
         .filter_map(|c| c.parse().ok())
         .collect();
-    let v4: Vec<IpNet> = given
-        .iter()
-        .filter(|n| matches!(n, IpNet::V4(_)))
-        .copied()
-        .collect();
-    let v6: Vec<IpNet> = given
-        .iter()
-        .filter(|n| matches!(n, IpNet::V6(_)))
-        .copied()
-        .collect();
-    for n in if v4.is_empty() {
-        vec!["0.0.0.0/0".parse().expect("valid")]
-    } else {
-        v4
-    } {
-        node_port.push(RulePlan {
+    let mut families = vec![("0.0.0.0/0", false)];
+    if ipv6 {
+        families.push(("::/0", true));
+    }
+    let mut node_port = Vec::new();
+    for (anywhere, v6) in families {
+        let mut peers: Vec<IpNet> = given
+            .iter()
+            .filter(|n| matches!(n, IpNet::V6(_)) == v6)
+            .copied()
+            .collect();
+        if peers.is_empty() {
+            peers.push(anywhere.parse().expect("valid"));
+        }
+        node_port.extend(peers.into_iter().map(|n| RulePlan {
             description: "Node Port Services".into(),
             protocol: "tcp".into(),
             from_port: 30000,
             to_port: 32767,
             peer: Peer::Cidr(n),
-        });
-    }
-    if ipv6 {
-        for n in if v6.is_empty() {
-            vec!["::/0".parse().expect("valid")]
-        } else {
-            v6
-        } {
-            node_port.push(RulePlan {
-                description: "Node Port Services".into(),
-                protocol: "tcp".into(),
-                from_port: 30000,
-                to_port: 32767,
-                peer: Peer::Cidr(n),
-            });
-        }
+        }));
     }
     let mut node = node_port;
     node.extend(group_rule(
