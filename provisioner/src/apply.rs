@@ -1699,13 +1699,14 @@ async fn ensure_load_balancer(
     // Wait until active.
     let mut polls = 0;
     loop {
-        let out = ctx
-            .elb
-            .describe_load_balancers()
-            .load_balancer_arns(&arn)
-            .send()
-            .await
-            .map_err(err("load-balancer", name, "DescribeLoadBalancers"))?;
+        let out = consistent!(
+            ctx,
+            ctx.elb
+                .describe_load_balancers()
+                .load_balancer_arns(&arn)
+                .send()
+        )
+        .map_err(err("load-balancer", name, "DescribeLoadBalancers"))?;
         let state = out
             .load_balancers()
             .first()
@@ -1784,33 +1785,32 @@ async fn ensure_load_balancer(
         }
     };
     // Listener.
-    let listeners = ctx
-        .elb
-        .describe_listeners()
-        .load_balancer_arn(&arn)
-        .send()
-        .await
-        .map_err(err("listener", name, "DescribeListeners"))?;
+    let listeners = consistent!(
+        ctx,
+        ctx.elb.describe_listeners().load_balancer_arn(&arn).send()
+    )
+    .map_err(err("listener", name, "DescribeListeners"))?;
     let has = listeners
         .listeners()
         .iter()
         .any(|l| l.port() == Some(i32::from(lb.listener_port)));
     if !has {
-        let out = ctx
-            .elb
-            .create_listener()
-            .load_balancer_arn(&arn)
-            .protocol(ProtocolEnum::Tcp)
-            .port(i32::from(lb.listener_port))
-            .default_actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(&tg_arn)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(err("listener", name, "CreateListener"))?;
+        let out = consistent!(
+            ctx,
+            ctx.elb
+                .create_listener()
+                .load_balancer_arn(&arn)
+                .protocol(ProtocolEnum::Tcp)
+                .port(i32::from(lb.listener_port))
+                .default_actions(
+                    Action::builder()
+                        .r#type(ActionTypeEnum::Forward)
+                        .target_group_arn(&tg_arn)
+                        .build(),
+                )
+                .send()
+        )
+        .map_err(err("listener", name, "CreateListener"))?;
         let larn = out
             .listeners()
             .first()
@@ -1974,13 +1974,14 @@ async fn ensure_targets(ctx: &Ctx<'_>, tg_arn: &str, instances: &[String]) -> Re
     if !is_real(tg_arn) {
         return Ok(());
     }
-    let health = ctx
-        .elb
-        .describe_target_health()
-        .target_group_arn(tg_arn)
-        .send()
-        .await
-        .map_err(err("target-group", tg_arn, "DescribeTargetHealth"))?;
+    let health = consistent!(
+        ctx,
+        ctx.elb
+            .describe_target_health()
+            .target_group_arn(tg_arn)
+            .send()
+    )
+    .map_err(err("target-group", tg_arn, "DescribeTargetHealth"))?;
     let registered: Vec<String> = health
         .target_health_descriptions()
         .iter()
@@ -2001,18 +2002,19 @@ async fn ensure_targets(ctx: &Ctx<'_>, tg_arn: &str, instances: &[String]) -> Re
     if ctx.opts.dry_run {
         return Ok(());
     }
-    ctx.elb
-        .register_targets()
-        .target_group_arn(tg_arn)
-        .set_targets(Some(
-            missing
-                .iter()
-                .map(|id| elbv2::types::TargetDescription::builder().id(*id).build())
-                .collect(),
-        ))
-        .send()
-        .await
-        .map_err(err("target-group", tg_arn, "RegisterTargets"))?;
+    let targets: Vec<elbv2::types::TargetDescription> = missing
+        .iter()
+        .map(|id| elbv2::types::TargetDescription::builder().id(*id).build())
+        .collect();
+    consistent!(
+        ctx,
+        ctx.elb
+            .register_targets()
+            .target_group_arn(tg_arn)
+            .set_targets(Some(targets.clone()))
+            .send()
+    )
+    .map_err(err("target-group", tg_arn, "RegisterTargets"))?;
     for id in missing {
         ctx.record("register", "target", id, Some(id), None);
     }
