@@ -1,17 +1,19 @@
-//! One request, start to finish: decode parameters, route to EC2 or ELBv2
-//! by the SigV4 scope (falling back on `Version`), pick account and region,
-//! apply fault rules, run the action (on a scratch copy for `DryRun`), record
-//! the journal entry and build the envelope.
+//! One request, start to finish: decode parameters, check the signature
+//! (with `verify_sigv4`), route to EC2 or ELBv2 by the SigV4 scope (falling
+//! back on `Version`), pick account and region, apply fault rules, run the
+//! action (on a scratch copy for `DryRun`), record the journal entry and
+//! build the envelope.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::ec2::{self, Ctx};
 use crate::elbv2;
+use crate::faults::{self, FaultOutcome};
 use crate::ids::request_id;
 use crate::journal::{JournalEntry, Service, is_mutating, redacted_params};
 use crate::protocol::envelope;
 use crate::protocol::error::AwsResult;
-use crate::protocol::sigv4::{self, CredentialScope};
+use crate::protocol::sigv4::{self, AuthError, CredentialScope, SignedRequest};
 use crate::protocol::{AwsError, Node, Params};
 use crate::world::World;
 
@@ -24,6 +26,13 @@ pub struct RawRequest<'a> {
     pub query: Option<&'a str>,
     /// The body (form-encoded for both protocols).
     pub body: &'a [u8],
+    /// The HTTP method (`POST` when empty); only signature checks read it.
+    pub method: &'a str,
+    /// The path as sent (`/` when empty); only signature checks read it.
+    pub path: &'a str,
+    /// Every header as (name, value), `Authorization` included; only
+    /// signature checks read them.
+    pub headers: &'a [(&'a str, &'a str)],
 }
 
 /// The answer to send back.
@@ -35,6 +44,8 @@ pub struct RawResponse {
     pub body: String,
     /// Milliseconds a fault rule asked to delay the answer by.
     pub latency_ms: u64,
+    /// Whether the action changes state (so a state file is saved after it).
+    pub mutating: bool,
 }
 
 /// Which service a request is for: the SigV4 scope decides, then `Version`.
@@ -47,20 +58,47 @@ fn route(scope: Option<&CredentialScope>, params: &Params) -> Service {
     }
 }
 
+/// The action table: EC2's or ELBv2's handler for an action.
+type Lookup = fn(Service, &str) -> Option<ec2::Handler>;
+
+fn lookup(service: Service, action: &str) -> Option<ec2::Handler> {
+    match service {
+        Service::Ec2 => ec2::handler(action),
+        Service::Elbv2 => elbv2::handler(action),
+    }
+}
+
 pub fn process(world: &mut World, req: &RawRequest<'_>) -> RawResponse {
+    process_with(world, req, lookup)
+}
+
+fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawResponse {
     let mut params = Params::default();
     if let Some(q) = req.query {
         params.extend_from(q.as_bytes());
     }
     params.extend_from(req.body);
-    let scope = req
-        .authorization
-        .and_then(sigv4::parse_authorization)
-        .or_else(|| {
-            params
-                .get("X-Amz-Credential")
-                .and_then(sigv4::parse_credential)
-        });
+    let verified = world.credentials.as_ref().map(|keys| {
+        let signed = SignedRequest {
+            method: req.method,
+            path: if req.path.is_empty() { "/" } else { req.path },
+            query: req.query.unwrap_or(""),
+            headers: req.headers,
+            body: req.body,
+        };
+        sigv4::verify(&signed, keys)
+    });
+    let scope = match &verified {
+        Some(Ok(scope)) => Some(scope.clone()),
+        _ => req
+            .authorization
+            .and_then(sigv4::parse_authorization)
+            .or_else(|| {
+                params
+                    .get("X-Amz-Credential")
+                    .and_then(sigv4::parse_credential)
+            }),
+    };
     let service = route(scope.as_ref(), &params);
     let account = scope
         .as_ref()
@@ -79,11 +117,27 @@ pub fn process(world: &mut World, req: &RawRequest<'_>) -> RawResponse {
             .get("DryRun")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
 
-    let fault = world.faults.evaluate(service, &action);
-    let injected = fault.error.is_some();
-    let result = match fault.error {
-        Some(e) => Err(e),
-        None => run(world, service, &account, &region, &action, &params, dry_run),
+    let (fault, result, injected) = match verified {
+        Some(Err(e)) => (FaultOutcome::default(), Err(auth_error(service, &e)), false),
+        _ => {
+            let mut fault = world.faults.evaluate(service, &action);
+            match fault.error.take() {
+                Some(e) => (fault, Err(e), true),
+                None => {
+                    let call = Call {
+                        lookup,
+                        service,
+                        account: &account,
+                        region: &region,
+                        action: &action,
+                        params: &params,
+                        dry_run,
+                    };
+                    let (result, injected) = run(world, &call, &mut fault);
+                    (fault, result, injected)
+                }
+            }
+        }
     };
 
     let (status, body) = match &result {
@@ -112,12 +166,13 @@ pub fn process(world: &mut World, req: &RawRequest<'_>) -> RawResponse {
         error = error_code.as_deref().unwrap_or(""),
         "request"
     );
+    let mutating = is_mutating(&action);
     world.record(JournalEntry {
         seq,
         service,
         account,
         region,
-        mutating: is_mutating(&action),
+        mutating,
         action,
         params: redacted_params(params.iter()),
         status,
@@ -131,43 +186,101 @@ pub fn process(world: &mut World, req: &RawRequest<'_>) -> RawResponse {
         request_id: rid,
         body,
         latency_ms: fault.latency_ms,
+        mutating,
     }
 }
 
+/// The refusal of a request whose signature did not check out, in the
+/// words of the service it was for.
+fn auth_error(service: Service, e: &AuthError) -> AwsError {
+    match (e, service) {
+        (AuthError::Missing, Service::Ec2) => AwsError::new(
+            "MissingAuthenticationToken",
+            "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
+        )
+        .with_status(401),
+        (AuthError::Missing, Service::Elbv2) => AwsError::new(
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        )
+        .with_status(403),
+        (AuthError::Incomplete(why), _) => AwsError::new("IncompleteSignature", why.clone()),
+        (AuthError::UnknownAccessKey, Service::Ec2) => AwsError::new(
+            "AuthFailure",
+            "AWS was not able to validate the provided access credentials",
+        )
+        .with_status(401),
+        (AuthError::UnknownAccessKey, Service::Elbv2) => AwsError::new(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+        .with_status(403),
+        (AuthError::Mismatch, _) => AwsError::new(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        )
+        .with_status(403),
+    }
+}
+
+/// One call, routed.
+struct Call<'a> {
+    lookup: Lookup,
+    service: Service,
+    account: &'a str,
+    region: &'a str,
+    action: &'a str,
+    params: &'a Params,
+    dry_run: bool,
+}
+
+/// Runs the action; the flag says whether a fault (a hidden resource) decided the answer.
 fn run(
     world: &mut World,
-    service: Service,
-    account: &str,
-    region: &str,
-    action: &str,
-    params: &Params,
-    dry_run: bool,
-) -> AwsResult<Vec<Node>> {
+    call: &Call<'_>,
+    fault: &mut FaultOutcome,
+) -> (AwsResult<Vec<Node>>, bool) {
+    let (action, params) = (call.action, call.params);
     if action.is_empty() {
-        return Err(AwsError::missing_action());
+        return (Err(AwsError::missing_action()), false);
     }
-    let handler = match service {
-        Service::Ec2 => ec2::handler(action),
-        Service::Elbv2 => elbv2::handler(action),
-    }
-    .ok_or_else(|| AwsError::invalid_action(action))?;
-    if service == Service::Ec2 {
-        params.bool("DryRun")?;
+    let Some(handler) = (call.lookup)(call.service, action) else {
+        return (Err(AwsError::invalid_action(action)), false);
+    };
+    if call.service == Service::Ec2
+        && let Err(e) = params.bool("DryRun")
+    {
+        return (Err(e), false);
     }
     let now = world.now();
-    let state = world.region(account, region);
-    if dry_run {
+    let state = world.region(call.account, call.region);
+    if let Some(e) = faults::check_unseen(state, call.service, params) {
+        return (Err(e), true);
+    }
+    let fate = fault.fate.take();
+    if call.dry_run {
         // Validate against a scratch copy; the real state never changes.
         let mut scratch = state.clone();
         let mut ctx = Ctx {
             region: &mut scratch,
             now,
+            fate,
         };
-        guarded(action, || handler(&mut ctx, params)).and(Err(AwsError::dry_run_operation()))
-    } else {
-        let mut ctx = Ctx { region: state, now };
-        guarded(action, || handler(&mut ctx, params))
+        let result =
+            guarded(action, || handler(&mut ctx, params)).and(Err(AwsError::dry_run_operation()));
+        return (result, false);
     }
+    let before = fault.not_found_reads.map(|_| faults::resource_ids(state));
+    let mut ctx = Ctx {
+        region: state,
+        now,
+        fate,
+    };
+    let result = guarded(action, || handler(&mut ctx, params));
+    if let (Ok(answer), Some(before), Some(reads)) = (&result, &before, fault.not_found_reads) {
+        faults::hide_created(state, before, answer, reads);
+    }
+    (result, false)
 }
 
 /// A panic in a handler is a bug in the fake; the client still gets an AWS-shaped 500.
@@ -181,4 +294,47 @@ fn guarded(action: &str, f: impl FnOnce() -> AwsResult<Vec<Node>>) -> AwsResult<
         tracing::error!(action, panic = %what, "handler panicked");
         Err(AwsError::internal_error())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buggy(service: Service, action: &str) -> Option<ec2::Handler> {
+        match action {
+            "CreateVpc" => Some(|_, _| panic!("a bug in a handler")),
+            _ => lookup(service, action),
+        }
+    }
+
+    /// A handler that panics is answered with AWS's InternalError (500) in
+    /// the service's envelope, it is journaled, and the world keeps serving.
+    #[test]
+    fn handler_panic_guard_holds() {
+        let mut world = World::default();
+        let req = |body: &'static [u8]| RawRequest {
+            body,
+            ..RawRequest::default()
+        };
+        let answer = process_with(
+            &mut world,
+            &req(b"Action=CreateVpc&CidrBlock=10.0.0.0/16"),
+            buggy,
+        );
+        assert_eq!(answer.status, 500);
+        assert!(
+            answer.body.contains("<Code>InternalError</Code>"),
+            "{}",
+            answer.body
+        );
+        let why = crate::fuzzing::check_answer(&answer).unwrap_err();
+        assert!(why.contains("a handler panicked"), "{why}");
+        assert_eq!(
+            world.journal()[0].error_code.as_deref(),
+            Some("InternalError")
+        );
+        let next = process(&mut world, &req(b"Action=CreateVpc&CidrBlock=10.0.0.0/16"));
+        assert_eq!(next.status, 200, "{}", next.body);
+        crate::fuzzing::check_answer(&next).unwrap();
+    }
 }

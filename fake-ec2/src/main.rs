@@ -1,11 +1,13 @@
 //! `fake-ec2`: the standalone endpoint.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use fake_ec2::{Fake, Seed};
+use fake_ec2::protocol::sigv4::SecretKey;
+use fake_ec2::{Fake, Seed, StateFile};
 
 /// An EC2 + ELBv2 endpoint for IPv6 and dualstack testing: point any AWS
 /// client at it with --endpoint-url (or AWS_ENDPOINT_URL).
@@ -26,6 +28,29 @@ struct Args {
     /// IPAM pools, pre-existing VPCs (see fake-ec2/README.md).
     #[arg(long, value_name = "FILE", env = "FAKE_EC2_SEED")]
     seed: Option<PathBuf>,
+    /// Keep the state in FILE: loaded from it at start when it exists (the
+    /// seed is then not used), saved atomically after every mutating request.
+    #[arg(long, value_name = "FILE", env = "FAKE_EC2_STATE_FILE")]
+    state_file: Option<PathBuf>,
+    /// Check every request's SigV4 signature against the configured
+    /// credentials (--credentials, or the seed's `credentials`).
+    #[arg(long)]
+    verify_sigv4: bool,
+    /// A YAML or JSON map of access key id to secret access key, for --verify-sigv4.
+    #[arg(long, value_name = "FILE", env = "FAKE_EC2_CREDENTIALS")]
+    credentials: Option<PathBuf>,
+}
+
+fn read_credentials(path: &std::path::Path) -> Result<BTreeMap<String, SecretKey>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading credentials file {}: {e}", path.display()))?;
+    // The parser's message could quote the file; it holds secrets.
+    serde_saphyr::from_str(&text).map_err(|_| {
+        format!(
+            "credentials file {}: not a map of access key id to secret access key",
+            path.display()
+        )
+    })
 }
 
 #[tokio::main]
@@ -45,7 +70,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let seed = match &args.seed {
+    let mut seed = match &args.seed {
         Some(path) => match Seed::from_file(path) {
             Ok(s) => s,
             Err(e) => {
@@ -55,7 +80,27 @@ async fn main() -> ExitCode {
         },
         None => Seed::default(),
     };
-    let fake = match Fake::from_seed(seed) {
+    if let Some(path) = &args.credentials {
+        match read_credentials(path) {
+            Ok(keys) => seed.credentials.extend(keys),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    seed.verify_sigv4 |= args.verify_sigv4;
+    if seed.verify_sigv4 && seed.credentials.is_empty() {
+        eprintln!(
+            "error: --verify-sigv4 needs credentials: --credentials FILE or the seed's `credentials`"
+        );
+        return ExitCode::from(2);
+    }
+    let fake = match &args.state_file {
+        Some(path) => Fake::with_state_file(seed, StateFile::new(path)).map_err(|e| e.to_string()),
+        None => Fake::from_seed(seed).map_err(|e| e.to_string()),
+    };
+    let fake = match fake {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -83,5 +128,9 @@ async fn main() -> ExitCode {
     );
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
+    if let Err(e) = fake.save_state() {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     ExitCode::SUCCESS
 }

@@ -31,6 +31,7 @@ use crate::ec2::tags::Tags;
 use crate::ec2::vpcs::{CidrBlockState, Ipv6Association, Ipv6Source};
 use crate::ec2::zones::{OptInStatus, Zone};
 use crate::faults::FaultRule;
+use crate::protocol::sigv4::SecretKey;
 use crate::protocol::{Node, Params};
 use crate::world::{Config, DEFAULT_ACCOUNT, DEFAULT_REGION, World};
 
@@ -67,6 +68,13 @@ pub struct Seed {
     pub fault_seed: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub regions: BTreeMap<String, RegionSeed>,
+    /// Check every request's SigV4 signature against `credentials`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub verify_sigv4: bool,
+    /// Access key id -> secret access key, for `verify_sigv4`. Never
+    /// serialised: no dump or state file holds a secret.
+    #[serde(skip_serializing)]
+    pub credentials: BTreeMap<String, SecretKey>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -267,7 +275,11 @@ impl Seed {
                     return Err(invalid(format!("no zone group '{group}' to opt in to")));
                 }
             }
-            let mut ctx = Ctx { region, now };
+            let mut ctx = Ctx {
+                region,
+                now,
+                fate: None,
+            };
             for pool in &rs.ipv6_pools {
                 ctx.region.ec2.ipv6_pools.insert(
                     pool.pool_id.clone(),

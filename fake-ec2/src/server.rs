@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
@@ -18,6 +18,8 @@ use tokio::task::JoinHandle;
 use crate::dispatch::{self, RawRequest, RawResponse};
 use crate::faults::FaultRule;
 use crate::journal::{JournalEntry, Service};
+use crate::persist::{StateFile, StateFileError};
+use crate::protocol::sigv4::Credentials;
 use crate::protocol::{AwsError, envelope};
 use crate::seed::{Seed, SeedError};
 use crate::state::StateDump;
@@ -31,6 +33,7 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct Fake {
     world: Arc<Mutex<World>>,
+    state_file: Option<Arc<StateFile>>,
 }
 
 impl Fake {
@@ -41,7 +44,47 @@ impl Fake {
     pub fn from_seed(seed: Seed) -> Result<Self, SeedError> {
         Ok(Self {
             world: Arc::new(Mutex::new(World::new(seed)?)),
+            state_file: None,
         })
+    }
+
+    /// A fake whose world lives in a state file: read from it when it
+    /// exists (the seed then only gives the SigV4 settings), else built from
+    /// the seed and saved. Every mutating request, reset and fault change
+    /// saves it again before the answer goes out.
+    pub fn with_state_file(seed: Seed, file: StateFile) -> Result<Self, StateFileError> {
+        let credentials = seed
+            .verify_sigv4
+            .then(|| Credentials::new(seed.credentials.clone()));
+        let world = match file.load(credentials)? {
+            Some(world) => world,
+            None => {
+                let world = World::new(seed)?;
+                file.save(&world)?;
+                world
+            }
+        };
+        Ok(Self {
+            world: Arc::new(Mutex::new(world)),
+            state_file: Some(Arc::new(file)),
+        })
+    }
+
+    /// Saves the state file now (the binary does at shutdown, so reads that
+    /// settled states since the last mutating request are kept too).
+    pub fn save_state(&self) -> Result<(), StateFileError> {
+        match &self.state_file {
+            Some(file) => file.save(&self.lock()),
+            None => Ok(()),
+        }
+    }
+
+    fn save(&self, world: &World) {
+        if let Some(file) = &self.state_file
+            && let Err(e) = file.save(world)
+        {
+            tracing::error!(error = %e, "state file not saved");
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
@@ -58,7 +101,12 @@ impl Fake {
 
     /// Answers one request in-process (no socket, no latency).
     pub fn handle(&self, req: &RawRequest<'_>) -> RawResponse {
-        dispatch::process(&mut self.lock(), req)
+        let mut world = self.lock();
+        let answer = dispatch::process(&mut world, req);
+        if answer.mutating {
+            self.save(&world);
+        }
+        answer
     }
 
     pub fn journal(&self) -> Vec<JournalEntry> {
@@ -66,7 +114,9 @@ impl Fake {
     }
 
     pub fn clear_journal(&self) {
-        self.lock().clear_journal();
+        let mut world = self.lock();
+        world.clear_journal();
+        self.save(&world);
     }
 
     /// The whole state, deterministic (sorted by account, region and id).
@@ -76,11 +126,20 @@ impl Fake {
 
     /// Back to the seeded state, journal and counters included.
     pub fn reset(&self) {
-        self.lock().reset();
+        let mut world = self.lock();
+        world.reset();
+        self.save(&world);
     }
 
     pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
-        self.lock().set_faults(rules, seed);
+        let mut world = self.lock();
+        world.set_faults(rules, seed);
+        self.save(&world);
+    }
+
+    /// Turns SigV4 verification on with these keys, or off with `None`.
+    pub fn set_credentials(&self, credentials: Option<Credentials>) {
+        self.lock().set_credentials(credentials);
     }
 
     pub fn router(&self) -> Router {
@@ -164,7 +223,13 @@ impl Drop for Server {
     }
 }
 
-async fn aws(State(fake): State<Fake>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+async fn aws(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -183,10 +248,17 @@ async fn aws(State(fake): State<Fake>, uri: Uri, headers: HeaderMap, body: Body)
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let all: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
     let req = RawRequest {
         authorization,
         query: uri.query(),
         body: &bytes,
+        method: method.as_str(),
+        path: uri.path(),
+        headers: &all,
     };
     let answer = fake.handle(&req);
     if answer.latency_ms > 0 {

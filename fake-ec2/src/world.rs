@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ec2::Ec2State;
 use crate::ec2::instance_types::InstanceTypeInfo;
@@ -14,6 +14,7 @@ use crate::elbv2::Elbv2State;
 use crate::faults::{FaultRule, Faults};
 use crate::ids::{EPOCH, Ids, Timestamp};
 use crate::journal::JournalEntry;
+use crate::protocol::sigv4::Credentials;
 use crate::seed::{RegionSeed, Seed};
 
 /// Account used when the access key id is not a 12-digit account number.
@@ -22,7 +23,7 @@ pub const DEFAULT_ACCOUNT: &str = "123456789012";
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Settings that apply to every region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub default_account: String,
     pub default_region: String,
@@ -43,16 +44,32 @@ impl Default for Config {
 }
 
 /// Everything the fake holds for one account in one region.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Region {
     pub account: String,
     pub name: String,
     pub ids: Ids,
     pub zones: Vec<Zone>,
+    /// The catalog and the seed's additions; never changed by a request, so
+    /// a state file leaves it out and loading rebuilds it.
+    #[serde(skip)]
     pub instance_types: Arc<Vec<InstanceTypeInfo>>,
     pub ec2: Ec2State,
     pub elbv2: Elbv2State,
     pub settle_reads: u32,
+    /// Resources that answer NotFound to this many more calls naming them
+    /// (the `not_found_reads` fault: eventual consistency after a create).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unseen: BTreeMap<String, u32>,
+}
+
+fn instance_types_for(seed: Option<&RegionSeed>) -> Vec<InstanceTypeInfo> {
+    let mut zones = Vec::new();
+    let mut instance_types = crate::ec2::instance_types::catalog();
+    if let Some(seed) = seed {
+        seed.apply_catalogs(&mut zones, &mut instance_types);
+    }
+    instance_types
 }
 
 impl Region {
@@ -71,6 +88,7 @@ impl Region {
             ec2: Ec2State::default(),
             elbv2: Elbv2State::default(),
             settle_reads: config.settle_reads,
+            unseen: BTreeMap::new(),
         }
     }
 
@@ -104,6 +122,36 @@ pub struct World {
     seq: u64,
     journal: Vec<JournalEntry>,
     pub(crate) faults: Faults,
+    /// Set when SigV4 signatures are verified: the keys requests may sign with.
+    pub(crate) credentials: Option<Credentials>,
+}
+
+/// Version of the state file format ([`WorldFile`]).
+pub const STATE_FORMAT: u32 = 1;
+
+/// A whole world as a state file holds it: everything but credentials.
+#[derive(Serialize)]
+pub(crate) struct WorldFileRef<'a> {
+    format: u32,
+    seed: &'a Seed,
+    config: &'a Config,
+    seq: u64,
+    regions: Vec<&'a Region>,
+    journal: &'a [JournalEntry],
+    faults: &'a Faults,
+}
+
+/// [`WorldFileRef`] read back.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WorldFile {
+    format: u32,
+    seed: Seed,
+    config: Config,
+    seq: u64,
+    regions: Vec<Region>,
+    journal: Vec<JournalEntry>,
+    faults: Faults,
 }
 
 impl Default for World {
@@ -120,6 +168,9 @@ impl World {
             faults: Faults::new(seed.faults.clone(), seed.fault_seed),
             config,
             regions: BTreeMap::new(),
+            credentials: seed
+                .verify_sigv4
+                .then(|| Credentials::new(seed.credentials.clone())),
             seed,
             seq: 0,
             journal: Vec::new(),
@@ -129,10 +180,62 @@ impl World {
         Ok(world)
     }
 
-    /// Back to the state right after seeding: resources, journal, counters, faults.
+    /// Back to the state right after seeding: resources, journal, counters,
+    /// faults. Signature checking stays as it is.
     pub fn reset(&mut self) {
         let seed = self.seed.clone();
+        let credentials = self.credentials.take();
         *self = Self::new(seed).expect("a seed that loaded once loads again");
+        self.credentials = credentials;
+    }
+
+    /// Turns SigV4 verification on with these keys, or off with `None`.
+    pub fn set_credentials(&mut self, credentials: Option<Credentials>) {
+        self.credentials = credentials;
+    }
+
+    /// The world as a state file holds it (see [`crate::persist`]).
+    pub(crate) fn to_file(&self) -> WorldFileRef<'_> {
+        WorldFileRef {
+            format: STATE_FORMAT,
+            seed: &self.seed,
+            config: &self.config,
+            seq: self.seq,
+            regions: self.regions.values().collect(),
+            journal: &self.journal,
+            faults: &self.faults,
+        }
+    }
+
+    /// A world read back from a state file; `credentials` come from the
+    /// current start, never from the file.
+    pub(crate) fn from_file(
+        file: WorldFile,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, String> {
+        if file.format != STATE_FORMAT {
+            return Err(format!(
+                "state file format {} is not {STATE_FORMAT}",
+                file.format
+            ));
+        }
+        let regions = file
+            .regions
+            .into_iter()
+            .map(|mut r| {
+                r.instance_types = Arc::new(instance_types_for(file.seed.regions.get(&r.name)));
+                ((r.account.clone(), r.name.clone()), r)
+            })
+            .collect();
+        Ok(Self {
+            config: file.config,
+            regions,
+            seed: file.seed,
+            seq: file.seq,
+            journal: file.journal,
+            faults: file.faults,
+            credentials,
+        })
     }
 
     /// The region's state, created from the catalogs and the seed on first use.

@@ -32,6 +32,7 @@ fn call(fake: &Fake, body: &str) -> fake_ec2::RawResponse {
         authorization: Some(AUTH),
         query: None,
         body: body.as_bytes(),
+        ..RawRequest::default()
     })
 }
 

@@ -18,7 +18,7 @@
 
 use std::net::Ipv4Addr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::tags::{self, Tags};
@@ -27,7 +27,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::world::Region;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Address {
     pub allocation_id: String,
     pub public_ip: Ipv4Addr,

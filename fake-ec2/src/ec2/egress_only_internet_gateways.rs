@@ -13,7 +13,7 @@
 //!   the gateway disappears and routes to it show `blackhole`.
 //! - Describe filters: `egress-only-internet-gateway-id` and the tag filters.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -23,7 +23,7 @@ use super::{Ctx, Ec2State, errors, route_tables};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EgressOnlyInternetGateway {
     pub egress_only_internet_gateway_id: String,
     pub vpc_id: String,

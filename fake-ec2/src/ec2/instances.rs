@@ -41,7 +41,7 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -60,13 +60,13 @@ pub const INSTANCE_LIMIT: usize = 1000;
 /// Security groups per network interface (the default VPC quota).
 pub const MAX_GROUPS_PER_INTERFACE: usize = 5;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstanceIpv6Address {
     pub address: Ipv6Addr,
     pub is_primary: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstanceNetworkInterface {
     pub network_interface_id: String,
     pub device_index: u32,
@@ -79,7 +79,7 @@ pub struct InstanceNetworkInterface {
     pub delete_on_termination: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Instance {
     pub instance_id: String,
     pub reservation_id: String,
@@ -108,10 +108,10 @@ pub struct Instance {
     /// Position in its reservation (`amiLaunchIndex`).
     pub ami_launch_index: u32,
     pub architecture: String,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub reads_left: u32,
     /// The launch parameters, to tell a retry from a different request with the same token.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub request_fingerprint: String,
 }
 

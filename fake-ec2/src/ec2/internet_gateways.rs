@@ -12,7 +12,7 @@
 //! - Routes to a gateway that is detached from their VPC (or deleted) show
 //!   `blackhole`; re-attaching makes them `active` again.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -22,14 +22,14 @@ use super::{Ctx, Ec2State, addresses, errors, route_tables};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IgwAttachment {
     pub vpc_id: String,
     /// AWS reports `available` for an attached IGW (not in the model's enum).
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InternetGateway {
     pub internet_gateway_id: String,
     pub owner_id: String,

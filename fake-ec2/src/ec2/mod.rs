@@ -20,8 +20,9 @@ pub mod zones;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
@@ -31,7 +32,7 @@ pub const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 pub const API_VERSION: &str = "2016-11-15";
 
 /// Every EC2 resource of one account in one region, keyed by id.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Ec2State {
     pub vpcs: BTreeMap<String, vpcs::Vpc>,
     pub subnets: BTreeMap<String, subnets::Subnet>,
@@ -49,10 +50,12 @@ pub struct Ec2State {
     pub ipam_pools: BTreeMap<String, pools::IpamPool>,
 }
 
-/// What a handler works on: the caller's region and the request time.
+/// What a handler works on: the caller's region, the request time, and
+/// what a fault rule decided for the resource a create call makes.
 pub struct Ctx<'a> {
     pub region: &'a mut Region,
     pub now: Timestamp,
+    pub fate: Option<Fate>,
 }
 
 impl Ctx<'_> {

@@ -21,12 +21,14 @@
 //!   deleting one that is deleting or deleted answers again without change [I].
 //! - Delete gives the Elastic IP and the private address back at once, and
 //!   routes to the gateway show `blackhole`.
+//! - Fault rules with `outcome` make a gateway fail (`InternalError` unless
+//!   the rule names a code) or stay `pending` for good.
 //! - `ClientToken`: the same token and subnet return the first gateway; the
 //!   same token with another subnet is `IdempotentParameterMismatch`.
 
 use std::net::Ipv4Addr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -34,6 +36,7 @@ use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
 use super::vpcs::rename;
 use super::{Ctx, Ec2State, errors, route_tables};
+use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
@@ -41,7 +44,7 @@ use crate::protocol::{AwsError, Node, Params};
 /// Quota "NAT gateways per Availability Zone" (default value).
 pub const MAX_PER_ZONE: usize = 5;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NatGateway {
     pub nat_gateway_id: String,
     pub subnet_id: String,
@@ -64,8 +67,11 @@ pub struct NatGateway {
     pub tags: Tags,
     /// The Elastic IP association (`eipassoc-`) of a public gateway.
     pub association_id: Option<String>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub reads_left: u32,
+    /// Never leaves `pending` (the `outcome: stuck` fault).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stuck: bool,
 }
 
 impl NatGateway {
@@ -86,6 +92,7 @@ impl NatGateway {
     /// Moves transitional states on by one read (see `Config::settle_reads`).
     fn observe(&mut self) {
         let settled = match self.state.as_str() {
+            "pending" if self.stuck => return,
             "pending" if self.failure_code.is_some() => "failed",
             "pending" => "available",
             "deleting" => "deleted",
@@ -307,7 +314,18 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         |z| z.network_border_group.clone(),
     );
     let has_free = explicit_ip.is_some() || subnet.available_ip_address_count() > 0;
-    let failure = planned_failure(ec2, &zone_nbg, subnet, allocation_id, has_free);
+    let injected = match &ctx.fate {
+        Some(Fate::Failed { code, message }) => Some((code.clone(), message.clone())),
+        _ => None,
+    };
+    let failure = match &injected {
+        // The message may name the interface, which has no id yet.
+        Some((code, message)) => Some((
+            code.clone().unwrap_or_else(|| "InternalError".to_owned()),
+            message.clone().unwrap_or_default(),
+        )),
+        None => planned_failure(ec2, &zone_nbg, subnet, allocation_id, has_free),
+    };
     let vpc_id = subnet.vpc_id.clone();
     let public_ip = eip.filter(|_| failure.is_none()).map(|a| a.public_ip);
 
@@ -343,7 +361,13 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     } else if let Some(ip) = explicit_ip {
         private_ip = ip;
     }
-    let (failure_code, failure_message) = failure.unzip();
+    let (failure_code, mut failure_message) = failure.unzip();
+    if injected.as_ref().is_some_and(|(_, m)| m.is_none()) {
+        failure_message = Some(format!(
+            "Network interface {eni_id}, created and used internally by this NAT gateway is in an invalid state. Please try again."
+        ));
+    }
+    let stuck = ctx.fate == Some(Fate::Stuck);
     let mut nat = NatGateway {
         nat_gateway_id: nat_id.clone(),
         subnet_id,
@@ -362,6 +386,7 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         tags,
         association_id,
         reads_left: ctx.region.settle_reads,
+        stuck,
     };
     let out = answer(&nat);
     if ctx.region.settle_reads == 0 {

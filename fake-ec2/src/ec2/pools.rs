@@ -3,7 +3,7 @@
 //! and the allocations VPCs draw from pools.
 
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -15,7 +15,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 
 /// A BYOIP IPv6 pool (`ipv6pool-ec2-...`) with the CIDRs brought to AWS.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ipv6Pool {
     pub pool_id: String,
     pub description: String,
@@ -23,7 +23,7 @@ pub struct Ipv6Pool {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ipam {
     pub ipam_id: String,
     pub ipam_arn: String,
@@ -37,7 +37,7 @@ pub struct Ipam {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpamScope {
     pub ipam_scope_id: String,
     pub ipam_scope_arn: String,
@@ -49,7 +49,7 @@ pub struct IpamScope {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AddressFamily {
     Ipv4,
@@ -72,14 +72,14 @@ impl AddressFamily {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpamPoolCidr {
     pub ipam_pool_cidr_id: String,
     pub cidr: IpNet,
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpamAllocation {
     pub ipam_pool_allocation_id: String,
     pub cidr: IpNet,
@@ -89,7 +89,7 @@ pub struct IpamAllocation {
     pub resource_owner: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpamPool {
     pub ipam_pool_id: String,
     pub ipam_pool_arn: String,

@@ -35,7 +35,7 @@
 use std::net::Ipv6Addr;
 
 use ipnet::{Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::nat_gateways::NatGateway;
@@ -48,7 +48,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 
 /// Where a route sends traffic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Destination {
     Ipv4(Ipv4Net),
@@ -57,7 +57,7 @@ pub enum Destination {
 }
 
 /// What a route sends traffic to; `gateway_id` covers `local`, IGWs and VGWs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     Local,
@@ -71,7 +71,7 @@ pub enum Target {
     CarrierGateway(String),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Route {
     pub destination: Destination,
     pub target: Target,
@@ -81,7 +81,7 @@ pub struct Route {
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RouteTableAssociation {
     pub route_table_association_id: String,
     pub subnet_id: Option<String>,
@@ -90,7 +90,7 @@ pub struct RouteTableAssociation {
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RouteTable {
     pub route_table_id: String,
     pub vpc_id: String,

@@ -48,7 +48,7 @@
 use std::collections::BTreeSet;
 
 use ipnet::{Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -79,7 +79,7 @@ const MISSING_SOURCE: &str =
     "Missing source specification: include source security group or CIDR information";
 
 /// The source (ingress) or destination (egress) of a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Peer {
     Ipv4(Ipv4Net),
@@ -116,7 +116,7 @@ impl Peer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SecurityGroupRule {
     pub rule_id: String,
     /// `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.
@@ -214,7 +214,7 @@ impl SecurityGroupRule {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SecurityGroup {
     pub group_id: String,
     pub group_name: String,
@@ -1197,6 +1197,7 @@ mod tests {
         let mut ctx = Ctx {
             region: world.region("123456789012", "us-east-1"),
             now: crate::ids::Timestamp(0),
+            fate: None,
         };
         let out =
             super::super::vpcs::create_vpc(&mut ctx, &Params::parse(b"CidrBlock=10.0.0.0/16"))

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -21,14 +21,14 @@ use crate::cidr;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubnetIpv6Association {
     pub association_id: String,
     pub ipv6_cidr_block: Ipv6Net,
     pub state: CidrBlockState,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subnet {
     pub subnet_id: String,
     pub subnet_arn: String,

@@ -6,7 +6,7 @@
 //! (`Ipv6IpamPoolId`); pool blocks are /44 to /60 in steps of 4.
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
@@ -26,7 +26,7 @@ pub const VPC_IPV4_PREFIX: std::ops::RangeInclusive<u8> = 16..=28;
 pub const MAX_IPV4_BLOCKS: usize = 5;
 pub const MAX_IPV6_BLOCKS: usize = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CidrBlockState {
     Associating,
@@ -55,7 +55,7 @@ impl CidrBlockState {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ipv4Association {
     pub association_id: String,
     pub cidr_block: Ipv4Net,
@@ -65,7 +65,7 @@ pub struct Ipv4Association {
 }
 
 /// Where an IPv6 block came from, as `ipv6Pool` / `ipSource` report it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ipv6Source {
     Amazon,
@@ -73,14 +73,14 @@ pub enum Ipv6Source {
     Ipam { ipam_pool_id: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ipv6Association {
     pub association_id: String,
     pub ipv6_cidr_block: Ipv6Net,
     pub state: CidrBlockState,
     pub network_border_group: String,
     pub source: Ipv6Source,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub reads_left: u32,
 }
 
@@ -113,7 +113,7 @@ impl Ipv6Association {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vpc {
     pub vpc_id: String,
     pub owner_id: String,

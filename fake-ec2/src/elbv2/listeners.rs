@@ -4,7 +4,7 @@
 //! protocols, an IPv6 target group only on a dualstack load balancer, UDP on
 //! a dualstack NLB only with IPv6 source NAT prefixes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::load_balancers::LoadBalancer;
@@ -13,13 +13,13 @@ use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightedTargetGroup {
     pub target_group_arn: String,
     pub weight: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListenerAction {
     /// Only `forward` is modelled.
     pub action_type: String,
@@ -28,7 +28,7 @@ pub struct ListenerAction {
     pub order: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Listener {
     pub listener_arn: String,
     pub load_balancer_arn: String,

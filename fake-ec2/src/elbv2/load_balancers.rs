@@ -9,16 +9,17 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
 use crate::ec2::Ctx;
+use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LbAddress {
     /// The Elastic IP of an internet-facing NLB node, when one was mapped.
     pub ip_address: Option<Ipv4Addr>,
@@ -27,14 +28,14 @@ pub struct LbAddress {
     pub ipv6_address: Option<Ipv6Addr>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LbZone {
     pub zone_name: String,
     pub subnet_id: String,
     pub address: LbAddress,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadBalancer {
     pub load_balancer_arn: String,
     pub name: String,
@@ -55,8 +56,15 @@ pub struct LoadBalancer {
     pub enable_prefix_for_ipv6_source_nat: Option<String>,
     pub attributes: BTreeMap<String, String>,
     pub tags: Tags,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub reads_left: u32,
+    /// Never leaves `provisioning` (the `outcome: stuck` fault).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stuck: bool,
+    /// Set for a load balancer that goes `failed` (the `outcome: failed`
+    /// fault): the state's `Reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
 }
 
 impl LoadBalancer {
@@ -69,9 +77,11 @@ impl LoadBalancer {
     }
 
     fn observe(&mut self) {
-        if self.state == "provisioning" {
+        if self.state == "provisioning" && !self.stuck {
             if self.reads_left > 0 {
                 self.reads_left -= 1;
+            } else if self.failure_reason.is_some() {
+                self.state = "failed".to_owned();
             } else {
                 self.state = "active".to_owned();
             }
@@ -87,7 +97,14 @@ impl LoadBalancer {
             .leaf("LoadBalancerName", &self.name)
             .leaf("Scheme", &self.scheme)
             .leaf("VpcId", &self.vpc_id)
-            .child(Node::el("State").leaf("Code", &self.state))
+            .child(
+                Node::el("State").leaf("Code", &self.state).opt_leaf(
+                    "Reason",
+                    self.failure_reason
+                        .as_ref()
+                        .filter(|_| self.state == "failed"),
+                ),
+            )
             .leaf("Type", &self.lb_type)
             .child(zones_xml(&self.availability_zones))
             .opt_child((!self.security_groups.is_empty()).then(|| {
@@ -586,6 +603,13 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
         enable_prefix_for_ipv6_source_nat: prefix_nat.filter(|_| dualstack),
         tags,
         reads_left: ctx.region.settle_reads,
+        stuck: ctx.fate == Some(Fate::Stuck),
+        failure_reason: match &ctx.fate {
+            Some(Fate::Failed { message, .. }) => Some(message.clone().unwrap_or_else(|| {
+                "The load balancer could not be provisioned: an internal error occurred.".to_owned()
+            })),
+            _ => None,
+        },
     };
     let answer = lb.to_xml();
     ctx.region

@@ -11,7 +11,7 @@ pub mod targets;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
@@ -28,7 +28,7 @@ pub use target_groups::TargetGroup;
 pub type Tags = Vec<(String, String)>;
 
 /// Every ELBv2 resource of one account in one region, keyed by ARN.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Elbv2State {
     pub load_balancers: BTreeMap<String, LoadBalancer>,
     pub target_groups: BTreeMap<String, TargetGroup>,

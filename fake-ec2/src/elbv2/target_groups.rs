@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::load_balancers::parse_attributes;
@@ -15,7 +15,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 
 /// A registered target; health is worked out when read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisteredTarget {
     pub id: String,
     pub port: u16,
@@ -26,7 +26,7 @@ pub struct RegisteredTarget {
     pub reads_left: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCheck {
     pub protocol: String,
     pub port: String,
@@ -39,7 +39,7 @@ pub struct HealthCheck {
     pub matcher: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetGroup {
     pub target_group_arn: String,
     pub name: String,

@@ -6,7 +6,10 @@
 
 mod common;
 
+mod bad_input;
+mod concurrency;
 mod elbv2;
+mod faults;
 mod gateways;
 mod instances;
 mod ipam;
@@ -15,6 +18,8 @@ mod load_balancers;
 mod protocol;
 mod routes;
 mod security_groups;
+mod sigv4;
+mod standalone;
 mod subnets;
 mod tags;
 mod target_groups;

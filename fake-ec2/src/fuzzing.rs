@@ -1,0 +1,898 @@
+//! Bad input, on purpose: turn arbitrary bytes into a request, answer it,
+//! and check the answer is what AWS would send: HTTP 200 or an AWS error
+//! status, and a well-formed envelope of the service the request went to.
+//!
+//! Shared by the property tests (`tests/it/bad_input.rs`), the cargo-fuzz
+//! target (`fuzz/fuzz_targets/dispatch.rs`, nightly) and the stable runner
+//! (`cargo run -p fake-ec2 --bin fake-ec2-fuzz`). The XML reader here is
+//! deliberately separate from the fake's own XML writer.
+
+use crate::dispatch::{RawRequest, RawResponse};
+use crate::journal::Service;
+use crate::protocol::sigv4::{Credentials, SecretKey};
+use crate::server::Fake;
+
+/// The seed of the world inputs run against: a VPC with subnets, gateways,
+/// a NAT gateway and route tables, so ids in inputs can name real things.
+pub const SEED_YAML: &str = "regions:
+  us-east-1:
+    vpcs:
+      - vpc_id: vpc-0a1b2c3d4e5f60001
+        cidr_block: 10.0.0.0/16
+        amazon_ipv6: true
+        subnets:
+          - subnet_id: subnet-0a1b2c3d4e5f60001
+            availability_zone: us-east-1a
+            cidr_block: 10.0.0.0/24
+          - subnet_id: subnet-0a1b2c3d4e5f60002
+            availability_zone: us-east-1b
+            cidr_block: 10.0.1.0/24
+        internet_gateway:
+          id: igw-0a1b2c3d4e5f60001
+        egress_only_internet_gateway:
+          id: eigw-0a1b2c3d4e5f60001
+        nat_gateways:
+          - nat_gateway_id: nat-0a1b2c3d4e5f60001
+            subnet_id: subnet-0a1b2c3d4e5f60001
+        route_tables:
+          - main: true
+            routes:
+              - {destination: 0.0.0.0/0, target: igw-0a1b2c3d4e5f60001}
+";
+
+/// A fresh fake holding [`SEED_YAML`].
+pub fn seeded_fake() -> Fake {
+    let seed = crate::Seed::from_yaml(SEED_YAML).expect("the fuzzing seed parses");
+    Fake::from_seed(seed).expect("the fuzzing seed loads")
+}
+
+/// A request decoded from fuzz bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedRequest {
+    pub authorization: Option<String>,
+    pub query: Option<String>,
+    pub body: Vec<u8>,
+    /// Check the signature (against [`fuzz_credentials`]).
+    pub verify_sigv4: bool,
+}
+
+/// The one key fuzzed requests may sign with when checking is on.
+pub fn fuzz_credentials() -> Credentials {
+    let mut keys = Credentials::default();
+    keys.insert("AKIDFUZZ", SecretKey::new("fuzz-secret"));
+    keys
+}
+
+impl OwnedRequest {
+    /// Answers the request as a POST to `/` with its `Authorization`, a
+    /// `Host` and an `X-Amz-Date` header, checking the signature or not.
+    pub fn answer(&self, fake: &Fake) -> RawResponse {
+        let mut headers = vec![("host", "fake"), ("x-amz-date", "20261125T000000Z")];
+        if let Some(a) = &self.authorization {
+            headers.push(("authorization", a));
+        }
+        fake.set_credentials(self.verify_sigv4.then(fuzz_credentials));
+        fake.handle(&RawRequest {
+            authorization: self.authorization.as_deref(),
+            query: self.query.as_deref(),
+            body: &self.body,
+            method: "POST",
+            path: "/",
+            headers: &headers,
+        })
+    }
+}
+
+/// `Authorization` headers byte 0 of an input chooses from (index 3: the
+/// input's own first line).
+const SCOPES: [&str; 3] = [
+    "",
+    "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20261125/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00",
+    "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20261125/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00",
+];
+
+/// Decodes fuzz bytes: byte 0 picks the `Authorization` header (bits 0-1:
+/// none, an EC2 scope, an ELBv2 scope, or the next line of the input) and
+/// whether signatures are checked (bit 2); then the query string up to the
+/// first NUL byte, if there is one; the rest is the body.
+pub fn decode(data: &[u8]) -> OwnedRequest {
+    let Some((&selector, mut rest)) = data.split_first() else {
+        return OwnedRequest::default();
+    };
+    let verify_sigv4 = selector & 4 != 0;
+    let authorization = match selector % 4 {
+        0 => None,
+        3 => {
+            let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            let header = String::from_utf8_lossy(&rest[..end]).into_owned();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            Some(header)
+        }
+        i => Some(SCOPES[usize::from(i)].to_owned()),
+    };
+    let (query, body) = match rest.iter().position(|b| *b == 0) {
+        Some(nul) => (
+            Some(String::from_utf8_lossy(&rest[..nul]).into_owned()),
+            rest[nul + 1..].to_vec(),
+        ),
+        None => (None, rest.to_vec()),
+    };
+    OwnedRequest {
+        authorization,
+        query,
+        body,
+        verify_sigv4,
+    }
+}
+
+/// Encodes a request the way [`decode`] reads it back (`scope`: 0 none,
+/// 1 EC2, 2 ELBv2).
+pub fn encode(scope: u8, query: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![scope % 3];
+    if let Some(q) = query {
+        out.extend_from_slice(q.replace('\0', "").as_bytes());
+        out.push(0);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// A form body: `Action`, `Version` and the parameters, URL-encoded.
+pub fn form_body<'a>(
+    action: &str,
+    version: &str,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<u8> {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("Action", action);
+    form.append_pair("Version", version);
+    for (k, v) in params {
+        form.append_pair(k, v);
+    }
+    form.finish().into_bytes()
+}
+
+/// Answers one input and checks the answer.
+pub fn run_one(fake: &Fake, data: &[u8]) -> Result<(), String> {
+    check_answer(&decode(data).answer(fake))
+}
+
+/// HTTP statuses AWS answers these services with.
+pub const AWS_STATUSES: &[u16] = &[200, 400, 401, 403, 404, 409, 412, 413, 429, 500, 503];
+
+/// Checks an answer: an AWS status, and a well-formed envelope of its
+/// service (success or error). A 500 means a handler panicked (the guard
+/// turned it into `InternalError`): a bug, so it fails too.
+pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
+    if !AWS_STATUSES.contains(&resp.status) {
+        return Err(format!("status {} is not one AWS answers", resp.status));
+    }
+    let doc = resp
+        .body
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .ok_or("the body does not start with the XML declaration")?;
+    let root = parse_xml(doc).map_err(|e| format!("malformed XML ({e}): {}", resp.body))?;
+    let fail = |why: &str| Err(format!("{why}: {}", resp.body));
+    if resp.status == 200 {
+        if !root.name.ends_with("Response") || root.name == "ErrorResponse" {
+            return fail("a success whose root is not <ActionResponse>");
+        }
+        let request_id = match resp.service {
+            Service::Ec2 => root.child("requestId"),
+            Service::Elbv2 => root
+                .child("ResponseMetadata")
+                .and_then(|m| m.child("RequestId")),
+        };
+        if request_id.map(|r| r.text.as_str()) != Some(resp.request_id.as_str()) {
+            return fail("a success without its request id");
+        }
+        return Ok(());
+    }
+    let (code, message) = match resp.service {
+        Service::Ec2 => {
+            let names: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
+            if root.name != "Response" || names != ["Errors", "RequestID"] {
+                return fail("not an EC2 error envelope");
+            }
+            let errors = &root.children[0];
+            if errors.children.len() != 1 || errors.children[0].name != "Error" {
+                return fail("EC2 <Errors> must hold one <Error>");
+            }
+            if root.children[1].text != resp.request_id {
+                return fail("the RequestID is not the request's");
+            }
+            let error = &errors.children[0];
+            if error.names() != ["Code", "Message"] {
+                return fail("an EC2 <Error> is <Code> and <Message>");
+            }
+            (
+                error.children[0].text.clone(),
+                error.children[1].text.clone(),
+            )
+        }
+        Service::Elbv2 => {
+            if root.name != "ErrorResponse" || root.names() != ["Error", "RequestId"] {
+                return fail("not an ELBv2 error envelope");
+            }
+            if root.children[1].text != resp.request_id {
+                return fail("the RequestId is not the request's");
+            }
+            let error = &root.children[0];
+            if error.names() != ["Type", "Code", "Message"] {
+                return fail("an ELBv2 <Error> is <Type>, <Code> and <Message>");
+            }
+            let expected = if resp.status >= 500 {
+                "Receiver"
+            } else {
+                "Sender"
+            };
+            if error.children[0].text != expected {
+                return fail("the error <Type> does not match the status");
+            }
+            (
+                error.children[1].text.clone(),
+                error.children[2].text.clone(),
+            )
+        }
+    };
+    if code.is_empty() || code.contains(char::is_whitespace) {
+        return fail("the error code is empty or has spaces");
+    }
+    if message.is_empty() {
+        return fail("the error message is empty");
+    }
+    if resp.status == 500 {
+        return fail("InternalError: a handler panicked");
+    }
+    Ok(())
+}
+
+/// An XML element: its name, child elements and text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    pub name: String,
+    pub children: Vec<Element>,
+    pub text: String,
+}
+
+impl Element {
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.children.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// Reads one XML element (no declaration): names, attributes, nesting,
+/// entities, characters XML 1.0 allows, and no text mixed with elements.
+pub fn parse_xml(doc: &str) -> Result<Element, String> {
+    let mut p = XmlReader { s: doc, at: 0 };
+    let root = p.element()?;
+    if !p.s[p.at..].trim().is_empty() {
+        return Err(format!("content after the root element at {}", p.at));
+    }
+    Ok(root)
+}
+
+struct XmlReader<'a> {
+    s: &'a str,
+    at: usize,
+}
+
+impl<'a> XmlReader<'a> {
+    fn rest(&self) -> &'a str {
+        &self.s[self.at..]
+    }
+
+    fn eat(&mut self, prefix: &str) -> bool {
+        if self.rest().starts_with(prefix) {
+            self.at += prefix.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn name(&mut self) -> Result<String, String> {
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+            .unwrap_or(self.rest().len());
+        let name = self.rest()[..len].to_owned();
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+            return Err(format!("bad name at {}", self.at));
+        }
+        self.at += len;
+        Ok(name)
+    }
+
+    fn element(&mut self) -> Result<Element, String> {
+        if !self.eat("<") {
+            return Err(format!("expected '<' at {}", self.at));
+        }
+        let name = self.name()?;
+        loop {
+            let trimmed = self.rest().trim_start();
+            self.at = self.s.len() - trimmed.len();
+            if self.eat("/>") {
+                return Ok(Element {
+                    name,
+                    ..Element::default()
+                });
+            }
+            if self.eat(">") {
+                break;
+            }
+            self.name()?;
+            if !self.eat("=\"") {
+                return Err(format!("attribute without a quoted value at {}", self.at));
+            }
+            let end = self
+                .rest()
+                .find('"')
+                .ok_or("an attribute value is not closed")?;
+            let value = &self.rest()[..end];
+            if value.contains('<') {
+                return Err("'<' in an attribute value".to_owned());
+            }
+            check_text(value)?;
+            self.at += end + 1;
+        }
+        let mut element = Element {
+            name,
+            ..Element::default()
+        };
+        loop {
+            let end = self.rest().find('<').ok_or("an element is not closed")?;
+            let text = &self.rest()[..end];
+            check_text(text)?;
+            element.text.push_str(&unescape(text));
+            self.at += end;
+            if self.eat("</") {
+                let close = self.name()?;
+                if close != element.name || !self.eat(">") {
+                    return Err(format!("<{}> closed by </{close}>", element.name));
+                }
+                break;
+            }
+            element.children.push(self.element()?);
+        }
+        if !element.children.is_empty() && !element.text.trim().is_empty() {
+            return Err(format!("text mixed with elements in <{}>", element.name));
+        }
+        Ok(element)
+    }
+}
+
+/// Text must hold only characters XML 1.0 allows, and `&` only in entities.
+fn check_text(text: &str) -> Result<(), String> {
+    for c in text.chars() {
+        let ok = matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{D7FF}').contains(&c)
+            || ('\u{E000}'..='\u{FFFD}').contains(&c)
+            || c >= '\u{10000}';
+        if !ok {
+            return Err(format!(
+                "character U+{:04X} is not allowed in XML",
+                c as u32
+            ));
+        }
+    }
+    if text.contains("]]>") {
+        return Err("']]>' in text".to_owned());
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        rest = &rest[i + 1..];
+        let end = rest.find(';').ok_or("'&' outside an entity")?;
+        let entity = &rest[..end];
+        let known = matches!(entity, "amp" | "lt" | "gt" | "quot" | "apos")
+            || entity
+                .strip_prefix("#x")
+                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+            || entity
+                .strip_prefix('#')
+                .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+        if !known {
+            return Err(format!("unknown entity &{entity};"));
+        }
+        rest = &rest[end + 1..];
+    }
+    Ok(())
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Parameter names the fake's actions read, for structured inputs.
+pub const PARAM_NAMES: &[&str] = &[
+    "VpcId",
+    "VpcId.1",
+    "SubnetId",
+    "SubnetId.1",
+    "CidrBlock",
+    "Ipv6CidrBlock",
+    "AmazonProvidedIpv6CidrBlock",
+    "Ipv6Pool",
+    "Ipv4IpamPoolId",
+    "Ipv6IpamPoolId",
+    "Ipv6NetmaskLength",
+    "Ipv4NetmaskLength",
+    "AvailabilityZone",
+    "AvailabilityZoneId",
+    "Ipv6Native",
+    "InternetGatewayId",
+    "EgressOnlyInternetGatewayId",
+    "NatGatewayId",
+    "NatGatewayId.1",
+    "AllocationId",
+    "ConnectivityType",
+    "PrivateIpAddress",
+    "RouteTableId",
+    "DestinationCidrBlock",
+    "DestinationIpv6CidrBlock",
+    "GatewayId",
+    "InstanceId",
+    "InstanceId.1",
+    "AssociationId",
+    "GroupId",
+    "GroupId.1",
+    "GroupName",
+    "Description",
+    "IpPermissions.1.IpProtocol",
+    "IpPermissions.1.FromPort",
+    "IpPermissions.1.ToPort",
+    "IpPermissions.1.IpRanges.1.CidrIp",
+    "IpPermissions.1.Ipv6Ranges.1.CidrIpv6",
+    "IpPermissions.1.Groups.1.GroupId",
+    "ImageId",
+    "InstanceType",
+    "MinCount",
+    "MaxCount",
+    "Ipv6AddressCount",
+    "Ipv6Address.1.Ipv6Address",
+    "NetworkInterface.1.DeviceIndex",
+    "NetworkInterface.1.SubnetId",
+    "NetworkInterface.1.Ipv6AddressCount",
+    "SecurityGroupId.1",
+    "MapPublicIpOnLaunch.Value",
+    "AssignIpv6AddressOnCreation.Value",
+    "EnableDns64.Value",
+    "EnableDnsHostnames.Value",
+    "ResourceId.1",
+    "Tag.1.Key",
+    "Tag.1.Value",
+    "TagSpecification.1.ResourceType",
+    "TagSpecification.1.Tag.1.Key",
+    "TagSpecification.1.Tag.1.Value",
+    "Filter.1.Name",
+    "Filter.1.Value.1",
+    "MaxResults",
+    "NextToken",
+    "DryRun",
+    "ClientToken",
+    "Domain",
+    "GroupName.1",
+    "ZoneName.1",
+    "OptInStatus",
+    "InstanceType.1",
+    "IpamId",
+    "IpamPoolId",
+    "IpamScopeId",
+    "AddressFamily",
+    "Locale",
+    "Cidr",
+    "Name",
+    "Names.member.1",
+    "Type",
+    "Scheme",
+    "IpAddressType",
+    "Subnets.member.1",
+    "Subnets.member.2",
+    "SubnetMappings.member.1.SubnetId",
+    "SubnetMappings.member.1.AllocationId",
+    "SubnetMappings.member.1.IPv6Address",
+    "SecurityGroups.member.1",
+    "SecurityGroups",
+    "LoadBalancerArn",
+    "LoadBalancerArns.member.1",
+    "TargetGroupArn",
+    "TargetGroupArns.member.1",
+    "TargetType",
+    "Protocol",
+    "Port",
+    "HealthCheckPort",
+    "HealthCheckProtocol",
+    "ListenerArn",
+    "DefaultActions.member.1.Type",
+    "DefaultActions.member.1.TargetGroupArn",
+    "Targets.member.1.Id",
+    "Targets.member.1.Port",
+    "Attributes.member.1.Key",
+    "Attributes.member.1.Value",
+    "ResourceArns.member.1",
+    "Tags.member.1.Key",
+    "Tags.member.1.Value",
+    "TagKeys.member.1",
+    "PageSize",
+    "Marker",
+    "EnablePrefixForIpv6SourceNat",
+];
+
+/// Values worth trying: ids the seeded world holds, CIDRs good and bad,
+/// numbers at the edges, booleans, and text that stresses escaping.
+pub const PARAM_VALUES: &[&str] = &[
+    "vpc-0a1b2c3d4e5f60001",
+    "vpc-00000000000000001",
+    "subnet-0a1b2c3d4e5f60001",
+    "subnet-0a1b2c3d4e5f60002",
+    "subnet-00000000000000001",
+    "igw-0a1b2c3d4e5f60001",
+    "eigw-0a1b2c3d4e5f60001",
+    "nat-0a1b2c3d4e5f60001",
+    "rtb-00000000000000001",
+    "sg-00000000000000001",
+    "i-00000000000000001",
+    "eipalloc-00000000000000001",
+    "ami-12345678",
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/lb/0000000000000001",
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0000000000000001",
+    "10.0.0.0/16",
+    "10.0.2.0/24",
+    "10.0.0.0/8",
+    "10.0.0.1/24",
+    "0.0.0.0/0",
+    "::/0",
+    "64:ff9b::/96",
+    "2600:1f18:0:100::/56",
+    "2600:1f18:0:100::/64",
+    "2600:1f18:0:100::/60",
+    "2001:db8::/32",
+    "300.1.1.1/24",
+    "10.0.0.0/33",
+    "::/129",
+    "us-east-1a",
+    "us-east-1-wl1-bos-wlz-1",
+    "use1-az1",
+    "m5.large",
+    "t2.micro",
+    "a1.metal",
+    "true",
+    "false",
+    "TRUE",
+    "yes",
+    "0",
+    "1",
+    "-1",
+    "65535",
+    "65536",
+    "4294967296",
+    "18446744073709551616",
+    "99999999999999999999999999",
+    "",
+    " ",
+    "network",
+    "application",
+    "gateway",
+    "dualstack",
+    "dualstack-without-public-ipv4",
+    "ipv4",
+    "ipv6",
+    "internal",
+    "internet-facing",
+    "TCP",
+    "UDP",
+    "TCP_UDP",
+    "HTTP",
+    "forward",
+    "instance",
+    "ip",
+    "vpc",
+    "tcp",
+    "icmpv6",
+    "58",
+    "all",
+    "private",
+    "public",
+    "<>&\"'",
+    "]]>",
+    "\u{0}\u{1}\u{1f}",
+    "\u{FFFE}\u{FFFF}",
+    "é漢字🙂",
+    "m-ffffffffffffffff",
+    "%",
+    "a.b.c",
+];
+
+/// A small seeded generator (splitmix64), so a run is repeatable.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    pub fn bytes(&mut self, max: usize) -> Vec<u8> {
+        let len = self.below(max + 1);
+        (0..len).map(|_| self.next_u64() as u8).collect()
+    }
+}
+
+/// The parameters the main actions read, so generated calls get past
+/// `MissingParameter` and into the rules.
+#[rustfmt::skip]
+const ACTION_PARAMS: &[(&str, &[&str])] = &[
+    ("CreateVpc", &["CidrBlock", "AmazonProvidedIpv6CidrBlock", "Ipv6CidrBlock", "Ipv6Pool", "Ipv6IpamPoolId", "Ipv6NetmaskLength", "Ipv6CidrBlockNetworkBorderGroup"]),
+    ("AssociateVpcCidrBlock", &["VpcId", "CidrBlock", "AmazonProvidedIpv6CidrBlock", "Ipv6CidrBlock", "Ipv6Pool", "Ipv6IpamPoolId", "Ipv6NetmaskLength"]),
+    ("DisassociateVpcCidrBlock", &["AssociationId"]),
+    ("ModifyVpcAttribute", &["VpcId", "EnableDnsHostnames.Value", "EnableDnsSupport.Value"]),
+    ("DescribeVpcAttribute", &["VpcId", "Attribute"]),
+    ("DeleteVpc", &["VpcId"]),
+    ("CreateSubnet", &["VpcId", "CidrBlock", "Ipv6CidrBlock", "AvailabilityZone", "AvailabilityZoneId", "Ipv6Native"]),
+    ("ModifySubnetAttribute", &["SubnetId", "MapPublicIpOnLaunch.Value", "AssignIpv6AddressOnCreation.Value", "EnableDns64.Value", "PrivateDnsHostnameTypeOnLaunch", "EnableResourceNameDnsAAAARecordOnLaunch.Value"]),
+    ("AssociateSubnetCidrBlock", &["SubnetId", "Ipv6CidrBlock"]),
+    ("DisassociateSubnetCidrBlock", &["AssociationId"]),
+    ("DeleteSubnet", &["SubnetId"]),
+    ("AttachInternetGateway", &["InternetGatewayId", "VpcId"]),
+    ("DetachInternetGateway", &["InternetGatewayId", "VpcId"]),
+    ("DeleteInternetGateway", &["InternetGatewayId"]),
+    ("CreateEgressOnlyInternetGateway", &["VpcId"]),
+    ("DeleteEgressOnlyInternetGateway", &["EgressOnlyInternetGatewayId"]),
+    ("AllocateAddress", &["Domain", "NetworkBorderGroup"]),
+    ("ReleaseAddress", &["AllocationId"]),
+    ("CreateNatGateway", &["SubnetId", "AllocationId", "ConnectivityType", "PrivateIpAddress", "ClientToken"]),
+    ("DeleteNatGateway", &["NatGatewayId"]),
+    ("CreateRouteTable", &["VpcId"]),
+    ("DeleteRouteTable", &["RouteTableId"]),
+    ("CreateRoute", &["RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock", "GatewayId", "EgressOnlyInternetGatewayId", "NatGatewayId", "InstanceId"]),
+    ("ReplaceRoute", &["RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock", "GatewayId", "NatGatewayId"]),
+    ("DeleteRoute", &["RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock"]),
+    ("AssociateRouteTable", &["RouteTableId", "SubnetId", "GatewayId"]),
+    ("DisassociateRouteTable", &["AssociationId"]),
+    ("CreateSecurityGroup", &["GroupName", "Description", "VpcId"]),
+    ("DeleteSecurityGroup", &["GroupId", "GroupName"]),
+    ("AuthorizeSecurityGroupIngress", &["GroupId", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort", "IpPermissions.1.IpRanges.1.CidrIp", "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "IpPermissions.1.Groups.1.GroupId", "CidrIp", "IpProtocol", "FromPort", "ToPort"]),
+    ("AuthorizeSecurityGroupEgress", &["GroupId", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort", "IpPermissions.1.Ipv6Ranges.1.CidrIpv6"]),
+    ("RevokeSecurityGroupIngress", &["GroupId", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort", "IpPermissions.1.IpRanges.1.CidrIp", "SecurityGroupRuleId.1"]),
+    ("CreateTags", &["ResourceId.1", "Tag.1.Key", "Tag.1.Value"]),
+    ("DeleteTags", &["ResourceId.1", "Tag.1.Key"]),
+    ("ModifyAvailabilityZoneGroup", &["GroupName", "OptInStatus"]),
+    ("RunInstances", &["ImageId", "InstanceType", "MinCount", "MaxCount", "SubnetId", "Ipv6AddressCount", "SecurityGroupId.1", "NetworkInterface.1.DeviceIndex", "NetworkInterface.1.SubnetId", "NetworkInterface.1.Ipv6AddressCount", "PrivateDnsNameOptions.HostnameType", "MetadataOptions.HttpProtocolIpv6", "ClientToken"]),
+    ("TerminateInstances", &["InstanceId.1"]),
+    ("CreateIpamPool", &["IpamScopeId", "AddressFamily", "Locale", "AllocationDefaultNetmaskLength", "AllocationMinNetmaskLength", "AllocationMaxNetmaskLength"]),
+    ("ProvisionIpamPoolCidr", &["IpamPoolId", "Cidr"]),
+    ("CreateLoadBalancer", &["Name", "Type", "Scheme", "IpAddressType", "Subnets.member.1", "Subnets.member.2", "SubnetMappings.member.1.SubnetId", "SubnetMappings.member.1.AllocationId", "SubnetMappings.member.1.IPv6Address", "SecurityGroups.member.1", "EnablePrefixForIpv6SourceNat"]),
+    ("DeleteLoadBalancer", &["LoadBalancerArn"]),
+    ("SetIpAddressType", &["LoadBalancerArn", "IpAddressType"]),
+    ("SetSubnets", &["LoadBalancerArn", "Subnets.member.1", "Subnets.member.2"]),
+    ("SetSecurityGroups", &["LoadBalancerArn", "SecurityGroups.member.1"]),
+    ("ModifyLoadBalancerAttributes", &["LoadBalancerArn", "Attributes.member.1.Key", "Attributes.member.1.Value"]),
+    ("CreateTargetGroup", &["Name", "Protocol", "Port", "VpcId", "TargetType", "IpAddressType", "HealthCheckProtocol", "HealthCheckPort"]),
+    ("DeleteTargetGroup", &["TargetGroupArn"]),
+    ("ModifyTargetGroup", &["TargetGroupArn", "HealthCheckProtocol", "HealthCheckPort"]),
+    ("CreateListener", &["LoadBalancerArn", "Protocol", "Port", "DefaultActions.member.1.Type", "DefaultActions.member.1.TargetGroupArn"]),
+    ("DeleteListener", &["ListenerArn"]),
+    ("RegisterTargets", &["TargetGroupArn", "Targets.member.1.Id", "Targets.member.1.Port"]),
+    ("DeregisterTargets", &["TargetGroupArn", "Targets.member.1.Id"]),
+    ("AddTags", &["ResourceArns.member.1", "Tags.member.1.Key", "Tags.member.1.Value"]),
+    ("RemoveTags", &["ResourceArns.member.1", "TagKeys.member.1"]),
+    ("DescribeVpcs", &["VpcId.1", "MaxResults", "NextToken", "Filter.1.Name", "Filter.1.Value.1"]),
+    ("DescribeSubnets", &["SubnetId.1", "MaxResults", "NextToken", "Filter.1.Name", "Filter.1.Value.1"]),
+    ("DescribeInstances", &["InstanceId.1", "MaxResults", "NextToken", "Filter.1.Name", "Filter.1.Value.1"]),
+    ("DescribeInstanceTypes", &["InstanceType.1", "MaxResults", "NextToken", "Filter.1.Name", "Filter.1.Value.1"]),
+    ("DescribeLoadBalancers", &["LoadBalancerArns.member.1", "Names.member.1", "PageSize", "Marker"]),
+    ("DescribeTargetGroups", &["TargetGroupArns.member.1", "LoadBalancerArn", "PageSize", "Marker"]),
+];
+
+/// Values by what a parameter's name says it holds.
+#[rustfmt::skip]
+const VALUES_BY_NAME: &[(&str, &[&str])] = &[
+    ("NatGatewayId", &["nat-0a1b2c3d4e5f60001", "nat-00000000000000001", "nat-00000000000000002"]),
+    ("EgressOnlyInternetGatewayId", &["eigw-0a1b2c3d4e5f60001", "eigw-00000000000000001"]),
+    ("InternetGatewayId", &["igw-0a1b2c3d4e5f60001", "igw-00000000000000001"]),
+    ("GatewayId", &["igw-0a1b2c3d4e5f60001", "igw-00000000000000001", "eigw-0a1b2c3d4e5f60001", "vgw-1", "local"]),
+    ("VpcId", &["vpc-0a1b2c3d4e5f60001", "vpc-00000000000000001", "vpc-00000000000000002"]),
+    ("SubnetId", &["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-00000000000000001", "subnet-00000000000000002"]),
+    ("Subnets", &["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-00000000000000001"]),
+    ("RouteTableId", &["rtb-00000000000000001", "rtb-00000000000000002"]),
+    ("GroupId", &["sg-00000000000000001", "sg-00000000000000002"]),
+    ("SecurityGroup", &["sg-00000000000000001", "sg-00000000000000002"]),
+    ("InstanceId", &["i-00000000000000001", "i-00000000000000002"]),
+    ("Targets.member.1.Id", &["i-00000000000000001", "10.0.0.10", "2600:1f18:0:100::10"]),
+    ("AllocationId", &["eipalloc-00000000000000001", "eipalloc-00000000000000002", "eipalloc-00000000000000003"]),
+    ("AssociationId", &["vpc-cidr-assoc-00000000000000001", "subnet-cidr-assoc-00000000000000001", "rtbassoc-00000000000000001"]),
+    ("LoadBalancerArn", &["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/lb/0000000000000001"]),
+    ("TargetGroupArn", &["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0000000000000001"]),
+    ("ListenerArn", &["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/lb/0000000000000001/0000000000000001"]),
+    ("ResourceArns", &["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/lb/0000000000000001", "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0000000000000001"]),
+    ("ResourceId", &["vpc-0a1b2c3d4e5f60001", "subnet-00000000000000001", "sg-00000000000000001", "i-00000000000000001"]),
+    ("Ipv6", &["2600:1f18:0:100::/56", "2600:1f18:0:100::/64", "2600:1f18:0:101::/64", "2600:1f18:0:100::/60", "::/0", "64:ff9b::/96", "2001:db8::/64", "2600:1f18:0:100::10"]),
+    ("Cidr", &["10.0.2.0/24", "10.0.3.0/24", "10.0.0.0/16", "10.1.0.0/16", "0.0.0.0/0", "10.0.0.0/28", "192.168.0.0/16", "2001:db8:ab00::/40"]),
+    ("Zone", &["us-east-1a", "us-east-1b", "us-east-1-nyc-1a", "us-east-1-wl1-bos-wlz-1", "use1-az1"]),
+    ("MaxResults", &["0", "4", "5", "1000", "1001", "100000", "-5", "4294967296"]),
+    ("PageSize", &["0", "1", "400", "401", "-1", "4294967296"]),
+    ("Port", &["80", "443", "6443", "0", "-1", "65535", "65536", "4294967296", "traffic-port"]),
+    ("Count", &["0", "1", "2", "3", "10", "1000", "1001", "-1", "4294967295", "18446744073709551615"]),
+    ("NetmaskLength", &["56", "48", "64", "44", "60", "0", "8", "32", "128", "129", "255", "-1"]),
+    ("Value", &["true", "false"]),
+    ("DryRun", &["true", "false"]),
+    ("Native", &["true", "false"]),
+    ("AmazonProvided", &["true", "false"]),
+    ("IpAddressType", &["ipv4", "dualstack", "dualstack-without-public-ipv4", "ipv6"]),
+    ("Protocol", &["TCP", "UDP", "TCP_UDP", "TLS", "HTTP", "HTTPS", "tcp", "udp", "icmp", "icmpv6", "-1", "58"]),
+    ("Type", &["network", "application", "gateway", "forward", "instance", "ip", "alb", "lambda"]),
+    ("Scheme", &["internal", "internet-facing"]),
+    ("InstanceType", &["m5.large", "t2.micro", "c5.large", "m6g.medium", "a1.metal"]),
+    ("ImageId", &["ami-12345678", "ami-0abcdef1234567890"]),
+    ("Name", &["lb", "tg", "web", "a-b", "-bad"]),
+    ("Key", &["Name", "kubernetes.io/cluster/x", "aws:reserved"]),
+];
+
+fn value_for(rng: &mut Rng, name: &str) -> String {
+    if rng.below(5) > 0
+        && let Some((_, values)) = VALUES_BY_NAME.iter().find(|(k, _)| name.contains(k))
+    {
+        return rng.pick(values).to_owned();
+    }
+    match rng.below(6) {
+        0 => String::from_utf8_lossy(&rng.bytes(24)).into_owned(),
+        1 => (rng.next_u64() as i64 >> rng.below(64)).to_string(),
+        _ => rng.pick(PARAM_VALUES).to_owned(),
+    }
+}
+
+/// One input in [`decode`]'s format: mostly real actions with their own
+/// or random parameters and values, sometimes raw bytes.
+pub fn generate(rng: &mut Rng) -> Vec<u8> {
+    if rng.below(8) == 0 {
+        return rng.bytes(256);
+    }
+    let ec2 = rng.below(2) == 0;
+    let action = match rng.below(10) {
+        0 => String::from_utf8_lossy(&rng.bytes(12)).into_owned(),
+        _ if ec2 => rng.pick(crate::ec2::ACTIONS).to_owned(),
+        _ => rng.pick(crate::elbv2::ACTIONS).to_owned(),
+    };
+    let version = match rng.below(10) {
+        0 => "1999-01-01",
+        _ if ec2 => crate::ec2::API_VERSION,
+        _ => crate::elbv2::API_VERSION,
+    };
+    let mut params: Vec<(String, String)> = Vec::new();
+    if let Some((_, own)) = ACTION_PARAMS.iter().find(|(a, _)| *a == action) {
+        for name in own.iter() {
+            if rng.below(3) > 0 {
+                params.push(((*name).to_owned(), value_for(rng, name)));
+            }
+        }
+    }
+    for _ in 0..rng.below(6) {
+        let name = match rng.below(8) {
+            0 => String::from_utf8_lossy(&rng.bytes(16)).into_owned(),
+            1 => format!("{}.{}", rng.pick(PARAM_NAMES), rng.below(1100)),
+            _ => rng.pick(PARAM_NAMES).to_owned(),
+        };
+        let value = value_for(rng, &name);
+        params.push((name, value));
+    }
+    let body = form_body(
+        &action,
+        version,
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let scope = if rng.below(4) == 0 {
+        0
+    } else if ec2 {
+        1
+    } else {
+        2
+    };
+    // Now and then, the parameters come in the query string instead.
+    let mut input = if rng.below(6) == 0 {
+        encode(scope, Some(&String::from_utf8_lossy(&body)), b"")
+    } else {
+        encode(scope, None, &body)
+    };
+    // And now and then signatures are checked (and refused).
+    if rng.below(8) == 0 {
+        input[0] |= 4;
+    }
+    input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_reads_what_encode_writes() {
+        let data = encode(2, Some("Action=DescribeTags"), b"Version=2015-12-01");
+        let req = decode(&data);
+        assert_eq!(req.authorization.as_deref(), Some(SCOPES[2]));
+        assert_eq!(req.query.as_deref(), Some("Action=DescribeTags"));
+        assert_eq!(req.body, b"Version=2015-12-01");
+        let own = decode(b"\x03Basic abc\nAction=X");
+        assert_eq!(own.authorization.as_deref(), Some("Basic abc"));
+        assert_eq!(own.body, b"Action=X");
+        assert_eq!(decode(b""), OwnedRequest::default());
+        assert!(decode(b"\x05").verify_sigv4);
+        let refused = decode(b"\x05Action=DescribeVpcs").answer(&seeded_fake());
+        assert_eq!(refused.status, 403);
+        check_answer(&refused).unwrap();
+    }
+
+    #[test]
+    fn xml_reader_accepts_envelopes_and_refuses_broken_ones() {
+        let ok = parse_xml("<a x=\"1\"><b>t &amp; &#38; &#x26;</b><c/></a>").unwrap();
+        assert_eq!(ok.child("b").unwrap().text, "t & &#38; &#x26;");
+        for bad in [
+            "<a><b></a>",
+            "<a>&bogus;</a>",
+            "<a>x & y</a>",
+            "<a>\u{1}</a>",
+            "<a>x<b/></a>",
+            "<a></a><b/>",
+            "<a",
+            "<1a/>",
+        ] {
+            assert!(parse_xml(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_checks_catch_what_they_should() {
+        let fake = seeded_fake();
+        let answer = |body: &str| decode(&encode(0, None, body.as_bytes())).answer(&fake);
+        let good = answer("Action=DescribeVpcs&Version=2016-11-15");
+        check_answer(&good).unwrap();
+        let error = answer("Action=Nope");
+        check_answer(&error).unwrap();
+        let mut wrong_service = error.clone();
+        wrong_service.service = Service::Elbv2;
+        assert!(check_answer(&wrong_service).is_err());
+        let mut wrong_status = good.clone();
+        wrong_status.status = 302;
+        assert!(check_answer(&wrong_status).is_err());
+        let mut broken = good;
+        broken.body.truncate(broken.body.len() - 3);
+        assert!(check_answer(&broken).is_err());
+        let mut internal = error;
+        internal.status = 500;
+        assert!(check_answer(&internal).is_err());
+    }
+
+    #[test]
+    fn generated_inputs_pass() {
+        let fake = seeded_fake();
+        let mut rng = Rng::new(1);
+        for _ in 0..500 {
+            let input = generate(&mut rng);
+            run_one(&fake, &input).unwrap_or_else(|e| panic!("{e}\ninput: {input:?}"));
+        }
+    }
+}

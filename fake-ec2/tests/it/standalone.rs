@@ -1,0 +1,476 @@
+//! The standalone binary: loopback by default, `--state-file` persistence
+//! (a round trip, and `kill -9` at random moments never leaves a corrupt or
+//! half-written file), and `--verify-sigv4` keeping secrets out of its logs.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+
+use crate::common::*;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_fake-ec2");
+
+/// A fresh directory for one test's files.
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fake-ec2-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running `fake-ec2` process on a random loopback port.
+struct Standalone {
+    child: Child,
+    url: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Standalone {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["--port", "0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the fake-ec2 binary starts");
+        // Drain stderr all along: a full pipe would stall the process.
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(out).lines();
+            let first = lines.next().and_then(Result::ok).unwrap_or_default();
+            let _ = tx.send(first);
+            for _ in lines {}
+        });
+        let first = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+        let Some(url) = first.strip_prefix("fake-ec2 listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "fake-ec2 did not start: {first:?}; stderr: {}",
+                stderr.lock().unwrap()
+            );
+        };
+        Self {
+            url: url.trim().to_owned(),
+            child,
+            stderr,
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGINT, as Ctrl-C: the binary shuts down and saves.
+    fn interrupt(&mut self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill -INT");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "exit after SIGINT: {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("fake-ec2 did not stop after SIGINT");
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary to its end: (exit code, stderr).
+fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(BINARY)
+        .args(args)
+        .output()
+        .expect("the fake-ec2 binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn refuses_non_loopback_binds_without_allow_remote() {
+    for addr in ["0.0.0.0", "::", "192.0.2.10"] {
+        let (code, stderr) = run_to_exit(&["--bind", addr, "--port", "0"]);
+        assert_eq!(code, Some(2), "{addr}: {stderr}");
+        assert!(
+            stderr.contains(&format!("refusing to bind {addr}"))
+                && stderr.contains("--allow-remote"),
+            "{addr}: {stderr}"
+        );
+    }
+    // The environment variable is held to the same rule.
+    let out = Command::new(BINARY)
+        .env("FAKE_EC2_BIND", "0.0.0.0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Loopback is the default, IPv6 loopback is allowed too.
+    let fake = Standalone::start(&[], &[]);
+    assert!(fake.url.starts_with("http://127.0.0.1:"), "{}", fake.url);
+    let fake6 = Standalone::start(&["--bind", "::1"], &[]);
+    assert!(fake6.url.starts_with("http://[::1]:"), "{}", fake6.url);
+}
+
+#[test]
+fn verify_sigv4_without_credentials_refuses_to_start() {
+    let (code, stderr) = run_to_exit(&["--verify-sigv4", "--port", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--verify-sigv4 needs credentials"),
+        "{stderr}"
+    );
+}
+
+async fn state_json(url: &str) -> serde_json::Value {
+    let (status, _, body) = get(url, "/_fake/state").await;
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test]
+async fn state_file_round_trip_keeps_resources_counters_and_clock() {
+    let dir = temp_dir("round-trip");
+    let path = dir.join("world.json");
+    let path_arg = path.to_str().unwrap();
+    let mut first = Standalone::start(&["--state-file", path_arg], &[]);
+    let h = client_harness(&first.url);
+    let vpc_id = h.vpc(true).await;
+    let block = vpc_ipv6_block_of(&h.ec2, &vpc_id).await;
+    let subnet_id = h
+        .ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.0.1.0/24")
+        .ipv6_cidr_block(sub_block(&block, 64, 1))
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let igw = h
+        .ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    h.ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap();
+    let tg = h
+        .elb
+        .create_target_group()
+        .name("tg")
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Tcp)
+        .port(6443)
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned();
+    let before = state_json(&first.url).await;
+    let (_, _, journal_before) = get(&first.url, "/_fake/journal").await;
+    first.interrupt();
+
+    let second = Standalone::start(&["--state-file", path_arg], &[]);
+    assert_eq!(state_json(&second.url).await, before, "the state survives");
+    let (_, _, journal_after) = get(&second.url, "/_fake/journal").await;
+    assert_eq!(journal_after, journal_before, "the journal survives");
+    let h = client_harness(&second.url);
+    let subnets = h
+        .ec2
+        .describe_subnets()
+        .subnet_ids(&subnet_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subnets.subnets()[0].vpc_id(), Some(vpc_id.as_str()));
+    let igws = h
+        .ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(&igw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        igws.internet_gateways()[0].attachments()[0].vpc_id(),
+        Some(vpc_id.as_str())
+    );
+    let tgs = h
+        .elb
+        .describe_target_groups()
+        .target_group_arns(&tg)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tgs.target_groups().len(), 1);
+    // Counters continue: the next VPC, the next Amazon /56, the next request id.
+    let next = h.vpc(true).await;
+    assert_eq!(next, "vpc-00000000000000002");
+    let next_block = vpc_ipv6_block_of(&h.ec2, &next).await;
+    assert_ne!(next_block, block);
+    let journal = h.fake_journal(&second.url).await;
+    let seqs: Vec<u64> = journal.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "request numbers continue: {seqs:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SDK clients for a standalone fake.
+struct Clients {
+    ec2: aws_sdk_ec2::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+}
+
+fn client_harness(url: &str) -> Clients {
+    Clients {
+        ec2: ec2_client(url, REGION),
+        elb: elb_client(url, REGION),
+    }
+}
+
+impl Clients {
+    async fn vpc(&self, ipv6: bool) -> String {
+        self.ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .set_amazon_provided_ipv6_cidr_block(ipv6.then_some(true))
+            .send()
+            .await
+            .unwrap()
+            .vpc
+            .unwrap()
+            .vpc_id
+            .unwrap()
+    }
+
+    async fn fake_journal(&self, url: &str) -> Vec<serde_json::Value> {
+        let (_, _, body) = get(url, "/_fake/journal").await;
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+async fn vpc_ipv6_block_of(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> String {
+    ec2.describe_vpcs()
+        .vpc_ids(vpc_id)
+        .send()
+        .await
+        .unwrap()
+        .vpcs()[0]
+        .ipv6_cidr_block_association_set()[0]
+        .ipv6_cidr_block()
+        .unwrap()
+        .to_owned()
+}
+
+/// splitmix64: repeatable "random" kill moments.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The VPCs a state file holds, as (tag n, id), sorted by n.
+async fn tagged_vpcs(ec2: &aws_sdk_ec2::Client) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = ec2
+        .describe_vpcs()
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .iter()
+        .map(|v| {
+            let n = v
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("n"))
+                .and_then(|t| t.value())
+                .and_then(|s| s.parse().ok())
+                .expect("every VPC carries its number");
+            (n, v.vpc_id().unwrap().to_owned())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Creates VPCs tagged n = first, first + 1, ... until a call fails;
+/// returns how many were acknowledged.
+async fn create_until_killed(ec2: aws_sdk_ec2::Client, first: u64) -> u64 {
+    let mut n = first;
+    loop {
+        let tags = TagSpecification::builder()
+            .resource_type(ResourceType::Vpc)
+            .tags(Tag::builder().key("n").value(n.to_string()).build())
+            .build();
+        let r = ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .tag_specifications(tags)
+            .send()
+            .await;
+        if r.is_err() {
+            return n - first;
+        }
+        n += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_moments_never_corrupts_the_state_file() {
+    const KILLS: usize = 20;
+    let dir = temp_dir("kill-9");
+    let path = dir.join("world.json");
+    let path_arg = path.to_str().unwrap().to_owned();
+    let started = Instant::now();
+    let mut rng = 0x5EED_u64;
+    let mut fake = Standalone::start(&["--state-file", &path_arg], &[]);
+    let mut held = 0u64;
+    let mut total_acked = 0u64;
+    let mut in_flight_saved = 0;
+    for round in 0..KILLS {
+        let ec2 = ec2_client(&fake.url, REGION);
+        let driver = tokio::spawn(create_until_killed(ec2, held));
+        let wait_ms = 5 + next_random(&mut rng) % 120;
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        fake.kill9();
+        let acked = tokio::time::timeout(Duration::from_secs(20), driver)
+            .await
+            .expect("the client notices the kill")
+            .unwrap();
+        total_acked += acked;
+
+        // The file parses and loads: the binary starts from it and answers.
+        let text = std::fs::read(&path).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&text)
+            .unwrap_or_else(|e| panic!("round {round}: the state file does not parse: {e}"));
+        fake = Standalone::start(&["--state-file", &path_arg], &[]);
+        let vpcs = tagged_vpcs(&ec2_client(&fake.url, REGION)).await;
+        // A prefix of what was created: 0..m, every acknowledged create
+        // in it, at most the one in flight beyond; ids in creation order.
+        let m = vpcs.len() as u64;
+        assert!(
+            m == held + acked || m == held + acked + 1,
+            "round {round}: {m} VPCs held, {held} before + {acked} acknowledged"
+        );
+        if m == held + acked + 1 {
+            in_flight_saved += 1;
+        }
+        for (i, (n, id)) in vpcs.iter().enumerate() {
+            assert_eq!(*n, i as u64, "round {round}: VPC numbers are 0..{m}");
+            assert_eq!(*id, format!("vpc-{:017x}", i + 1), "round {round}");
+        }
+        held = m;
+    }
+    assert!(
+        total_acked > KILLS as u64,
+        "too few creates to mean anything"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    eprintln!(
+        "kill -9 test: {KILLS} kills, {total_acked} acknowledged creates, {held} VPCs held, {in_flight_saved} in-flight creates saved, {:?}",
+        started.elapsed()
+    );
+    drop(fake);
+    // The temporary file never replaces the state file half-written.
+    assert!(path.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn standalone_logs_hold_no_secrets_or_signatures() {
+    let dir = temp_dir("secrets-binary");
+    let creds = crate::sigv4::credentials_file(&dir);
+    let state = dir.join("state.json");
+    let mut fake = Standalone::start(
+        &[
+            "--verify-sigv4",
+            "--credentials",
+            creds.to_str().unwrap(),
+            "--state-file",
+            state.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "trace")],
+    );
+    let seen = crate::sigv4::SeenAuth::default();
+    let signatures = crate::sigv4::signed_traffic(&fake.url, &seen).await;
+    let (_, _, journal) = get(&fake.url, "/_fake/journal").await;
+    let (_, _, dump) = get(&fake.url, "/_fake/state").await;
+    fake.interrupt();
+    let logs = fake.stderr();
+    assert!(
+        logs.contains("SignatureDoesNotMatch") && logs.contains("CreateSubnet"),
+        "the fake logged its requests: {logs}"
+    );
+    let state_file = std::fs::read_to_string(&state).unwrap();
+    for (place, text) in [
+        ("logs", &logs),
+        ("/_fake/journal", &journal),
+        ("/_fake/state", &dump),
+        ("state file", &state_file),
+    ] {
+        crate::sigv4::assert_no_secrets(place, text, &signatures);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
