@@ -77,6 +77,10 @@ pub enum Outcome {
     Refused,
     /// AWS (the fake) refused a call (code in `error`).
     AwsError,
+    /// A resource never reached the state it needs (a NAT gateway that
+    /// failed, a load balancer stuck in provisioning); `error` matches the
+    /// start of the message, e.g. `nat-gateway`.
+    Failed,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -325,10 +329,9 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
             }
         }
         if let Some(code) = &step.error
-            && !sr
-                .error
-                .as_deref()
-                .is_some_and(|e| e.starts_with(&format!("{code}:")))
+            && !sr.error.as_deref().is_some_and(|e| {
+                e.starts_with(&format!("{code}:")) || e.starts_with(&format!("{code} "))
+            })
         {
             report.mismatches.push(format!(
                 "step {n}: expected AWS error {code}, got {}",
@@ -381,7 +384,7 @@ async fn run_step(
         match destroy::destroy(clients, &model.name, &opts).await {
             Ok(_) => {}
             Err(e) => {
-                sr.outcome = Outcome::AwsError;
+                sr.outcome = outcome_of(&e);
                 sr.error = Some(aws_error_text(&e));
             }
         }
@@ -418,11 +421,18 @@ async fn run_step(
     match apply::apply(clients, &prepared.model, &prepared.facts, &opts).await {
         Ok(_) => sr.outcome = Outcome::Ok,
         Err(e) => {
-            sr.outcome = Outcome::AwsError;
+            sr.outcome = outcome_of(&e);
             sr.error = Some(aws_error_text(&e));
         }
     }
     Ok(())
+}
+
+fn outcome_of(e: &apply::ApplyError) -> Outcome {
+    match e {
+        apply::ApplyError::Aws { .. } => Outcome::AwsError,
+        apply::ApplyError::Stuck { .. } => Outcome::Failed,
+    }
 }
 
 fn aws_error_text(e: &apply::ApplyError) -> String {
@@ -437,7 +447,7 @@ fn aws_error_text(e: &apply::ApplyError) -> String {
             kind,
             name,
             message,
-        } => format!("Stuck: {kind} {name}: {message}"),
+        } => format!("{kind} {name}: {message}"),
     }
 }
 
