@@ -84,7 +84,7 @@ run_moto() {
 }
 
 echo "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "fake-ec2: $fake ($(rustc --version))"
 if [ "$have_moto" = yes ]; then
   echo "moto: $("$venv/bin/python" -c 'import importlib.metadata as m; print("moto", m.version("moto"), "werkzeug", m.version("werkzeug"), "flask", m.version("flask"))') on $("$venv/bin/python" --version)"
@@ -100,6 +100,7 @@ if [ "$have_moto" = yes ]; then
 fi
 
 echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$work" "$have_moto" <<'EOF'
 import csv, sys
 work, have_moto = sys.argv[1], sys.argv[2] == "yes"
