@@ -91,9 +91,9 @@ if [ "$have_moto" = yes ]; then
 fi
 echo
 
-run_fake fake-ec2
+run_fake fake-ec2 --floor-path /_fake/health
 echo
-run_fake fake-ec2-close --close
+run_fake fake-ec2-close --close --floor-path /_fake/health
 if [ "$have_moto" = yes ]; then
   echo
   run_moto

@@ -471,6 +471,24 @@ impl Http {
                 ""
             },
         );
+        self.send(&request)
+    }
+
+    /// A bare GET, for the cost of the HTTP path alone (`--floor-path`).
+    fn get(&mut self, path: &str) -> u16 {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: fake-ec2-bench\r\n{}\r\n",
+            self.addr,
+            if self.close {
+                "Connection: close\r\n"
+            } else {
+                ""
+            },
+        );
+        self.send(&request)
+    }
+
+    fn send(&mut self, request: &str) -> u16 {
         // A kept-alive connection the server has since closed fails before any
         // answer byte: then (and only then) send again on a new connection.
         let reused = self.conn.is_some();
@@ -759,6 +777,9 @@ impl UrlBench {
     }
 }
 
+/// The `--floor-path` mix, by name.
+const FLOOR_MIX: &str = "GET --floor-path (HTTP only, no EC2 work)";
+
 /// The pairs mix, by name (the name says per request: each pair is two).
 const PAIRS_MIX: &str = "CreateVpc+CreateSubnet pairs (per request)";
 
@@ -802,6 +823,16 @@ fn url_mode(args: &Args, url: &str) {
             ""
         },
     );
+
+    // The HTTP path alone: a GET that does no EC2 work (the fake's
+    // /_fake/health), measured first, on an empty server.
+    if let Some(path) = &args.floor_path {
+        b.measure(FLOOR_MIX, 20, |h, _| {
+            let status = h.get(path);
+            assert_eq!(status, 200, "GET {path}: {}", h.text());
+            1
+        });
+    }
 
     // DescribeVpcs with 10, then 1,000, dualstack VPCs in us-east-1.
     let r = "us-east-1";
@@ -1115,6 +1146,10 @@ struct Args {
     /// With --url: how many CreateVpc + CreateSubnet pairs to send.
     #[arg(long, default_value_t = 2000, requires = "url")]
     pairs: u64,
+    /// With --url: first measure GETs of this path, the HTTP path's own
+    /// cost (for the fake: /_fake/health; moto has no such cheap path).
+    #[arg(long, value_name = "PATH", requires = "url")]
+    floor_path: Option<String>,
     /// With --url: also write the figures here, tab-separated.
     #[arg(long, value_name = "FILE", requires = "url")]
     tsv: Option<PathBuf>,
