@@ -35,7 +35,7 @@ pub const API_VERSION: &str = "2016-11-15";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Ec2State {
     pub vpcs: BTreeMap<String, vpcs::Vpc>,
-    pub subnets: BTreeMap<String, subnets::Subnet>,
+    pub subnets: subnets::Subnets,
     pub internet_gateways: BTreeMap<String, internet_gateways::InternetGateway>,
     pub egress_only_internet_gateways:
         BTreeMap<String, egress_only_internet_gateways::EgressOnlyInternetGateway>,

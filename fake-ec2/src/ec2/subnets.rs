@@ -5,7 +5,7 @@
 //! /44 to /64 in steps of 4 inside a VPC IPv6 block; IPv6-only subnets
 //! (`Ipv6Native`) have no IPv4 block at all.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -19,7 +19,7 @@ use super::zones::{Zone, ZoneType};
 use super::{Ctx, Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
-use crate::protocol::{AwsError, Node, Params};
+use crate::protocol::{AwsError, Filter, Node, Params};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubnetIpv6Association {
@@ -53,6 +53,81 @@ pub struct Subnet {
     /// Addresses handed out in this subnet (instances, NAT gateways, load balancer nodes).
     pub used_ipv4: BTreeSet<Ipv4Addr>,
     pub used_ipv6: BTreeSet<Ipv6Addr>,
+}
+
+/// The region's subnets by id, with an index by VPC, so CIDR checks and
+/// `vpc-id` lookups cost the VPC's subnets rather than the region's. Reads
+/// go through `Deref`; changes through `insert`/`remove`/`get_mut`, which
+/// keep the index in step (a subnet never changes VPC).
+#[derive(Debug, Clone, Default)]
+pub struct Subnets {
+    by_id: BTreeMap<String, Subnet>,
+    by_vpc: HashMap<String, BTreeSet<String>>,
+}
+
+impl Subnets {
+    pub fn insert(&mut self, id: String, subnet: Subnet) -> Option<Subnet> {
+        self.by_vpc
+            .entry(subnet.vpc_id.clone())
+            .or_default()
+            .insert(id.clone());
+        self.by_id.insert(id, subnet)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Subnet> {
+        let subnet = self.by_id.remove(id)?;
+        if let Some(ids) = self.by_vpc.get_mut(&subnet.vpc_id) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.by_vpc.remove(&subnet.vpc_id);
+            }
+        }
+        Some(subnet)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Subnet> {
+        self.by_id.get_mut(id)
+    }
+
+    /// The subnets of one VPC, in id order.
+    pub fn in_vpc<'a>(&'a self, vpc_id: &str) -> impl Iterator<Item = &'a Subnet> + 'a {
+        self.by_vpc
+            .get(vpc_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
+    }
+}
+
+impl std::ops::Deref for Subnets {
+    type Target = BTreeMap<String, Subnet>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.by_id
+    }
+}
+
+impl Extend<(String, Subnet)> for Subnets {
+    fn extend<I: IntoIterator<Item = (String, Subnet)>>(&mut self, items: I) {
+        for (id, s) in items {
+            self.insert(id, s);
+        }
+    }
+}
+
+impl Serialize for Subnets {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.by_id.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Subnets {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let by_id = BTreeMap::<String, Subnet>::deserialize(deserializer)?;
+        let mut out = Subnets::default();
+        out.extend(by_id);
+        Ok(out)
+    }
 }
 
 /// AWS reserves the first four addresses and the last one of every subnet block.
@@ -333,8 +408,7 @@ fn check_ipv4_block(ec2: &Ec2State, vpc: &Vpc, text: &str) -> AwsResult<Ipv4Net>
     }
     let conflict = ec2
         .subnets
-        .values()
-        .filter(|s| s.vpc_id == vpc.vpc_id)
+        .in_vpc(&vpc.vpc_id)
         .filter_map(|s| s.cidr_block)
         .any(|c| cidr::overlaps_v4(&c, &net));
     if conflict {
@@ -387,8 +461,8 @@ fn check_ipv6_block(
     }
     let conflict = ec2
         .subnets
-        .values()
-        .filter(|s| s.vpc_id == vpc.vpc_id && Some(s.subnet_id.as_str()) != except_subnet)
+        .in_vpc(&vpc.vpc_id)
+        .filter(|s| Some(s.subnet_id.as_str()) != except_subnet)
         .flat_map(Subnet::ipv6_blocks)
         .any(|b| cidr::overlaps_v6(&b, &net));
     if conflict {
@@ -483,6 +557,35 @@ pub fn create_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     Ok(vec![rename(answer.to_xml(), "subnet")])
 }
 
+/// The subnets a Describe call can match, in id order: the named ids, else
+/// the subnets of the VPCs an exact `vpc-id` filter names (the index keeps
+/// this flat as the region grows), else every subnet.
+fn candidates<'a>(ec2: &'a Ec2State, ids: &[String], filters: &[Filter]) -> Vec<&'a Subnet> {
+    if !ids.is_empty() {
+        let wanted: BTreeSet<&String> = ids.iter().collect();
+        return wanted
+            .into_iter()
+            .filter_map(|id| ec2.subnets.get(id))
+            .collect();
+    }
+    let exact_vpcs = filters
+        .iter()
+        .find(|f| f.name == "vpc-id" && f.values.iter().all(|v| !v.contains(['*', '?', '\\'])));
+    match exact_vpcs {
+        Some(f) => {
+            let mut out: Vec<&Subnet> = f
+                .values
+                .iter()
+                .flat_map(|v| ec2.subnets.in_vpc(v))
+                .collect();
+            out.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+            out.dedup_by(|a, b| a.subnet_id == b.subnet_id);
+            out
+        }
+        None => ec2.subnets.values().collect(),
+    }
+}
+
 pub fn describe_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let ids = p.list("SubnetId");
     let filters = p.filters()?;
@@ -490,9 +593,8 @@ pub fn describe_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     for id in &ids {
         find_subnet(ec2, id)?;
     }
-    let items = filters::select(ec2.subnets.values(), &filters)?
+    let items = filters::select(candidates(ec2, &ids, &filters), &filters)?
         .into_iter()
-        .filter(|s| ids.is_empty() || ids.contains(&s.subnet_id))
         .map(Subnet::to_xml)
         .collect();
     let (page, next) = paging::page_named(
@@ -736,4 +838,59 @@ pub fn disassociate_subnet_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResul
         Node::text("subnetId", &id),
         rename(association_xml(&answer), "ipv6CidrBlockAssociation"),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subnet(id: &str, vpc: &str) -> Subnet {
+        Subnet {
+            subnet_id: id.into(),
+            subnet_arn: String::new(),
+            vpc_id: vpc.into(),
+            owner_id: String::new(),
+            state: "available".into(),
+            availability_zone: "us-east-1a".into(),
+            availability_zone_id: "use1-az1".into(),
+            cidr_block: None,
+            ipv6_cidr_block_associations: Vec::new(),
+            ipv6_native: false,
+            assign_ipv6_address_on_creation: false,
+            map_public_ip_on_launch: false,
+            enable_dns64: false,
+            private_dns_hostname_type_on_launch: "ip-name".into(),
+            enable_resource_name_dns_a_record_on_launch: false,
+            enable_resource_name_dns_aaaa_record_on_launch: false,
+            default_for_az: false,
+            tags: Tags::new(),
+            used_ipv4: BTreeSet::new(),
+            used_ipv6: BTreeSet::new(),
+        }
+    }
+
+    fn ids<'a>(it: impl Iterator<Item = &'a Subnet>) -> Vec<&'a str> {
+        it.map(|s| s.subnet_id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_vpc_index_follows_inserts_removes_and_reloads() {
+        let mut s = Subnets::default();
+        s.insert("subnet-2".into(), subnet("subnet-2", "vpc-a"));
+        s.insert("subnet-1".into(), subnet("subnet-1", "vpc-a"));
+        s.insert("subnet-3".into(), subnet("subnet-3", "vpc-b"));
+        assert_eq!(ids(s.in_vpc("vpc-a")), ["subnet-1", "subnet-2"]);
+        assert_eq!(
+            s.remove("subnet-1").map(|x| x.subnet_id),
+            Some("subnet-1".into())
+        );
+        assert_eq!(ids(s.in_vpc("vpc-a")), ["subnet-2"]);
+        s.remove("subnet-2");
+        assert_eq!(ids(s.in_vpc("vpc-a")), Vec::<&str>::new());
+        assert!(s.remove("subnet-9").is_none());
+        let json = serde_json::to_string(&s).unwrap();
+        let back: Subnets = serde_json::from_str(&json).unwrap();
+        assert_eq!(ids(back.in_vpc("vpc-b")), ["subnet-3"]);
+        assert_eq!(back.len(), 1);
+    }
 }

@@ -708,9 +708,18 @@ pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     for id in &ids {
         find_vpc(ec2, id)?;
     }
-    let selected: Vec<String> = filters::select(ec2.vpcs.values(), &filters)?
+    // Named ids are looked up, not searched for (id order, no duplicates).
+    let pool: Vec<&Vpc> = if ids.is_empty() {
+        ec2.vpcs.values().collect()
+    } else {
+        ids.iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|id| ec2.vpcs.get(id))
+            .collect()
+    };
+    let selected: Vec<String> = filters::select(pool, &filters)?
         .into_iter()
-        .filter(|v| ids.is_empty() || ids.contains(&v.vpc_id))
         .map(|v| v.vpc_id.clone())
         .collect();
     let mut items = Vec::with_capacity(selected.len());
@@ -734,7 +743,7 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let vpc = find_vpc(ec2, &id)?;
     let main_rt = vpc.main_route_table_id.clone();
     let default_sg = vpc.default_security_group_id.clone();
-    let depends = ec2.subnets.values().any(|s| s.vpc_id == id)
+    let depends = ec2.subnets.in_vpc(&id).next().is_some()
         || ec2
             .internet_gateways
             .values()
@@ -962,8 +971,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
         let block = a.cidr_block;
         if let Some(s) = ec2
             .subnets
-            .values()
-            .find(|s| s.vpc_id == vpc_id && s.cidr_block.is_some_and(|c| block.contains(&c)))
+            .in_vpc(&vpc_id)
+            .find(|s| s.cidr_block.is_some_and(|c| block.contains(&c)))
         {
             return Err(AwsError::dependency_violation(format!(
                 "The vpc CIDR block '{block}' cannot be disassociated because it is used by the subnet '{}'.",
@@ -997,8 +1006,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
         .ipv6_cidr_block;
     if let Some(s) = ec2
         .subnets
-        .values()
-        .find(|s| s.vpc_id == vpc_id && s.ipv6_blocks().any(|c| block.contains(&c)))
+        .in_vpc(&vpc_id)
+        .find(|s| s.ipv6_blocks().any(|c| block.contains(&c)))
     {
         return Err(AwsError::dependency_violation(format!(
             "The vpc IPv6 CIDR block '{block}' cannot be disassociated because it is used by the subnet '{}'.",
