@@ -157,7 +157,7 @@ fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawR
         ),
     };
     let error_code = result.as_ref().err().map(|e| e.code.to_string());
-    tracing::info!(
+    tracing::debug!(
         seq,
         service = service.as_str(),
         %region,

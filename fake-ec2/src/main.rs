@@ -39,6 +39,11 @@ struct Args {
     /// A YAML or JSON map of access key id to secret access key, for --verify-sigv4.
     #[arg(long, value_name = "FILE", env = "FAKE_EC2_CREDENTIALS")]
     credentials: Option<PathBuf>,
+    /// Worker threads serving requests. One thread answers a client's
+    /// requests with the least CPU (the state sits behind one lock anyway);
+    /// more help only when many clients send at once on a many-core host.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256), env = "FAKE_EC2_THREADS")]
+    threads: u16,
 }
 
 fn read_credentials(path: &std::path::Path) -> Result<BTreeMap<String, SecretKey>, String> {
@@ -53,8 +58,27 @@ fn read_credentials(path: &std::path::Path) -> Result<BTreeMap<String, SecretKey
     })
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = if args.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(usize::from(args.threads));
+        b
+    }
+    .enable_all()
+    .build();
+    match runtime {
+        Ok(rt) => rt.block_on(run(args)),
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: Args) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -62,7 +86,6 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
     if !args.bind.is_loopback() && !args.allow_remote {
         eprintln!(
             "error: refusing to bind {}: it is not a loopback address. Pass --allow-remote to serve other hosts.",

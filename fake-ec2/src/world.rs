@@ -19,6 +19,10 @@ use crate::seed::{RegionSeed, Seed};
 
 /// Account used when the access key id is not a 12-digit account number.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// How many journal entries a fake keeps at the least (the newest ones);
+/// each entry's `seq` numbers it for good.
+pub const JOURNAL_LIMIT: usize = 100_000;
+
 /// Region used when a request carries no SigV4 scope.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
@@ -267,7 +271,13 @@ impl World {
         &self.journal
     }
 
+    /// Keeps the newest [`JOURNAL_LIMIT`] entries: a long-running fake
+    /// does not grow without bound (older entries go in one batch, so the
+    /// cost stays constant per request).
     pub(crate) fn record(&mut self, entry: JournalEntry) {
+        if self.journal.len() >= 2 * JOURNAL_LIMIT {
+            self.journal.drain(..self.journal.len() - JOURNAL_LIMIT);
+        }
         self.journal.push(entry);
     }
 
@@ -281,5 +291,44 @@ impl World {
 
     pub fn fault_rules(&self) -> Vec<FaultRule> {
         self.faults.rules()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Service;
+
+    fn entry(seq: u64) -> JournalEntry {
+        JournalEntry {
+            seq,
+            service: Service::Ec2,
+            account: DEFAULT_ACCOUNT.to_string(),
+            region: DEFAULT_REGION.to_string(),
+            action: "DescribeVpcs".to_string(),
+            params: Default::default(),
+            status: 200,
+            error_code: None,
+            mutating: false,
+            dry_run: false,
+            injected: false,
+        }
+    }
+
+    #[test]
+    fn journal_keeps_the_newest_entries_within_twice_the_limit() {
+        let mut world = World::default();
+        let total = 2 * JOURNAL_LIMIT as u64 + 7;
+        for seq in 1..=total {
+            world.record(entry(seq));
+            assert!(world.journal().len() <= 2 * JOURNAL_LIMIT);
+        }
+        let journal = world.journal();
+        assert!(journal.len() >= JOURNAL_LIMIT);
+        assert_eq!(journal.last().unwrap().seq, total);
+        // Contiguous: nothing in the middle was dropped.
+        let first = journal[0].seq;
+        assert_eq!(first + journal.len() as u64 - 1, total);
+        assert!(first > 1, "the oldest entries were dropped");
     }
 }

@@ -52,11 +52,20 @@ pub fn query_success(action: &str, xmlns: &str, request_id: &str, children: &[No
     out.push_str("Response xmlns=\"");
     out.push_str(xmlns);
     out.push_str("\">");
-    let mut result = Node::el(format!("{action}Result"));
-    for c in children {
-        result.push(c.clone());
+    // The Result element comes first, even when empty (`<XResult/>`).
+    out.push('<');
+    out.push_str(action);
+    if children.is_empty() {
+        out.push_str("Result/>");
+    } else {
+        out.push_str("Result>");
+        for c in children {
+            c.write(&mut out);
+        }
+        out.push_str("</");
+        out.push_str(action);
+        out.push_str("Result>");
     }
-    result.write(&mut out);
     out.push_str("<ResponseMetadata><RequestId>");
     escape_into(request_id, &mut out);
     out.push_str("</RequestId></ResponseMetadata></");

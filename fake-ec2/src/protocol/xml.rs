@@ -173,20 +173,39 @@ impl Node {
 
 /// Escapes the five XML special characters and drops characters XML 1.0 cannot carry.
 pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                out.push('\u{FFFD}');
+    // Copies runs of plain text whole; most values need no escaping at all.
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
             }
-            c => out.push(c),
-        }
+            0..=0x1f => ("\u{FFFD}", 1),
+            // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("\u{FFFD}", 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        i += len;
+        start = i;
     }
+    out.push_str(&text[start..]);
 }
 
 pub fn escape(text: &str) -> String {
@@ -217,5 +236,11 @@ mod tests {
     #[test]
     fn control_characters_never_break_the_document() {
         assert_eq!(escape("a\u{0}b&\"'"), "a\u{FFFD}b&amp;&quot;&apos;");
+        assert_eq!(
+            escape("x\u{FFFE}y\u{FFFF}z\u{FFFD}"),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
+        assert_eq!(escape("tab\tnl\ncr\r<é>"), "tab\tnl\ncr\r&lt;é&gt;");
+        assert_eq!(escape("plain"), "plain");
     }
 }

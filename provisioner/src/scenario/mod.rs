@@ -267,7 +267,11 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
         if let Some(m) = &step.manifests {
             text = m.clone();
         }
-        let before = fake.as_ref().map_or(0, |f| f.journal().len());
+        // Entries are numbered by `seq` for good (the journal drops old ones).
+        let before = fake
+            .as_ref()
+            .and_then(|f| f.journal().last().map(|e| e.seq))
+            .unwrap_or(0);
         let mut sr = StepReport {
             action: step.action,
             outcome: Outcome::Ok,
@@ -296,7 +300,8 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
         }
         if let Some(f) = &fake {
             let journal = f.journal();
-            let entries = &journal[before.min(journal.len())..];
+            let first = journal.partition_point(|e| e.seq <= before);
+            let entries = &journal[first..];
             sr.calls = entries.iter().map(call_line).collect();
             sr.mutating_calls = entries
                 .iter()
