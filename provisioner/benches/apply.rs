@@ -6,6 +6,11 @@
 //! Reports medians and the 90th percentile over the runs, the number of
 //! calls an apply makes, and the same apply with every call in sequence,
 //! so the gain from overlapping independent calls shows.
+//!
+//! Then the critical path (embedded fake only): every call is delayed by
+//! `DELAY_MS` (a fake-ec2 latency fault), so an apply takes about
+//! (calls on its longest chain) x `DELAY_MS`; the apply time divided by the
+//! delay estimates that chain's length, beside the number of calls.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +24,9 @@ use provisioner::spec::{Manifests, Vars};
 use provisioner::target::Clients;
 
 const RUNS: usize = 40;
+/// Runs and per-call delay of the critical-path measurement.
+const DELAY_RUNS: usize = 5;
+const DELAY_MS: u64 = 20;
 
 fn manifests() -> Manifests {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ipv6-cluster.yaml");
@@ -62,8 +70,16 @@ struct Sample {
     calls: Option<(usize, usize)>,
 }
 
-async fn one(run: usize, m: &Manifests, sequential: bool) -> Sample {
+async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Sample {
     let c = clients(run).await;
+    if delay_ms > 0 {
+        let (fake, _) = c.fake.as_ref().expect("the delay needs the embedded fake");
+        let every_call = fake_ec2::FaultRule {
+            latency_ms: Some(delay_ms),
+            ..fake_ec2::FaultRule::default()
+        };
+        fake.set_faults(vec![every_call], 1);
+    }
     let mut model = pipeline::model(m).expect("model");
     // A distinct cluster per run, so runs on one endpoint never share resources.
     model.name = format!("bench-{run}");
@@ -106,10 +122,10 @@ async fn main() {
         .map_or_else(|_| "embedded fake".to_owned(), |u| format!("endpoint {u}"));
     for sequential in [false, true] {
         // Warm up (first connections, lazy statics).
-        one(10_000, &m, sequential).await;
+        one(10_000, &m, sequential, 0).await;
         let mut samples = Vec::new();
         for run in 0..RUNS {
-            samples.push(one(run, &m, sequential).await);
+            samples.push(one(run, &m, sequential, 0).await);
         }
         let calls = samples[0].calls;
         let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
@@ -124,6 +140,28 @@ async fn main() {
             calls
                 .map(|(all, mutating)| format!(", {all} calls per apply ({mutating} mutating)"))
                 .unwrap_or_default(),
+        );
+    }
+    if std::env::var_os("FAKE_EC2_URL").is_some() {
+        return;
+    }
+    for sequential in [false, true] {
+        let mut samples = Vec::new();
+        for run in 0..DELAY_RUNS {
+            samples.push(one(run, &m, sequential, DELAY_MS).await);
+        }
+        let (all, mutating) = samples[0].calls.expect("embedded fake");
+        let (a50, _) = stats(samples.iter().map(|s| s.apply).collect());
+        let (d50, _) = stats(samples.iter().map(|s| s.destroy).collect());
+        println!(
+            "embedded fake, every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep [{DELAY_RUNS} runs]",
+            if sequential {
+                "sequential"
+            } else {
+                "concurrent"
+            },
+            a50 / DELAY_MS as f64,
+            d50 / DELAY_MS as f64,
         );
     }
 }

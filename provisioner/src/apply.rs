@@ -265,6 +265,25 @@ fn ec2_tags(resource: ResourceType, t: &BTreeMap<String, String>) -> TagSpecific
         .build()
 }
 
+/// The idempotency token of a create call, from what identifies it: the
+/// cluster, the resource and the ids of what it is made in. A retried call
+/// sends the same token, so EC2 answers with what the first call made; a
+/// resource made again after a destroy sits in new parents, so its token is
+/// new and EC2 neither hands back the old resource nor answers
+/// `IdempotentParameterMismatch`. 32 hex characters (EC2 allows 64).
+fn client_token(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn on() -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(true).build()
 }
@@ -894,7 +913,7 @@ async fn ensure_egress_only_gateway(ctx: &Ctx<'_>, plan: &Plan, vpc_id: &str) ->
         .ec2
         .create_egress_only_internet_gateway()
         .vpc_id(vpc_id)
-        .client_token(format!("{}-eigw", plan.cluster))
+        .client_token(client_token(&[&plan.cluster, "eigw", vpc_id]))
         .tag_specifications(ec2_tags(ResourceType::EgressOnlyInternetGateway, &t));
     if ctx.opts.dry_run {
         if is_real(vpc_id) {
@@ -963,7 +982,13 @@ async fn ensure_nat_gateways(
                 .create_nat_gateway()
                 .subnet_id(&subnet_id)
                 .allocation_id(&alloc)
-                .client_token(format!("{}-nat-{}", plan.cluster, n.availability_zone))
+                .client_token(client_token(&[
+                    &plan.cluster,
+                    "nat",
+                    &n.availability_zone,
+                    &subnet_id,
+                    &alloc,
+                ]))
                 .tag_specifications(ec2_tags(ResourceType::Natgateway, &n.tags));
             if ctx.opts.dry_run {
                 if is_real(&subnet_id) && is_real(&alloc) {
@@ -1935,7 +1960,7 @@ async fn run_instance(
         .max_count(1)
         .network_interfaces(eni.build())
         .private_dns_name_options(dns.build())
-        .client_token(format!("{}-{}", plan.cluster, m.name))
+        .client_token(client_token(&[&plan.cluster, &m.name, &subnet]))
         .tag_specifications(ec2_tags(ResourceType::Instance, &m.tags));
     if let Some(p) = &m.http_protocol_ipv6 {
         req = req.metadata_options(
@@ -2019,4 +2044,33 @@ async fn ensure_targets(ctx: &Ctx<'_>, tg_arn: &str, instances: &[String]) -> Re
         ctx.record("register", "target", id, Some(id), None);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_token;
+
+    #[test]
+    fn client_tokens_follow_the_parents_and_fit_ec2s_limit() {
+        let nat = client_token(&["demo", "nat", "us-east-1a", "subnet-1", "eipalloc-1"]);
+        assert_eq!(
+            nat,
+            client_token(&["demo", "nat", "us-east-1a", "subnet-1", "eipalloc-1"])
+        );
+        // Made again in a new subnet, or with a new address: a new token.
+        assert_ne!(
+            nat,
+            client_token(&["demo", "nat", "us-east-1a", "subnet-2", "eipalloc-1"])
+        );
+        assert_ne!(
+            nat,
+            client_token(&["demo", "nat", "us-east-1a", "subnet-1", "eipalloc-2"])
+        );
+        // Parts are kept apart: moving a character across a boundary changes it.
+        assert_ne!(client_token(&["ab", "c"]), client_token(&["a", "bc"]));
+        let long = "x".repeat(200);
+        let t = client_token(&[&long, &long]);
+        assert_eq!(t.len(), 32);
+        assert!(t.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 }

@@ -29,6 +29,9 @@ pub fn trials() -> Vec<Trial> {
             "lifecycle::concurrent_apply_builds_the_same_network",
             || runtime().block_on(concurrent_matches_sequential()),
         ),
+        Trial::test("lifecycle::apply_after_destroy_builds_it_again", || {
+            runtime().block_on(apply_after_destroy())
+        }),
         Trial::test("lifecycle::dry_run_changes_nothing", || {
             runtime().block_on(dry_run_changes_nothing())
         }),
@@ -237,6 +240,48 @@ async fn destroy_leaves_nothing() -> Result<(), Failed> {
         .map_err(|e| format!("the other egress-only gateway is gone: {e:?}"))?;
     if still.egress_only_internet_gateways().is_empty() {
         return Err("the other egress-only gateway is gone".into());
+    }
+    Ok(())
+}
+
+/// A cluster destroyed and applied again under the same name is built
+/// afresh: its idempotency tokens name the new parents, so EC2 neither hands
+/// back the old NAT gateways and instances nor answers
+/// IdempotentParameterMismatch.
+async fn apply_after_destroy() -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    let vars = Vars::only(BTreeMap::new());
+    let first = apply_once(&clients, &example(), &vars, false).await?;
+    let owned = owned_ids(&clients, "ipv6-demo").len();
+    destroy::destroy(&clients, "ipv6-demo", &DestroyOptions::for_target(true))
+        .await
+        .map_err(|e| e.to_string())?;
+    let again = apply_once(&clients, &example(), &vars, false).await?;
+    let created = |r: &apply::ApplyReport| -> Vec<String> {
+        r.changes
+            .iter()
+            .filter(|c| c.action == "create")
+            .filter_map(|c| c.id.clone())
+            .collect()
+    };
+    let (before, after) = (created(&first), created(&again));
+    if before.is_empty() || after.len() != before.len() {
+        return Err(format!(
+            "the first build created {} things, the second {}",
+            before.len(),
+            after.len()
+        )
+        .into());
+    }
+    let reused: Vec<_> = after.iter().filter(|id| before.contains(id)).collect();
+    if !reused.is_empty() {
+        return Err(format!("the second build handed back {reused:?} from the first").into());
+    }
+    let now = owned_ids(&clients, "ipv6-demo").len();
+    if now != owned {
+        return Err(
+            format!("the cluster owns {now} live resources again, {owned} the first time").into(),
+        );
     }
     Ok(())
 }
