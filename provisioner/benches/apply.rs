@@ -99,7 +99,9 @@ async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Samp
         (j.len(), j.iter().filter(|e| e.mutating).count())
     });
     let t = Instant::now();
-    destroy::destroy(&c, &p.model.name, &DestroyOptions::for_target(true))
+    let mut opts = DestroyOptions::for_target(true);
+    opts.sequential = sequential;
+    destroy::destroy(&c, &p.model.name, &opts)
         .await
         .expect("destroy");
     Sample {

@@ -309,6 +309,27 @@ macro_rules! consistent {
     }};
 }
 
+/// Runs two independent steps together, or the first then the second when
+/// asked; the first error ends both.
+fn both<'a, A: 'a, B: 'a>(
+    ctx: &Ctx<'_>,
+    a: impl Future<Output = Result<A>> + 'a,
+    b: impl Future<Output = Result<B>> + 'a,
+) -> impl Future<Output = Result<(A, B)>> + 'a {
+    // Boxed before the returned future holds them: the branches nest, and
+    // their futures inline would outgrow a thread's stack in a debug build.
+    let (a, b) = (Box::pin(a), Box::pin(b));
+    let sequential = ctx.opts.sequential;
+    async move {
+        if sequential {
+            let a = a.await?;
+            Ok((a, b.await?))
+        } else {
+            futures_util::future::try_join(a, b).await
+        }
+    }
+}
+
 /// Runs independent steps together, or one after the other when asked.
 async fn all<T, F>(ctx: &Ctx<'_>, work: impl IntoIterator<Item = F>) -> Result<Vec<T>>
 where
@@ -356,54 +377,84 @@ pub async fn apply(
     let (subnets, _) = layout::subnets(model, &known);
     let plan = plan::plan(model, &subnets, &clients.region, &opts.plan);
 
-    let subnet_ids = ensure_subnets(&ctx, &plan, &vpc_id, vpc_v6).await?;
-    let igw = if plan.internet_gateway {
-        Some(ensure_internet_gateway(&ctx, &plan, &vpc_id).await?)
-    } else {
-        None
+    // Three branches once the VPC exists: its subnets and gateways; then
+    // the NAT gateways and route tables (the network) beside the security
+    // groups, load balancer and machines (the compute), which need no route.
+    // With `sequential`, the same steps run one after another in this order.
+    let gateways = both(
+        &ctx,
+        async {
+            if plan.internet_gateway {
+                Ok(Some(ensure_internet_gateway(&ctx, &plan, &vpc_id).await?))
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            match &plan.egress_only_internet_gateway {
+                None => Ok(None),
+                Some(EgressOnlyPlan::Existing(id)) => Ok(Some(id.clone())),
+                Some(EgressOnlyPlan::Create) => Ok(Some(
+                    ensure_egress_only_gateway(&ctx, &plan, &vpc_id).await?,
+                )),
+            }
+        },
+    );
+    let (subnet_ids, (igw, eigw)) =
+        both(&ctx, ensure_subnets(&ctx, &plan, &vpc_id, vpc_v6), gateways).await?;
+    let routes = |nats: BTreeMap<String, String>| {
+        let (ctx, plan, vpc_id, subnet_ids) = (&ctx, &plan, &vpc_id, &subnet_ids);
+        let (igw, eigw) = (igw.as_deref(), eigw.as_deref());
+        async move { ensure_route_tables(ctx, plan, vpc_id, subnet_ids, igw, eigw, &nats).await }
     };
-    let eigw = match &plan.egress_only_internet_gateway {
-        None => None,
-        Some(EgressOnlyPlan::Existing(id)) => Some(id.clone()),
-        Some(EgressOnlyPlan::Create) => {
-            Some(ensure_egress_only_gateway(&ctx, &plan, &vpc_id).await?)
+    let compute = |nat_ips: Vec<String>| {
+        let (ctx, plan, vpc_id, subnet_ids) = (&ctx, &plan, &vpc_id, &subnet_ids);
+        async move {
+            let groups =
+                ensure_security_groups(ctx, plan, vpc_id, vpc_v4, vpc_v6, &nat_ips).await?;
+            let load_balancer = async {
+                match &plan.load_balancer {
+                    Some(lb) => {
+                        let (arn, tg_arn, dns) =
+                            ensure_load_balancer(ctx, lb, vpc_id, subnet_ids, &groups).await?;
+                        let endpoint = dns.map(|d| format!("{d}:{}", lb.listener_port));
+                        Ok(Some((arn, tg_arn, endpoint)))
+                    }
+                    None => Ok(None),
+                }
+            };
+            let (lb, instances) = both(
+                ctx,
+                load_balancer,
+                ensure_machines(ctx, plan, subnet_ids, &groups),
+            )
+            .await?;
+            if let Some((_, tg_arn, _)) = &lb {
+                ensure_targets(ctx, tg_arn, &instances).await?;
+            }
+            Ok(lb.and_then(|(_, _, endpoint)| endpoint))
         }
     };
-    let nats = ensure_nat_gateways(&ctx, &plan, &vpc_id, &subnet_ids).await?;
-    ensure_route_tables(
-        &ctx,
-        &plan,
-        &vpc_id,
-        &subnet_ids,
-        igw.as_deref(),
-        eigw.as_deref(),
-        &nats,
-    )
-    .await?;
-    let nat_ips = if plan
+    let needs_nat_ips = plan
         .security_groups
         .iter()
-        .any(|g| g.ingress.iter().any(|r| r.peer == Peer::NatGatewayIps))
-    {
-        nat_public_ips(&ctx, &nats).await?
+        .any(|g| g.ingress.iter().any(|r| r.peer == Peer::NatGatewayIps));
+    let endpoint = if needs_nat_ips {
+        // The security groups name the NAT gateways' addresses: the compute
+        // branch starts once the NAT gateways are up.
+        let nats = ensure_nat_gateways(&ctx, &plan, &vpc_id, &subnet_ids).await?;
+        let compute = async {
+            let ips = nat_public_ips(&ctx, &nats).await?;
+            compute(ips).await
+        };
+        both(&ctx, routes(nats.clone()), compute).await?.1
     } else {
-        Vec::new()
+        let network = async {
+            let nats = ensure_nat_gateways(&ctx, &plan, &vpc_id, &subnet_ids).await?;
+            routes(nats).await
+        };
+        both(&ctx, network, compute(Vec::new())).await?.1
     };
-    let groups = ensure_security_groups(&ctx, &plan, &vpc_id, vpc_v4, vpc_v6, &nat_ips).await?;
-    let mut endpoint = None;
-    let lb = match &plan.load_balancer {
-        Some(lb) => {
-            let (arn, tg_arn, dns) =
-                ensure_load_balancer(&ctx, lb, &vpc_id, &subnet_ids, &groups).await?;
-            endpoint = dns.map(|d| format!("{d}:{}", lb.listener_port));
-            Some((arn, tg_arn))
-        }
-        None => None,
-    };
-    let instances = ensure_machines(&ctx, &plan, &subnet_ids, &groups).await?;
-    if let Some((_, tg_arn)) = &lb {
-        ensure_targets(&ctx, tg_arn, &instances).await?;
-    }
     let changes = ctx
         .changes
         .into_inner()

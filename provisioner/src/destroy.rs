@@ -24,6 +24,9 @@ use crate::target::Clients;
 pub struct DestroyOptions {
     pub poll_interval: Duration,
     pub max_polls: u32,
+    /// Delete one kind after another, never two at once: the same calls in
+    /// a fixed order (scenario journals, interruption tests).
+    pub sequential: bool,
 }
 
 impl DestroyOptions {
@@ -35,6 +38,7 @@ impl DestroyOptions {
                 Duration::from_secs(5)
             },
             max_polls: if fast { 200 } else { 180 },
+            sequential: false,
         }
     }
 }
@@ -51,7 +55,7 @@ struct D<'a> {
     elb: &'a elbv2::Client,
     cluster: &'a str,
     opts: &'a DestroyOptions,
-    changes: Vec<Change>,
+    changes: std::sync::Mutex<Vec<Change>>,
 }
 
 macro_rules! call {
@@ -96,8 +100,12 @@ fn is_gone(code: Option<&str>) -> bool {
 }
 
 impl D<'_> {
-    fn deleted(&mut self, kind: &'static str, name: &str, id: &str) {
-        self.changes.push(Change {
+    fn deleted(&self, kind: &'static str, name: &str, id: &str) {
+        let mut changes = self
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        changes.push(Change {
             action: "delete",
             kind,
             name: name.to_owned(),
@@ -132,34 +140,71 @@ pub async fn destroy(
     cluster: &str,
     opts: &DestroyOptions,
 ) -> Result<DestroyReport> {
-    let mut d = D {
+    let d = D {
         ec2: &clients.ec2,
         elb: &clients.elb,
         cluster,
         opts,
-        changes: Vec::new(),
+        changes: std::sync::Mutex::new(Vec::new()),
     };
-    load_balancers(&mut d).await?;
-    instances(&mut d).await?;
-    security_groups(&mut d).await?;
-    route_tables(&mut d).await?;
-    nat_gateways(&mut d).await?;
-    addresses(&mut d).await?;
-    let vpcs = owned_vpcs(&mut d).await?;
-    internet_gateways(&mut d, &vpcs).await?;
-    for vpc in &vpcs {
-        egress_only_gateways(&mut d, vpc).await?;
-    }
-    subnets(&mut d).await?;
+    let d = &d;
+    // Three branches first: the load balancers and instances, then the
+    // security groups they held; the NAT gateways, then their addresses;
+    // the route tables. The gateways, subnets and VPC go once all are gone
+    // (an internet gateway cannot leave a VPC that still maps public
+    // addresses). With `sequential`, one step after another in this order.
+    let compute = async {
+        both(d, load_balancers(d), instances(d)).await?;
+        security_groups(d).await
+    };
+    let nat = async {
+        nat_gateways(d).await?;
+        addresses(d).await
+    };
+    both(d, compute, both(d, route_tables(d), nat)).await?;
+    let vpcs = owned_vpcs(d).await?;
+    let eigws = async {
+        for vpc in &vpcs {
+            egress_only_gateways(d, vpc).await?;
+        }
+        Ok(())
+    };
+    both(d, internet_gateways(d, &vpcs), eigws).await?;
+    subnets(d).await?;
     for vpc in &vpcs {
         retry_dependency!(d, "vpc", vpc, "DeleteVpc", d.ec2.delete_vpc().vpc_id(vpc))?;
         d.deleted("vpc", &format!("{cluster}-vpc"), vpc);
     }
-    Ok(DestroyReport { changes: d.changes })
+    let changes = d
+        .changes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    Ok(DestroyReport { changes })
+}
+
+/// Runs two independent steps together, or the first then the second when
+/// asked; the first error ends both.
+fn both<'a, A: 'a, B: 'a>(
+    d: &D<'_>,
+    a: impl Future<Output = Result<A>> + 'a,
+    b: impl Future<Output = Result<B>> + 'a,
+) -> impl Future<Output = Result<(A, B)>> + 'a {
+    // Boxed before the returned future holds them, so nesting stays small.
+    let (a, b) = (Box::pin(a), Box::pin(b));
+    let sequential = d.opts.sequential;
+    async move {
+        if sequential {
+            let a = a.await?;
+            Ok((a, b.await?))
+        } else {
+            futures_util::future::try_join(a, b).await
+        }
+    }
 }
 
 /// The cluster's load balancers (by their tags), then its target groups.
-async fn load_balancers(d: &mut D<'_>) -> Result<()> {
+async fn load_balancers(d: &D<'_>) -> Result<()> {
     let key = tags::owned_key(d.cluster);
     let out = call!(
         d,
@@ -253,7 +298,7 @@ async fn owned_elb(
     Ok(out)
 }
 
-async fn instances(d: &mut D<'_>) -> Result<()> {
+async fn instances(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "instance",
@@ -321,7 +366,7 @@ async fn instances(d: &mut D<'_>) -> Result<()> {
     })
 }
 
-async fn security_groups(d: &mut D<'_>) -> Result<()> {
+async fn security_groups(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "security-group",
@@ -391,7 +436,7 @@ async fn security_groups(d: &mut D<'_>) -> Result<()> {
     Ok(())
 }
 
-async fn route_tables(d: &mut D<'_>) -> Result<()> {
+async fn route_tables(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "route-table",
@@ -438,7 +483,7 @@ async fn route_tables(d: &mut D<'_>) -> Result<()> {
     Ok(())
 }
 
-async fn nat_gateways(d: &mut D<'_>) -> Result<()> {
+async fn nat_gateways(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "nat-gateway",
@@ -506,7 +551,7 @@ async fn nat_gateways(d: &mut D<'_>) -> Result<()> {
     })
 }
 
-async fn addresses(d: &mut D<'_>) -> Result<()> {
+async fn addresses(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "elastic-ip",
@@ -529,7 +574,7 @@ async fn addresses(d: &mut D<'_>) -> Result<()> {
     Ok(())
 }
 
-async fn owned_vpcs(d: &mut D<'_>) -> Result<Vec<String>> {
+async fn owned_vpcs(d: &D<'_>) -> Result<Vec<String>> {
     let out = call!(
         d,
         "vpc",
@@ -547,7 +592,7 @@ async fn owned_vpcs(d: &mut D<'_>) -> Result<Vec<String>> {
 /// The cluster's internet gateways: attached to one of its VPCs (detach,
 /// then delete) or attached nowhere (an interrupted destroy detached it).
 /// One attached to a VPC the cluster does not own is left alone.
-async fn internet_gateways(d: &mut D<'_>, vpcs: &[String]) -> Result<()> {
+async fn internet_gateways(d: &D<'_>, vpcs: &[String]) -> Result<()> {
     let out = call!(
         d,
         "internet-gateway",
@@ -591,7 +636,7 @@ async fn internet_gateways(d: &mut D<'_>, vpcs: &[String]) -> Result<()> {
 }
 
 /// Only gateways that carry the cluster's tag AND are attached to its VPC.
-async fn egress_only_gateways(d: &mut D<'_>, vpc: &str) -> Result<()> {
+async fn egress_only_gateways(d: &D<'_>, vpc: &str) -> Result<()> {
     let out = call!(
         d,
         "egress-only-internet-gateway",
@@ -624,7 +669,7 @@ async fn egress_only_gateways(d: &mut D<'_>, vpc: &str) -> Result<()> {
     Ok(())
 }
 
-async fn subnets(d: &mut D<'_>) -> Result<()> {
+async fn subnets(d: &D<'_>) -> Result<()> {
     let out = call!(
         d,
         "subnet",

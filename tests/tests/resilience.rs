@@ -85,7 +85,9 @@ async fn apply(c: &Clients) -> Result<(), String> {
 }
 
 async fn destroy(c: &Clients) -> Result<(), String> {
-    destroy::destroy(c, CLUSTER, &DestroyOptions::for_target(true))
+    let mut opts = DestroyOptions::for_target(true);
+    opts.sequential = true;
+    destroy::destroy(c, CLUSTER, &opts)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())

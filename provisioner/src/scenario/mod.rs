@@ -385,7 +385,8 @@ async fn run_step(
         return Ok(());
     }
     if step.action == Action::Destroy {
-        let opts = DestroyOptions::for_target(fast);
+        let mut opts = DestroyOptions::for_target(fast);
+        opts.sequential = true;
         match destroy::destroy(clients, &model.name, &opts).await {
             Ok(_) => {}
             Err(e) => {
