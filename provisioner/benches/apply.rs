@@ -68,6 +68,7 @@ struct Sample {
     apply: Duration,
     destroy: Duration,
     calls: Option<(usize, usize)>,
+    destroy_calls: Option<usize>,
 }
 
 async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Sample {
@@ -104,10 +105,17 @@ async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Samp
     destroy::destroy(&c, &p.model.name, &opts)
         .await
         .expect("destroy");
+    let destroy_time = t.elapsed();
+    let destroy_calls = c
+        .fake
+        .as_ref()
+        .zip(calls)
+        .map(|((f, _), (applied, _))| f.journal().len() - applied);
     Sample {
         apply,
-        destroy: t.elapsed(),
+        destroy: destroy_time,
         calls,
+        destroy_calls,
     }
 }
 
@@ -153,10 +161,11 @@ async fn main() {
             samples.push(one(run, &m, sequential, DELAY_MS).await);
         }
         let (all, mutating) = samples[0].calls.expect("embedded fake");
+        let destroy_calls = samples[0].destroy_calls.expect("embedded fake");
         let (a50, _) = stats(samples.iter().map(|s| s.apply).collect());
         let (d50, _) = stats(samples.iter().map(|s| s.destroy).collect());
         println!(
-            "embedded fake, every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep [{DELAY_RUNS} runs]",
+            "embedded fake, every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep (of {destroy_calls} calls) [{DELAY_RUNS} runs]",
             if sequential {
                 "sequential"
             } else {
