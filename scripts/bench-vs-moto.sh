@@ -12,6 +12,7 @@
 # ~/.cache/...). Without PyPI the fake's figures are still printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/capa-ipv6-net"
 venv="$cache/moto-venv"
@@ -26,28 +27,7 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   fi
 fi
 
-# Cargo names the binaries it built, wherever CARGO_TARGET_DIR puts them.
-bins=$(cargo build --release --quiet -p fake-ec2 --bins --message-format=json-render-diagnostics |
-  python3 -c 'import json, sys
-for m in map(json.loads, sys.stdin):
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["executable"])')
-fake=$(grep '/fake-ec2$' <<<"$bins")
-bench=$(grep '/fake-ec2-bench$' <<<"$bins")
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { # port, pid, log, name
-  for _ in $(seq 1 200); do
-    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), timeout=1).close()" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$3" >&2
-  echo "FAIL: $4 did not listen on 127.0.0.1:$1" >&2
-  exit 1
-}
+build_fake_bins
 
 work=$(mktemp -d)
 server= # the one server running, if any
@@ -83,8 +63,7 @@ run_moto() {
   stop
 }
 
-echo "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine
 echo "fake-ec2: $fake ($(rustc --version))"
 if [ "$have_moto" = yes ]; then
   echo "moto: $("$venv/bin/python" -c 'import importlib.metadata as m; print("moto", m.version("moto"), "werkzeug", m.version("werkzeug"), "flask", m.version("flask"))') on $("$venv/bin/python" --version)"

@@ -11,6 +11,7 @@
 # Release builds; set CARGO_TARGET_DIR to keep them apart from test builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(request scale apply apply-standalone)
@@ -25,16 +26,8 @@ for p in "${parts[@]}"; do
 done
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
-echo "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-
-bins=$(cargo build --release --quiet -p fake-ec2 --bins --message-format=json-render-diagnostics |
-  python3 -c 'import json, sys
-for m in map(json.loads, sys.stdin):
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["executable"])')
-fake=$(grep '/fake-ec2$' <<<"$bins")
-bench=$(grep '/fake-ec2-bench$' <<<"$bins")
+print_machine
+build_fake_bins
 
 if want request; then
   echo
@@ -56,17 +49,11 @@ if want apply-standalone; then
   echo "== provisioner: dualstack cluster apply and destroy, standalone fake-ec2 over loopback"
   # Build the bench first, so the fake does not sit idle through a compile.
   cargo bench --quiet -p provisioner --bench apply --no-run
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   log=$(mktemp)
   "$fake" --port "$port" 2>"$log" &
   server=$!
   trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-  for _ in $(seq 1 100); do
-    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" 2>/dev/null; then
-      break
-    fi
-    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; echo "FAIL: fake-ec2 exited" >&2; exit 1; }
-    sleep 0.1
-  done
+  wait_port "$port" "$server" "$log" fake-ec2
   FAKE_EC2_URL="http://127.0.0.1:$port" cargo bench --quiet -p provisioner --bench apply
 fi

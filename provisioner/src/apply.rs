@@ -310,16 +310,16 @@ macro_rules! consistent {
 }
 
 /// Runs two independent steps together, or the first then the second when
-/// asked; the first error ends both.
-fn both<'a, A: 'a, B: 'a>(
-    ctx: &Ctx<'_>,
-    a: impl Future<Output = Result<A>> + 'a,
-    b: impl Future<Output = Result<B>> + 'a,
-) -> impl Future<Output = Result<(A, B)>> + 'a {
+/// `sequential`; the first error ends both. Apply and destroy build their
+/// branches with it.
+pub(crate) fn both<'a, A: 'a, B: 'a, E: 'a>(
+    sequential: bool,
+    a: impl Future<Output = std::result::Result<A, E>> + 'a,
+    b: impl Future<Output = std::result::Result<B, E>> + 'a,
+) -> impl Future<Output = std::result::Result<(A, B), E>> + 'a {
     // Boxed before the returned future holds them: the branches nest, and
     // their futures inline would outgrow a thread's stack in a debug build.
     let (a, b) = (Box::pin(a), Box::pin(b));
-    let sequential = ctx.opts.sequential;
     async move {
         if sequential {
             let a = a.await?;
@@ -382,7 +382,7 @@ pub async fn apply(
     // groups, load balancer and machines (the compute), which need no route.
     // With `sequential`, the same steps run one after another in this order.
     let gateways = both(
-        &ctx,
+        ctx.opts.sequential,
         async {
             if plan.internet_gateway {
                 Ok(Some(ensure_internet_gateway(&ctx, &plan, &vpc_id).await?))
@@ -400,8 +400,12 @@ pub async fn apply(
             }
         },
     );
-    let (subnet_ids, (igw, eigw)) =
-        both(&ctx, ensure_subnets(&ctx, &plan, &vpc_id, vpc_v6), gateways).await?;
+    let (subnet_ids, (igw, eigw)) = both(
+        ctx.opts.sequential,
+        ensure_subnets(&ctx, &plan, &vpc_id, vpc_v6),
+        gateways,
+    )
+    .await?;
     let routes = |nats: BTreeMap<String, String>| {
         let (ctx, plan, vpc_id, subnet_ids) = (&ctx, &plan, &vpc_id, &subnet_ids);
         let (igw, eigw) = (igw.as_deref(), eigw.as_deref());
@@ -424,7 +428,7 @@ pub async fn apply(
                 }
             };
             let (lb, instances) = both(
-                ctx,
+                ctx.opts.sequential,
                 load_balancer,
                 ensure_machines(ctx, plan, subnet_ids, &groups),
             )
@@ -447,13 +451,17 @@ pub async fn apply(
             let ips = nat_public_ips(&ctx, &nats).await?;
             compute(ips).await
         };
-        both(&ctx, routes(nats.clone()), compute).await?.1
+        both(ctx.opts.sequential, routes(nats.clone()), compute)
+            .await?
+            .1
     } else {
         let network = async {
             let nats = ensure_nat_gateways(&ctx, &plan, &vpc_id, &subnet_ids).await?;
             routes(nats).await
         };
-        both(&ctx, network, compute(Vec::new())).await?.1
+        both(ctx.opts.sequential, network, compute(Vec::new()))
+            .await?
+            .1
     };
     let changes = ctx
         .changes

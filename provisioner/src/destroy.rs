@@ -14,7 +14,7 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2 as elbv2;
 use serde::Serialize;
 
-use crate::apply::{ApplyError, Change};
+use crate::apply::{ApplyError, Change, both};
 use crate::aws_error::aws_error;
 use crate::discover::{filter, tag_map};
 use crate::plan::tags;
@@ -154,14 +154,19 @@ pub async fn destroy(
     // (an internet gateway cannot leave a VPC that still maps public
     // addresses). With `sequential`, one step after another in this order.
     let compute = async {
-        both(d, load_balancers(d), instances(d)).await?;
+        both(d.opts.sequential, load_balancers(d), instances(d)).await?;
         security_groups(d).await
     };
     let nat = async {
         nat_gateways(d).await?;
         addresses(d).await
     };
-    both(d, compute, both(d, route_tables(d), nat)).await?;
+    both(
+        d.opts.sequential,
+        compute,
+        both(d.opts.sequential, route_tables(d), nat),
+    )
+    .await?;
     let vpcs = owned_vpcs(d).await?;
     let eigws = async {
         for vpc in &vpcs {
@@ -169,7 +174,7 @@ pub async fn destroy(
         }
         Ok(())
     };
-    both(d, internet_gateways(d, &vpcs), eigws).await?;
+    both(d.opts.sequential, internet_gateways(d, &vpcs), eigws).await?;
     subnets(d).await?;
     for vpc in &vpcs {
         retry_dependency!(d, "vpc", vpc, "DeleteVpc", d.ec2.delete_vpc().vpc_id(vpc))?;
@@ -181,26 +186,6 @@ pub async fn destroy(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     Ok(DestroyReport { changes })
-}
-
-/// Runs two independent steps together, or the first then the second when
-/// asked; the first error ends both.
-fn both<'a, A: 'a, B: 'a>(
-    d: &D<'_>,
-    a: impl Future<Output = Result<A>> + 'a,
-    b: impl Future<Output = Result<B>> + 'a,
-) -> impl Future<Output = Result<(A, B)>> + 'a {
-    // Boxed before the returned future holds them, so nesting stays small.
-    let (a, b) = (Box::pin(a), Box::pin(b));
-    let sequential = d.opts.sequential;
-    async move {
-        if sequential {
-            let a = a.await?;
-            Ok((a, b.await?))
-        } else {
-            futures_util::future::try_join(a, b).await
-        }
-    }
 }
 
 /// The cluster's load balancers (by their tags), then its target groups.
