@@ -331,18 +331,30 @@ pub(crate) fn both<'a, A: 'a, B: 'a, E: 'a>(
 }
 
 /// Runs independent steps together, or one after the other when asked.
-async fn all<T, F>(ctx: &Ctx<'_>, work: impl IntoIterator<Item = F>) -> Result<Vec<T>>
+///
+/// The steps are collected before the returned future holds them, so that
+/// future names only the steps' own types, not the closure that made them:
+/// that keeps `apply`'s future `Send` for any caller's lifetimes (a
+/// `tokio::spawn`ed apply compiles).
+fn all<'a, T: 'a, F>(
+    ctx: &Ctx<'_>,
+    work: impl IntoIterator<Item = F>,
+) -> impl Future<Output = Result<Vec<T>>> + 'a
 where
-    F: Future<Output = Result<T>>,
+    F: Future<Output = Result<T>> + 'a,
 {
-    if ctx.opts.sequential {
-        let mut out = Vec::new();
-        for f in work {
-            out.push(f.await?);
+    let work: Vec<F> = work.into_iter().collect();
+    let sequential = ctx.opts.sequential;
+    async move {
+        if sequential {
+            let mut out = Vec::with_capacity(work.len());
+            for f in work {
+                out.push(f.await?);
+            }
+            Ok(out)
+        } else {
+            try_join_all(work).await
         }
-        Ok(out)
-    } else {
-        try_join_all(work).await
     }
 }
 
@@ -2108,6 +2120,26 @@ async fn ensure_targets(ctx: &Ctx<'_>, tg_arn: &str, instances: &[String]) -> Re
 #[cfg(test)]
 mod tests {
     use super::client_token;
+
+    /// Compiles only while an apply and a destroy can run as their own task:
+    /// their futures are `Send` for any lifetime of what they borrow.
+    #[allow(dead_code)]
+    fn apply_can_be_spawned(
+        clients: crate::target::Clients,
+        model: crate::model::ClusterModel,
+        facts: crate::facts::Facts,
+        opts: super::ApplyOptions,
+    ) {
+        drop(tokio::spawn(async move {
+            super::apply(&clients, &model, &facts, &opts)
+                .await
+                .map(drop)?;
+            let opts = crate::destroy::DestroyOptions::for_target(true);
+            crate::destroy::destroy(&clients, &model.name, &opts)
+                .await
+                .map(drop)
+        }));
+    }
 
     #[test]
     fn client_tokens_follow_the_parents_and_fit_ec2s_limit() {
