@@ -1494,6 +1494,17 @@ struct Perm {
     description: String,
 }
 
+impl Perm {
+    /// The same rule: protocol, ports and peer (descriptions aside).
+    fn same_rule(&self, other: &Perm) -> bool {
+        self.protocol == other.protocol
+            && self.kind == other.kind
+            && self.peer == other.peer
+            && self.from == other.from
+            && self.to == other.to
+    }
+}
+
 /// Which list of an `IpPermission` a peer goes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum PeerKind {
@@ -1565,7 +1576,8 @@ async fn authorize(
     peers_of: &PeerValues<'_>,
 ) -> Result<()> {
     let have = current.map(existing_perms).unwrap_or_default();
-    let mut want: Vec<Perm> = Vec::new();
+    // Every rule the plan asks for; `want` is those the group lacks.
+    let mut desired: Vec<Perm> = Vec::new();
     for r in &g.ingress {
         let peers: Vec<(PeerKind, String)> = match &r.peer {
             Peer::Cidr(IpNet::V4(n)) => vec![(PeerKind::Ipv4, n.to_string())],
@@ -1606,27 +1618,36 @@ async fn authorize(
                 peer,
                 description: r.description.clone(),
             };
-            let same = |h: &Perm| {
-                h.protocol == p.protocol
-                    && h.kind == p.kind
-                    && h.peer == p.peer
-                    && h.from == p.from
-                    && h.to == p.to
-            };
-            if !have.iter().any(same) && !want.iter().any(same) {
-                want.push(p);
+            if !desired.iter().any(|d| d.same_rule(&p)) {
+                desired.push(p);
             }
         }
     }
-    if want.is_empty() {
-        return Ok(());
+    let want: Vec<&Perm> = desired
+        .iter()
+        .filter(|p| !have.iter().any(|h| h.same_rule(p)))
+        .collect();
+    // Rules of the group that the plan no longer has (a CNI rule taken out
+    // of the spec): revoked once the wanted ones are in, as CAPA does.
+    let stale: Vec<&Perm> = have
+        .iter()
+        .filter(|h| !desired.iter().any(|d| d.same_rule(h)))
+        .collect();
+    if !want.is_empty() {
+        add_ingress(ctx, g, id, current.is_some(), &want).await?;
     }
-    if ctx.opts.dry_run && (!is_real(id) || want.iter().any(|p| !is_real(&p.peer))) {
-        return Ok(());
+    if !stale.is_empty() {
+        revoke_ingress(ctx, g, id, &stale).await?;
     }
-    let perms: Vec<IpPermission> = want
+    Ok(())
+}
+
+/// EC2's form of permissions, one peer each.
+fn ip_permissions(perms: &[&Perm], with_description: bool) -> Vec<IpPermission> {
+    perms
         .iter()
         .map(|p| {
+            let description = with_description.then(|| p.description.clone());
             let b = IpPermission::builder()
                 .ip_protocol(&p.protocol)
                 .set_from_port(p.from)
@@ -1635,27 +1656,40 @@ async fn authorize(
                 b.user_id_group_pairs(
                     UserIdGroupPair::builder()
                         .group_id(&p.peer)
-                        .description(&p.description)
+                        .set_description(description)
                         .build(),
                 )
             } else if p.kind == PeerKind::Ipv6 {
                 b.ipv6_ranges(
                     Ipv6Range::builder()
                         .cidr_ipv6(&p.peer)
-                        .description(&p.description)
+                        .set_description(description)
                         .build(),
                 )
             } else {
                 b.ip_ranges(
                     IpRange::builder()
                         .cidr_ip(&p.peer)
-                        .description(&p.description)
+                        .set_description(description)
                         .build(),
                 )
             }
             .build()
         })
-        .collect();
+        .collect()
+}
+
+async fn add_ingress(
+    ctx: &Ctx<'_>,
+    g: &SecurityGroupPlan,
+    id: &str,
+    existed: bool,
+    want: &[&Perm],
+) -> Result<()> {
+    if ctx.opts.dry_run && (!is_real(id) || want.iter().any(|p| !is_real(&p.peer))) {
+        return Ok(());
+    }
+    let perms = ip_permissions(want, true);
     let req = ctx
         .ec2
         .authorize_security_group_ingress()
@@ -1673,7 +1707,7 @@ async fn authorize(
             )(e));
         }
     }
-    if current.is_some() {
+    if existed {
         ctx.updated(
             "security-group",
             &g.name,
@@ -1681,6 +1715,34 @@ async fn authorize(
             format!("{} ingress rule(s) added", want.len()),
         );
     }
+    Ok(())
+}
+
+async fn revoke_ingress(
+    ctx: &Ctx<'_>,
+    g: &SecurityGroupPlan,
+    id: &str,
+    stale: &[&Perm],
+) -> Result<()> {
+    let req = ctx
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(id)
+        .set_ip_permissions(Some(ip_permissions(stale, false)))
+        .set_dry_run(ctx.opts.dry_run.then_some(true));
+    match req.send().await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("DryRunOperation") => {}
+        Err(e) => {
+            return Err(err("security-group", &g.name, "RevokeSecurityGroupIngress")(e));
+        }
+    }
+    ctx.updated(
+        "security-group",
+        &g.name,
+        id,
+        format!("{} ingress rule(s) removed", stale.len()),
+    );
     Ok(())
 }
 
