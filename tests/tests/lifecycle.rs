@@ -31,6 +31,10 @@ pub fn trials() -> Vec<Trial> {
             "lifecycle::concurrent_apply_builds_the_same_network",
             || runtime().block_on(concurrent_matches_sequential()),
         ),
+        Trial::test(
+            "lifecycle::concurrent_apply_and_destroy_converge_under_faults",
+            || runtime().block_on(concurrent_under_faults()),
+        ),
         Trial::test("lifecycle::apply_after_destroy_builds_it_again", || {
             runtime().block_on(apply_after_destroy())
         }),
@@ -256,6 +260,82 @@ async fn destroy_leaves_nothing() -> Result<(), Failed> {
         .map_err(|e| format!("the other egress-only gateway is gone: {e:?}"))?;
     if still.egress_only_internet_gateways().is_empty() {
         return Err("the other egress-only gateway is gone".into());
+    }
+    Ok(())
+}
+
+/// The provisioner as users run it (independent calls at once) against a
+/// fake that throttles, fails and answers NotFound for new resources: the
+/// apply converges, a second apply changes nothing, the destroy leaves
+/// nothing. Several fault seeds, so different calls fail in each run.
+async fn concurrent_under_faults() -> Result<(), Failed> {
+    let faults = || {
+        let mut rules = vec![
+            fake_ec2::FaultRule {
+                error: Some("RequestLimitExceeded".into()),
+                probability: Some(0.2),
+                ..Default::default()
+            },
+            fake_ec2::FaultRule {
+                error: Some("InternalError".into()),
+                probability: Some(0.05),
+                ..Default::default()
+            },
+        ];
+        for action in [
+            "CreateSubnet",
+            "CreateNatGateway",
+            "CreateSecurityGroup",
+            "RunInstances",
+        ] {
+            rules.push(fake_ec2::FaultRule {
+                action: Some(action.into()),
+                not_found_reads: Some(2),
+                ..Default::default()
+            });
+        }
+        rules
+    };
+    let vars = Vars::only(BTreeMap::new());
+    for seed in 1..=6u64 {
+        let clients = fake_clients(Seed::default()).await?;
+        let (fake, _) = clients.fake.as_ref().expect("embedded");
+        fake.set_faults(faults(), seed);
+        apply_once(&clients, &example(), &vars, false)
+            .await
+            .map_err(|e| format!("seed {seed}: apply: {}", e.message().unwrap_or("?")))?;
+        let before = mutating(&clients).len();
+        apply_once(&clients, &example(), &vars, false)
+            .await
+            .map_err(|e| format!("seed {seed}: second apply: {}", e.message().unwrap_or("?")))?;
+        let again = &mutating(&clients)[before..];
+        if !again.is_empty() {
+            return Err(format!("seed {seed}: the second apply changed things: {again:?}").into());
+        }
+        destroy::destroy(&clients, "ipv6-demo", &DestroyOptions::for_target(true))
+            .await
+            .map_err(|e| format!("seed {seed}: destroy: {e}"))?;
+        let left = owned_ids(&clients, "ipv6-demo");
+        if !left.is_empty() {
+            return Err(format!("seed {seed}: destroy left {left:?}").into());
+        }
+        // The faults did fire: this run met each kind.
+        let journal = fake.journal();
+        for code in ["RequestLimitExceeded", "InternalError"] {
+            if !journal
+                .iter()
+                .any(|e| e.error_code.as_deref() == Some(code))
+            {
+                return Err(format!("seed {seed}: no call answered {code}").into());
+            }
+        }
+        if !journal.iter().any(|e| {
+            e.error_code
+                .as_deref()
+                .is_some_and(|c| c.ends_with("NotFound"))
+        }) {
+            return Err(format!("seed {seed}: no new resource was answered NotFound").into());
+        }
     }
     Ok(())
 }
