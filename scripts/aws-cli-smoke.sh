@@ -4,6 +4,7 @@
 # unexpected answer. CI runs it; it also prints what it saw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/capa-ipv6-net"
 venv="$cache/venv"
@@ -20,7 +21,7 @@ bin=$(cargo build --quiet -p fake-ec2 --bin fake-ec2 --message-format=json-rende
 exes = [m["executable"] for m in map(json.loads, sys.stdin)
         if m.get("reason") == "compiler-artifact" and m.get("executable")]
 print(exes[-1])')
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 log=$(mktemp)
 "$bin" --port "$port" >"$log" 2>&1 &
 pid=$!

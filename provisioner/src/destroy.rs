@@ -140,14 +140,14 @@ pub async fn destroy(
     cluster: &str,
     opts: &DestroyOptions,
 ) -> Result<DestroyReport> {
-    let d = D {
+    let state = D {
         ec2: &clients.ec2,
         elb: &clients.elb,
         cluster,
         opts,
         changes: std::sync::Mutex::new(Vec::new()),
     };
-    let d = &d;
+    let d = &state;
     // Three branches first: the load balancers and instances, then the
     // security groups they held; the NAT gateways, then their addresses;
     // the route tables. The gateways, subnets and VPC go once all are gone
@@ -180,11 +180,10 @@ pub async fn destroy(
         retry_dependency!(d, "vpc", vpc, "DeleteVpc", d.ec2.delete_vpc().vpc_id(vpc))?;
         d.deleted("vpc", &format!("{cluster}-vpc"), vpc);
     }
-    let changes = d
+    let changes = state
         .changes
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Ok(DestroyReport { changes })
 }
 

@@ -17,7 +17,7 @@ use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
 use provisioner::target::Clients;
 
-use crate::common::runtime;
+use crate::common::{owned_ids, runtime};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -139,43 +139,6 @@ fn normalise(v: &mut serde_json::Value) {
     }
 }
 
-/// Ids of live resources that carry the cluster's owned tag.
-fn owned(c: &Clients) -> Vec<String> {
-    let key = provisioner::plan::tags::owned_key(CLUSTER);
-    let dump = serde_json::to_value(fake(c).dump()).expect("serialises");
-    let mut out = Vec::new();
-    walk(&dump, &key, &mut out);
-    out
-}
-
-fn walk(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            let tagged = match map.get("tags") {
-                Some(serde_json::Value::Object(t)) => t.contains_key(key),
-                Some(serde_json::Value::Array(t)) => t
-                    .iter()
-                    .any(|p| p.get(0).and_then(|k| k.as_str()) == Some(key)),
-                _ => false,
-            };
-            let gone = matches!(
-                map.get("state").and_then(|s| s.as_str()),
-                Some("terminated" | "deleted")
-            );
-            if tagged && !gone {
-                out.push(
-                    map.iter()
-                        .find(|(k, _)| k.ends_with("_id") || k.ends_with("_arn"))
-                        .map_or("?".into(), |(_, v)| v.to_string()),
-                );
-            }
-            map.values().for_each(|x| walk(x, key, out));
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, key, out)),
-        _ => {}
-    }
-}
-
 async fn apply_interrupted() -> Result<(), Failed> {
     let reference = clients().await?;
     apply(&reference).await?;
@@ -208,21 +171,11 @@ async fn apply_interrupted() -> Result<(), Failed> {
         }
         if let Err(e) = destroy(&c).await {
             failures.push(format!("k={k}: destroy failed: {e}"));
-        } else if !owned(&c).is_empty() {
-            failures.push(format!("k={k}: destroy left {:?}", owned(&c)));
+        } else if !owned_ids(&c, CLUSTER).is_empty() {
+            failures.push(format!("k={k}: destroy left {:?}", owned_ids(&c, CLUSTER)));
         }
     }
-    if failures.is_empty() {
-        eprintln!("apply interrupted at each of {total} mutating calls: all converged");
-        Ok(())
-    } else {
-        Err(format!(
-            "{} of {total} interruption points failed:\n{}",
-            failures.len(),
-            failures.join("\n")
-        )
-        .into())
-    }
+    converged("apply", total, &failures)
 }
 
 async fn destroy_interrupted() -> Result<(), Failed> {
@@ -244,14 +197,19 @@ async fn destroy_interrupted() -> Result<(), Failed> {
         fake(&c).set_faults(Vec::new(), 0);
         match destroy(&c).await {
             Err(e) => failures.push(format!("k={k}: the resumed destroy failed: {e}")),
-            Ok(()) if !owned(&c).is_empty() => {
-                failures.push(format!("k={k}: left {:?}", owned(&c)))
+            Ok(()) if !owned_ids(&c, CLUSTER).is_empty() => {
+                failures.push(format!("k={k}: left {:?}", owned_ids(&c, CLUSTER)))
             }
             Ok(()) => {}
         }
     }
+    converged("destroy", total, &failures)
+}
+
+/// The verdict over every interruption point: all converged, or which did not.
+fn converged(what: &str, total: usize, failures: &[String]) -> Result<(), Failed> {
     if failures.is_empty() {
-        eprintln!("destroy interrupted at each of {total} mutating calls: all converged");
+        eprintln!("{what} interrupted at each of {total} mutating calls: all converged");
         Ok(())
     } else {
         Err(format!(

@@ -1057,40 +1057,38 @@ fn scale_mode(args: &Args) {
         }
         .print();
 
+        // A read, checked once for how many `item` elements it answers.
+        let read = |what: &str, body: &str, item: &str, answered: usize| {
+            let r = call_ok(&fake, body);
+            assert_eq!(r.body.matches(item).count(), answered, "{what}");
+            measure(
+                &format!("{subnets:>6} subnets: {what} ({answered} answered)"),
+                budget,
+                20,
+                |_| {
+                    let r = call(&fake, body);
+                    assert_eq!(r.status, 200);
+                    trim_journal(&fake);
+                },
+            )
+            .print();
+            fake.clear_journal();
+        };
         // DescribeSubnets by vpc-id: a VPC in the middle, 10 subnets answered.
         let (mid, _) = &vpcs[vpcs.len() / 2];
-        let body = format!("Action=DescribeSubnets&Filter.1.Name=vpc-id&Filter.1.Value.1={mid}");
-        let r = call_ok(&fake, &body);
-        assert_eq!(r.body.matches("<subnetId>").count(), 10);
-        measure(
-            &format!("{subnets:>6} subnets: DescribeSubnets by vpc-id (10 answered)"),
-            budget,
-            20,
-            |_| {
-                let r = call(&fake, &body);
-                assert_eq!(r.status, 200);
-                trim_journal(&fake);
-            },
-        )
-        .print();
-        fake.clear_journal();
-
+        read(
+            "DescribeSubnets by vpc-id",
+            &format!("Action=DescribeSubnets&Filter.1.Name=vpc-id&Filter.1.Value.1={mid}"),
+            "<subnetId>",
+            10,
+        );
         // DescribeVpcs by id: the same VPC.
-        let body = format!("Action=DescribeVpcs&VpcId.1={mid}");
-        let r = call_ok(&fake, &body);
-        assert_eq!(r.body.matches("<vpcId>").count(), 1);
-        measure(
-            &format!("{subnets:>6} subnets: DescribeVpcs by id (1 answered)"),
-            budget,
-            20,
-            |_| {
-                let r = call(&fake, &body);
-                assert_eq!(r.status, 200);
-                trim_journal(&fake);
-            },
-        )
-        .print();
-        fake.clear_journal();
+        read(
+            "DescribeVpcs by id",
+            &format!("Action=DescribeVpcs&VpcId.1={mid}"),
+            "<vpcId>",
+            1,
+        );
 
         // A conflicting CreateSubnet, refused: the last VPC's first /28 again.
         // Its subnets have the highest ids, so the scan of the region's subnets
