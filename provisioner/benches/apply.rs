@@ -45,16 +45,7 @@ async fn clients(run: usize) -> Clients {
                 "us-east-2",
             ];
             let region = regions[run % regions.len()];
-            Clients {
-                target: provisioner::target::Target::Endpoint {
-                    url: url.clone(),
-                    source: "FAKE_EC2_URL",
-                },
-                region: region.to_owned(),
-                ec2: provisioner::target::ec2_client(&url, region),
-                elb: provisioner::target::elb_client(&url, region),
-                fake: None,
-            }
+            Clients::for_endpoint(&url, "FAKE_EC2_URL", region)
         }
         Err(_) => {
             let fake = fake_ec2::Fake::new();

@@ -20,6 +20,7 @@ use aws_sdk_ec2::types::{
     TagSpecification, UserIdGroupPair, VpcAttributeName,
 };
 use aws_sdk_elasticloadbalancingv2 as elbv2;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use futures_util::future::try_join_all;
 use ipnet::{IpNet, Ipv6Net};
 use serde::Serialize;
@@ -116,7 +117,7 @@ pub enum ApplyError {
     Aws {
         kind: &'static str,
         name: String,
-        source: AwsCallError,
+        source: Box<AwsCallError>,
     },
     /// A resource did not reach the state it needs.
     #[error("{kind} {name}: {message}")]
@@ -219,33 +220,31 @@ impl Ctx<'_> {
     }
 }
 
-fn err<E, R>(
+fn err<E>(
     kind: &'static str,
     name: &str,
     action: &'static str,
-) -> impl FnOnce(SdkError<E, R>) -> ApplyError
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> ApplyError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let name = name.to_owned();
     move |e| ApplyError::Aws {
         kind,
         name,
-        source: aws_error(action, e),
+        source: Box::new(aws_error(action, e)),
     }
 }
 
 /// A dry-run answer: `DryRunOperation` means AWS would have done it.
-fn dry_ok<T, E, R>(
-    r: std::result::Result<T, SdkError<E, R>>,
+fn dry_ok<T, E>(
+    r: std::result::Result<T, SdkError<E, HttpResponse>>,
     kind: &'static str,
     name: &str,
     action: &'static str,
 ) -> Result<()>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match r {
         Err(e) if e.code() == Some("DryRunOperation") => Ok(()),
@@ -1287,7 +1286,7 @@ async fn ensure_route_tables(
                     .map_err(|e| ApplyError::Aws {
                         kind: "route-table",
                         name: name.clone(),
-                        source: e,
+                        source: Box::new(e),
                     })?;
                 if replace || associated {
                     ctx.updated("route-table", &name, &id, format!("{dest} -> {target}"));

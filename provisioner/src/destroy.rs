@@ -14,7 +14,7 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2 as elbv2;
 use serde::Serialize;
 
-use crate::apply::{ApplyError, Change, both};
+use crate::apply::{ApplyError, Change, Progress, both};
 use crate::aws_error::aws_error;
 use crate::discover::{filter, tag_map};
 use crate::plan::tags;
@@ -27,6 +27,8 @@ pub struct DestroyOptions {
     /// Delete one kind after another, never two at once: the same calls in
     /// a fixed order (scenario journals, interruption tests).
     pub sequential: bool,
+    /// Called with each deletion as it happens (progress on a terminal).
+    pub progress: Option<Progress>,
 }
 
 impl DestroyOptions {
@@ -39,6 +41,7 @@ impl DestroyOptions {
             },
             max_polls: if fast { 200 } else { 180 },
             sequential: false,
+            progress: None,
         }
     }
 }
@@ -63,7 +66,7 @@ macro_rules! call {
         $req.send().await.map_err(|e| ApplyError::Aws {
             kind: $kind,
             name: $name.to_owned(),
-            source: aws_error($action, e),
+            source: Box::new(aws_error($action, e)),
         })
     };
 }
@@ -87,7 +90,7 @@ macro_rules! retry_dependency {
                     break Err(ApplyError::Aws {
                         kind: $kind,
                         name: $name.to_owned(),
-                        source: aws_error($action, e),
+                        source: Box::new(aws_error($action, e)),
                     });
                 }
             }
@@ -105,13 +108,17 @@ impl D<'_> {
             .changes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        changes.push(Change {
+        let change = Change {
             action: "delete",
             kind,
             name: name.to_owned(),
             id: Some(id.to_owned()),
             detail: None,
-        });
+        };
+        if let Some(p) = &self.opts.progress {
+            (p.0)(&change);
+        }
+        changes.push(change);
     }
 
     fn owned(&self) -> aws_sdk_ec2::types::Filter {
@@ -399,7 +406,7 @@ async fn security_groups(d: &D<'_>) -> Result<()> {
                     return Err(ApplyError::Aws {
                         kind: "security-group",
                         name: name_of(g.tags(), id),
-                        source: aws_error("RevokeSecurityGroupIngress", e),
+                        source: Box::new(aws_error("RevokeSecurityGroupIngress", e)),
                     });
                 }
             }
@@ -449,7 +456,7 @@ async fn route_tables(d: &D<'_>) -> Result<()> {
                         return Err(ApplyError::Aws {
                             kind: "route-table",
                             name,
-                            source: aws_error("DisassociateRouteTable", e),
+                            source: Box::new(aws_error("DisassociateRouteTable", e)),
                         });
                     }
                 }
@@ -499,7 +506,7 @@ async fn nat_gateways(d: &D<'_>) -> Result<()> {
                 return Err(ApplyError::Aws {
                     kind: "nat-gateway",
                     name: name.clone(),
-                    source: aws_error("DeleteNatGateway", e),
+                    source: Box::new(aws_error("DeleteNatGateway", e)),
                 });
             }
         }

@@ -1,19 +1,23 @@
-//! `provisioner`: thin CLI over the library.
+//! `provisioner`: thin CLI over the library. One `run` maps the command to
+//! the library, errors carry their exit code, text goes through report.rs.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use provisioner::apply::{self, ApplyOptions, Progress};
+use provisioner::apply::{self, ApplyError, ApplyOptions, Progress};
+use provisioner::aws_error::AwsCallError;
 use provisioner::destroy::{self, DestroyOptions};
-use provisioner::pipeline::{self, Prepared};
+use provisioner::finding::Finding;
+use provisioner::pipeline::{self, PrepareError};
 use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
-use provisioner::target::{self, Clients, TargetOptions};
-use provisioner::{instance_types, render, report};
+use provisioner::target::{self, Clients, Service, Target, TargetOptions, Timeouts};
+use provisioner::{instance_types, render, report, validate};
 use serde::Serialize;
 
 /// Build, test and debug IPv6 and dualstack Kubernetes cluster networks on
@@ -34,8 +38,24 @@ struct Cli {
     /// Use real AWS with the default credential chain (costs money).
     #[arg(long, global = true)]
     aws: bool,
+    /// With --aws, change AWS without asking (needed when not on a terminal).
+    #[arg(long, global = true)]
+    yes: bool,
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// Seconds one AWS call may take, retries included.
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    timeout: Duration,
+    /// Seconds to wait for a connection to an endpoint.
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    connect_timeout: Duration,
+    /// Refuse fields and kinds the Kubernetes API does not know, as
+    /// `kubectl apply --validate=strict` does (warnings otherwise).
+    #[arg(long, global = true)]
+    strict: bool,
+    /// Show the whole error chain of a failed AWS call.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +82,15 @@ struct ManifestArgs {
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
     Vars::parse_assignment(s)
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,29 +134,90 @@ enum Command {
 /// Exit codes (documented in README.md).
 mod exit {
     pub const SCENARIO_FAILED: u8 = 1;
-    pub const REFUSED: u8 = 3;
     pub const BAD_INPUT: u8 = 2;
+    pub const REFUSED: u8 = 3;
     pub const AWS_FAILURE: u8 = 4;
+}
+
+/// Why a command stopped, with its exit code.
+#[derive(Debug)]
+struct CliError {
+    code: u8,
+    message: String,
+}
+
+impl CliError {
+    fn bad_input(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: exit::BAD_INPUT,
+            message: format!("error: {message}"),
+        }
+    }
+
+    fn refused(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::REFUSED,
+            message: message.into(),
+        }
+    }
+
+    fn aws(cli: &Cli, target: &Target, e: &AwsCallError) -> Self {
+        let mut message = format!("error: {}", e.line(target));
+        if cli.verbose {
+            message.push_str(&format!("\n  chain: {}", e.chain));
+        }
+        Self {
+            code: exit::AWS_FAILURE,
+            message,
+        }
+    }
+
+    fn apply(cli: &Cli, target: &Target, e: &ApplyError) -> Self {
+        match e {
+            ApplyError::Aws { kind, name, source } => {
+                let inner = Self::aws(cli, target, source);
+                Self {
+                    code: inner.code,
+                    message: format!(
+                        "error: {kind} {name}: {}",
+                        inner.message.trim_start_matches("error: ")
+                    ),
+                }
+            }
+            ApplyError::Stuck { .. } => Self {
+                code: exit::AWS_FAILURE,
+                message: format!("error: {e}"),
+            },
+        }
+    }
+}
+
+/// Writes to stdout; a reader that went away (`| head -1`) ends the
+/// output quietly, the command's exit code stays what it was.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// Writes a line to stderr, ignoring a closed stderr.
+fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 fn emit<T: Serialize>(output: Output, value: &T, text: impl FnOnce() -> String) {
     match output {
-        Output::Text => print!("{}", text()),
-        Output::Json => println!(
-            "{}",
+        Output::Text => out(&text()),
+        Output::Json => out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(value).unwrap_or_default()
-        ),
-        Output::Yaml => print!("{}", serde_saphyr::to_string(value).unwrap_or_default()),
+        )),
+        Output::Yaml => out(&serde_saphyr::to_string(value).unwrap_or_default()),
     }
 }
 
-fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(code)
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -136,252 +226,315 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match &cli.command {
-        Command::InstanceTypes { types } => instance_types_cmd(&cli, types).await,
-        Command::Scenario { files } => scenario_cmd(&cli, files).await,
-        Command::Validate(m) | Command::Plan(m) | Command::Destroy(m) | Command::Render(m) => {
-            manifest_cmd(&cli, m, false, false).await
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    let result = match runtime {
+        Ok(rt) => rt.block_on(run(&cli)),
+        Err(e) => Err(CliError::bad_input(format!(
+            "cannot start the runtime: {e}"
+        ))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            note(&e.message);
+            ExitCode::from(e.code)
         }
+    }
+}
+
+async fn run(cli: &Cli) -> Result<ExitCode, CliError> {
+    match &cli.command {
+        Command::InstanceTypes { types } => instance_types_cmd(cli, types).await,
+        Command::Scenario { files } => scenario_cmd(cli, files).await,
+        Command::Render(m) => render_cmd(cli, m),
+        Command::Destroy(m) => destroy_cmd(cli, m).await,
+        Command::Validate(m) | Command::Plan(m) => check_cmd(cli, m).await,
         Command::Apply {
             manifests,
             dry_run,
             no_validate,
-        } => manifest_cmd(&cli, manifests, *dry_run, *no_validate).await,
+        } => apply_cmd(cli, manifests, *dry_run, *no_validate).await,
     }
 }
 
-async fn connect(cli: &Cli, region: String) -> Result<Clients, ExitCode> {
-    let opts = TargetOptions {
+fn target_options(cli: &Cli, region: String) -> TargetOptions {
+    TargetOptions {
         region,
         endpoint_url: cli.endpoint_url.clone(),
         aws: cli.aws,
-    };
-    match target::connect(&opts).await {
-        Ok(c) => {
-            eprintln!("target: {} in {}", c.target, c.region);
-            Ok(c)
-        }
-        Err(e) => Err(fail(exit::BAD_INPUT, e)),
+        timeouts: Timeouts {
+            connect: cli.connect_timeout,
+            call: cli.timeout,
+        },
     }
 }
 
-async fn instance_types_cmd(cli: &Cli, types: &[String]) -> ExitCode {
+async fn connect(cli: &Cli, region: String, uses: &[Service]) -> Result<Clients, CliError> {
+    let clients = target::connect(&target_options(cli, region), uses)
+        .await
+        .map_err(CliError::bad_input)?;
+    note(&format!("target: {} in {}", clients.target, clients.region));
+    Ok(clients)
+}
+
+fn load(args: &ManifestArgs) -> Result<provisioner::model::ClusterModel, CliError> {
+    let vars = Vars::from_env(args.vars.iter().cloned().collect::<BTreeMap<_, _>>());
+    let manifests = Manifests::load_files(&args.files, &vars).map_err(CliError::bad_input)?;
+    match pipeline::model(&manifests) {
+        Ok(m) => Ok(m),
+        Err(PrepareError::Model(f)) => Err(CliError::bad_input(report::findings(&f).trim_end())),
+        Err(e) => Err(CliError::bad_input(e)),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Confirmation {
+    NotNeeded,
+    Ask,
+    Refused,
+}
+
+/// Against real AWS a change needs a "yes": typed on a terminal, or
+/// `--yes` when there is none (as `terraform apply` asks).
+fn confirmation(target: &Target, yes: bool, terminal: bool) -> Confirmation {
+    match (target, yes, terminal) {
+        (Target::Aws { .. }, false, true) => Confirmation::Ask,
+        (Target::Aws { .. }, false, false) => Confirmation::Refused,
+        _ => Confirmation::NotNeeded,
+    }
+}
+
+/// Asks for the confirmation [`confirmation`] calls for.
+fn confirm(cli: &Cli, target: &Target, what: &str) -> Result<(), CliError> {
+    match confirmation(target, cli.yes, std::io::stdin().is_terminal()) {
+        Confirmation::NotNeeded => return Ok(()),
+        Confirmation::Refused => {
+            return Err(CliError::bad_input(format!(
+                "refusing to {what} on real AWS without a confirmation: not on a terminal; pass --yes"
+            )));
+        }
+        Confirmation::Ask => {}
+    }
+    let _ = write!(
+        std::io::stderr().lock(),
+        "{what} on real AWS (the default credential chain's account)? Only 'yes' is accepted: "
+    );
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::bad_input("not confirmed: nothing was changed"))
+    }
+}
+
+fn progress(cli: &Cli) -> Option<Progress> {
+    (cli.output == Output::Text && std::io::stderr().is_terminal())
+        .then(|| Progress(Arc::new(|c| note(&format!("  {}", report::change_line(c))))))
+}
+
+fn render_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
+    let model = load(args)?;
+    emit(cli.output, &render::rendered(&model), || {
+        render::render(&model)
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn instance_types_cmd(cli: &Cli, types: &[String]) -> Result<ExitCode, CliError> {
     let region = cli.region.clone().unwrap_or_else(|| "us-east-1".into());
-    let clients = match connect(cli, region).await {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    match instance_types::check(&clients.ec2, &clients.region, types).await {
-        Ok(report) => {
-            emit(cli.output, &report, || report.text());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(exit::AWS_FAILURE, e),
-    }
+    let clients = connect(cli, region, &[Service::Ec2]).await?;
+    let report = instance_types::check(&clients.ec2, &clients.region, types)
+        .await
+        .map_err(|e| CliError::aws(cli, &clients.target, &e))?;
+    emit(cli.output, &report, || report.text());
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn manifest_cmd(
+/// Model, region checks, clients: what every command on a cluster starts with.
+async fn open(
     cli: &Cli,
     args: &ManifestArgs,
-    dry_run: bool,
-    no_validate: bool,
-) -> ExitCode {
-    let vars = Vars::from_env(args.vars.iter().cloned().collect::<BTreeMap<_, _>>());
-    let manifests = match Manifests::load_files(&args.files, &vars) {
-        Ok(m) => m,
-        Err(e) => return fail(exit::BAD_INPUT, e),
-    };
-    let model = match pipeline::model(&manifests) {
-        Ok(m) => m,
-        Err(e) => return fail(exit::BAD_INPUT, e),
-    };
-    if let Command::Render(_) = cli.command {
-        print!("{}", render::render(&model));
-        return ExitCode::SUCCESS;
+    uses: &[Service],
+) -> Result<(provisioner::model::ClusterModel, Clients), CliError> {
+    let model = load(args)?;
+    let mut placement = validate::placement(&model, cli.region.as_deref());
+    if !placement.is_empty() {
+        placement.extend(model.manifest_findings.iter().cloned());
+        return Err(CliError::refused(format!(
+            "{}nothing was deleted",
+            report::findings(&placement)
+        )));
     }
     let region = pipeline::region(cli.region.as_deref(), &model);
-    let clients = match connect(cli, region).await {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if let Command::Destroy(_) = cli.command {
-        let opts = DestroyOptions::for_target(clients.target.is_fake_speed());
-        return match destroy::destroy(&clients, &model.name, &opts).await {
-            Ok(r) => {
-                emit(cli.output, &r, || {
-                    format!(
-                        "{}destroyed {} resource(s) of cluster {}\n",
-                        report::changes(&r.changes),
-                        r.changes.len(),
-                        model.name
-                    )
-                });
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(exit::AWS_FAILURE, e),
-        };
-    }
+    let clients = connect(cli, region, uses).await?;
+    Ok((model, clients))
+}
+
+async fn prepare(
+    cli: &Cli,
+    args: &ManifestArgs,
+    uses: &[Service],
+) -> Result<(pipeline::Prepared, Clients, PlanOptions), CliError> {
+    let model = load(args)?;
+    let region = pipeline::region(cli.region.as_deref(), &model);
+    let clients = connect(cli, region, uses).await?;
     let plan_opts = PlanOptions {
         default_image_id: args.ami.clone(),
     };
-    let prepared = match pipeline::prepare(&clients, model, cli.region.as_deref(), &plan_opts).await
-    {
-        Ok(p) => p,
-        Err(pipeline::PrepareError::Model(f)) => {
-            return fail(exit::BAD_INPUT, report::findings(&f));
-        }
-        Err(pipeline::PrepareError::Aws(e)) => return fail(exit::AWS_FAILURE, e),
-    };
-    match cli.command {
-        Command::Validate(_) => {
-            emit(cli.output, &prepared.findings, || {
-                report::findings(&prepared.findings)
-            });
-            if prepared.refused() {
-                ExitCode::from(exit::REFUSED)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Command::Plan(_) => {
-            #[derive(Serialize)]
-            struct Out<'a> {
-                findings: &'a [provisioner::finding::Finding],
-                plan: &'a provisioner::plan::Plan,
-            }
-            let out = Out {
-                findings: &prepared.findings,
-                plan: &prepared.plan,
-            };
-            emit(cli.output, &out, || {
-                let mut s = String::new();
-                if !prepared.findings.is_empty() {
-                    s.push_str(&report::findings(&prepared.findings));
-                    s.push('\n');
-                }
-                s.push_str(&report::plan_tree(&prepared.plan));
-                s
-            });
-            if prepared.refused() {
-                ExitCode::from(exit::REFUSED)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        _ => apply_cmd(cli, &clients, prepared, dry_run, no_validate, &plan_opts).await,
+    let mut prepared = pipeline::prepare(&clients, model, cli.region.as_deref(), &plan_opts)
+        .await
+        .map_err(|e| match e {
+            PrepareError::Model(f) => CliError::bad_input(report::findings(&f).trim_end()),
+            PrepareError::Aws(e) => CliError::aws(cli, &clients.target, &e),
+        })?;
+    if cli.strict {
+        validate::make_strict(&mut prepared.findings);
+        prepared.findings.sort_by_key(|f| f.severity);
     }
+    Ok((prepared, clients, plan_opts))
+}
+
+fn verdict(refused: bool) -> ExitCode {
+    if refused {
+        ExitCode::from(exit::REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn check_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
+    let (prepared, _clients, _) = prepare(cli, args, &[Service::Ec2]).await?;
+    if let Command::Validate(_) = cli.command {
+        emit(cli.output, &prepared.findings, || {
+            report::findings(&prepared.findings)
+        });
+        return Ok(verdict(prepared.refused()));
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        findings: &'a [Finding],
+        plan: &'a provisioner::plan::Plan,
+    }
+    let value = Out {
+        findings: &prepared.findings,
+        plan: &prepared.plan,
+    };
+    emit(cli.output, &value, || {
+        let mut s = String::new();
+        if !prepared.findings.is_empty() {
+            s.push_str(&report::findings(&prepared.findings));
+            s.push('\n');
+        }
+        s.push_str(&report::plan_tree(&prepared.plan));
+        s
+    });
+    Ok(verdict(prepared.refused()))
 }
 
 async fn apply_cmd(
     cli: &Cli,
-    clients: &Clients,
-    prepared: Prepared,
+    args: &ManifestArgs,
     dry_run: bool,
     no_validate: bool,
-    plan_opts: &PlanOptions,
-) -> ExitCode {
+) -> Result<ExitCode, CliError> {
+    let (prepared, clients, plan_opts) =
+        prepare(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
     if !prepared.findings.is_empty() && (cli.output == Output::Text || prepared.refused()) {
-        eprint!("{}", report::findings(&prepared.findings));
+        let _ = write!(
+            std::io::stderr().lock(),
+            "{}",
+            report::findings(&prepared.findings)
+        );
     }
     if prepared.refused() && !no_validate {
-        eprintln!(
-            "nothing was changed: fix the errors above (or pass --no-validate to let AWS judge)"
-        );
-        return ExitCode::from(exit::REFUSED);
+        return Err(CliError::refused(
+            "nothing was changed: fix the errors above (or pass --no-validate to let AWS judge)",
+        ));
+    }
+    if cli.output == Output::Text {
+        // What is about to be made, before anything is.
+        out(&format!("{}\n", report::plan_tree(&prepared.plan)));
+    }
+    if !dry_run {
+        confirm(cli, &clients.target, "apply this plan")?;
     }
     let mut opts = ApplyOptions::for_target(clients.target.is_fake_speed());
     opts.dry_run = dry_run;
-    opts.plan = plan_opts.clone();
-    if cli.output == Output::Text && std::io::stderr().is_terminal() {
-        opts.progress = Some(Progress(Arc::new(|c| {
-            eprintln!("  {}", report::change_line(c))
-        })));
+    opts.plan = plan_opts;
+    opts.progress = progress(cli);
+    let (r, plan) = apply::apply(&clients, &prepared.model, &prepared.facts, &opts)
+        .await
+        .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
+    #[derive(Serialize)]
+    struct Out<'a> {
+        report: &'a apply::ApplyReport,
+        plan: &'a provisioner::plan::Plan,
     }
-    match apply::apply(clients, &prepared.model, &prepared.facts, &opts).await {
-        Ok((r, plan)) => {
-            #[derive(Serialize)]
-            struct Out<'a> {
-                report: &'a apply::ApplyReport,
-                plan: &'a provisioner::plan::Plan,
-            }
-            emit(
-                cli.output,
-                &Out {
-                    report: &r,
-                    plan: &plan,
-                },
-                || {
-                    let mut s = report::plan_tree(&plan);
-                    s.push('\n');
-                    s.push_str(&report::changes(&r.changes));
-                    if let Some(b) = &r.vpc_ipv6_block {
-                        s.push_str(&format!("VPC IPv6 block B = {b}\n"));
-                    }
-                    if let Some(e) = &r.endpoint {
-                        s.push_str(&format!("API endpoint: {e}\n"));
-                    }
-                    s.push_str(&format!(
-                        "{}{} created, {} updated, {} unchanged\n",
-                        if dry_run {
-                            "dry run, nothing changed: would be "
-                        } else {
-                            ""
-                        },
-                        r.changes
-                            .iter()
-                            .filter(|c| matches!(c.action, "create" | "would-create"))
-                            .count(),
-                        r.changes
-                            .iter()
-                            .filter(|c| matches!(c.action, "update" | "would-update"))
-                            .count(),
-                        r.changes.iter().filter(|c| c.action == "exists").count(),
-                    ));
-                    s
-                },
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(exit::AWS_FAILURE, e),
-    }
+    let value = Out {
+        report: &r,
+        plan: &plan,
+    };
+    emit(cli.output, &value, || report::apply_summary(&r, dry_run));
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> ExitCode {
+async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
+    let (model, clients) = open(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
+    confirm(
+        cli,
+        &clients.target,
+        &format!("destroy everything cluster {} owns", model.name),
+    )?;
+    let mut opts = DestroyOptions::for_target(clients.target.is_fake_speed());
+    opts.progress = progress(cli);
+    let r = destroy::destroy(&clients, &model.name, &opts)
+        .await
+        .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
+    emit(cli.output, &r, || report::destroy_summary(&r, &model.name));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError> {
     use provisioner::scenario::{self, Scenario};
     let mut failed = 0;
+    let mut broken = Vec::new();
     let mut reports = Vec::new();
-    let embedded = cli.endpoint_url.is_none()
-        && !cli.aws
-        && ![
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_EC2",
-            "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
-        ]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
+    let embedded = target::is_embedded(&target_options(cli, String::new()));
     for f in files {
         let sc = match Scenario::load(f) {
             Ok(s) => s,
-            Err(e) => return fail(exit::BAD_INPUT, e),
+            Err(e) => {
+                failed += 1;
+                note(&format!("FAIL  {}\n  {e}", f.display()));
+                broken.push(
+                    serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}),
+                );
+                continue;
+            }
         };
         let report = if embedded {
             match scenario::run_embedded(&sc).await {
                 Ok(r) => r,
-                Err(e) => return fail(exit::BAD_INPUT, e),
+                Err(e) => {
+                    failed += 1;
+                    note(&format!("FAIL  {}\n  {e}", f.display()));
+                    broken.push(serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}));
+                    continue;
+                }
             }
         } else {
             if sc.needs_seed() {
-                eprintln!(
+                note(&format!(
                     "skip  {}: it needs a seeded world, which only the embedded fake has",
                     f.display()
-                );
+                ));
                 continue;
             }
             let region = cli.region.clone().unwrap_or_else(|| sc.doc.region.clone());
-            let clients = match connect(cli, region).await {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
+            let clients = connect(cli, region, &[Service::Ec2, Service::Elbv2]).await?;
             let r = scenario::run(&sc, &clients).await;
             if sc.doc.steps.last().map(|s| s.action) != Some(scenario::Action::Destroy) {
                 // Leave nothing behind on a real account.
@@ -390,30 +543,71 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> ExitCode {
                 {
                     let opts = DestroyOptions::for_target(clients.target.is_fake_speed());
                     if let Err(e) = destroy::destroy(&clients, &model.name, &opts).await {
-                        eprintln!("warning: cleaning up {}: {e}", model.name);
+                        note(&format!("warning: cleaning up {}: {e}", model.name));
                     }
                 }
             }
             r
         };
         if report.passed() {
-            eprintln!("pass  {}", f.display());
+            note(&format!("pass  {}", f.display()));
         } else {
             failed += 1;
-            eprintln!(
+            note(&format!(
                 "FAIL  {}\n  {}",
                 f.display(),
                 report.mismatches.join("\n  ")
-            );
+            ));
         }
         reports.push(report);
     }
-    emit(cli.output, &reports, || {
-        format!("{} scenario(s), {} failed\n", reports.len(), failed)
+    #[derive(Serialize)]
+    struct Out<'a, T> {
+        reports: &'a [T],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        unreadable: &'a [serde_json::Value],
+    }
+    let total = reports.len() + broken.len();
+    let value = Out {
+        reports: &reports,
+        unreadable: &broken,
+    };
+    emit(cli.output, &value, || {
+        format!("{total} scenario(s), {failed} failed\n")
     });
-    if failed > 0 {
+    Ok(if failed > 0 {
         ExitCode::from(exit::SCENARIO_FAILED)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_real_aws_needs_a_confirmation() {
+        let aws = Target::Aws {
+            region: "us-east-1".into(),
+        };
+        assert_eq!(confirmation(&aws, false, true), Confirmation::Ask);
+        assert_eq!(confirmation(&aws, false, false), Confirmation::Refused);
+        assert_eq!(confirmation(&aws, true, false), Confirmation::NotNeeded);
+        assert_eq!(confirmation(&aws, true, true), Confirmation::NotNeeded);
+        let fake = Target::Embedded {
+            url: "http://127.0.0.1:1".into(),
+        };
+        for (yes, terminal) in [(false, false), (false, true), (true, false)] {
+            assert_eq!(confirmation(&fake, yes, terminal), Confirmation::NotNeeded);
+        }
+    }
+
+    #[test]
+    fn seconds_are_checked() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["0", "-1", "x", "1e9"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
     }
 }

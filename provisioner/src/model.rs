@@ -56,6 +56,10 @@ pub struct ClusterModel {
     pub workers: Vec<Machines>,
     pub eks: Option<Eks>,
     pub additional_tags: std::collections::BTreeMap<String, String>,
+    /// Warnings about the manifests themselves (unknown fields and kinds),
+    /// set by [`crate::pipeline::model`]; reported with the rules' findings.
+    #[serde(skip)]
+    pub manifest_findings: Vec<Finding>,
 }
 
 /// Subnet IP families, as the seed's tables name them.
@@ -256,6 +260,7 @@ impl ClusterModel {
                     addons: spec.addons.clone(),
                 }),
                 additional_tags: spec.additional_tags.clone(),
+                manifest_findings: Vec::new(),
             }
         } else {
             let want = find_by_ref("AWSCluster", &name);
@@ -331,6 +336,7 @@ impl ClusterModel {
                 workers: Vec::new(),
                 eks: None,
                 additional_tags: spec.additional_tags.clone(),
+                manifest_findings: Vec::new(),
             }
         };
         let mut model = model;

@@ -49,8 +49,21 @@ pub fn region(cli: Option<&str>, model: &ClusterModel) -> String {
 }
 
 /// Builds the model from manifests.
+/// Builds the model from manifests. The warnings about the manifests
+/// themselves (unknown fields and kinds) go with the model, or with the
+/// errors when there is no model (a misspelt kind may be why).
 pub fn model(manifests: &Manifests) -> Result<ClusterModel, PrepareError> {
-    ClusterModel::from_manifests(manifests).map_err(PrepareError::Model)
+    let notes = validate::manifest_findings(&manifests.unknown);
+    match ClusterModel::from_manifests(manifests) {
+        Ok(mut model) => {
+            model.manifest_findings = notes;
+            Ok(model)
+        }
+        Err(mut errors) => {
+            errors.extend(notes);
+            Err(PrepareError::Model(errors))
+        }
+    }
 }
 
 /// Discovers facts, validates and plans. `cli_region` is the region given

@@ -101,6 +101,54 @@ pub fn cloud_config(families: &[IpFamily]) -> String {
     s
 }
 
+/// What `render --output json|yaml` prints: the same artifacts as data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rendered {
+    pub cluster: String,
+    /// The CCM's node IP families, in order.
+    pub node_ip_families: Vec<IpFamily>,
+    /// The `cloud-config` ConfigMap.
+    pub config_map: serde_json::Value,
+    /// What the aws-cloud-controller-manager DaemonSet needs: the flag, the
+    /// mount and the volume.
+    pub daemonset_patch: serde_json::Value,
+    /// For IPv6-only self-managed clusters: the CoreDNS `forward` line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coredns_forward: Option<String>,
+}
+
+/// The artifacts of [`render`], as data.
+pub fn rendered(model: &ClusterModel) -> Rendered {
+    let fams = families(model);
+    Rendered {
+        cluster: model.name.clone(),
+        config_map: serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "cloud-config", "namespace": "kube-system"},
+            "data": {"cloud-config.conf": cloud_config(&fams)},
+        }),
+        daemonset_patch: serde_json::json!({
+            "spec": {"template": {"spec": {
+                "containers": [{
+                    "name": "aws-cloud-controller-manager",
+                    "args": ["--cloud-config=/etc/kubernetes/cloud-config.conf"],
+                    "volumeMounts": [{
+                        "name": "cloud-config",
+                        "mountPath": "/etc/kubernetes/cloud-config.conf",
+                        "subPath": "cloud-config.conf",
+                    }],
+                }],
+                "volumes": [{"name": "cloud-config", "configMap": {"name": "cloud-config"}}],
+            }}}
+        }),
+        coredns_forward: (kubernetes_families(model) == [IpFamily::Ipv6]
+            && model.flavor == Flavor::SelfManaged)
+            .then(|| "forward . fd00:ec2::253 /etc/resolv.conf".to_owned()),
+        node_ip_families: fams,
+    }
+}
+
 /// Everything `provisioner render` prints.
 pub fn render(model: &ClusterModel) -> String {
     let fams = families(model);

@@ -258,3 +258,43 @@ pub fn changes(changes: &[Change]) -> String {
     }
     o
 }
+
+/// What `apply` prints once it is done: the changes, the VPC's IPv6
+/// block and API endpoint when known, and the counts.
+pub fn apply_summary(r: &crate::apply::ApplyReport, dry_run: bool) -> String {
+    let mut s = changes(&r.changes);
+    if let Some(b) = &r.vpc_ipv6_block {
+        let _ = writeln!(s, "VPC IPv6 block B = {b}");
+    }
+    if let Some(e) = &r.endpoint {
+        let _ = writeln!(s, "API endpoint: {e}");
+    }
+    let count = |actions: &[&str]| {
+        r.changes
+            .iter()
+            .filter(|c| actions.contains(&c.action))
+            .count()
+    };
+    let _ = writeln!(
+        s,
+        "{}{} created, {} updated, {} unchanged",
+        if dry_run {
+            "dry run, nothing changed: would be "
+        } else {
+            ""
+        },
+        count(&["create", "would-create"]),
+        count(&["update", "would-update"]),
+        count(&["exists"]),
+    );
+    s
+}
+
+/// What `destroy` prints once it is done.
+pub fn destroy_summary(r: &crate::destroy::DestroyReport, cluster: &str) -> String {
+    format!(
+        "{}destroyed {} resource(s) of cluster {cluster}\n",
+        changes(&r.changes),
+        r.changes.len()
+    )
+}

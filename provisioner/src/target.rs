@@ -1,8 +1,15 @@
 //! Where AWS calls go: the embedded fake, an endpoint URL, or real AWS.
 //!
-//! Precedence for the endpoint follows the AWS SDKs: `--endpoint-url` (both
-//! services), then the per-service variables `AWS_ENDPOINT_URL_EC2` and
-//! `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`, then `AWS_ENDPOINT_URL`.
+//! Precedence for each service's endpoint follows the AWS SDKs:
+//! `--endpoint-url` (every service), then the service's own variable
+//! (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`),
+//! then `AWS_ENDPOINT_URL`; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
+//! ignores the variables. The SDK never resolves an endpoint by itself
+//! here: the provisioner resolves one per service and sets it on each
+//! client, so without `--aws` no call can leave for an AWS host. An
+//! override that covers some of the services a command uses and not the
+//! others is refused, naming the variable that is missing; a service the
+//! command does not use gets a client that refuses every call.
 //! Real AWS needs the explicit `--aws` flag so nobody spends money by
 //! accident, and refuses any endpoint override.
 
@@ -10,7 +17,73 @@ use std::fmt;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::config::{Credentials, Region, SharedHttpClient};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+
+/// An AWS service the provisioner calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Ec2,
+    Elbv2,
+}
+
+impl Service {
+    pub const ALL: [Service; 2] = [Service::Ec2, Service::Elbv2];
+
+    /// The name in SigV4 scopes and AWS hostnames.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::Elbv2 => "elasticloadbalancing",
+        }
+    }
+
+    /// The variable that points this service alone at an endpoint.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Service::Ec2 => "AWS_ENDPOINT_URL_EC2",
+            Service::Elbv2 => "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        }
+    }
+}
+
+/// Every service at once.
+const SHARED_ENV_VAR: &str = "AWS_ENDPOINT_URL";
+
+/// How long an AWS call may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// To open a connection.
+    pub connect: Duration,
+    /// One call, retries included.
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            call: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    fn config(self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.call)
+            .operation_timeout(self.call)
+            .build()
+    }
+}
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +92,15 @@ pub struct TargetOptions {
     pub endpoint_url: Option<String>,
     /// Use real AWS (default credential chain, default endpoints).
     pub aws: bool,
+    pub timeouts: Timeouts,
+}
+
+/// One service's endpoint, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    /// `--endpoint-url` or the variable's name.
+    pub source: &'static str,
 }
 
 /// Where calls actually go.
@@ -26,16 +108,40 @@ pub struct TargetOptions {
 pub enum Target {
     /// The in-process fake on a loopback port.
     Embedded { url: String },
-    /// An endpoint URL, and where it came from.
-    Endpoint { url: String, source: &'static str },
-    /// Real AWS.
-    Aws,
+    /// Endpoint URLs, per service; `None` for a service the command does
+    /// not use and that no override names (its client refuses every call).
+    Endpoint {
+        ec2: Option<Endpoint>,
+        elb: Option<Endpoint>,
+    },
+    /// Real AWS, in this region.
+    Aws { region: String },
 }
 
 impl Target {
     /// Fakes answer at once: poll them without waiting.
     pub fn is_fake_speed(&self) -> bool {
-        !matches!(self, Target::Aws)
+        !matches!(self, Target::Aws { .. })
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, Target::Embedded { .. })
+    }
+
+    /// Where a service's calls go, for messages.
+    pub fn endpoint_of(&self, service: Service) -> String {
+        match self {
+            Target::Embedded { url } => url.clone(),
+            Target::Endpoint { ec2, elb } => {
+                let e = match service {
+                    Service::Ec2 => ec2,
+                    Service::Elbv2 => elb,
+                };
+                e.as_ref()
+                    .map_or_else(|| "no endpoint".to_owned(), |e| e.url.clone())
+            }
+            Target::Aws { region } => format!("https://{}.{region}.amazonaws.com", service.name()),
+        }
     }
 }
 
@@ -45,8 +151,28 @@ impl fmt::Display for Target {
             Target::Embedded { url } => {
                 write!(f, "embedded fake-ec2 at {url} (no AWS account, no network)")
             }
-            Target::Endpoint { url, source } => write!(f, "endpoint {url} (from {source})"),
-            Target::Aws => f.write_str("real AWS (default credential chain)"),
+            Target::Endpoint { ec2, elb } => {
+                if let (Some(a), Some(b)) = (ec2, elb)
+                    && a == b
+                {
+                    return write!(
+                        f,
+                        "endpoint {} (from {}) for ec2 and elasticloadbalancing",
+                        a.url, a.source
+                    );
+                }
+                let mut sep = "endpoints ";
+                for (service, e) in [(Service::Ec2, ec2), (Service::Elbv2, elb)] {
+                    f.write_str(sep)?;
+                    match e {
+                        Some(e) => write!(f, "{} {} (from {})", service.name(), e.url, e.source)?,
+                        None => write!(f, "{} none (not used)", service.name())?,
+                    }
+                    sep = ", ";
+                }
+                Ok(())
+            }
+            Target::Aws { .. } => f.write_str("real AWS (default credential chain)"),
         }
     }
 }
@@ -56,9 +182,149 @@ pub enum TargetError {
     /// `--aws` together with an endpoint override.
     #[error("--aws targets real AWS and cannot be combined with an endpoint override ({0})")]
     Conflict(&'static str),
+    /// Some services of the command have an override and another has none.
+    #[error(
+        "{set} points {set_service} at {url}, but nothing points {missing_service} anywhere but real AWS: \
+         set {missing} too (or {SHARED_ENV_VAR} for every service), or pass --endpoint-url. \
+         Without --aws no call goes to AWS."
+    )]
+    Partial {
+        set: &'static str,
+        set_service: &'static str,
+        url: String,
+        missing: &'static str,
+        missing_service: &'static str,
+    },
+    /// An endpoint that is not an http(s) URL with a host.
+    #[error(
+        "{source_name}: '{value}' is not an endpoint URL ({why}); give one like http://127.0.0.1:4566"
+    )]
+    BadUrl {
+        source_name: &'static str,
+        value: String,
+        why: String,
+    },
     /// The embedded fake could not bind a loopback port.
     #[error("starting the embedded fake-ec2: {0}")]
     Embedded(#[from] std::io::Error),
+}
+
+/// The endpoints the options and environment ask for, per service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Overrides {
+    ec2: Option<Endpoint>,
+    elb: Option<Endpoint>,
+}
+
+impl Overrides {
+    fn of(&self, service: Service) -> Option<&Endpoint> {
+        match service {
+            Service::Ec2 => self.ec2.as_ref(),
+            Service::Elbv2 => self.elb.as_ref(),
+        }
+    }
+
+    fn any(&self) -> Option<&Endpoint> {
+        self.ec2.as_ref().or(self.elb.as_ref())
+    }
+}
+
+fn overrides(opts: &TargetOptions, env: &dyn Fn(&str) -> Option<String>) -> Overrides {
+    let var = |name: &'static str| {
+        env(name)
+            .filter(|v| !v.is_empty())
+            .map(|url| Endpoint { url, source: name })
+    };
+    let for_service = |service: Service| {
+        if let Some(url) = &opts.endpoint_url {
+            return Some(Endpoint {
+                url: url.clone(),
+                source: "--endpoint-url",
+            });
+        }
+        if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v == "true") {
+            return None;
+        }
+        var(service.env_var()).or_else(|| var(SHARED_ENV_VAR))
+    };
+    Overrides {
+        ec2: for_service(Service::Ec2),
+        elb: for_service(Service::Elbv2),
+    }
+}
+
+fn check_url(e: &Endpoint) -> Result<(), TargetError> {
+    let bad = |why: &str| TargetError::BadUrl {
+        source_name: e.source,
+        value: e.url.clone(),
+        why: why.to_owned(),
+    };
+    let uri: http::Uri = e
+        .url
+        .parse()
+        .map_err(|err: http::uri::InvalidUri| bad(&err.to_string()))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => return Err(bad(&format!("scheme '{other}' is not http or https"))),
+        None => return Err(bad("it has no http:// or https://")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("it has no host"));
+    }
+    Ok(())
+}
+
+/// Where calls go for a command that uses `uses`, from the options and
+/// the environment (`env` reads a variable). Pure: no client is built.
+pub fn resolve(
+    opts: &TargetOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+    uses: &[Service],
+) -> Result<Option<Target>, TargetError> {
+    let o = overrides(opts, env);
+    if opts.aws {
+        return match o.any() {
+            Some(e) => Err(TargetError::Conflict(e.source)),
+            None => Ok(Some(Target::Aws {
+                region: opts.region.clone(),
+            })),
+        };
+    }
+    let Some(set) = o.any().cloned() else {
+        return Ok(None); // embedded: its URL is known once it listens
+    };
+    for e in [&o.ec2, &o.elb].into_iter().flatten() {
+        check_url(e)?;
+    }
+    for &service in uses {
+        if o.of(service).is_none() {
+            let set_service = Service::ALL
+                .into_iter()
+                .find(|s| o.of(*s).is_some())
+                .unwrap_or(Service::Ec2);
+            return Err(TargetError::Partial {
+                set: set.source,
+                set_service: set_service.name(),
+                url: set.url,
+                missing: service.env_var(),
+                missing_service: service.name(),
+            });
+        }
+    }
+    Ok(Some(Target::Endpoint {
+        ec2: o.ec2,
+        elb: o.elb,
+    }))
+}
+
+/// The process environment, for [`resolve`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Whether the options and environment leave every call on the embedded fake.
+pub fn is_embedded(opts: &TargetOptions) -> bool {
+    !opts.aws && overrides(opts, &process_env).any().is_none()
 }
 
 /// Connected clients, plus the embedded fake when that is the target.
@@ -69,28 +335,6 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     /// The embedded fake's handle (journal, state) and server, when embedded.
     pub fake: Option<(fake_ec2::Fake, fake_ec2::Server)>,
-}
-
-const ENV_VARS: [&str; 3] = [
-    "AWS_ENDPOINT_URL_EC2",
-    "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
-    "AWS_ENDPOINT_URL",
-];
-
-/// The endpoint override the options and environment ask for, if any.
-fn endpoint_override(opts: &TargetOptions) -> Option<(String, &'static str)> {
-    if let Some(url) = &opts.endpoint_url {
-        return Some((url.clone(), "--endpoint-url"));
-    }
-    if std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v == "true") {
-        return None;
-    }
-    ENV_VARS.into_iter().find_map(|var| {
-        std::env::var(var)
-            .ok()
-            .filter(|url| !url.is_empty())
-            .map(|url| (url, var))
-    })
 }
 
 /// Credentials for a fake endpoint: any non-empty keys do.
@@ -116,33 +360,88 @@ fn retry_config(fast: bool) -> RetryConfig {
     }
 }
 
-pub async fn connect(opts: &TargetOptions) -> Result<Clients, TargetError> {
+/// The HTTP client of a service that no endpoint was given for: every call
+/// fails before anything is sent, so nothing reaches AWS by default.
+#[derive(Debug, Clone, Copy)]
+struct NoEndpoint(Service);
+
+impl HttpConnector for NoEndpoint {
+    fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+        let message = format!(
+            "no endpoint is configured for {} (set {} or pass --endpoint-url); nothing was sent",
+            self.0.name(),
+            self.0.env_var()
+        );
+        HttpConnectorFuture::ready(Err(ConnectorError::user(message.into())))
+    }
+}
+
+impl HttpClient for NoEndpoint {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(*self)
+    }
+}
+
+fn ec2_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_ec2::Client {
+    let mut b = aws_sdk_ec2::config::Builder::from(conf);
+    match endpoint {
+        Some(url) => b = b.endpoint_url(url),
+        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Ec2))),
+    }
+    aws_sdk_ec2::Client::from_conf(b.build())
+}
+
+fn elb_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbalancingv2::Client {
+    let mut b = aws_sdk_elasticloadbalancingv2::config::Builder::from(conf);
+    match endpoint {
+        Some(url) => b = b.endpoint_url(url),
+        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Elbv2))),
+    }
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(b.build())
+}
+
+/// Settings shared by every client of a fake (embedded or by URL).
+fn fake_config(region: &str, timeouts: Timeouts) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            placeholder_credentials(),
+        ))
+        .retry_config(retry_config(true))
+        .timeout_config(timeouts.config())
+        .build()
+}
+
+/// Connects to where `opts` and the environment point, for a command that
+/// calls the services in `uses`.
+pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, TargetError> {
     let region = Region::new(opts.region.clone());
-    match (endpoint_override(opts), opts.aws) {
-        (Some((_, source)), true) => Err(TargetError::Conflict(source)),
-        (None, true) => {
+    match resolve(opts, &process_env, uses)? {
+        Some(target @ Target::Aws { .. }) => {
             let conf = aws_config::defaults(BehaviorVersion::latest())
                 .region(region)
                 .retry_config(retry_config(false))
+                .timeout_config(opts.timeouts.config())
                 .load()
                 .await;
             Ok(Clients {
-                target: Target::Aws,
+                target,
                 region: opts.region.clone(),
                 ec2: aws_sdk_ec2::Client::new(&conf),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
                 fake: None,
             })
         }
-        (Some((url, source)), false) => {
+        Some(Target::Endpoint { ec2, elb }) => {
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(region)
-                .retry_config(retry_config(true));
-            // From the command line it applies to both services; the variables
-            // are resolved by the SDK itself, per service.
-            if source == "--endpoint-url" {
-                loader = loader.endpoint_url(&url);
-            }
+                .retry_config(retry_config(true))
+                .timeout_config(opts.timeouts.config());
             if std::env::var_os("AWS_ACCESS_KEY_ID").is_none()
                 && std::env::var_os("AWS_PROFILE").is_none()
             {
@@ -150,50 +449,34 @@ pub async fn connect(opts: &TargetOptions) -> Result<Clients, TargetError> {
             }
             let conf = loader.load().await;
             Ok(Clients {
-                target: Target::Endpoint { url, source },
+                ec2: ec2_from(&conf, ec2.as_ref().map(|e| e.url.as_str())),
+                elb: elb_from(&conf, elb.as_ref().map(|e| e.url.as_str())),
+                target: Target::Endpoint { ec2, elb },
                 region: opts.region.clone(),
-                ec2: aws_sdk_ec2::Client::new(&conf),
-                elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
                 fake: None,
             })
         }
-        (None, false) => {
+        Some(Target::Embedded { .. }) | None => {
             let fake = fake_ec2::Fake::new();
             let server = fake.start().await?;
-            let url = server.url();
-            Ok(Clients {
-                ec2: ec2_client(&url, &opts.region),
-                elb: elb_client(&url, &opts.region),
-                target: Target::Embedded { url },
-                region: opts.region.clone(),
-                fake: Some((fake, server)),
-            })
+            let mut clients = Clients::for_fake(fake, server, &opts.region);
+            let conf = fake_config(&opts.region, opts.timeouts);
+            let url = clients.target.endpoint_of(Service::Ec2);
+            clients.ec2 = ec2_from(&conf, Some(&url));
+            clients.elb = elb_from(&conf, Some(&url));
+            Ok(clients)
         }
     }
 }
 
 /// An EC2 client for a fake endpoint: fixed credentials, no environment.
 pub fn ec2_client(url: &str, region: &str) -> aws_sdk_ec2::Client {
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(placeholder_credentials())
-        .retry_config(retry_config(true))
-        .endpoint_url(url)
-        .build();
-    aws_sdk_ec2::Client::from_conf(conf)
+    ec2_from(&fake_config(region, Timeouts::default()), Some(url))
 }
 
 /// An ELBv2 client for a fake endpoint, set up like [`ec2_client`].
 pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
-    let conf = aws_sdk_elasticloadbalancingv2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(placeholder_credentials())
-        .retry_config(retry_config(true))
-        .endpoint_url(url)
-        .build();
-    aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+    elb_from(&fake_config(region, Timeouts::default()), Some(url))
 }
 
 impl Clients {
@@ -207,5 +490,255 @@ impl Clients {
             region: region.to_owned(),
             fake: Some((fake, server)),
         }
+    }
+
+    /// Clients for a fake at `url` that someone else runs (benches).
+    pub fn for_endpoint(url: &str, source: &'static str, region: &str) -> Self {
+        let e = Endpoint {
+            url: url.to_owned(),
+            source,
+        };
+        Clients {
+            ec2: ec2_client(url, region),
+            elb: elb_client(url, region),
+            target: Target::Endpoint {
+                ec2: Some(e.clone()),
+                elb: Some(e),
+            },
+            region: region.to_owned(),
+            fake: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    const EC2: &str = "AWS_ENDPOINT_URL_EC2";
+    const ELB: &str = "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2";
+    const ALL: &str = "AWS_ENDPOINT_URL";
+
+    fn run(
+        vars: &[(&str, &str)],
+        flag_url: Option<&str>,
+        aws: bool,
+        uses: &[Service],
+    ) -> Result<Option<Target>, TargetError> {
+        let env: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let opts = TargetOptions {
+            region: "us-east-1".into(),
+            endpoint_url: flag_url.map(str::to_owned),
+            aws,
+            timeouts: Timeouts::default(),
+        };
+        resolve(&opts, &|k| env.get(k).cloned(), uses)
+    }
+
+    fn ep(url: &str, source: &'static str) -> Option<Endpoint> {
+        Some(Endpoint {
+            url: url.into(),
+            source,
+        })
+    }
+
+    /// Every combination of the three variables, `--endpoint-url` and
+    /// `--aws`, for a command that uses both services: where each client
+    /// is pointed, or why it is refused. No combination without `--aws`
+    /// leaves a service to the SDK's default (an AWS host).
+    #[test]
+    fn every_combination_points_each_client_or_is_refused() {
+        let both = [Service::Ec2, Service::Elbv2];
+        let mut seen = 0;
+        for mask in 0..32u32 {
+            let mut vars = Vec::new();
+            if mask & 1 != 0 {
+                vars.push((EC2, "http://ec2.test:1"));
+            }
+            if mask & 2 != 0 {
+                vars.push((ELB, "http://elb.test:2"));
+            }
+            if mask & 4 != 0 {
+                vars.push((ALL, "http://all.test:3"));
+            }
+            let flag = (mask & 8 != 0).then_some("http://flag.test:4");
+            let aws = mask & 16 != 0;
+            let got = run(&vars, flag, aws, &both);
+            let any = mask & 15 != 0;
+            match (aws, any) {
+                (true, true) => assert!(
+                    matches!(got, Err(TargetError::Conflict(_))),
+                    "{mask}: {got:?}"
+                ),
+                (true, false) => assert_eq!(
+                    got.unwrap(),
+                    Some(Target::Aws {
+                        region: "us-east-1".into()
+                    }),
+                    "{mask}"
+                ),
+                (false, false) => assert_eq!(got.unwrap(), None, "{mask}: embedded"),
+                (false, true) => {
+                    let ec2 = if flag.is_some() {
+                        ep("http://flag.test:4", "--endpoint-url")
+                    } else if mask & 1 != 0 {
+                        ep("http://ec2.test:1", EC2)
+                    } else if mask & 4 != 0 {
+                        ep("http://all.test:3", ALL)
+                    } else {
+                        None
+                    };
+                    let elb = if flag.is_some() {
+                        ep("http://flag.test:4", "--endpoint-url")
+                    } else if mask & 2 != 0 {
+                        ep("http://elb.test:2", ELB)
+                    } else if mask & 4 != 0 {
+                        ep("http://all.test:3", ALL)
+                    } else {
+                        None
+                    };
+                    match (&ec2, &elb) {
+                        (Some(_), Some(_)) => {
+                            assert_eq!(got.unwrap(), Some(Target::Endpoint { ec2, elb }), "{mask}")
+                        }
+                        (None, _) => match got {
+                            Err(TargetError::Partial { missing, .. }) => assert_eq!(missing, EC2),
+                            other => panic!("{mask}: {other:?}"),
+                        },
+                        (_, None) => match got {
+                            Err(TargetError::Partial { missing, .. }) => assert_eq!(missing, ELB),
+                            other => panic!("{mask}: {other:?}"),
+                        },
+                    }
+                }
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 32);
+    }
+
+    #[test]
+    fn a_partial_override_names_the_missing_variable() {
+        let e = run(
+            &[(EC2, "http://127.0.0.1:4566")],
+            None,
+            false,
+            &Service::ALL,
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("AWS_ENDPOINT_URL_EC2 points ec2 at http://127.0.0.1:4566"),
+            "{text}"
+        );
+        assert!(
+            text.contains("set AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 too"),
+            "{text}"
+        );
+    }
+
+    /// A command that only calls EC2 (`instance-types`) takes an EC2-only
+    /// override; its ELBv2 client has no endpoint and refuses every call.
+    #[test]
+    fn an_unused_service_needs_no_endpoint() {
+        let got = run(&[(EC2, "http://127.0.0.1:1")], None, false, &[Service::Ec2]).unwrap();
+        assert_eq!(
+            got,
+            Some(Target::Endpoint {
+                ec2: ep("http://127.0.0.1:1", EC2),
+                elb: None
+            })
+        );
+        assert_eq!(
+            got.unwrap().to_string(),
+            "endpoints ec2 http://127.0.0.1:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing none (not used)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_without_an_endpoint_sends_nothing() {
+        let conf = fake_config("us-east-1", Timeouts::default());
+        let elb = elb_from(&conf, None);
+        let e = elb.describe_load_balancers().send().await.unwrap_err();
+        let text = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+        assert!(
+            text.contains("no endpoint is configured for elasticloadbalancing"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ignored_variables_and_empty_values_do_not_count() {
+        let got = run(
+            &[
+                (EC2, "http://x:1"),
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+            ],
+            None,
+            false,
+            &Service::ALL,
+        );
+        assert_eq!(got.unwrap(), None);
+        assert_eq!(run(&[(ALL, "")], None, false, &Service::ALL).unwrap(), None);
+        // The flag is never ignored.
+        let got = run(
+            &[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")],
+            Some("http://f:1"),
+            true,
+            &Service::ALL,
+        );
+        assert!(matches!(got, Err(TargetError::Conflict("--endpoint-url"))));
+    }
+
+    #[test]
+    fn endpoint_urls_are_checked() {
+        for bad in ["not-a-url", "ftp://x:1", "127.0.0.1:4566", "http://"] {
+            let got = run(&[], Some(bad), false, &Service::ALL);
+            assert!(
+                matches!(got, Err(TargetError::BadUrl { .. })),
+                "{bad}: {got:?}"
+            );
+        }
+        let e = run(&[(ALL, "not a url")], None, false, &Service::ALL).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("AWS_ENDPOINT_URL: 'not a url' is not an endpoint URL"),
+            "{e}"
+        );
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://ec2.example.com",
+            "http://[::1]:4566/",
+        ] {
+            assert!(run(&[], Some(good), false, &Service::ALL).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn the_banner_names_every_service() {
+        let t = run(
+            &[(EC2, "http://a:1"), (ALL, "http://b:2")],
+            None,
+            false,
+            &Service::ALL,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            t.to_string(),
+            "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL)"
+        );
+        let t = run(&[], Some("http://a:1"), false, &Service::ALL)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            t.to_string(),
+            "endpoint http://a:1 (from --endpoint-url) for ec2 and elasticloadbalancing"
+        );
     }
 }

@@ -46,6 +46,21 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a referenced AWSMachineTemplate is missing",
     ),
     (
+        "manifest-unknown-field",
+        Severity::Warning,
+        "a field the kind's CRD schema does not have (kubectl warns, the API server drops it; an error with --strict)",
+    ),
+    (
+        "manifest-extension-field",
+        Severity::Warning,
+        "a field only this provisioner reads, which CAPA's API drops (an error with --strict)",
+    ),
+    (
+        "manifest-unknown-kind",
+        Severity::Warning,
+        "a kind no Cluster API or CAPA group has, or a kind under the wrong group (an error with --strict)",
+    ),
+    (
         "region-mismatch",
         Severity::Error,
         "the spec's region differs from --region",
@@ -530,8 +545,59 @@ pub fn validate(
     cni_rules(&mut v);
     migration_rules(&mut v);
     let mut out = v.out;
+    out.extend(model.manifest_findings.iter().cloned());
     out.sort_by_key(|f| f.severity);
     out
+}
+
+/// The findings about the manifests themselves: fields and kinds the
+/// Kubernetes API does not know.
+pub fn manifest_findings(unknown: &[crate::spec::schema::UnknownName]) -> Vec<Finding> {
+    use crate::spec::schema::Unknown;
+    unknown
+        .iter()
+        .map(|u| Finding {
+            rule: match u.what {
+                Unknown::Field => "manifest-unknown-field",
+                Unknown::Extension => "manifest-extension-field",
+                Unknown::Kind => "manifest-unknown-kind",
+            },
+            severity: Severity::Warning,
+            object: u.object.clone(),
+            path: u.path.clone(),
+            message: u.message.clone(),
+            source: Some(u.source.clone()),
+        })
+        .collect()
+}
+
+/// `--strict`: what the Kubernetes API does not know is refused, as
+/// `kubectl apply --validate=strict` refuses it.
+pub fn make_strict(findings: &mut [Finding]) {
+    for f in findings {
+        if matches!(
+            f.rule,
+            "manifest-unknown-field" | "manifest-extension-field" | "manifest-unknown-kind"
+        ) {
+            f.severity = Severity::Error;
+        }
+    }
+}
+
+/// The rules that decide where the cluster lives (its region): `destroy`
+/// runs them too, so it never looks for the cluster in the wrong place.
+pub fn placement(model: &ClusterModel, region: Option<&str>) -> Vec<Finding> {
+    let facts = Facts::default();
+    let mut v = V {
+        model,
+        facts: &facts,
+        subnets: &[],
+        all_subnets: &[],
+        region,
+        out: Vec::new(),
+    };
+    region_rules(&mut v);
+    v.out
 }
 
 fn region_rules(v: &mut V<'_>) {

@@ -3,6 +3,7 @@
 //! kind (ConfigMaps, ClusterResourceSets, bootstrap templates) is listed and
 //! skipped. Errors carry `file:line:column` and the field path.
 
+pub mod schema;
 pub mod types;
 pub mod vars;
 
@@ -19,16 +20,23 @@ use types::{
     MachineDeployment,
 };
 
-/// Where an object came from: file and the line its document starts on.
+/// Where an object came from: file and the line its document starts on
+/// (or, with a column, the place of one field).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub file: String,
     pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        write!(f, "{}:{}", self.file, self.line)?;
+        if let Some(c) = self.column {
+            write!(f, ":{c}")?;
+        }
+        Ok(())
     }
 }
 
@@ -52,6 +60,8 @@ pub struct Manifests {
     pub machine_deployments: Vec<Doc<MachineDeployment>>,
     /// `Kind/name` of every object of another kind, skipped.
     pub ignored: Vec<String>,
+    /// Fields and kinds the Kubernetes API does not know (see [`schema`]).
+    pub unknown: Vec<schema::UnknownName>,
 }
 
 /// Why manifests could not be read.
@@ -151,6 +161,7 @@ impl Manifests {
         self.machine_templates.extend(other.machine_templates);
         self.machine_deployments.extend(other.machine_deployments);
         self.ignored.extend(other.ignored);
+        self.unknown.extend(other.unknown);
     }
 
     fn add_document(&mut self, doc: &str, file: &str, start_line: usize) -> Result<(), LoadError> {
@@ -170,11 +181,35 @@ impl Manifests {
         let source = Source {
             file: file.to_owned(),
             line: start_line,
+            column: None,
         };
-        let group = api_version.split('/').next().unwrap_or_default();
+        let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
+        let name = header
+            .metadata
+            .as_ref()
+            .map(|m| m.name.clone())
+            .unwrap_or_default();
+        if let Some(message) = schema::check_kind(group, &kind) {
+            self.unknown.push(schema::UnknownName {
+                what: schema::Unknown::Kind,
+                object: format!("{kind}/{name}"),
+                path: "kind".to_owned(),
+                source: source.clone(),
+                message,
+            });
+        }
         macro_rules! take {
             ($field:ident) => {{
                 let object = decode(doc, file, start_line)?.unwrap_or_default();
+                self.unknown.extend(schema::unknown_fields(
+                    group,
+                    version,
+                    &kind,
+                    &format!("{kind}/{name}"),
+                    doc,
+                    file,
+                    start_line,
+                ));
                 self.$field.push(Doc {
                     source,
                     api_version,
@@ -193,10 +228,7 @@ impl Manifests {
             }
             ("infrastructure.cluster.x-k8s.io", "AWSMachineTemplate") => take!(machine_templates),
             ("cluster.x-k8s.io", "MachineDeployment") => take!(machine_deployments),
-            _ => {
-                let name = header.metadata.map(|m| m.name).unwrap_or_default();
-                self.ignored.push(format!("{kind}/{name}"));
-            }
+            _ => self.ignored.push(format!("{kind}/{name}")),
         }
         Ok(())
     }

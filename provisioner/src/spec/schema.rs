@@ -1,0 +1,620 @@
+//! Fields and kinds the Kubernetes API does not know. Each document of a
+//! kind the provisioner reads is walked against that kind's CRD schema
+//! (`provisioner/schemas/crds.json`, see its README): a field the schema
+//! does not list is one `kubectl apply` warns about (and refuses under
+//! `--validate=strict`) and the API server drops, so CAPA never sees it.
+//! A kind that no Cluster API or CAPA group has, or a known kind under the
+//! wrong group, would be refused by `kubectl` (no such resource).
+//!
+//! Every finding carries the field's own `file:line:column` and, when a
+//! known name is close, the name that was probably meant.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::Source;
+
+/// A YAML node with the location of every mapping key.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Map(Vec<Entry>),
+    Seq(Vec<Node>),
+    Scalar,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub key: String,
+    /// 1-based, within the document.
+    pub line: usize,
+    pub column: usize,
+    pub value: Node,
+}
+
+/// A mapping key: any scalar, as text.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scalar key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
+                Ok(Key("null".to_owned()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Key, E> {
+                Ok(Key("null".to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<serde_saphyr::Spanned<Key>>()? {
+                    let value = map.next_value::<Node>()?;
+                    out.push(Entry {
+                        key: key.value.0,
+                        line: key.referenced.line() as usize,
+                        column: key.referenced.column() as usize,
+                        value,
+                    });
+                }
+                Ok(Node::Map(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = seq.next_element::<Node>()? {
+                    out.push(n);
+                }
+                Ok(Node::Seq(out))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                Node::deserialize(d)
+            }
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                Node::deserialize(d)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Why a name was flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unknown {
+    /// A field the kind's schema does not have.
+    Field,
+    /// A field this provisioner reads that CAPA's API does not have.
+    Extension,
+    /// A kind no Cluster API or CAPA group has, or a kind under the wrong group.
+    Kind,
+}
+
+/// One name the API does not know.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnknownName {
+    pub what: Unknown,
+    /// `Kind/name` of the object.
+    pub object: String,
+    /// Field path inside the object (empty for a kind).
+    pub path: String,
+    pub source: Source,
+    pub message: String,
+}
+
+static SCHEMAS: LazyLock<Value> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../schemas/crds.json"))
+        .expect("provisioner/schemas/crds.json is valid JSON")
+});
+
+/// The schema of `group/kind` at `version` (the stored version's when the
+/// version is not one the CRD has).
+fn schema_of(group: &str, kind: &str, version: &str) -> Option<&'static Value> {
+    let crd = SCHEMAS.get(format!("{group}/{kind}"))?;
+    let versions = crd.get("versions")?;
+    versions.get(version).or_else(|| {
+        let storage = crd.get("storage")?.as_str()?;
+        versions.get(storage)
+    })
+}
+
+/// Fields of every object's `metadata` (Kubernetes' ObjectMeta).
+const OBJECT_META: &[&str] = &[
+    "annotations",
+    "creationTimestamp",
+    "deletionGracePeriodSeconds",
+    "deletionTimestamp",
+    "finalizers",
+    "generateName",
+    "generation",
+    "labels",
+    "managedFields",
+    "name",
+    "namespace",
+    "ownerReferences",
+    "resourceVersion",
+    "selfLink",
+    "uid",
+];
+
+/// Fields the provisioner reads beyond CAPA's API, by kind and path, with
+/// what CAPA does instead (the API server drops them before CAPA looks).
+const EXTENSIONS: &[(&str, &str, &str)] = &[(
+    "AWSCluster",
+    "spec.controlPlaneLoadBalancer.ipAddressType",
+    "CAPA asks for a dualstack load balancer whenever vpc.ipv6 is set",
+)];
+
+/// The kinds of each Cluster API and CAPA group (the ones `kubectl` would
+/// find once Cluster API and CAPA are installed).
+pub const KINDS: &[(&str, &[&str])] = &[
+    (
+        "cluster.x-k8s.io",
+        &[
+            "Cluster",
+            "ClusterClass",
+            "Machine",
+            "MachineDeployment",
+            "MachineDrainRule",
+            "MachineHealthCheck",
+            "MachinePool",
+            "MachineSet",
+        ],
+    ),
+    (
+        "infrastructure.cluster.x-k8s.io",
+        &[
+            "AWSCluster",
+            "AWSClusterControllerIdentity",
+            "AWSClusterRoleIdentity",
+            "AWSClusterStaticIdentity",
+            "AWSClusterTemplate",
+            "AWSFargateProfile",
+            "AWSMachine",
+            "AWSMachinePool",
+            "AWSMachinePoolTemplate",
+            "AWSMachineTemplate",
+            "AWSManagedCluster",
+            "AWSManagedClusterTemplate",
+            "AWSManagedMachinePool",
+            "AWSManagedMachinePoolTemplate",
+            "ROSACluster",
+            "ROSAMachinePool",
+            "ROSANetwork",
+            "ROSARoleConfig",
+        ],
+    ),
+    (
+        "controlplane.cluster.x-k8s.io",
+        &[
+            "AWSManagedControlPlane",
+            "AWSManagedControlPlaneTemplate",
+            "KubeadmControlPlane",
+            "KubeadmControlPlaneTemplate",
+            "ROSAControlPlane",
+        ],
+    ),
+    (
+        "bootstrap.cluster.x-k8s.io",
+        &[
+            "EKSConfig",
+            "EKSConfigTemplate",
+            "KubeadmConfig",
+            "KubeadmConfigTemplate",
+            "NodeadmConfig",
+            "NodeadmConfigTemplate",
+        ],
+    ),
+    (
+        "addons.cluster.x-k8s.io",
+        &["ClusterResourceSet", "ClusterResourceSetBinding"],
+    ),
+    ("ipam.cluster.x-k8s.io", &["IPAddress", "IPAddressClaim"]),
+    ("runtime.cluster.x-k8s.io", &["ExtensionConfig"]),
+];
+
+/// Edit distance between two names (ASCII case counts).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The known name `name` most probably meant: the same but for case, else
+/// the closest within a few edits.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let known: Vec<&str> = known.into_iter().collect();
+    if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+        return Some(k);
+    }
+    let lower = name.to_ascii_lowercase();
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    known
+        .iter()
+        .map(|k| (distance(&lower, &k.to_ascii_lowercase()), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Checks a document's kind and group; `None` when both are fine or the
+/// group is not one of Cluster API's or CAPA's.
+pub(crate) fn check_kind(group: &str, kind: &str) -> Option<String> {
+    if let Some((_, kinds)) = KINDS.iter().find(|(g, _)| *g == group) {
+        if kinds.contains(&kind) {
+            return None;
+        }
+        if let Some((right, _)) = KINDS.iter().find(|(_, ks)| ks.contains(&kind)) {
+            return Some(format!(
+                "kind {kind} belongs to API group {right}, not {group}: kubectl would refuse it \
+                 (no matches for kind \"{kind}\") and the provisioner does not read it; \
+                 change apiVersion to {right}/<version>"
+            ));
+        }
+        let hint = closest(kind, kinds.iter().copied())
+            .map(|k| format!("; did you mean {k}?"))
+            .unwrap_or_default();
+        return Some(format!(
+            "API group {group} has no kind {kind}: kubectl would refuse it (no matches for kind \
+             \"{kind}\") and the provisioner does not read it{hint}"
+        ));
+    }
+    None
+}
+
+struct Walk<'a> {
+    kind: &'a str,
+    object: &'a str,
+    file: &'a str,
+    start_line: usize,
+    out: Vec<UnknownName>,
+}
+
+impl Walk<'_> {
+    fn unknown(&mut self, path: &str, e: &Entry, known: &[&str]) {
+        let source = Source {
+            file: self.file.to_owned(),
+            line: self.start_line + e.line.saturating_sub(1),
+            column: Some(e.column),
+        };
+        if let Some((_, _, why)) = EXTENSIONS
+            .iter()
+            .find(|(k, p, _)| *k == self.kind && *p == path)
+        {
+            self.out.push(UnknownName {
+                what: Unknown::Extension,
+                object: self.object.to_owned(),
+                path: path.to_owned(),
+                source,
+                message: format!(
+                    "this provisioner's own field (the seed's 'Load Balancer IP Type' column), \
+                     not CAPA's: kubectl warns 'unknown field \"{path}\"' and the API server \
+                     drops it, so CAPA never sees it; {why}"
+                ),
+            });
+            return;
+        }
+        let hint = closest(&e.key, known.iter().copied())
+            .map(|k| format!("; did you mean {k}?"))
+            .unwrap_or_default();
+        self.out.push(UnknownName {
+            what: Unknown::Field,
+            object: self.object.to_owned(),
+            path: path.to_owned(),
+            source,
+            message: format!(
+                "{} has no field {}: kubectl warns 'unknown field \"{path}\"' (and refuses it \
+                 under --validate=strict), the API server drops it, and neither CAPA nor the \
+                 provisioner reads it{hint}",
+                self.kind, e.key
+            ),
+        });
+    }
+
+    fn node(&mut self, schema: &Value, node: &Node, path: &str) {
+        match node {
+            Node::Map(entries) => self.map(schema, entries, path),
+            Node::Seq(items) => {
+                if let Some(item) = schema.get("items") {
+                    for (i, n) in items.iter().enumerate() {
+                        self.node(item, n, &format!("{path}[{i}]"));
+                    }
+                }
+            }
+            Node::Scalar => {}
+        }
+    }
+
+    fn map(&mut self, schema: &Value, entries: &[Entry], path: &str) {
+        let preserve = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let embedded = schema
+            .get("x-kubernetes-embedded-resource")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let props = schema.get("properties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties");
+        if schema.get("x-kubernetes-int-or-string").is_some() {
+            return;
+        }
+        for e in entries {
+            let child = if path.is_empty() {
+                e.key.clone()
+            } else {
+                format!("{path}.{}", e.key)
+            };
+            if let Some(p) = props.and_then(|p| p.get(&e.key)) {
+                if e.key == "metadata" && (path.is_empty() || embedded) {
+                    self.metadata(&e.value, &child);
+                } else {
+                    self.node(p, &e.value, &child);
+                }
+                continue;
+            }
+            match additional {
+                Some(Value::Object(_)) => {
+                    let a = additional.unwrap_or(&Value::Null);
+                    self.node(a, &e.value, &child);
+                    continue;
+                }
+                Some(Value::Bool(true)) => continue,
+                _ => {}
+            }
+            if preserve {
+                continue;
+            }
+            if embedded && matches!(e.key.as_str(), "apiVersion" | "kind" | "metadata") {
+                continue;
+            }
+            let known: Vec<&str> = props
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            self.unknown(&child, e, &known);
+        }
+    }
+
+    fn metadata(&mut self, node: &Node, path: &str) {
+        if let Node::Map(entries) = node {
+            for e in entries {
+                if !OBJECT_META.contains(&e.key.as_str()) {
+                    self.unknown(&format!("{path}.{}", e.key), e, OBJECT_META);
+                }
+            }
+        }
+    }
+}
+
+/// The fields of one document that its kind's schema does not know.
+/// `doc` is the document's text, `start_line` its first line in `file`.
+pub(crate) fn unknown_fields(
+    group: &str,
+    version: &str,
+    kind: &str,
+    object: &str,
+    doc: &str,
+    file: &str,
+    start_line: usize,
+) -> Vec<UnknownName> {
+    let Some(schema) = schema_of(group, kind, version) else {
+        return Vec::new();
+    };
+    // The document parsed once already; a second parse cannot fail on it.
+    let Ok(Some(Node::Map(entries))) = serde_saphyr::from_str::<Option<Node>>(doc) else {
+        return Vec::new();
+    };
+    let mut w = Walk {
+        kind,
+        object,
+        file,
+        start_line,
+        out: Vec::new(),
+    };
+    w.map(schema, &entries, "");
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(kind: &str, group: &str, doc: &str) -> Vec<UnknownName> {
+        unknown_fields(
+            group,
+            "v1beta2",
+            kind,
+            &format!("{kind}/c"),
+            doc,
+            "t.yaml",
+            10,
+        )
+    }
+
+    #[test]
+    fn key_locations_are_exact() {
+        let n: Node = serde_saphyr::from_str("a:\n  bb: 1\n  cc:\n  - d: 2\n").unwrap();
+        let Node::Map(top) = n else { panic!() };
+        assert_eq!((top[0].line, top[0].column), (1, 1));
+        let Node::Map(inner) = &top[0].value else {
+            panic!()
+        };
+        assert_eq!(
+            (inner[1].key.as_str(), inner[1].line, inner[1].column),
+            ("cc", 3, 3)
+        );
+    }
+
+    /// The issue's case: a field with the wrong case gets a warning at its
+    /// own line and column, and the name that was meant.
+    #[test]
+    fn a_miscased_field_is_flagged_with_the_right_name() {
+        let doc = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata:\n  name: c\nspec:\n  controlPlaneLoadBalancer:\n    targetGroupIpType: ipv4\n";
+        let got = fields("AWSCluster", "infrastructure.cluster.x-k8s.io", doc);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let u = &got[0];
+        assert_eq!(u.what, Unknown::Field);
+        assert_eq!(u.path, "spec.controlPlaneLoadBalancer.targetGroupIpType");
+        assert_eq!((u.source.line, u.source.column), (16, Some(5)));
+        assert!(
+            u.message.ends_with("did you mean targetGroupIPType?"),
+            "{}",
+            u.message
+        );
+    }
+
+    #[test]
+    fn typos_maps_lists_and_metadata() {
+        let doc = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata:\n  name: c\n  labels: {a: b}\n  lables: {a: b}\nspec:\n  region: us-east-1\n  additionalTags: {anything: goes}\n  network:\n    subnets:\n    - id: a\n      isPublc: true\n    vpc:\n      ipv6: {}\n";
+        let got = fields("AWSCluster", "infrastructure.cluster.x-k8s.io", doc);
+        let paths: Vec<_> = got.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["metadata.lables", "spec.network.subnets[0].isPublc"]
+        );
+        assert!(
+            got[0].message.ends_with("did you mean labels?"),
+            "{}",
+            got[0].message
+        );
+        assert!(
+            got[1].message.ends_with("did you mean isPublic?"),
+            "{}",
+            got[1].message
+        );
+    }
+
+    #[test]
+    fn the_provisioners_own_field_says_what_capa_does() {
+        let doc = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nspec:\n  controlPlaneLoadBalancer:\n    ipAddressType: dualstack\n";
+        let got = fields("AWSCluster", "infrastructure.cluster.x-k8s.io", doc);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].what, Unknown::Extension);
+        assert!(
+            got[0]
+                .message
+                .contains("dualstack load balancer whenever vpc.ipv6"),
+            "{}",
+            got[0].message
+        );
+    }
+
+    #[test]
+    fn kinds_and_groups() {
+        assert_eq!(
+            check_kind("infrastructure.cluster.x-k8s.io", "AWSCluster"),
+            None
+        );
+        assert_eq!(check_kind("v1", "ConfigMap"), None);
+        assert_eq!(
+            check_kind("bootstrap.cluster.x-k8s.io", "KubeadmConfigTemplate"),
+            None
+        );
+        let typo = check_kind("infrastructure.cluster.x-k8s.io", "AWSClsuter").unwrap();
+        assert!(typo.ends_with("did you mean AWSCluster?"), "{typo}");
+        let wrong = check_kind("cluster.x-k8s.io", "AWSCluster").unwrap();
+        assert!(
+            wrong.contains("belongs to API group infrastructure.cluster.x-k8s.io"),
+            "{wrong}"
+        );
+    }
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(closest("subnts", ["subnets", "vpc"]), Some("subnets"));
+        assert_eq!(closest("VPC", ["subnets", "vpc"]), Some("vpc"));
+        assert_eq!(closest("zzzzzz", ["subnets", "vpc"]), None);
+    }
+
+    /// Every schema in the bundled file parses and has the kinds read.
+    #[test]
+    fn the_bundled_schemas_cover_every_kind_read() {
+        for (group, kind) in [
+            ("cluster.x-k8s.io", "Cluster"),
+            ("cluster.x-k8s.io", "MachineDeployment"),
+            ("infrastructure.cluster.x-k8s.io", "AWSCluster"),
+            ("infrastructure.cluster.x-k8s.io", "AWSMachineTemplate"),
+            ("controlplane.cluster.x-k8s.io", "AWSManagedControlPlane"),
+            ("controlplane.cluster.x-k8s.io", "KubeadmControlPlane"),
+        ] {
+            for v in ["v1beta1", "v1beta2"] {
+                assert!(schema_of(group, kind, v).is_some(), "{group}/{kind} {v}");
+            }
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The `provisioner` binary as users run it: where its calls go (never to
+//! AWS without `--aws`), what it refuses and with which exit code, and how
+//! its output and errors read. Fakes run in this process; the binary is a
+//! child process pointed at them.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_provisioner");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A scenario file: CAPA manifests with `spec.region: us-east-1` (the
+/// Scenario document in it is a kind the provisioner skips).
+fn manifest() -> String {
+    root()
+        .join("scenarios/matrix/row-2-dualstack-lb-ipv6-targets.yaml")
+        .display()
+        .to_string()
+}
+
+/// The command with an environment that points nowhere: no endpoint
+/// variables, no region, no credentials, no instance metadata.
+fn provisioner(args: &[&str]) -> Command {
+    let mut c = Command::new(BINARY);
+    c.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(mut c: impl std::borrow::BorrowMut<Command>) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c
+        .borrow_mut()
+        .output()
+        .expect("the provisioner binary runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A fake on a loopback port, served by its own runtime.
+struct FakeAt {
+    url: String,
+    fake: fake_ec2::Fake,
+    _server: fake_ec2::Server,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fake() -> FakeAt {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = fake_ec2::Fake::new();
+    let server = rt.block_on(fake.start()).unwrap();
+    FakeAt {
+        url: server.url(),
+        fake,
+        _server: server,
+        _rt: rt,
+    }
+}
+
+impl FakeAt {
+    fn services(&self) -> Vec<&'static str> {
+        let mut s: Vec<_> = self
+            .fake
+            .journal()
+            .iter()
+            .map(|e| e.service.as_str())
+            .collect();
+        s.dedup();
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+}
+
+/// Only one of the two per-service variables, for a command that calls
+/// both services: refused with exit 2, naming the missing variable, and
+/// nothing is sent anywhere.
+#[test]
+fn a_partial_endpoint_override_is_refused() {
+    let f = fake();
+    for (set, missing) in [
+        (
+            "AWS_ENDPOINT_URL_EC2",
+            "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        ),
+        (
+            "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+            "AWS_ENDPOINT_URL_EC2",
+        ),
+    ] {
+        for command in ["apply", "destroy", "scenario"] {
+            let (code, _, err) = run(provisioner(&[command, &manifest()]).env(set, &f.url));
+            assert_eq!(code, 2, "{command} with {set}: {err}");
+            assert!(err.contains(&format!("set {missing} too")), "{err}");
+            assert!(err.contains("Without --aws no call goes to AWS"), "{err}");
+        }
+    }
+    assert!(f.fake.journal().is_empty(), "{:?}", f.fake.journal());
+}
+
+/// Each service goes where its own variable points, and the banner names both.
+#[test]
+fn each_service_goes_to_its_own_endpoint() {
+    let (ec2, elb) = (fake(), fake());
+    let (code, _, err) = run(provisioner(&["apply", &manifest()])
+        .env("AWS_ENDPOINT_URL_EC2", &ec2.url)
+        .env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", &elb.url));
+    assert_eq!(code, 4, "{err}"); // the ELBv2 fake has no such VPC: AWS refuses
+    assert!(
+        err.contains(&format!(
+            "target: endpoints ec2 {} (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing {} (from AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2)",
+            ec2.url, elb.url
+        )),
+        "{err}"
+    );
+    assert_eq!(ec2.services(), ["ec2"]);
+    assert_eq!(elb.services(), ["elbv2"]);
+    // AWS_ENDPOINT_URL fills in for the service without its own variable.
+    let both = fake();
+    let (code, _, err) = run(provisioner(&["apply", &manifest()])
+        .env("AWS_ENDPOINT_URL_EC2", &both.url)
+        .env("AWS_ENDPOINT_URL", &both.url));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(both.services(), ["ec2", "elbv2"]);
+}
+
+/// `instance-types` calls EC2 only: an EC2-only override is enough, and
+/// the banner says ELBv2 has no endpoint.
+#[test]
+fn an_ec2_only_command_takes_an_ec2_only_override() {
+    let f = fake();
+    let (code, out, err) =
+        run(provisioner(&["instance-types", "m5.large"]).env("AWS_ENDPOINT_URL_EC2", &f.url));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("elasticloadbalancing none (not used)"),
+        "{err}"
+    );
+    assert!(out.contains("m5.large"), "{out}");
+    assert_eq!(f.services(), ["ec2"]);
+}
+
+#[test]
+fn an_endpoint_that_is_not_a_url_is_bad_input() {
+    for bad in ["not-a-url", "ftp://127.0.0.1:1"] {
+        let (code, _, err) = run(provisioner(&[
+            "--endpoint-url",
+            bad,
+            "validate",
+            &manifest(),
+        ]));
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("is not an endpoint URL"), "{err}");
+    }
+    let (code, _, err) = run(provisioner(&["validate", &manifest()]).env("AWS_ENDPOINT_URL", "x"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: AWS_ENDPOINT_URL: 'x' is not an endpoint URL"),
+        "{err}"
+    );
+}
+
+/// destroy runs the checks that decide where the cluster lives: a region
+/// other than the spec's is refused (exit 3) and nothing is deleted.
+#[test]
+fn destroy_refuses_a_region_mismatch() {
+    let f = fake();
+    let (code, _, err) = run(provisioner(&[
+        "--endpoint-url",
+        &f.url,
+        "apply",
+        &manifest(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let before = f.fake.journal().len();
+    let (code, out, err) = run(
+        provisioner(&["--endpoint-url", &f.url, "destroy", &manifest()])
+            .env("AWS_REGION", "eu-west-1"),
+    );
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(err.contains("error[region-mismatch]"), "{err}");
+    assert!(err.contains("nothing was deleted"), "{err}");
+    assert_eq!(f.fake.journal().len(), before, "no call was made");
+    let (code, out, err) = run(provisioner(&[
+        "--endpoint-url",
+        &f.url,
+        "destroy",
+        &manifest(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("destroyed 16 resource(s) of cluster row2"),
+        "{out}"
+    );
+}
+
+/// An endpoint that accepts connections and never answers: the call
+/// fails after --timeout with exit 4, naming the call and the endpoint.
+#[test]
+fn a_silent_endpoint_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            match listener.accept() {
+                Ok((c, _)) => conns.push(c),
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+            if conns.len() >= 8 {
+                break;
+            }
+        }
+        conns.len()
+    });
+    let start = Instant::now();
+    let (code, _, err) = run(provisioner(&[
+        "--endpoint-url",
+        &url,
+        "--timeout",
+        "1",
+        "validate",
+        &manifest(),
+    ]));
+    let took = start.elapsed();
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: DescribeAvailabilityZones to {url} failed: timed out"
+        )),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    drop(held);
+}
+
+/// A refused connection is one readable line; `-v` adds the SDK's chain.
+#[test]
+fn a_refused_connection_reads_as_one_line() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, _, err) = run(provisioner(&[
+        "--endpoint-url",
+        &url,
+        "validate",
+        &manifest(),
+    ]));
+    assert_eq!(code, 4, "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!("error: DescribeAvailabilityZones to {url} failed: connection refused")
+    );
+    assert!(!err.contains("DispatchFailure"), "{err}");
+    let (_, _, verbose) = run(provisioner(&[
+        "-v",
+        "--endpoint-url",
+        &url,
+        "validate",
+        &manifest(),
+    ]));
+    assert!(verbose.contains("chain: dispatch failure"), "{verbose}");
+}
+
+/// --aws without credentials: one line, no `ProviderChainError` dump.
+#[test]
+fn no_credentials_reads_as_one_line() {
+    let (code, _, err) = run(provisioner(&["--aws", "instance-types", "m5.large"]));
+    assert_eq!(code, 4, "{err}");
+    let error: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error.len(), 1, "{err}");
+    assert!(
+        error[0].starts_with(
+            "error: DescribeInstanceTypes to https://ec2.us-east-1.amazonaws.com failed: no credentials found in the chain"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "banner and error only: {err}");
+    assert!(!err.contains("ProviderChainError"), "{err}");
+}
+
+/// Against real AWS, a change off a terminal needs --yes; nothing is sent.
+#[test]
+fn real_aws_changes_need_a_confirmation() {
+    let (code, _, err) = run(provisioner(&["--aws", "destroy", &manifest()]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("refusing to destroy everything cluster row2 owns on real AWS without a confirmation: not on a terminal; pass --yes"),
+        "{err}"
+    );
+}
+
+/// `| head -1`: a reader that goes away is not a panic.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    for args in [
+        vec!["plan", manifest().leak() as &str],
+        vec!["render", manifest().leak()],
+    ] {
+        let mut child = provisioner(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(101), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn render_json_is_json() {
+    let (code, out, err) = run(provisioner(&["render", "--output", "json", &manifest()]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["config_map"]["kind"], "ConfigMap");
+    assert_eq!(v["cluster"], "row2");
+    let (_, yaml, _) = run(provisioner(&["render", "--output", "yaml", &manifest()]));
+    assert!(yaml.contains("node_ip_families:"), "{yaml}");
+}
+
+/// The plan comes first, then the changes, then the counts.
+#[test]
+fn apply_shows_the_plan_before_the_changes() {
+    let (code, out, err) = run(provisioner(&["apply", &manifest()]));
+    assert_eq!(code, 0, "{err}");
+    let plan = out
+        .find("cluster row2 (self-managed) in us-east-1")
+        .unwrap();
+    let change = out.find("create       vpc").unwrap();
+    let summary = out.find("17 created, 0 updated, 0 unchanged").unwrap();
+    assert!(plan < change && change < summary, "{out}");
+}
+
+/// A broken file among scenario files is one failure; the others still run.
+#[test]
+fn a_broken_scenario_file_does_not_stop_the_others() {
+    let dir = std::env::temp_dir().join(format!("provisioner-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "kind: Scenario\nsteps: [unclosed\n").unwrap();
+    let good = root().join("scenarios/rules/tg-ip-type-invalid.yaml");
+    let (code, out, err) = run(provisioner(&[
+        "scenario",
+        broken.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("FAIL  {}", broken.display())),
+        "{err}"
+    );
+    assert!(err.contains(&format!("pass  {}", good.display())), "{err}");
+    assert_eq!(out, "2 scenario(s), 1 failed\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The case: a miscased field warns at its line and column with
+/// the right name; `--strict` refuses it.
+#[test]
+fn unknown_fields_warn_and_strict_refuses() {
+    let dir = std::env::temp_dir().join(format!("provisioner-cli-uf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.yaml");
+    let text = std::fs::read_to_string(manifest())
+        .unwrap()
+        .replace("targetGroupIPType: ipv6", "targetGroupIpType: ipv4");
+    std::fs::write(&file, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("targetGroupIpType"))
+        .unwrap()
+        + 1;
+    let f = file.to_str().unwrap();
+    let (code, out, err) = run(provisioner(&["validate", f]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("warning[manifest-unknown-field]: AWSCluster/row2 spec.controlPlaneLoadBalancer.targetGroupIpType ({f}:{line}:5)")),
+        "{out}"
+    );
+    assert!(out.contains("did you mean targetGroupIPType?"), "{out}");
+    let (code, out, _) = run(provisioner(&["--strict", "validate", f]));
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("error[manifest-unknown-field]"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
