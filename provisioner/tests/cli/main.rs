@@ -26,8 +26,11 @@ fn manifest() -> String {
 
 /// The command with an environment that points nowhere: no endpoint
 /// variables, no region, no credentials, no instance metadata.
+/// `PROVISIONER_BIN` runs the suite against another build (an older one,
+/// to see which tests its bugs fail).
 fn provisioner(args: &[&str]) -> Command {
-    let mut c = Command::new(BINARY);
+    let binary = std::env::var("PROVISIONER_BIN").unwrap_or_else(|_| BINARY.to_owned());
+    let mut c = Command::new(binary);
     c.args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -353,7 +356,9 @@ fn render_json_is_json() {
     assert!(yaml.contains("node_ip_families:"), "{yaml}");
 }
 
-/// The plan comes first, then the changes, then the counts.
+/// The plan comes first, then the changes, then the counts; and the plan
+/// is out before the first change is made: an apply that AWS stops at its
+/// first create has already shown it.
 #[test]
 fn apply_shows_the_plan_before_the_changes() {
     let (code, out, err) = run(provisioner(&["apply", &manifest()]));
@@ -364,6 +369,30 @@ fn apply_shows_the_plan_before_the_changes() {
     let change = out.find("create       vpc").unwrap();
     let summary = out.find("17 created, 0 updated, 0 unchanged").unwrap();
     assert!(plan < change && change < summary, "{out}");
+
+    let f = fake();
+    let refuse: fake_ec2::FaultRule = serde_json::from_value(serde_json::json!({
+        "action": "CreateVpc", "error": "UnauthorizedOperation",
+        "message": "You are not authorized to perform this operation."
+    }))
+    .unwrap();
+    f.fake.set_faults(vec![refuse], 0);
+    let (code, out, err) = run(provisioner(&[
+        "--endpoint-url",
+        &f.url,
+        "apply",
+        &manifest(),
+    ]));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        out.starts_with("cluster row2 (self-managed) in us-east-1"),
+        "{out}"
+    );
+    assert!(err.contains("CreateVpc to "), "{err}");
+    assert!(
+        err.contains("failed: UnauthorizedOperation: You are not authorized"),
+        "{err}"
+    );
 }
 
 /// A broken file among scenario files is one failure; the others still run.
