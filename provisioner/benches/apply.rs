@@ -82,7 +82,7 @@ async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Samp
         .expect("prepare");
     let mut opts = ApplyOptions::for_target(true);
     opts.sequential = sequential;
-    apply::apply(&c, &p.model, &p.facts, &opts)
+    apply::apply(&c, &p.model, &p.facts, &p.plan, &opts)
         .await
         .expect("apply");
     let apply = t.elapsed();

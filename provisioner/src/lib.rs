@@ -4,7 +4,8 @@
 //! The pipeline: [`spec`] reads the manifests, [`model`] assembles one
 //! cluster, [`discover`] asks AWS what exists, [`layout`] and [`validate`]
 //! check every rule of the seed and of CAPA's webhooks, [`plan`] computes
-//! the desired network, [`apply`] and [`destroy`] reconcile it, and
+//! the desired network, [`apply`] and [`destroy`] reconcile it over the
+//! [`reconcile`] kit, and
 //! [`render`] writes the Kubernetes-side artifacts.
 //!
 //! The same code talks to three targets (see [`target`]): the embedded
@@ -23,6 +24,7 @@ pub mod layout;
 pub mod model;
 pub mod pipeline;
 pub mod plan;
+pub mod reconcile;
 pub mod render;
 pub mod report;
 pub mod scenario;

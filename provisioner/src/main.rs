@@ -184,7 +184,7 @@ impl CliError {
                     ),
                 }
             }
-            ApplyError::Stuck { .. } => Self {
+            ApplyError::Stuck { .. } | ApplyError::Incomplete { .. } => Self {
                 code: exit::AWS_FAILURE,
                 message: format!("error: {e}"),
             },
@@ -465,9 +465,15 @@ async fn apply_cmd(
     opts.dry_run = dry_run;
     opts.plan = plan_opts;
     opts.progress = progress(cli);
-    let (r, plan) = apply::apply(&clients, &prepared.model, &prepared.facts, &opts)
-        .await
-        .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
+    let (r, plan) = apply::apply(
+        &clients,
+        &prepared.model,
+        &prepared.facts,
+        &prepared.plan,
+        &opts,
+    )
+    .await
+    .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
     #[derive(Serialize)]
     struct Out<'a> {
         report: &'a apply::ApplyReport,
@@ -477,7 +483,14 @@ async fn apply_cmd(
         report: &r,
         plan: &plan,
     };
-    emit(cli.output, &value, || report::apply_summary(&r, dry_run));
+    emit(cli.output, &value, || {
+        report::apply_summary(
+            &r.changes,
+            r.vpc_ipv6_block.as_deref(),
+            r.endpoint.as_deref(),
+            dry_run,
+        )
+    });
     Ok(ExitCode::SUCCESS)
 }
 
@@ -493,7 +506,9 @@ async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliErro
     let r = destroy::destroy(&clients, &model.name, &opts)
         .await
         .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
-    emit(cli.output, &r, || report::destroy_summary(&r, &model.name));
+    emit(cli.output, &r, || {
+        report::destroy_summary(&r.changes, &model.name)
+    });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -292,6 +292,49 @@ pub fn elb_name(base: &str) -> String {
     format!("{}-{}", head.trim_end_matches('-'), short_hash(base))
 }
 
+impl Plan {
+    /// The plan once the VPC exists: the subnets' blocks laid out again
+    /// with the VPC's real blocks (an IPAM pool picks the IPv4 block; the
+    /// IPv6 block decides which slots are free). Nothing else changes.
+    pub fn with_vpc_blocks(
+        &self,
+        model: &ClusterModel,
+        facts: &crate::facts::Facts,
+        vpc_id: &str,
+        ipv4: Option<Ipv4Net>,
+        ipv6: Option<Ipv6Net>,
+    ) -> Plan {
+        let mut plan = self.clone();
+        if self.vpc.existing_id.is_some() || !crate::reconcile::is_real(vpc_id) {
+            return plan;
+        }
+        let mut known = facts.clone();
+        known.existing_cluster_vpc = Some(crate::facts::VpcFact {
+            vpc_id: vpc_id.to_owned(),
+            cidr_blocks: ipv4.into_iter().collect(),
+            ipv6_cidr_blocks: ipv6.into_iter().collect(),
+            tags: BTreeMap::new(),
+        });
+        let (laid_out, _) = crate::layout::subnets(model, &known);
+        // The same subnets in the same order (keys may repeat in a refused
+        // spec that is sent anyway): only their blocks are new.
+        let same = laid_out.len() == plan.subnets.len()
+            && laid_out
+                .iter()
+                .zip(&plan.subnets)
+                .all(|(l, s)| l.key == s.key);
+        if same {
+            for (s, l) in plan.subnets.iter_mut().zip(&laid_out) {
+                s.cidr_block = l.cidr_block;
+                s.cidr_text = l.cidr_text.clone();
+                s.ipv6 = l.ipv6;
+                s.ipv6_text = l.ipv6_text.clone();
+            }
+        }
+        plan
+    }
+}
+
 pub fn plan(
     model: &ClusterModel,
     subnets: &[LaidOutSubnet],

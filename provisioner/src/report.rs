@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::apply::Change;
 use crate::finding::{Finding, Severity};
 use crate::layout::Ipv6Block;
 use crate::plan::{Destination, EgressOnlyPlan, Ipv6Plan, Peer, Plan, RouteTarget};
+use crate::reconcile::{Action, Change};
 
 pub fn findings(findings: &[Finding]) -> String {
     let mut out = String::new();
@@ -261,20 +261,20 @@ pub fn changes(changes: &[Change]) -> String {
 
 /// What `apply` prints once it is done: the changes, the VPC's IPv6
 /// block and API endpoint when known, and the counts.
-pub fn apply_summary(r: &crate::apply::ApplyReport, dry_run: bool) -> String {
-    let mut s = changes(&r.changes);
-    if let Some(b) = &r.vpc_ipv6_block {
+pub fn apply_summary(
+    changes: &[Change],
+    vpc_ipv6_block: Option<&str>,
+    endpoint: Option<&str>,
+    dry_run: bool,
+) -> String {
+    let mut s = self::changes(changes);
+    if let Some(b) = vpc_ipv6_block {
         let _ = writeln!(s, "VPC IPv6 block B = {b}");
     }
-    if let Some(e) = &r.endpoint {
+    if let Some(e) = endpoint {
         let _ = writeln!(s, "API endpoint: {e}");
     }
-    let count = |actions: &[&str]| {
-        r.changes
-            .iter()
-            .filter(|c| actions.contains(&c.action))
-            .count()
-    };
+    let count = |f: fn(Action) -> bool| changes.iter().filter(|c| f(c.action)).count();
     let _ = writeln!(
         s,
         "{}{} created, {} updated, {} unchanged",
@@ -283,18 +283,18 @@ pub fn apply_summary(r: &crate::apply::ApplyReport, dry_run: bool) -> String {
         } else {
             ""
         },
-        count(&["create", "would-create"]),
-        count(&["update", "would-update"]),
-        count(&["exists"]),
+        count(Action::is_create),
+        count(Action::is_update),
+        count(|a| a == Action::Exists),
     );
     s
 }
 
 /// What `destroy` prints once it is done.
-pub fn destroy_summary(r: &crate::destroy::DestroyReport, cluster: &str) -> String {
+pub fn destroy_summary(changes: &[Change], cluster: &str) -> String {
     format!(
         "{}destroyed {} resource(s) of cluster {cluster}\n",
-        changes(&r.changes),
-        r.changes.len()
+        self::changes(changes),
+        changes.len()
     )
 }

@@ -132,7 +132,7 @@ async fn apply_once(
     }
     let mut opts = ApplyOptions::for_target(true);
     opts.sequential = sequential;
-    let (r, _) = apply::apply(clients, &p.model, &p.facts, &opts)
+    let (r, _) = apply::apply(clients, &p.model, &p.facts, &p.plan, &opts)
         .await
         .map_err(|e| e.to_string())?;
     Ok(r)
@@ -314,7 +314,7 @@ async fn apply_after_destroy() -> Result<(), Failed> {
     let created = |r: &apply::ApplyReport| -> Vec<String> {
         r.changes
             .iter()
-            .filter(|c| c.action == "create")
+            .filter(|c| c.action == provisioner::reconcile::Action::Create)
             .filter_map(|c| c.id.clone())
             .collect()
     };
@@ -390,7 +390,7 @@ async fn dry_run_changes_nothing() -> Result<(), Failed> {
         .map_err(|e| e.to_string())?;
     let mut opts = ApplyOptions::for_target(true);
     opts.dry_run = true;
-    let (r, _) = apply::apply(&clients, &p.model, &p.facts, &opts)
+    let (r, _) = apply::apply(&clients, &p.model, &p.facts, &p.plan, &opts)
         .await
         .map_err(|e| e.to_string())?;
     let (fake, _) = clients.fake.as_ref().expect("embedded");
@@ -411,8 +411,13 @@ async fn dry_run_changes_nothing() -> Result<(), Failed> {
     if !dry.contains(&"CreateVpc") {
         return Err(format!("the dry run sent no DryRun CreateVpc: {dry:?}").into());
     }
-    if r.changes.iter().any(|c| c.action == "create")
-        || !r.changes.iter().any(|c| c.action == "would-create")
+    if r.changes
+        .iter()
+        .any(|c| c.action == provisioner::reconcile::Action::Create)
+        || !r
+            .changes
+            .iter()
+            .any(|c| c.action == provisioner::reconcile::Action::WouldCreate)
     {
         return Err(format!("a dry run reports only would-create: {:#?}", r.changes).into());
     }

@@ -173,7 +173,7 @@ async fn verdict(text: &str, validate: bool) -> Result<String, Failed> {
     let mut opts = ApplyOptions::for_target(true);
     opts.sequential = true;
     Ok(
-        match apply::apply(&clients, &p.model, &p.facts, &opts).await {
+        match apply::apply(&clients, &p.model, &p.facts, &p.plan, &opts).await {
             Ok(_) => "ok".to_owned(),
             Err(apply::ApplyError::Aws { source, .. }) => {
                 format!(

@@ -78,7 +78,7 @@ async fn apply(c: &Clients) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut opts = ApplyOptions::for_target(true);
     opts.sequential = true;
-    apply::apply(c, &p.model, &p.facts, &opts)
+    apply::apply(c, &p.model, &p.facts, &p.plan, &opts)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -424,7 +424,15 @@ async fn run_step(
     }
     let mut opts = ApplyOptions::for_target(fast);
     opts.sequential = true;
-    match apply::apply(clients, &prepared.model, &prepared.facts, &opts).await {
+    match apply::apply(
+        clients,
+        &prepared.model,
+        &prepared.facts,
+        &prepared.plan,
+        &opts,
+    )
+    .await
+    {
         Ok(_) => sr.outcome = Outcome::Ok,
         Err(e) => {
             sr.outcome = outcome_of(&e);
@@ -436,7 +444,7 @@ async fn run_step(
 
 fn outcome_of(e: &apply::ApplyError) -> Outcome {
     match e {
-        apply::ApplyError::Aws { .. } => Outcome::AwsError,
+        apply::ApplyError::Aws { .. } | apply::ApplyError::Incomplete { .. } => Outcome::AwsError,
         apply::ApplyError::Stuck { .. } => Outcome::Failed,
     }
 }
@@ -449,11 +457,7 @@ fn aws_error_text(e: &apply::ApplyError) -> String {
             source.message,
             source.action
         ),
-        apply::ApplyError::Stuck {
-            kind,
-            name,
-            message,
-        } => format!("{kind} {name}: {message}"),
+        apply::ApplyError::Stuck { .. } | apply::ApplyError::Incomplete { .. } => e.to_string(),
     }
 }
 

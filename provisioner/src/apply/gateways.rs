@@ -1,0 +1,172 @@
+//! The internet gateway (found attached to the VPC, or loose from an
+//! interrupted apply, else created and attached) and the egress-only
+//! internet gateway (CAPA's lookup with its fix for #5683: the cluster's
+//! tag and attached to this VPC, never any other).
+
+use aws_sdk_ec2::types::ResourceType;
+
+use super::client_token;
+use crate::discover::filter;
+use crate::plan::{Plan, tags};
+use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, is_real, need, pending};
+
+pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<String> {
+    const KIND: Kind = Kind::InternetGateway;
+    let name = format!("{}-igw", plan.cluster);
+    if is_real(vpc_id) {
+        let out = k
+            .call(KIND, &name, "DescribeInternetGateways")
+            .once(
+                k.ec2
+                    .describe_internet_gateways()
+                    .filters(filter("attachment.vpc-id", &[vpc_id]))
+                    .send(),
+            )
+            .await?;
+        if let Some(g) = out.internet_gateways().first() {
+            let id = need(
+                KIND,
+                &name,
+                "DescribeInternetGateways",
+                "InternetGatewayId",
+                g.internet_gateway_id(),
+            )?;
+            k.exists(KIND, &name, &id);
+            return Ok(id);
+        }
+    }
+    let mut t = plan.vpc.tags.clone();
+    t.insert(tags::NAME.into(), name.clone());
+    let req = k
+        .ec2
+        .create_internet_gateway()
+        .tag_specifications(ec2_tags(ResourceType::InternetGateway, &t));
+    if k.dry_run {
+        k.call(KIND, &name, "CreateInternetGateway")
+            .dry_run(req.dry_run(true).send())
+            .await?;
+        let id = pending(&name);
+        k.created(KIND, &name, &id);
+        return Ok(id);
+    }
+    // An earlier, interrupted apply may have created it without attaching it.
+    let loose = k
+        .call(KIND, &name, "DescribeInternetGateways")
+        .once(
+            k.ec2
+                .describe_internet_gateways()
+                .filters(filter("tag:Name", &[&name]))
+                .filters(k.tagged())
+                .send(),
+        )
+        .await?;
+    let id = match loose
+        .internet_gateways()
+        .iter()
+        .find(|g| g.attachments().is_empty())
+    {
+        Some(g) => need(
+            KIND,
+            &name,
+            "DescribeInternetGateways",
+            "InternetGatewayId",
+            g.internet_gateway_id(),
+        )?,
+        None => {
+            let out = k
+                .call(KIND, &name, "CreateInternetGateway")
+                .once(req.send())
+                .await?;
+            need(
+                KIND,
+                &name,
+                "CreateInternetGateway",
+                "InternetGatewayId",
+                out.internet_gateway().and_then(|g| g.internet_gateway_id()),
+            )?
+        }
+    };
+    k.call(KIND, &name, "AttachInternetGateway")
+        .after_create(|| {
+            k.ec2
+                .attach_internet_gateway()
+                .internet_gateway_id(&id)
+                .vpc_id(vpc_id)
+                .send()
+        })
+        .await?;
+    k.created(KIND, &name, &id);
+    Ok(id)
+}
+
+pub(super) async fn egress_only(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<String> {
+    const KIND: Kind = Kind::EgressOnlyInternetGateway;
+    let name = format!("{}-eigw", plan.cluster);
+    if is_real(vpc_id) {
+        let out = k
+            .call(KIND, &name, "DescribeEgressOnlyInternetGateways")
+            .once(
+                k.ec2
+                    .describe_egress_only_internet_gateways()
+                    .filters(k.tagged())
+                    .send(),
+            )
+            .await?;
+        let mine: Vec<String> = out
+            .egress_only_internet_gateways()
+            .iter()
+            .filter(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)))
+            .filter_map(|g| g.egress_only_internet_gateway_id().map(str::to_owned))
+            .collect();
+        match mine.as_slice() {
+            [] => {}
+            [one] => {
+                k.exists(KIND, &name, one);
+                return Ok(one.clone());
+            }
+            many => {
+                return Err(Error::stuck(
+                    KIND,
+                    &name,
+                    format!(
+                        "expected 1 egress only internet gateway in vpc \"{vpc_id}\", but found {}: [{}]",
+                        many.len(),
+                        many.join(" ")
+                    ),
+                ));
+            }
+        }
+    }
+    let mut t = plan.vpc.tags.clone();
+    t.insert(tags::NAME.into(), name.clone());
+    let req = k
+        .ec2
+        .create_egress_only_internet_gateway()
+        .vpc_id(vpc_id)
+        .client_token(client_token(&[&plan.cluster, "eigw", vpc_id]))
+        .tag_specifications(ec2_tags(ResourceType::EgressOnlyInternetGateway, &t));
+    if k.dry_run {
+        if is_real(vpc_id) {
+            k.call(KIND, &name, "CreateEgressOnlyInternetGateway")
+                .dry_run(req.dry_run(true).send())
+                .await?;
+        }
+        let id = pending(&name);
+        k.created(KIND, &name, &id);
+        return Ok(id);
+    }
+    let out = k
+        .call(KIND, &name, "CreateEgressOnlyInternetGateway")
+        .after_create(|| req.clone().send())
+        .await?;
+    let id = need(
+        KIND,
+        &name,
+        "CreateEgressOnlyInternetGateway",
+        "EgressOnlyInternetGatewayId",
+        out.egress_only_internet_gateway()
+            .and_then(|g| g.egress_only_internet_gateway_id()),
+    )?;
+    k.created(KIND, &name, &id);
+    Ok(id)
+}

@@ -1,0 +1,271 @@
+//! The control-plane load balancer (found by name; its IP address type set
+//! when it differs), waited for until active; its target group (found by
+//! name) with the plan's IP address type; and its listener.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
+    ProtocolEnum, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
+};
+
+use super::security_groups::Groups;
+use crate::plan::LoadBalancerPlan;
+use crate::reconcile::{Error, Kind, Kit, Result, Step, elb_tags, is_real, need, pending};
+
+/// What the load balancer is once it is there.
+pub(super) struct Made {
+    pub target_group_arn: String,
+    /// `dns-name:port`, when AWS gave a DNS name.
+    pub endpoint: Option<String>,
+}
+
+pub(super) async fn ensure(
+    k: &Kit<'_>,
+    lb: &LoadBalancerPlan,
+    vpc_id: &str,
+    subnet_ids: &BTreeMap<String, String>,
+    groups: &Groups,
+) -> Result<Made> {
+    const KIND: Kind = Kind::LoadBalancer;
+    let name = &lb.name;
+    let would_create = || {
+        k.created(KIND, name, &pending(name));
+        k.created(
+            Kind::TargetGroup,
+            &lb.target_group.name,
+            &pending(&lb.target_group.name),
+        );
+        Made {
+            target_group_arn: pending(&lb.target_group.name),
+            endpoint: None,
+        }
+    };
+    if k.dry_run && !is_real(vpc_id) {
+        return Ok(would_create());
+    }
+    let found = k
+        .call(KIND, name, "DescribeLoadBalancers")
+        .absent_on(
+            "LoadBalancerNotFound",
+            k.elb.describe_load_balancers().names(name).send(),
+        )
+        .await?
+        .and_then(|out| out.load_balancers().first().cloned());
+    let (arn, dns) = match found {
+        Some(existing) => {
+            let arn = need(
+                KIND,
+                name,
+                "DescribeLoadBalancers",
+                "LoadBalancerArn",
+                existing.load_balancer_arn(),
+            )?;
+            k.exists(KIND, name, &arn);
+            let cur = existing.ip_address_type().map(|t| t.as_str().to_owned());
+            if cur.as_deref() != Some(lb.ip_address_type.as_str()) {
+                if !k.dry_run {
+                    k.call(KIND, name, "SetIpAddressType")
+                        .once(
+                            k.elb
+                                .set_ip_address_type()
+                                .load_balancer_arn(&arn)
+                                .ip_address_type(IpAddressType::from(lb.ip_address_type.as_str()))
+                                .send(),
+                        )
+                        .await?;
+                }
+                k.updated(
+                    KIND,
+                    name,
+                    &arn,
+                    format!(
+                        "IP address type {} -> {}",
+                        cur.unwrap_or_default(),
+                        lb.ip_address_type
+                    ),
+                );
+            }
+            (arn, existing.dns_name().map(str::to_owned))
+        }
+        None if k.dry_run => return Ok(would_create()),
+        None => {
+            let subnets: Vec<String> = lb
+                .subnet_keys
+                .iter()
+                .filter_map(|s| subnet_ids.get(s).cloned())
+                .collect();
+            let sgs: Vec<String> = lb
+                .security_group_roles
+                .iter()
+                .filter_map(|r| {
+                    groups
+                        .get(r)
+                        .cloned()
+                        .or_else(|| r.starts_with("sg-").then(|| r.clone()))
+                })
+                .collect();
+            let out = k
+                .call(KIND, name, "CreateLoadBalancer")
+                .once(
+                    k.elb
+                        .create_load_balancer()
+                        .name(name)
+                        .r#type(LoadBalancerTypeEnum::from(lb.lb_type.as_str()))
+                        .scheme(LoadBalancerSchemeEnum::from(lb.scheme.as_str()))
+                        .ip_address_type(IpAddressType::from(lb.ip_address_type.as_str()))
+                        .set_subnets(Some(subnets))
+                        .set_security_groups(Some(sgs))
+                        .set_tags(Some(elb_tags(&lb.tags)))
+                        .send(),
+                )
+                .await?;
+            let l = out.load_balancers().first();
+            let arn = need(
+                KIND,
+                name,
+                "CreateLoadBalancer",
+                "LoadBalancerArn",
+                l.and_then(|l| l.load_balancer_arn()),
+            )?;
+            k.created(KIND, name, &arn);
+            (arn, l.and_then(|l| l.dns_name()).map(str::to_owned))
+        }
+    };
+    wait_active(k, name, &arn).await?;
+    let target_group_arn = target_group(k, lb, vpc_id).await?;
+    listener(k, lb, &arn, &target_group_arn).await?;
+    Ok(Made {
+        target_group_arn,
+        endpoint: dns.map(|d| format!("{d}:{}", lb.listener_port)),
+    })
+}
+
+async fn wait_active(k: &Kit<'_>, name: &str, arn: &str) -> Result<()> {
+    k.poll(Kind::LoadBalancer, name, || async {
+        let out = k
+            .call(Kind::LoadBalancer, name, "DescribeLoadBalancers")
+            .after_create(|| {
+                k.elb
+                    .describe_load_balancers()
+                    .load_balancer_arns(arn)
+                    .send()
+            })
+            .await?;
+        let state = out
+            .load_balancers()
+            .first()
+            .and_then(|l| l.state())
+            .and_then(|s| s.code())
+            .map(|c| c.as_str().to_owned());
+        match state.as_deref() {
+            Some("active") => Ok(Step::Done(())),
+            Some("failed") => Err(Error::stuck(
+                Kind::LoadBalancer,
+                name,
+                format!("{arn} failed"),
+            )),
+            _ => Ok(Step::Wait(format!(
+                "{arn} stayed in state {} and never became active",
+                state.unwrap_or_else(|| "unknown".into())
+            ))),
+        }
+    })
+    .await
+}
+
+async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Result<String> {
+    const KIND: Kind = Kind::TargetGroup;
+    let tgp = &lb.target_group;
+    let found = k
+        .call(KIND, &tgp.name, "DescribeTargetGroups")
+        .absent_on(
+            "TargetGroupNotFound",
+            k.elb.describe_target_groups().names(&tgp.name).send(),
+        )
+        .await?
+        .and_then(|out| out.target_groups().first().cloned());
+    if let Some(t) = found {
+        let arn = need(
+            KIND,
+            &tgp.name,
+            "DescribeTargetGroups",
+            "TargetGroupArn",
+            t.target_group_arn(),
+        )?;
+        k.exists(KIND, &tgp.name, &arn);
+        return Ok(arn);
+    }
+    let out = k
+        .call(KIND, &tgp.name, "CreateTargetGroup")
+        .once(
+            k.elb
+                .create_target_group()
+                .name(&tgp.name)
+                .protocol(ProtocolEnum::Tcp)
+                .port(i32::from(tgp.port))
+                .vpc_id(vpc_id)
+                .target_type(TargetTypeEnum::Instance)
+                .ip_address_type(TargetGroupIpAddressTypeEnum::from(
+                    tgp.ip_address_type.as_str(),
+                ))
+                .health_check_protocol(ProtocolEnum::from(tgp.health_check_protocol.as_str()))
+                .set_health_check_path(tgp.health_check_path.clone())
+                .set_tags(Some(elb_tags(&lb.tags)))
+                .send(),
+        )
+        .await?;
+    let arn = need(
+        KIND,
+        &tgp.name,
+        "CreateTargetGroup",
+        "TargetGroupArn",
+        out.target_groups()
+            .first()
+            .and_then(|t| t.target_group_arn()),
+    )?;
+    k.created(KIND, &tgp.name, &arn);
+    Ok(arn)
+}
+
+async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -> Result<()> {
+    const KIND: Kind = Kind::Listener;
+    let name = &lb.name;
+    let listeners = k
+        .call(KIND, name, "DescribeListeners")
+        .after_create(|| k.elb.describe_listeners().load_balancer_arn(arn).send())
+        .await?;
+    let has = listeners
+        .listeners()
+        .iter()
+        .any(|l| l.port() == Some(i32::from(lb.listener_port)));
+    if has {
+        return Ok(());
+    }
+    let req = k
+        .elb
+        .create_listener()
+        .load_balancer_arn(arn)
+        .protocol(ProtocolEnum::Tcp)
+        .port(i32::from(lb.listener_port))
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(tg_arn)
+                .build(),
+        );
+    let out = k
+        .call(KIND, name, "CreateListener")
+        .after_create(|| req.clone().send())
+        .await?;
+    let listener_name = format!("{name}:{}", lb.listener_port);
+    let larn = need(
+        KIND,
+        &listener_name,
+        "CreateListener",
+        "ListenerArn",
+        out.listeners().first().and_then(|l| l.listener_arn()),
+    )?;
+    k.created(KIND, &listener_name, &larn);
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Control-plane machines: found by their Name tag among the cluster's
+//! running or pending instances, else launched with the plan's IPv6
+//! settings, and waited for until running; then registered as targets of
+//! the load balancer's target group where they are not yet.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{
+    HostnameType, Instance, InstanceMetadataOptionsRequest, InstanceMetadataProtocolState,
+    InstanceNetworkInterfaceSpecification, InstanceType, PrivateDnsNameOptionsRequest,
+    ResourceType,
+};
+use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
+
+use super::client_token;
+use super::security_groups::Groups;
+use crate::discover::{filter, tag_map};
+use crate::plan::{MachinePlan, Plan, tags};
+use crate::reconcile::{Action, Error, Kind, Kit, Result, Step, ec2_tags, is_real, need, pending};
+
+const KIND: Kind = Kind::Instance;
+
+/// The plan's machines; their instance ids in plan order.
+pub(super) async fn ensure(
+    k: &Kit<'_>,
+    plan: &Plan,
+    subnet_ids: &BTreeMap<String, String>,
+    groups: &Groups,
+) -> Result<Vec<String>> {
+    if plan.machines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = k
+        .call(KIND, &plan.cluster, "DescribeInstances")
+        .once(
+            k.ec2
+                .describe_instances()
+                .filters(k.tagged())
+                .filters(filter("instance-state-name", &["pending", "running"]))
+                .send(),
+        )
+        .await?;
+    let existing: Vec<Instance> = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances().iter().cloned())
+        .collect();
+    let work = plan.machines.iter().map(|m| {
+        let found = existing
+            .iter()
+            .find(|i| tag_map(i.tags()).get(tags::NAME) == Some(&m.name))
+            .map(|i| {
+                need(
+                    KIND,
+                    &m.name,
+                    "DescribeInstances",
+                    "InstanceId",
+                    i.instance_id(),
+                )
+            });
+        async move {
+            if let Some(id) = found {
+                let id = id?;
+                k.exists(KIND, &m.name, &id);
+                return Ok(id);
+            }
+            launch(k, plan, m, subnet_ids, groups).await
+        }
+    });
+    let ids = k.all(work).await?;
+    // Wait until running (targets must be running to register).
+    for (m, id) in plan.machines.iter().zip(&ids) {
+        if is_real(id) {
+            wait_running(k, &m.name, id).await?;
+        }
+    }
+    Ok(ids)
+}
+
+async fn wait_running(k: &Kit<'_>, name: &str, id: &str) -> Result<()> {
+    k.poll(KIND, name, || async {
+        let out = k
+            .call(KIND, name, "DescribeInstances")
+            .after_create(|| k.ec2.describe_instances().instance_ids(id).send())
+            .await?;
+        let state = out
+            .reservations()
+            .first()
+            .and_then(|r| r.instances().first())
+            .and_then(|i| i.state())
+            .and_then(|s| s.name())
+            .map(|s| s.as_str().to_owned());
+        match state.as_deref() {
+            Some("running") => Ok(Step::Done(())),
+            Some("pending") | None => Ok(Step::Wait(format!("{id} never started running"))),
+            Some(other) => Err(Error::stuck(KIND, name, format!("{id} is {other}"))),
+        }
+    })
+    .await
+}
+
+async fn launch(
+    k: &Kit<'_>,
+    plan: &Plan,
+    m: &MachinePlan,
+    subnet_ids: &BTreeMap<String, String>,
+    groups: &Groups,
+) -> Result<String> {
+    let subnet = subnet_ids.get(&m.subnet_key).cloned().unwrap_or_default();
+    let sgs: Vec<String> = m
+        .security_group_roles
+        .iter()
+        .filter_map(|r| groups.get(r).cloned())
+        .collect();
+    let mut eni = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(&subnet)
+        .set_groups(Some(sgs.clone()));
+    if m.primary_ipv6 {
+        eni = eni.ipv6_address_count(1).primary_ipv6(true);
+    }
+    let mut dns = PrivateDnsNameOptionsRequest::builder()
+        .set_enable_resource_name_dns_a_record(m.enable_resource_name_dns_a_record)
+        .set_enable_resource_name_dns_aaaa_record(m.enable_resource_name_dns_aaaa_record);
+    if let Some(h) = &m.hostname_type {
+        dns = dns.hostname_type(HostnameType::from(h.as_str()));
+    }
+    let mut req = k
+        .ec2
+        .run_instances()
+        .image_id(&m.image_id)
+        .instance_type(InstanceType::from(m.instance_type.as_str()))
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(eni.build())
+        .private_dns_name_options(dns.build())
+        .client_token(client_token(&[&plan.cluster, &m.name, &subnet]))
+        .tag_specifications(ec2_tags(ResourceType::Instance, &m.tags));
+    if let Some(p) = &m.http_protocol_ipv6 {
+        req = req.metadata_options(
+            InstanceMetadataOptionsRequest::builder()
+                .http_protocol_ipv6(InstanceMetadataProtocolState::from(p.as_str()))
+                .build(),
+        );
+    }
+    if k.dry_run {
+        if is_real(&subnet) && sgs.iter().all(|s| is_real(s)) {
+            k.call(KIND, &m.name, "RunInstances")
+                .dry_run(req.dry_run(true).send())
+                .await?;
+        }
+        let id = pending(&m.name);
+        k.created(KIND, &m.name, &id);
+        return Ok(id);
+    }
+    let out = k
+        .call(KIND, &m.name, "RunInstances")
+        .after_create(|| req.clone().send())
+        .await?;
+    let id = need(
+        KIND,
+        &m.name,
+        "RunInstances",
+        "InstanceId",
+        out.instances().first().and_then(|i| i.instance_id()),
+    )?;
+    k.created(KIND, &m.name, &id);
+    Ok(id)
+}
+
+/// Registers the control-plane machines that are not registered yet.
+pub(super) async fn register_targets(
+    k: &Kit<'_>,
+    tg_arn: &str,
+    instances: &[String],
+) -> Result<()> {
+    const TG: Kind = Kind::TargetGroup;
+    if !is_real(tg_arn) {
+        return Ok(());
+    }
+    let health = k
+        .call(TG, tg_arn, "DescribeTargetHealth")
+        .after_create(|| {
+            k.elb
+                .describe_target_health()
+                .target_group_arn(tg_arn)
+                .send()
+        })
+        .await?;
+    let registered: Vec<String> = health
+        .target_health_descriptions()
+        .iter()
+        .filter(|d| {
+            d.target_health()
+                .and_then(|h| h.state())
+                .is_none_or(|s| s.as_str() != "draining")
+        })
+        .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_owned))
+        .collect();
+    let missing: Vec<&String> = instances
+        .iter()
+        .filter(|i| is_real(i) && !registered.contains(i))
+        .collect();
+    if missing.is_empty() || k.dry_run {
+        return Ok(());
+    }
+    let targets: Vec<TargetDescription> = missing
+        .iter()
+        .map(|id| TargetDescription::builder().id(*id).build())
+        .collect();
+    k.call(TG, tg_arn, "RegisterTargets")
+        .after_create(|| {
+            k.elb
+                .register_targets()
+                .target_group_arn(tg_arn)
+                .set_targets(Some(targets.clone()))
+                .send()
+        })
+        .await?;
+    for id in missing {
+        k.record(Action::Register, Kind::Target, id, Some(id), None);
+    }
+    Ok(())
+}

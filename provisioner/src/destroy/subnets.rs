@@ -1,0 +1,26 @@
+//! The cluster's subnets (a bring-your-own subnet carries no owned tag).
+
+use crate::reconcile::{Kind, Kit, Result, name_of, need};
+
+pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
+    const KIND: Kind = Kind::Subnet;
+    let out = k
+        .call(KIND, k.cluster, "DescribeSubnets")
+        .once(k.ec2.describe_subnets().filters(k.owned()).send())
+        .await?;
+    for s in out.subnets() {
+        let id = need(
+            KIND,
+            k.cluster,
+            "DescribeSubnets",
+            "SubnetId",
+            s.subnet_id(),
+        )?;
+        let name = name_of(s.tags(), &id);
+        k.call(KIND, &name, "DeleteSubnet")
+            .delete(|| k.ec2.delete_subnet().subnet_id(&id).send())
+            .await?;
+        k.deleted(KIND, &name, &id);
+    }
+    Ok(())
+}
