@@ -6,6 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::spec::Source;
+use crate::validate::Rule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -18,8 +19,9 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable id, e.g. `lb-ipv6-only-subnet`; listed in docs/rules.md.
-    pub rule: &'static str,
+    /// The rule, shown and serialised as its stable id (e.g.
+    /// `lb-ipv6-only-subnet`); listed in docs/rules.md.
+    pub rule: Rule,
     pub severity: Severity,
     /// `Kind/name` of the object, e.g. `AWSCluster/my-cluster`.
     pub object: String,

@@ -17,6 +17,7 @@ use crate::facts::{Facts, ZoneType};
 use crate::finding::{Finding, Severity};
 use crate::model::{ClusterModel, Family, subnet_family};
 use crate::spec::types::Tags;
+use crate::validate::Rule;
 
 /// Where a subnet's IPv6 /64 comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,7 +107,7 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
             Ok(s) => s,
             Err(message) => {
                 findings.push(Finding {
-                    rule: "subnet-default-layout",
+                    rule: Rule::SubnetDefaultLayout,
                     severity: Severity::Error,
                     object: model.infra_object.clone(),
                     path: "spec.network.vpc".into(),
@@ -121,7 +122,7 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
         keep_existing_ipv6(facts, &mut s);
         if let Err(message) = auto_assign_ipv6(model, &mut s, vpc_ipv6_block) {
             findings.push(Finding {
-                rule: "subnet-ipv6-auto-assign",
+                rule: Rule::SubnetIpv6AutoAssign,
                 severity: Severity::Error,
                 object: model.infra_object.clone(),
                 path: "spec.network.subnets".into(),

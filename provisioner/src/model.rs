@@ -11,6 +11,7 @@ use crate::spec::types::{
     AwsMachineSpec, ClusterNetwork, EksAddon, LoadBalancerSpec, NetworkSpec, SubnetSpec,
 };
 use crate::spec::{Manifests, Source};
+use crate::validate::Rule;
 
 /// Self-managed (kubeadm on EC2) or EKS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,7 +177,7 @@ impl ClusterModel {
     /// Builds the model. Structural problems (no Cluster, a reference to a
     /// missing object) are findings with rule ids `manifest-*`.
     pub fn from_manifests(m: &Manifests) -> Result<Self, Vec<Finding>> {
-        let err = |rule: &'static str, object: String, message: String| Finding {
+        let err = |rule: Rule, object: String, message: String| Finding {
             rule,
             severity: Severity::Error,
             object,
@@ -188,14 +189,14 @@ impl ClusterModel {
             [one] => one,
             [] => {
                 return Err(vec![err(
-                    "manifest-no-cluster",
+                    Rule::ManifestNoCluster,
                     "Cluster".into(),
                     "no Cluster (cluster.x-k8s.io) object found; the manifests must describe exactly one cluster".into(),
                 )]);
             }
             many => {
                 return Err(vec![err(
-                    "manifest-many-clusters",
+                    Rule::ManifestManyClusters,
                     "Cluster".into(),
                     format!(
                         "{} Cluster objects found ({}); give the manifests of one cluster at a time",
@@ -229,7 +230,7 @@ impl ClusterModel {
             let want = find_by_ref("AWSManagedControlPlane", &format!("{name}-control-plane"));
             let Some(mcp) = pick(&m.managed_control_planes, want.as_deref()) else {
                 return Err(vec![err(
-                    "manifest-missing-control-plane",
+                    Rule::ManifestMissingControlPlane,
                     format!("Cluster/{name}"),
                     format!(
                         "the Cluster refers to AWSManagedControlPlane '{}', which is not in the manifests",
@@ -266,7 +267,7 @@ impl ClusterModel {
             let want = find_by_ref("AWSCluster", &name);
             let Some(ac) = pick(&m.aws_clusters, want.as_deref()) else {
                 return Err(vec![err(
-                    "manifest-missing-infrastructure",
+                    Rule::ManifestMissingInfrastructure,
                     format!("Cluster/{name}"),
                     format!(
                         "the Cluster refers to AWSCluster '{}', which is not in the manifests",
@@ -301,7 +302,7 @@ impl ClusterModel {
                         Some(mach) => Some(mach),
                         None => {
                             findings.push(err(
-                                "manifest-missing-machine-template",
+                                Rule::ManifestMissingMachineTemplate,
                                 format!("KubeadmControlPlane/{}", kcp.object.metadata.name),
                                 format!(
                                     "spec.machineTemplate.infrastructureRef names AWSMachineTemplate '{}', which is not in the manifests",
@@ -363,7 +364,7 @@ impl ClusterModel {
                 match machines(m, Some(&t), md.object.spec.replicas.unwrap_or(1)) {
                     Some(w) => model.workers.push(w),
                     None => findings.push(err(
-                        "manifest-missing-machine-template",
+                        Rule::ManifestMissingMachineTemplate,
                         format!("MachineDeployment/{}", md.object.metadata.name),
                         format!(
                             "spec.template.spec.infrastructureRef names AWSMachineTemplate '{t}', which is not in the manifests"

@@ -164,7 +164,7 @@ async fn verdict(text: &str, validate: bool) -> Result<String, Failed> {
             .findings
             .iter()
             .filter(|f| f.is_error())
-            .map(|f| f.rule)
+            .map(|f| f.rule.id())
             .collect();
         rules.sort_unstable();
         rules.dedup();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Failed, Trial};
 use provisioner::finding::Severity;
 use provisioner::scenario::Scenario;
-use provisioner::validate::RULES;
+use provisioner::validate::Rule;
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -50,14 +50,14 @@ fn proofs() -> Result<BTreeMap<String, Vec<String>>, Failed> {
 
 fn every_rule_has_a_scenario() -> Result<(), Failed> {
     let proofs = proofs()?;
-    let missing: Vec<&str> = RULES
+    let missing: Vec<&str> = Rule::ALL
         .iter()
-        .map(|(id, _, _)| *id)
+        .map(|r| r.id())
         .filter(|id| !proofs.contains_key(*id))
         .collect();
     let unknown: Vec<&String> = proofs
         .keys()
-        .filter(|k| !RULES.iter().any(|(id, _, _)| id == k))
+        .filter(|k| Rule::from_id(k).is_none())
         .collect();
     if missing.is_empty() && unknown.is_empty() {
         return Ok(());
@@ -80,13 +80,14 @@ fn render() -> Result<String, Failed> {
          (`UPDATE_DOCS=1 cargo test -p tests -- rules::docs` rewrites it).\n\n\
          | rule | severity | checks | proved by |\n|---|---|---|---|\n",
     );
-    for (id, sev, what) in RULES {
-        let sev = match sev {
+    for rule in Rule::ALL {
+        let (id, what) = (rule.id(), rule.summary());
+        let sev = match rule.severity() {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         let files = proofs
-            .get(*id)
+            .get(id)
             .map(|v| {
                 v.iter()
                     .map(|f| format!("[{}](../{f})", f.trim_start_matches("scenarios/")))

@@ -373,7 +373,7 @@ async fn run_step(
     let model = match pipeline::model(&manifests) {
         Ok(m) => m,
         Err(PrepareError::Model(f)) => {
-            seen.extend(f.iter().map(|x| x.rule));
+            seen.extend(f.iter().map(|x| x.rule.id()));
             sr.findings = f.iter().map(finding_line).collect();
             sr.outcome = Outcome::Refused;
             return Ok(());
@@ -411,7 +411,7 @@ async fn run_step(
             }
             Err(e) => return Err(e.to_string()),
         };
-    seen.extend(prepared.findings.iter().map(|f| f.rule));
+    seen.extend(prepared.findings.iter().map(|f| f.rule.id()));
     sr.findings = prepared.findings.iter().map(finding_line).collect();
     let refused = prepared.refused();
     if step.action == Action::Validate || (validation && refused) {

@@ -5,7 +5,9 @@
 //! an existing cluster) stay silent when the facts are unknown.
 //!
 //! The rule ids, what each enforces and where it comes from are listed in
-//! `docs/rules.md`; `RULES` below is the same list, checked by a test.
+//! `docs/rules.md`; [`Rule`] is the same list, checked by a test.
+
+mod rules;
 
 use std::collections::BTreeSet;
 
@@ -18,454 +20,7 @@ use crate::layout::{Ipv6Block, LaidOutSubnet};
 use crate::model::{ClusterModel, Family, Flavor, LB_TYPES, Machines};
 use crate::spec::types::IngressRule;
 
-/// Every rule id, with its severity and a one-line summary (for docs and `--explain`).
-pub const RULES: &[(&str, Severity, &str)] = &[
-    (
-        "manifest-no-cluster",
-        Severity::Error,
-        "the manifests hold no Cluster",
-    ),
-    (
-        "manifest-many-clusters",
-        Severity::Error,
-        "the manifests hold more than one Cluster",
-    ),
-    (
-        "manifest-missing-infrastructure",
-        Severity::Error,
-        "the Cluster's AWSCluster is missing",
-    ),
-    (
-        "manifest-missing-control-plane",
-        Severity::Error,
-        "the Cluster's AWSManagedControlPlane is missing",
-    ),
-    (
-        "manifest-missing-machine-template",
-        Severity::Error,
-        "a referenced AWSMachineTemplate is missing",
-    ),
-    (
-        "manifest-unknown-field",
-        Severity::Warning,
-        "a field the kind's CRD schema does not have (kubectl warns, the API server drops it; an error with --strict)",
-    ),
-    (
-        "manifest-extension-field",
-        Severity::Warning,
-        "a field only this provisioner reads, which CAPA's API drops (an error with --strict)",
-    ),
-    (
-        "manifest-unknown-kind",
-        Severity::Warning,
-        "a kind no Cluster API or CAPA group has, or a kind under the wrong group (an error with --strict)",
-    ),
-    (
-        "region-mismatch",
-        Severity::Error,
-        "the spec's region differs from --region",
-    ),
-    (
-        "vpc-cidr-invalid",
-        Severity::Error,
-        "vpc.cidrBlock does not parse (CAPA webhook)",
-    ),
-    (
-        "vpc-cidr-size",
-        Severity::Error,
-        "vpc.cidrBlock is not /16 to /28 (AWS)",
-    ),
-    (
-        "vpc-cidr-and-ipam-pool",
-        Severity::Error,
-        "vpc.cidrBlock together with vpc.ipamPool (CAPA webhook)",
-    ),
-    (
-        "vpc-ipam-pool-needs-id-or-name",
-        Severity::Error,
-        "an ipamPool without id or name (CAPA webhook)",
-    ),
-    (
-        "vpc-ipv6-cidr-invalid",
-        Severity::Error,
-        "vpc.ipv6.cidrBlock does not parse (CAPA webhook)",
-    ),
-    (
-        "vpc-ipv6-cidr-size",
-        Severity::Error,
-        "vpc.ipv6.cidrBlock is not /44 to /60 in steps of 4 (AWS)",
-    ),
-    (
-        "vpc-ipv6-cidr-needs-pool",
-        Severity::Error,
-        "vpc.ipv6.cidrBlock without poolId in a managed VPC (CAPA webhook)",
-    ),
-    (
-        "vpc-ipv6-pool-and-ipam-pool",
-        Severity::Error,
-        "vpc.ipv6.poolId together with ipamPool (CAPA webhook)",
-    ),
-    (
-        "vpc-ipv6-cidr-and-ipam-pool",
-        Severity::Error,
-        "vpc.ipv6.cidrBlock together with ipamPool (CAPA webhook)",
-    ),
-    (
-        "vpc-ipv6-netmask-length",
-        Severity::Error,
-        "ipamPool.netmaskLength is not 44 to 60 in steps of 4 (AWS)",
-    ),
-    (
-        "vpc-ipv6-eigw-in-managed-vpc",
-        Severity::Error,
-        "egressOnlyInternetGatewayId given for a VPC CAPA creates",
-    ),
-    (
-        "byo-vpc-ipv6-needs-cidr",
-        Severity::Error,
-        "a BYO IPv6 VPC must give vpc.ipv6.cidrBlock (seed)",
-    ),
-    (
-        "byo-vpc-ipv6-needs-eigw",
-        Severity::Error,
-        "a BYO IPv6 VPC must give vpc.ipv6.egressOnlyInternetGatewayId (seed)",
-    ),
-    (
-        "byo-vpc-not-found",
-        Severity::Error,
-        "the BYO VPC does not exist",
-    ),
-    (
-        "byo-vpc-cidr-mismatch",
-        Severity::Error,
-        "vpc.cidrBlock is not a block of the BYO VPC",
-    ),
-    (
-        "byo-vpc-ipv6-cidr-mismatch",
-        Severity::Error,
-        "vpc.ipv6.cidrBlock is not associated with the BYO VPC",
-    ),
-    (
-        "byo-vpc-eigw-mismatch",
-        Severity::Error,
-        "the egress-only gateway is missing or attached elsewhere",
-    ),
-    (
-        "byo-vpc-needs-subnets",
-        Severity::Error,
-        "a BYO VPC must list its subnets (CAPA)",
-    ),
-    (
-        "byo-subnet-not-found",
-        Severity::Error,
-        "a listed subnet is not in the BYO VPC",
-    ),
-    (
-        "byo-ipv6-only-subnet-no-dns64",
-        Severity::Warning,
-        "a BYO IPv6-only subnet without DNS64 (seed: NAT64/DNS64)",
-    ),
-    (
-        "byo-ipv6-only-subnet-no-nat64",
-        Severity::Warning,
-        "a BYO IPv6-only subnet without a 64:ff9b::/96 route (seed)",
-    ),
-    (
-        "subnet-cidr-invalid",
-        Severity::Error,
-        "a subnet cidrBlock does not parse (CAPA webhook)",
-    ),
-    (
-        "subnet-ipv6-cidr-invalid",
-        Severity::Error,
-        "a subnet ipv6CidrBlock does not parse (CAPA webhook)",
-    ),
-    (
-        "subnet-ipv4-needs-cidr",
-        Severity::Error,
-        "an IPv4-only subnet without cidrBlock (seed subnet table)",
-    ),
-    (
-        "subnet-is-ipv6-needs-vpc-ipv6",
-        Severity::Error,
-        "isIpv6 without vpc.ipv6 (seed subnet table)",
-    ),
-    (
-        "subnet-ipv6-cidr-needs-is-ipv6",
-        Severity::Error,
-        "ipv6CidrBlock on a subnet without isIpv6",
-    ),
-    (
-        "subnet-cidr-outside-vpc",
-        Severity::Error,
-        "a subnet IPv4 block outside the VPC block (AWS)",
-    ),
-    (
-        "subnet-cidr-size",
-        Severity::Error,
-        "a subnet IPv4 block not /16 to /28 (AWS)",
-    ),
-    (
-        "subnet-ipv6-cidr-size",
-        Severity::Error,
-        "a subnet IPv6 block not /44 to /64 in steps of 4 (AWS)",
-    ),
-    (
-        "subnet-ipv6-cidr-outside-vpc",
-        Severity::Error,
-        "a subnet IPv6 block outside the VPC IPv6 block (AWS)",
-    ),
-    (
-        "subnet-cidr-overlap",
-        Severity::Error,
-        "two subnets' blocks overlap (AWS)",
-    ),
-    (
-        "subnet-duplicate-id",
-        Severity::Error,
-        "two subnets with the same id",
-    ),
-    (
-        "subnet-az-unknown",
-        Severity::Error,
-        "a subnet's zone is not in the region or not opted into",
-    ),
-    (
-        "subnet-edge-needs-parent-zone",
-        Severity::Error,
-        "an edge zoneType without parentZoneName (CAPA webhook)",
-    ),
-    (
-        "subnet-edge-ipv6",
-        Severity::Error,
-        "an IPv6 subnet CAPA would create in a Local or Wavelength zone (seed)",
-    ),
-    (
-        "subnet-no-public",
-        Severity::Error,
-        "a managed VPC without a public subnet (CAPA)",
-    ),
-    (
-        "subnet-default-layout",
-        Severity::Error,
-        "the default subnet layout cannot be computed",
-    ),
-    (
-        "subnet-ipv6-auto-assign",
-        Severity::Error,
-        "no free /64 left to auto-assign",
-    ),
-    (
-        "nat-needs-ipv4-public-subnet",
-        Severity::Error,
-        "private subnets need a NAT gateway in a public subnet with IPv4 in their zone",
-    ),
-    (
-        "lb-type-invalid",
-        Severity::Error,
-        "an unknown loadBalancerType",
-    ),
-    (
-        "lb-scheme-invalid",
-        Severity::Error,
-        "a scheme other than internet-facing or internal",
-    ),
-    (
-        "lb-ip-type-ipv6",
-        Severity::Error,
-        "ipv6 is not a valid load balancer IP type (seed matrix row 9)",
-    ),
-    (
-        "lb-ip-type-invalid",
-        Severity::Error,
-        "an ipAddressType other than ipv4 or dualstack",
-    ),
-    (
-        "lb-ip-type-classic",
-        Severity::Error,
-        "ipAddressType on a classic or disabled load balancer",
-    ),
-    (
-        "lb-dualstack-needs-vpc-ipv6",
-        Severity::Error,
-        "a dualstack load balancer without vpc.ipv6",
-    ),
-    (
-        "lb-ipv6-only-subnet",
-        Severity::Error,
-        "load balancers cannot use IPv6-only subnets (seed matrix row 8)",
-    ),
-    (
-        "lb-dualstack-needs-ipv6-subnets",
-        Severity::Error,
-        "a dualstack load balancer on subnets without IPv6 (AWS)",
-    ),
-    (
-        "lb-no-subnets",
-        Severity::Error,
-        "no subnet to place the load balancer in",
-    ),
-    (
-        "tg-ip-type-invalid",
-        Severity::Error,
-        "a targetGroupIPType other than ipv4 or ipv6",
-    ),
-    (
-        "tg-ip-type-classic",
-        Severity::Error,
-        "targetGroupIPType with a classic load balancer (CAPA webhook)",
-    ),
-    (
-        "tg-ip-type-disabled",
-        Severity::Error,
-        "targetGroupIPType with a disabled load balancer (CAPA webhook)",
-    ),
-    (
-        "tg-ipv6-needs-vpc-ipv6",
-        Severity::Error,
-        "an ipv6 target group without vpc.ipv6 (CAPA webhook)",
-    ),
-    (
-        "tg-ipv6-needs-dualstack-lb",
-        Severity::Error,
-        "an ipv6 target group on an ipv4 load balancer (AWS)",
-    ),
-    (
-        "tg-ipv6-needs-cp-ipv6",
-        Severity::Error,
-        "ipv6 targets when the control plane has no IPv6 (seed matrix row 7)",
-    ),
-    (
-        "tg-ipv4-needs-cp-ipv4",
-        Severity::Error,
-        "ipv4 targets when the control plane is IPv6-only (AWS)",
-    ),
-    (
-        "instance-type-unknown",
-        Severity::Error,
-        "an instance type AWS does not know",
-    ),
-    (
-        "instance-type-no-ipv6",
-        Severity::Error,
-        "an instance type without IPv6 in an IPv6 subnet (seed prerequisites)",
-    ),
-    (
-        "instance-type-not-nitro",
-        Severity::Error,
-        "a non-Nitro instance type in an IPv6-only subnet (seed prerequisites)",
-    ),
-    (
-        "machine-subnet-not-found",
-        Severity::Error,
-        "a machine template names a subnet the cluster does not have",
-    ),
-    (
-        "machine-primary-ipv6-without-vpc-ipv6",
-        Severity::Error,
-        "assignPrimaryIPv6: enabled without vpc.ipv6 (CAPA)",
-    ),
-    (
-        "machine-primary-ipv6-subnet-without-ipv6",
-        Severity::Error,
-        "assignPrimaryIPv6: enabled on a subnet without IPv6 (CAPA)",
-    ),
-    (
-        "machine-hostname-ipv6-only",
-        Severity::Error,
-        "ip-name hostnames in an IPv6-only subnet (AWS)",
-    ),
-    (
-        "machine-metadata-ipv6-only",
-        Severity::Warning,
-        "IMDS over IPv6 off for machines in IPv6-only subnets",
-    ),
-    (
-        "k8s-cidr-invalid",
-        Severity::Error,
-        "a pod or service CIDR does not parse",
-    ),
-    (
-        "k8s-ipv6-needs-vpc-ipv6",
-        Severity::Error,
-        "IPv6 pod or service CIDRs without vpc.ipv6",
-    ),
-    (
-        "k8s-dualstack-one-per-family",
-        Severity::Error,
-        "two CIDRs of the same family, or more than two",
-    ),
-    (
-        "k8s-primary-family-mismatch",
-        Severity::Error,
-        "pods and services with different primary families",
-    ),
-    (
-        "k8s-service-ipv6-prefix",
-        Severity::Error,
-        "an IPv6 service CIDR larger than /108 (kubeadm)",
-    ),
-    (
-        "k8s-ipv6-needs-node-ipv6",
-        Severity::Error,
-        "an IPv6 Kubernetes network on control-plane subnets without IPv6",
-    ),
-    (
-        "eks-ipv6-version",
-        Severity::Error,
-        "EKS IPv6 on Kubernetes older than v1.21.0 (CAPA webhook)",
-    ),
-    (
-        "eks-ipv6-addons",
-        Severity::Error,
-        "EKS IPv6 without explicit addons (CAPA webhook, seed)",
-    ),
-    (
-        "eks-ipv6-addon-missing",
-        Severity::Error,
-        "EKS IPv6 without the vpc-cni, coredns or kube-proxy addon (seed)",
-    ),
-    (
-        "eks-ipv6-vpc-cni-version",
-        Severity::Error,
-        "EKS IPv6 with vpc-cni older than 1.10.2 (CAPA webhook)",
-    ),
-    (
-        "eks-ipv6-hostname-type",
-        Severity::Error,
-        "EKS IPv6 with a hostname type other than resource-name (CAPA webhook)",
-    ),
-    (
-        "ingress-rule-nat-source-exclusive",
-        Severity::Error,
-        "natGatewaysIPsSource with CIDRs or groups (CAPA webhook)",
-    ),
-    (
-        "ingress-rule-cidrs-and-groups",
-        Severity::Error,
-        "CIDRs together with security groups in one rule (CAPA webhook)",
-    ),
-    (
-        "ingress-rule-cidr-invalid",
-        Severity::Error,
-        "an ingress rule CIDR of the wrong family or that does not parse",
-    ),
-    (
-        "cni-vxlan-missing",
-        Severity::Warning,
-        "an IPv6 cluster without the Calico VXLAN rule udp/4789 (seed)",
-    ),
-    (
-        "cni-ipip-ipv6",
-        Severity::Warning,
-        "IP-in-IP CNI rules on an IPv6 cluster (seed: Calico IPv6 needs VXLAN)",
-    ),
-    (
-        "no-in-place-migration",
-        Severity::Error,
-        "the cluster exists with the other IP family (seed)",
-    ),
-];
+pub use rules::{Origin, Rule};
 
 struct V<'a> {
     model: &'a ClusterModel,
@@ -482,19 +37,15 @@ struct V<'a> {
 impl V<'_> {
     fn push(
         &mut self,
-        rule: &'static str,
+        rule: Rule,
         object: &str,
         source: Option<&crate::spec::Source>,
         path: impl Into<String>,
         message: impl Into<String>,
     ) {
-        let severity = RULES
-            .iter()
-            .find(|(id, _, _)| *id == rule)
-            .map_or(Severity::Error, |(_, s, _)| *s);
         self.out.push(Finding {
             rule,
-            severity,
+            severity: rule.severity(),
             object: object.to_owned(),
             path: path.into(),
             message: message.into(),
@@ -503,7 +54,7 @@ impl V<'_> {
     }
 
     /// A finding on the infrastructure object (AWSCluster / AWSManagedControlPlane).
-    fn infra(&mut self, rule: &'static str, path: impl Into<String>, message: impl Into<String>) {
+    fn infra(&mut self, rule: Rule, path: impl Into<String>, message: impl Into<String>) {
         let object = self.model.infra_object.clone();
         let source = self.model.infra_source.clone();
         self.push(rule, &object, source.as_ref(), path, message);
@@ -558,9 +109,9 @@ pub fn manifest_findings(unknown: &[crate::spec::schema::UnknownName]) -> Vec<Fi
         .iter()
         .map(|u| Finding {
             rule: match u.what {
-                Unknown::Field => "manifest-unknown-field",
-                Unknown::Extension => "manifest-extension-field",
-                Unknown::Kind => "manifest-unknown-kind",
+                Unknown::Field => Rule::ManifestUnknownField,
+                Unknown::Extension => Rule::ManifestExtensionField,
+                Unknown::Kind => Rule::ManifestUnknownKind,
             },
             severity: Severity::Warning,
             object: u.object.clone(),
@@ -577,7 +128,7 @@ pub fn make_strict(findings: &mut [Finding]) {
     for f in findings {
         if matches!(
             f.rule,
-            "manifest-unknown-field" | "manifest-extension-field" | "manifest-unknown-kind"
+            Rule::ManifestUnknownField | Rule::ManifestExtensionField | Rule::ManifestUnknownKind
         ) {
             f.severity = Severity::Error;
         }
@@ -603,7 +154,7 @@ pub fn placement(model: &ClusterModel, region: Option<&str>) -> Vec<Finding> {
 fn region_rules(v: &mut V<'_>) {
     match (v.model.region.as_deref(), v.region) {
         (Some(spec), Some(cli)) if spec != cli => v.infra(
-            "region-mismatch",
+            Rule::RegionMismatch,
             "spec.region",
             format!("the spec says region '{spec}' but the command targets '{cli}'; pass --region {spec} or change spec.region"),
         ),
@@ -621,14 +172,14 @@ fn vpc_rules(v: &mut V<'_>) {
     if let Some(text) = vpc.cidr_block.as_deref() {
         match cidr::parse_v4(text) {
             None => v.infra(
-                "vpc-cidr-invalid",
+                Rule::VpcCidrInvalid,
                 "spec.network.vpc.cidrBlock",
                 format!(
                     "VPC CIDR block is invalid: '{text}' is not an IPv4 CIDR such as 10.0.0.0/16"
                 ),
             ),
             Some(n) if !(16..=28).contains(&n.prefix_len()) => v.infra(
-                "vpc-cidr-size",
+                Rule::VpcCidrSize,
                 "spec.network.vpc.cidrBlock",
                 format!(
                     "AWS accepts VPC blocks from /16 to /28; '{text}' is /{}",
@@ -639,7 +190,7 @@ fn vpc_rules(v: &mut V<'_>) {
         }
         if vpc.ipam_pool.is_some() {
             v.infra(
-                "vpc-cidr-and-ipam-pool",
+                Rule::VpcCidrAndIpamPool,
                 "spec.network.vpc.cidrBlock",
                 "cidrBlock and ipamPool cannot be used together: remove one of them",
             );
@@ -650,7 +201,7 @@ fn vpc_rules(v: &mut V<'_>) {
         && p.name.as_deref().unwrap_or_default().is_empty()
     {
         v.infra(
-            "vpc-ipam-pool-needs-id-or-name",
+            Rule::VpcIpamPoolNeedsIdOrName,
             "spec.network.vpc.ipamPool",
             "ipamPool must have either id or name",
         );
@@ -661,9 +212,9 @@ fn vpc_rules(v: &mut V<'_>) {
     let cidr_text = ipv6.cidr_block.as_deref().filter(|s| !s.is_empty());
     if let Some(text) = cidr_text {
         match cidr::parse_v6(text) {
-            None => v.infra("vpc-ipv6-cidr-invalid", "spec.network.vpc.ipv6.cidrBlock", format!("VPC IPv6 CIDR block is invalid: '{text}' is not an IPv6 CIDR such as 2001:db8:1234:1a00::/56")),
+            None => v.infra(Rule::VpcIpv6CidrInvalid, "spec.network.vpc.ipv6.cidrBlock", format!("VPC IPv6 CIDR block is invalid: '{text}' is not an IPv6 CIDR such as 2001:db8:1234:1a00::/56")),
             Some(n) if !is_vpc_ipv6_prefix(n.prefix_len()) || n != n.trunc() => v.infra(
-                "vpc-ipv6-cidr-size",
+                Rule::VpcIpv6CidrSize,
                 "spec.network.vpc.ipv6.cidrBlock",
                 format!("a VPC IPv6 block must be a network address of /44 to /60 in steps of 4 (AWS); '{text}' is not"),
             ),
@@ -673,16 +224,16 @@ fn vpc_rules(v: &mut V<'_>) {
     let pool_id = ipv6.pool_id.as_deref().filter(|s| !s.is_empty());
     if let Some(ipam) = &ipv6.ipam_pool {
         if pool_id.is_some() {
-            v.infra("vpc-ipv6-pool-and-ipam-pool", "spec.network.vpc.ipv6.poolId", "poolId and ipamPool cannot be used together: a BYOIP pool or an IPAM pool, not both");
+            v.infra(Rule::VpcIpv6PoolAndIpamPool, "spec.network.vpc.ipv6.poolId", "poolId and ipamPool cannot be used together: a BYOIP pool or an IPAM pool, not both");
         }
         if cidr_text.is_some() {
-            v.infra("vpc-ipv6-cidr-and-ipam-pool", "spec.network.vpc.ipv6.cidrBlock", "cidrBlock and ipamPool cannot be used together: IPAM picks the block; remove cidrBlock or ipamPool");
+            v.infra(Rule::VpcIpv6CidrAndIpamPool, "spec.network.vpc.ipv6.cidrBlock", "cidrBlock and ipamPool cannot be used together: IPAM picks the block; remove cidrBlock or ipamPool");
         }
         if ipam.id.as_deref().unwrap_or_default().is_empty()
             && ipam.name.as_deref().unwrap_or_default().is_empty()
         {
             v.infra(
-                "vpc-ipam-pool-needs-id-or-name",
+                Rule::VpcIpamPoolNeedsIdOrName,
                 "spec.network.vpc.ipv6.ipamPool",
                 "ipamPool must have either id or name",
             );
@@ -691,7 +242,7 @@ fn vpc_rules(v: &mut V<'_>) {
             && !(u8::try_from(len).is_ok_and(is_vpc_ipv6_prefix))
         {
             v.infra(
-                "vpc-ipv6-netmask-length",
+                Rule::VpcIpv6NetmaskLength,
                 "spec.network.vpc.ipv6.ipamPool.netmaskLength",
                 format!("netmaskLength {len} is not allowed: AWS gives VPCs IPv6 blocks of /44 to /60 in steps of 4 (default 56)"),
             );
@@ -700,14 +251,14 @@ fn vpc_rules(v: &mut V<'_>) {
     match byo {
         None => {
             if cidr_text.is_some() && pool_id.is_none() && ipv6.ipam_pool.is_none() {
-                v.infra("vpc-ipv6-cidr-needs-pool", "spec.network.vpc.ipv6.poolId", "poolId cannot be empty if cidrBlock is set: give the BYOIP pool the block comes from, or remove cidrBlock to get an Amazon-provided /56");
+                v.infra(Rule::VpcIpv6CidrNeedsPool, "spec.network.vpc.ipv6.poolId", "poolId cannot be empty if cidrBlock is set: give the BYOIP pool the block comes from, or remove cidrBlock to get an Amazon-provided /56");
             }
             if ipv6
                 .egress_only_internet_gateway_id
                 .as_deref()
                 .is_some_and(|s| !s.is_empty())
             {
-                v.infra("vpc-ipv6-eigw-in-managed-vpc", "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", "an egress-only internet gateway id only makes sense with an existing VPC (vpc.id); CAPA creates the gateway of a VPC it creates: remove the field or set vpc.id");
+                v.infra(Rule::VpcIpv6EigwInManagedVpc, "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", "an egress-only internet gateway id only makes sense with an existing VPC (vpc.id); CAPA creates the gateway of a VPC it creates: remove the field or set vpc.id");
             }
         }
         Some(vpc_id) => byo_vpc_rules(v, &vpc_id, cidr_text),
@@ -717,24 +268,24 @@ fn vpc_rules(v: &mut V<'_>) {
 fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
     let ipv6 = v.model.network.vpc.ipv6.clone().unwrap_or_default();
     if ipv6_cidr_text.is_none() {
-        v.infra("byo-vpc-ipv6-needs-cidr", "spec.network.vpc.ipv6.cidrBlock", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its IPv6 block in spec.network.vpc.ipv6.cidrBlock (seed: \"Bring-your-own IPv6 VPC\")"));
+        v.infra(Rule::ByoVpcIpv6NeedsCidr, "spec.network.vpc.ipv6.cidrBlock", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its IPv6 block in spec.network.vpc.ipv6.cidrBlock (seed: \"Bring-your-own IPv6 VPC\")"));
     }
     let eigw = ipv6
         .egress_only_internet_gateway_id
         .as_deref()
         .filter(|s| !s.is_empty());
     if eigw.is_none() {
-        v.infra("byo-vpc-ipv6-needs-eigw", "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its egress-only internet gateway in spec.network.vpc.ipv6.egressOnlyInternetGatewayId (seed: \"Bring-your-own IPv6 VPC\")"));
+        v.infra(Rule::ByoVpcIpv6NeedsEigw, "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its egress-only internet gateway in spec.network.vpc.ipv6.egressOnlyInternetGatewayId (seed: \"Bring-your-own IPv6 VPC\")"));
     }
     if v.model.network.subnets.is_empty() {
-        v.infra("byo-vpc-needs-subnets", "spec.network.subnets", format!("no subnets specified: list the subnets of the existing VPC {vpc_id} the cluster uses"));
+        v.infra(Rule::ByoVpcNeedsSubnets, "spec.network.subnets", format!("no subnets specified: list the subnets of the existing VPC {vpc_id} the cluster uses"));
     }
     if !v.facts.byo_vpc_checked {
         return;
     }
     let Some(fact) = v.facts.byo_vpc.clone() else {
         v.infra(
-            "byo-vpc-not-found",
+            Rule::ByoVpcNotFound,
             "spec.network.vpc.id",
             format!("the VPC {vpc_id} does not exist in this account and region"),
         );
@@ -745,7 +296,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
         && !fact.cidr_blocks.contains(&net)
     {
         v.infra(
-            "byo-vpc-cidr-mismatch",
+            Rule::ByoVpcCidrMismatch,
             "spec.network.vpc.cidrBlock",
             format!(
                 "{net} is not a CIDR block of {vpc_id} (it has {})",
@@ -763,7 +314,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
             join(&fact.ipv6_cidr_blocks)
         };
         v.infra(
-            "byo-vpc-ipv6-cidr-mismatch",
+            Rule::ByoVpcIpv6CidrMismatch,
             "spec.network.vpc.ipv6.cidrBlock",
             format!("{net} is not an associated IPv6 block of {vpc_id} (it has {has})"),
         );
@@ -772,7 +323,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
         match &v.facts.byo_egress_only_gateway {
             Some(g) if g.vpc_id.as_deref() == Some(vpc_id) => {}
             Some(g) => v.infra(
-                "byo-vpc-eigw-mismatch",
+                Rule::ByoVpcEigwMismatch,
                 "spec.network.vpc.ipv6.egressOnlyInternetGatewayId",
                 format!(
                     "the egress-only internet gateway {id} is attached to {}, not to {vpc_id}",
@@ -780,7 +331,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
                 ),
             ),
             None => v.infra(
-                "byo-vpc-eigw-mismatch",
+                Rule::ByoVpcEigwMismatch,
                 "spec.network.vpc.ipv6.egressOnlyInternetGatewayId",
                 format!("the egress-only internet gateway {id} does not exist"),
             ),
@@ -790,7 +341,7 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
     for s in &subnets {
         if s.resource_id.is_none() {
             v.infra(
-                "byo-subnet-not-found",
+                Rule::ByoSubnetNotFound,
                 s.path("id"),
                 format!(
                     "no subnet '{}' (by id or Name tag) in the VPC {vpc_id}",
@@ -801,10 +352,10 @@ fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
         }
         if s.family == Family::Ipv6Only && !s.is_edge() {
             if !s.dns64 {
-                v.infra("byo-ipv6-only-subnet-no-dns64", s.path("id"), format!("the IPv6-only subnet {} has DNS64 off: pods cannot resolve IPv4-only names; enable it (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64)", s.key, s.resource_id.as_deref().unwrap_or_default()));
+                v.infra(Rule::ByoIpv6OnlySubnetNoDns64, s.path("id"), format!("the IPv6-only subnet {} has DNS64 off: pods cannot resolve IPv4-only names; enable it (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64)", s.key, s.resource_id.as_deref().unwrap_or_default()));
             }
             if !s.nat64_route {
-                v.infra("byo-ipv6-only-subnet-no-nat64", s.path("id"), format!("the IPv6-only subnet {} has no 64:ff9b::/96 route to a NAT gateway: pods cannot reach IPv4-only services; add the NAT64 route to its route table", s.key));
+                v.infra(Rule::ByoIpv6OnlySubnetNoNat64, s.path("id"), format!("the IPv6-only subnet {} has no 64:ff9b::/96 route to a NAT gateway: pods cannot reach IPv4-only services; add the NAT64 route to its route table", s.key));
             }
         }
     }
@@ -846,7 +397,7 @@ fn subnet_rules(v: &mut V<'_>) {
         let p = |f: &str| format!("spec.network.subnets[{i}].{f}");
         if !seen_ids.insert(s.id.clone()) {
             v.infra(
-                "subnet-duplicate-id",
+                Rule::SubnetDuplicateId,
                 p("id"),
                 format!(
                     "the subnet id '{}' is used twice; ids name subnets and must be unique",
@@ -858,7 +409,7 @@ fn subnet_rules(v: &mut V<'_>) {
             && cidr::parse_v4(text).is_none()
         {
             v.infra(
-                "subnet-cidr-invalid",
+                Rule::SubnetCidrInvalid,
                 p("cidrBlock"),
                 format!("subnet CIDR block is invalid: '{text}'"),
             );
@@ -866,12 +417,12 @@ fn subnet_rules(v: &mut V<'_>) {
         if let Some(text) = s.ipv6_cidr_block.as_deref().filter(|t| !t.is_empty()) {
             if cidr::parse_v6(text).is_none() {
                 v.infra(
-                    "subnet-ipv6-cidr-invalid",
+                    Rule::SubnetIpv6CidrInvalid,
                     p("ipv6CidrBlock"),
                     format!("subnet IPv6 CIDR block is invalid: '{text}'"),
                 );
             } else if !s.is_ipv6 && managed {
-                v.infra("subnet-ipv6-cidr-needs-is-ipv6", p("ipv6CidrBlock"), "ipv6CidrBlock is set but isIpv6 is not: set isIpv6: true for a dualstack or IPv6-only subnet, or remove ipv6CidrBlock");
+                v.infra(Rule::SubnetIpv6CidrNeedsIsIpv6, p("ipv6CidrBlock"), "ipv6CidrBlock is set but isIpv6 is not: set isIpv6: true for a dualstack or IPv6-only subnet, or remove ipv6CidrBlock");
             }
         }
         if let Some(zt) = s.zone_type.as_deref()
@@ -879,7 +430,7 @@ fn subnet_rules(v: &mut V<'_>) {
             && s.parent_zone_name.as_deref().unwrap_or_default().is_empty()
         {
             v.infra(
-                "subnet-edge-needs-parent-zone",
+                Rule::SubnetEdgeNeedsParentZone,
                 p("parentZoneName"),
                 "ParentZoneName must be set when ZoneType is 'local-zone' or 'wavelength-zone'.",
             );
@@ -888,10 +439,10 @@ fn subnet_rules(v: &mut V<'_>) {
             continue;
         }
         if !s.is_ipv6 && s.cidr_block.as_deref().unwrap_or_default().is_empty() {
-            v.infra("subnet-ipv4-needs-cidr", p("cidrBlock"), format!("the IPv4-only subnet '{}' needs a cidrBlock (or set isIpv6: true and leave cidrBlock empty for an IPv6-only subnet)", s.id));
+            v.infra(Rule::SubnetIpv4NeedsCidr, p("cidrBlock"), format!("the IPv4-only subnet '{}' needs a cidrBlock (or set isIpv6: true and leave cidrBlock empty for an IPv6-only subnet)", s.id));
         }
         if s.is_ipv6 && !model.ipv6() {
-            v.infra("subnet-is-ipv6-needs-vpc-ipv6", p("isIpv6"), format!("the subnet '{}' asks for IPv6 but the VPC has none: set spec.network.vpc.ipv6 (for example ipv6: {{}})", s.id));
+            v.infra(Rule::SubnetIsIpv6NeedsVpcIpv6, p("isIpv6"), format!("the subnet '{}' asks for IPv6 but the VPC has none: set spec.network.vpc.ipv6 (for example ipv6: {{}})", s.id));
         }
     }
     // Checks on the laid-out subnets (spec or default layout).
@@ -902,8 +453,8 @@ fn subnet_rules(v: &mut V<'_>) {
                 continue;
             };
             match v.facts.zone(az) {
-                None => v.infra("subnet-az-unknown", s.path("availabilityZone"), format!("the zone '{az}' does not exist in region {}", v.region.or(model.region.as_deref()).unwrap_or("?"))),
-                Some(z) if z.opt_in_required && !z.opted_in => v.infra("subnet-az-unknown", s.path("availabilityZone"), format!("the {} '{az}' needs an opt-in first: aws ec2 modify-availability-zone-group --group-name <its group> --opt-in-status opted-in", z.zone_type.as_str())),
+                None => v.infra(Rule::SubnetAzUnknown, s.path("availabilityZone"), format!("the zone '{az}' does not exist in region {}", v.region.or(model.region.as_deref()).unwrap_or("?"))),
+                Some(z) if z.opt_in_required && !z.opted_in => v.infra(Rule::SubnetAzUnknown, s.path("availabilityZone"), format!("the {} '{az}' needs an opt-in first: aws ec2 modify-availability-zone-group --group-name <its group> --opt-in-status opted-in", z.zone_type.as_str())),
                 Some(_) => {}
             }
         }
@@ -911,12 +462,12 @@ fn subnet_rules(v: &mut V<'_>) {
     if managed {
         for s in &subnets {
             if s.is_edge() && s.family.has_ipv6() {
-                v.infra("subnet-edge-ipv6", s.path("isIpv6"), format!("failed to create subnet: IPv6 is not supported with zone type \"{}\" ({}): CAPA does not create IPv6-enabled subnets in Local or Wavelength zones; make it IPv4-only (isIpv6: false with a cidrBlock)", s.zone_type.as_str(), s.key));
+                v.infra(Rule::SubnetEdgeIpv6, s.path("isIpv6"), format!("failed to create subnet: IPv6 is not supported with zone type \"{}\" ({}): CAPA does not create IPv6-enabled subnets in Local or Wavelength zones; make it IPv4-only (isIpv6: false with a cidrBlock)", s.zone_type.as_str(), s.key));
             }
             if let Some(net) = s.cidr_block {
                 if !(16..=28).contains(&net.prefix_len()) {
                     v.infra(
-                        "subnet-cidr-size",
+                        Rule::SubnetCidrSize,
                         s.path("cidrBlock"),
                         format!("AWS accepts subnet blocks from /16 to /28; {net} is not"),
                     );
@@ -928,7 +479,7 @@ fn subnet_rules(v: &mut V<'_>) {
                     })
                 {
                     v.infra(
-                        "subnet-cidr-outside-vpc",
+                        Rule::SubnetCidrOutsideVpc,
                         s.path("cidrBlock"),
                         format!("{net} is not inside the VPC block {vpc}"),
                     );
@@ -939,13 +490,13 @@ fn subnet_rules(v: &mut V<'_>) {
                     || net.prefix_len() % 4 != 0
                     || net != net.trunc()
                 {
-                    v.infra("subnet-ipv6-cidr-size", s.path("ipv6CidrBlock"), format!("a subnet IPv6 block must be a network address of /44 to /64 in steps of 4 (AWS); {net} is not"));
+                    v.infra(Rule::SubnetIpv6CidrSize, s.path("ipv6CidrBlock"), format!("a subnet IPv6 block must be a network address of /44 to /64 in steps of 4 (AWS); {net} is not"));
                 }
                 if let Some(b) = vpc_v6
                     && !b.contains(&net)
                 {
                     v.infra(
-                        "subnet-ipv6-cidr-outside-vpc",
+                        Rule::SubnetIpv6CidrOutsideVpc,
                         s.path("ipv6CidrBlock"),
                         format!("{net} is not inside the VPC IPv6 block {b}"),
                     );
@@ -954,7 +505,7 @@ fn subnet_rules(v: &mut V<'_>) {
         }
         overlap_rules(v, &subnets);
         if !subnets.is_empty() && !subnets.iter().any(|s| s.public && !s.is_edge()) {
-            v.infra("subnet-no-public", "spec.network.subnets", "expected at least 1 public subnet but got 0: the internet gateway, NAT gateways and an internet-facing load balancer need one (set isPublic: true on one subnet per zone)");
+            v.infra(Rule::SubnetNoPublic, "spec.network.subnets", "expected at least 1 public subnet but got 0: the internet gateway, NAT gateways and an internet-facing load balancer need one (set isPublic: true on one subnet per zone)");
         }
         nat_rules(v, &subnets);
     }
@@ -967,7 +518,7 @@ fn overlap_rules(v: &mut V<'_>, subnets: &[LaidOutSubnet]) {
                 && cidr::overlaps_v4(&x, &y)
             {
                 v.infra(
-                    "subnet-cidr-overlap",
+                    Rule::SubnetCidrOverlap,
                     b.path("cidrBlock"),
                     format!("{y} ({}) overlaps {x} ({})", b.key, a.key),
                 );
@@ -976,7 +527,7 @@ fn overlap_rules(v: &mut V<'_>, subnets: &[LaidOutSubnet]) {
                 && cidr::overlaps_v6(&x, &y)
             {
                 v.infra(
-                    "subnet-cidr-overlap",
+                    Rule::SubnetCidrOverlap,
                     b.path("ipv6CidrBlock"),
                     format!("{y} ({}) overlaps {x} ({})", b.key, a.key),
                 );
@@ -1000,7 +551,7 @@ fn nat_rules(v: &mut V<'_>, subnets: &[LaidOutSubnet]) {
             .collect();
         if !publics.is_empty() && publics.iter().all(|s| !s.family.has_ipv4()) {
             v.infra(
-                "nat-needs-ipv4-public-subnet",
+                Rule::NatNeedsIpv4PublicSubnet,
                 publics[0].path("cidrBlock"),
                 format!("the private subnets in {az} need a NAT gateway, and a NAT gateway needs a public subnet with IPv4; {} is IPv6-only: make it dualstack (give it a cidrBlock)", publics[0].key),
             );
@@ -1123,7 +674,7 @@ fn load_balancer_rules(v: &mut V<'_>) {
     let base = "spec.controlPlaneLoadBalancer";
     if !LB_TYPES.contains(&lb_type.as_str()) {
         v.infra(
-            "lb-type-invalid",
+            Rule::LbTypeInvalid,
             format!("{base}.loadBalancerType"),
             format!(
                 "'{lb_type}' is not a load balancer type: use one of {}",
@@ -1136,7 +687,7 @@ fn load_balancer_rules(v: &mut V<'_>) {
         && !["internet-facing", "internal"].contains(&scheme)
     {
         v.infra(
-            "lb-scheme-invalid",
+            Rule::LbSchemeInvalid,
             format!("{base}.scheme"),
             format!("'{scheme}' is not a scheme: use internet-facing or internal"),
         );
@@ -1144,13 +695,13 @@ fn load_balancer_rules(v: &mut V<'_>) {
     let classic_or_disabled = matches!(lb_type.as_str(), "classic" | "disabled");
     if let Some(ip) = lb.ip_address_type.as_deref() {
         match ip {
-            "ipv6" => v.infra("lb-ip-type-ipv6", format!("{base}.ipAddressType"), "ipv6 is not a valid load balancer IP type: AWS load balancers always have IPv4; use dualstack for IPv4 and IPv6"),
+            "ipv6" => v.infra(Rule::LbIpTypeIpv6, format!("{base}.ipAddressType"), "ipv6 is not a valid load balancer IP type: AWS load balancers always have IPv4; use dualstack for IPv4 and IPv6"),
             "ipv4" | "dualstack" => {
                 if classic_or_disabled {
-                    v.infra("lb-ip-type-classic", format!("{base}.ipAddressType"), format!("ipAddressType cannot be set on a {lb_type} load balancer (a classic ELB is IPv4-only); use loadBalancerType: nlb"));
+                    v.infra(Rule::LbIpTypeClassic, format!("{base}.ipAddressType"), format!("ipAddressType cannot be set on a {lb_type} load balancer (a classic ELB is IPv4-only); use loadBalancerType: nlb"));
                 }
             }
-            other => v.infra("lb-ip-type-invalid", format!("{base}.ipAddressType"), format!("'{other}' is not a load balancer IP type: use ipv4 or dualstack")),
+            other => v.infra(Rule::LbIpTypeInvalid, format!("{base}.ipAddressType"), format!("'{other}' is not a load balancer IP type: use ipv4 or dualstack")),
         }
     }
     // Target group IP types: the API listener's and each additional listener's.
@@ -1167,22 +718,22 @@ fn load_balancer_rules(v: &mut V<'_>) {
     for (path, t) in &tg_types {
         let Some(t) = t.as_deref() else { continue };
         if lb_type == "classic" {
-            v.infra("tg-ip-type-classic", path.clone(), "targetGroupIPType cannot be used with classic load balancer types: use loadBalancerType: nlb");
+            v.infra(Rule::TgIpTypeClassic, path.clone(), "targetGroupIPType cannot be used with classic load balancer types: use loadBalancerType: nlb");
         } else if lb_type == "disabled" {
             v.infra(
-                "tg-ip-type-disabled",
+                Rule::TgIpTypeDisabled,
                 path.clone(),
                 "cannot set target group IP type if the LoadBalancer reconciliation is disabled",
             );
         }
         if !["ipv4", "ipv6"].contains(&t) {
             v.infra(
-                "tg-ip-type-invalid",
+                Rule::TgIpTypeInvalid,
                 path.clone(),
                 format!("'{t}' is not a target group IP type: use ipv4 or ipv6"),
             );
         } else if t == "ipv6" && !model.ipv6() {
-            v.infra("tg-ipv6-needs-vpc-ipv6", path.clone(), "targetGroupIPType IPv6 requires IPv6 to be enabled on the VPC. Set spec.network.vpc.ipv6 to enable IPv6");
+            v.infra(Rule::TgIpv6NeedsVpcIpv6, path.clone(), "targetGroupIPType IPv6 requires IPv6 to be enabled on the VPC. Set spec.network.vpc.ipv6 to enable IPv6");
         }
     }
     if classic_or_disabled {
@@ -1190,13 +741,13 @@ fn load_balancer_rules(v: &mut V<'_>) {
     }
     let ip_type = model.lb_ip_address_type().to_owned();
     if ip_type == "dualstack" && !model.ipv6() {
-        v.infra("lb-dualstack-needs-vpc-ipv6", format!("{base}.ipAddressType"), "a dualstack load balancer needs subnets with IPv6: set spec.network.vpc.ipv6, or ipAddressType: ipv4");
+        v.infra(Rule::LbDualstackNeedsVpcIpv6, format!("{base}.ipAddressType"), "a dualstack load balancer needs subnets with IPv6: set spec.network.vpc.ipv6, or ipAddressType: ipv4");
     }
     let subnets = v.subnets;
     let chosen = lb_subnets(model, subnets);
     if chosen.is_empty() && !subnets.is_empty() {
         v.infra(
-            "lb-no-subnets",
+            Rule::LbNoSubnets,
             format!("{base}.subnets"),
             format!(
                 "no subnet for the {} load balancer: it needs {} subnets",
@@ -1210,13 +761,13 @@ fn load_balancer_rules(v: &mut V<'_>) {
         );
     }
     if let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv6Only) {
-        v.infra("lb-ipv6-only-subnet", s.path(""), format!("Load Balancers cannot use IPv6-only subnets: {} is IPv6-only and would hold the {} load balancer; make it dualstack (give it a cidrBlock)", s.key, model.lb_scheme()));
+        v.infra(Rule::LbIpv6OnlySubnet, s.path(""), format!("Load Balancers cannot use IPv6-only subnets: {} is IPv6-only and would hold the {} load balancer; make it dualstack (give it a cidrBlock)", s.key, model.lb_scheme()));
     } else if ip_type == "dualstack"
         && model.ipv6()
         && let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv4)
     {
         {
-            v.infra("lb-dualstack-needs-ipv6-subnets", s.path("isIpv6"), format!("a dualstack load balancer needs every subnet to have an IPv6 block; {} is IPv4-only: make it dualstack (isIpv6: true) or use ipAddressType: ipv4", s.key));
+            v.infra(Rule::LbDualstackNeedsIpv6Subnets, s.path("isIpv6"), format!("a dualstack load balancer needs every subnet to have an IPv6 block; {} is IPv4-only: make it dualstack (isIpv6: true) or use ipAddressType: ipv4", s.key));
         }
     }
     // Targets: the API target group holds the control-plane machines.
@@ -1225,7 +776,7 @@ fn load_balancer_rules(v: &mut V<'_>) {
         return;
     }
     if tg == "ipv6" && ip_type == "ipv4" {
-        v.infra("tg-ipv6-needs-dualstack-lb", format!("{base}.targetGroupIPType"), "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type: use ipAddressType: dualstack or targetGroupIPType: ipv4");
+        v.infra(Rule::TgIpv6NeedsDualstackLb, format!("{base}.targetGroupIPType"), "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type: use ipAddressType: dualstack or targetGroupIPType: ipv4");
     }
     let Some(cp) = model.control_plane.clone() else {
         return;
@@ -1234,13 +785,13 @@ fn load_balancer_rules(v: &mut V<'_>) {
     let primary_disabled = cp.spec.assign_primary_ipv6.as_deref() == Some("disabled");
     if tg == "ipv6" {
         if let Some(s) = cp_subnets.iter().find(|s| !s.family.has_ipv6()) {
-            v.infra("tg-ipv6-needs-cp-ipv6", format!("{base}.targetGroupIPType"), format!("Cannot use IPv6 targets when control plane has no IPv6 addresses: control-plane machines go in {} ({}); use targetGroupIPType: ipv4, or dualstack or IPv6-only private subnets", s.key, s.family));
+            v.infra(Rule::TgIpv6NeedsCpIpv6, format!("{base}.targetGroupIPType"), format!("Cannot use IPv6 targets when control plane has no IPv6 addresses: control-plane machines go in {} ({}); use targetGroupIPType: ipv4, or dualstack or IPv6-only private subnets", s.key, s.family));
         } else if primary_disabled && model.ipv6() {
             let object = cp.object.clone();
-            v.push("tg-ipv6-needs-cp-ipv6", &object, cp.source.as_ref(), "spec.template.spec.assignPrimaryIPv6", "Cannot use IPv6 targets when control plane has no IPv6 addresses: an IPv6 target group registers machines by their primary IPv6 address, and assignPrimaryIPv6 is disabled; enable it or use targetGroupIPType: ipv4");
+            v.push(Rule::TgIpv6NeedsCpIpv6, &object, cp.source.as_ref(), "spec.template.spec.assignPrimaryIPv6", "Cannot use IPv6 targets when control plane has no IPv6 addresses: an IPv6 target group registers machines by their primary IPv6 address, and assignPrimaryIPv6 is disabled; enable it or use targetGroupIPType: ipv4");
         }
     } else if let Some(s) = cp_subnets.iter().find(|s| !s.family.has_ipv4()) {
-        v.infra("tg-ipv4-needs-cp-ipv4", format!("{base}.targetGroupIPType"), format!("an ipv4 target group needs control-plane machines with IPv4 addresses, but {} is IPv6-only: use targetGroupIPType: ipv6", s.key));
+        v.infra(Rule::TgIpv4NeedsCpIpv4, format!("{base}.targetGroupIPType"), format!("an ipv4 target group needs control-plane machines with IPv4 addresses, but {} is IPv6-only: use targetGroupIPType: ipv6", s.key));
     }
 }
 
@@ -1260,7 +811,7 @@ fn machine_rules(v: &mut V<'_>) {
             && !v.subnets.is_empty()
         {
             v.push(
-                "machine-subnet-not-found",
+                Rule::MachineSubnetNotFound,
                 &m.object,
                 m.source.as_ref(),
                 "spec.template.spec.subnet.id",
@@ -1274,10 +825,10 @@ fn machine_rules(v: &mut V<'_>) {
             .find(|s| s.family == Family::Ipv6Only)
             .map(|s| s.key.clone());
         match m.spec.assign_primary_ipv6.as_deref() {
-            Some("enabled") if !model.ipv6() => v.push("machine-primary-ipv6-without-vpc-ipv6", &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), "cannot enable PrimaryIPv6: VPC does not have IPv6 enabled; set spec.network.vpc.ipv6 or remove assignPrimaryIPv6"),
+            Some("enabled") if !model.ipv6() => v.push(Rule::MachinePrimaryIpv6WithoutVpcIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), "cannot enable PrimaryIPv6: VPC does not have IPv6 enabled; set spec.network.vpc.ipv6 or remove assignPrimaryIPv6"),
             Some("enabled") => {
                 if let Some(s) = subnets.iter().find(|s| !s.family.has_ipv6()) {
-                    v.push("machine-primary-ipv6-subnet-without-ipv6", &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), format!("cannot enable PrimaryIPv6: subnet {} does not have IPv6 CIDR block", s.key));
+                    v.push(Rule::MachinePrimaryIpv6SubnetWithoutIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), format!("cannot enable PrimaryIPv6: subnet {} does not have IPv6 CIDR block", s.key));
                 }
             }
             _ => {}
@@ -1289,7 +840,7 @@ fn machine_rules(v: &mut V<'_>) {
                 .as_ref()
                 .and_then(|p| p.hostname_type.as_deref());
             if hostname == Some("ip-name") {
-                v.push("machine-hostname-ipv6-only", &m.object, m.source.as_ref(), path("privateDnsName.hostnameType"), format!("machines in the IPv6-only subnet {s} must use hostnameType: resource-name (ip-name needs an IPv4 address)"));
+                v.push(Rule::MachineHostnameIpv6Only, &m.object, m.source.as_ref(), path("privateDnsName.hostnameType"), format!("machines in the IPv6-only subnet {s} must use hostnameType: resource-name (ip-name needs an IPv4 address)"));
             }
             let imds_v6 = m
                 .spec
@@ -1297,7 +848,7 @@ fn machine_rules(v: &mut V<'_>) {
                 .as_ref()
                 .and_then(|o| o.http_protocol_ipv6.as_deref());
             if imds_v6 != Some("enabled") {
-                v.push("machine-metadata-ipv6-only", &m.object, m.source.as_ref(), path("instanceMetadataOptions.httpProtocolIpv6"), format!("machines in the IPv6-only subnet {s} reach the instance metadata service only over IPv6: set instanceMetadataOptions.httpProtocolIpv6: enabled"));
+                v.push(Rule::MachineMetadataIpv6Only, &m.object, m.source.as_ref(), path("instanceMetadataOptions.httpProtocolIpv6"), format!("machines in the IPv6-only subnet {s} reach the instance metadata service only over IPv6: set instanceMetadataOptions.httpProtocolIpv6: enabled"));
             }
         }
         let Some(itype) = m.spec.instance_type.clone() else {
@@ -1308,7 +859,7 @@ fn machine_rules(v: &mut V<'_>) {
         }
         match v.facts.instance_types.get(&itype).cloned().flatten() {
             None => v.push(
-                "instance-type-unknown",
+                Rule::InstanceTypeUnknown,
                 &m.object,
                 m.source.as_ref(),
                 path("instanceType"),
@@ -1316,11 +867,11 @@ fn machine_rules(v: &mut V<'_>) {
             ),
             Some(t) => {
                 if has_v6 && !t.ipv6_supported {
-                    v.push("instance-type-no-ipv6", &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} does not support IPv6, and these machines go in subnets with IPv6; pick a type with NetworkInfo.Ipv6Supported=true (provisioner instance-types lists them)"));
+                    v.push(Rule::InstanceTypeNoIpv6, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} does not support IPv6, and these machines go in subnets with IPv6; pick a type with NetworkInfo.Ipv6Supported=true (provisioner instance-types lists them)"));
                 } else if let Some(s) = &v6_only
                     && !t.nitro
                 {
-                    v.push("instance-type-not-nitro", &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} is not Nitro-based (hypervisor {}), and only Nitro instances launch in the IPv6-only subnet {s}; pick a Nitro type such as m5.large", t.hypervisor.as_deref().unwrap_or("-")));
+                    v.push(Rule::InstanceTypeNotNitro, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} is not Nitro-based (hypervisor {}), and only Nitro instances launch in the IPv6-only subnet {s}; pick a Nitro type such as m5.large", t.hypervisor.as_deref().unwrap_or("-")));
                 }
             }
         }
@@ -1342,7 +893,7 @@ fn parse_k8s_cidrs(v: &mut V<'_>, what: &str, cidrs: &[String]) -> Vec<(Fam, IpN
             Err(_) => {
                 let object = format!("Cluster/{}", v.model.name);
                 v.push(
-                    "k8s-cidr-invalid",
+                    Rule::K8sCidrInvalid,
                     &object,
                     None,
                     format!("spec.clusterNetwork.{what}.cidrBlocks[{i}]"),
@@ -1366,7 +917,7 @@ fn kubernetes_rules(v: &mut V<'_>) {
         let path = format!("spec.clusterNetwork.{what}.cidrBlocks");
         if list.iter().any(|(f, _)| *f == Fam::V6) && !model.ipv6() {
             v.push(
-                "k8s-ipv6-needs-vpc-ipv6",
+                Rule::K8sIpv6NeedsVpcIpv6,
                 &object,
                 None,
                 path.clone(),
@@ -1378,24 +929,24 @@ fn kubernetes_rules(v: &mut V<'_>) {
         }
         let bad = list.len() > 2 || (list.len() == 2 && list[0].0 == list[1].0);
         if bad {
-            v.push("k8s-dualstack-one-per-family", &object, None, path, format!("{what}: give one CIDR (single stack) or exactly one IPv4 and one IPv6 CIDR (dualstack); the first is the primary family"));
+            v.push(Rule::K8sDualstackOnePerFamily, &object, None, path, format!("{what}: give one CIDR (single stack) or exactly one IPv4 and one IPv6 CIDR (dualstack); the first is the primary family"));
         }
     }
     if let (Some(p), Some(s)) = (pods.first(), services.first())
         && p.0 != s.0
     {
-        v.push("k8s-primary-family-mismatch", &object, None, "spec.clusterNetwork.services.cidrBlocks[0]", "the first pod CIDR and the first service CIDR must be of the same family (it is the cluster's primary family); reorder one of the lists");
+        v.push(Rule::K8sPrimaryFamilyMismatch, &object, None, "spec.clusterNetwork.services.cidrBlocks[0]", "the first pod CIDR and the first service CIDR must be of the same family (it is the cluster's primary family); reorder one of the lists");
     }
     for (i, (f, n)) in services.iter().enumerate() {
         if *f == Fam::V6 && n.prefix_len() < 108 {
-            v.push("k8s-service-ipv6-prefix", &object, None, format!("spec.clusterNetwork.services.cidrBlocks[{i}]"), format!("the IPv6 service CIDR {n} is too large: kubeadm needs a mask of /108 or longer (e.g. fd02::/112)"));
+            v.push(Rule::K8sServiceIpv6Prefix, &object, None, format!("spec.clusterNetwork.services.cidrBlocks[{i}]"), format!("the IPv6 service CIDR {n} is too large: kubeadm needs a mask of /108 or longer (e.g. fd02::/112)"));
         }
     }
     let wants_v6 = pods.iter().chain(&services).any(|(f, _)| *f == Fam::V6);
     if wants_v6 && model.ipv6() {
         let cp = control_plane_subnets(model, v.subnets);
         if let Some(s) = cp.iter().find(|s| !s.family.has_ipv6()) {
-            v.push("k8s-ipv6-needs-node-ipv6", &object, None, "spec.clusterNetwork", format!("IPv6 pod and service networks need nodes with IPv6 addresses, but control-plane machines go in {} ({}); use dualstack or IPv6-only private subnets", s.key, s.family));
+            v.push(Rule::K8sIpv6NeedsNodeIpv6, &object, None, "spec.clusterNetwork", format!("IPv6 pod and service networks need nodes with IPv6 addresses, but control-plane machines go in {} ({}); use dualstack or IPv6-only private subnets", s.key, s.family));
         }
     }
 }
@@ -1421,24 +972,24 @@ fn eks_rules(v: &mut V<'_>) {
         && version(ver).is_some_and(|x| x < (1, 21, 0))
     {
         v.infra(
-            "eks-ipv6-version",
+            Rule::EksIpv6Version,
             "spec.version",
             format!("IPv6 requires Kubernetes v1.21.0 or greater (spec.version is {ver})"),
         );
     }
     match &eks.addons {
-        None => v.infra("eks-ipv6-addons", "spec.addons", "addons are required to be set explicitly if IPv6 is enabled: list vpc-cni (conflictResolution: overwrite), coredns and kube-proxy"),
+        None => v.infra(Rule::EksIpv6Addons, "spec.addons", "addons are required to be set explicitly if IPv6 is enabled: list vpc-cni (conflictResolution: overwrite), coredns and kube-proxy"),
         Some(addons) => {
             for name in ["vpc-cni", "coredns", "kube-proxy"] {
                 if !addons.iter().any(|a| a.name == name) {
-                    v.infra("eks-ipv6-addon-missing", "spec.addons", format!("the {name} addon is missing: an IPv6 EKS cluster needs vpc-cni, coredns and kube-proxy enabled (seed)"));
+                    v.infra(Rule::EksIpv6AddonMissing, "spec.addons", format!("the {name} addon is missing: an IPv6 EKS cluster needs vpc-cni, coredns and kube-proxy enabled (seed)"));
                 }
             }
             for (i, a) in addons.iter().enumerate() {
                 if a.name == "vpc-cni"
                     && version(&a.version).is_some_and(|x| x < (1, 10, 2))
                 {
-                    v.infra("eks-ipv6-vpc-cni-version", format!("spec.addons[{i}].version"), format!("vpc-cni version must be above or equal to 1.10.2 for IPv6 (got {})", a.version));
+                    v.infra(Rule::EksIpv6VpcCniVersion, format!("spec.addons[{i}].version"), format!("vpc-cni version must be above or equal to 1.10.2 for IPv6 (got {})", a.version));
                 }
             }
         }
@@ -1451,7 +1002,7 @@ fn eks_rules(v: &mut V<'_>) {
         && h != "resource-name"
     {
         v.infra(
-            "eks-ipv6-hostname-type",
+            Rule::EksIpv6HostnameType,
             "spec.network.vpc.privateDnsHostnameTypeOnLaunch",
             "only resource-name HostnameType can be used in IPv6 mode",
         );
@@ -1465,14 +1016,14 @@ fn ingress_rule_checks(v: &mut V<'_>, rules: &[IngressRule], base: &str) {
         let has_groups =
             !r.source_security_group_ids.is_empty() || !r.source_security_group_roles.is_empty();
         if r.nat_gateways_ips_source && (has_cidrs || has_groups) {
-            v.infra("ingress-rule-nat-source-exclusive", path.clone(), "natGatewaysIPsSource cannot be used together with CIDR blocks, security group IDs or security group roles");
+            v.infra(Rule::IngressRuleNatSourceExclusive, path.clone(), "natGatewaysIPsSource cannot be used together with CIDR blocks, security group IDs or security group roles");
         } else if has_cidrs && has_groups {
-            v.infra("ingress-rule-cidrs-and-groups", path.clone(), "CIDR blocks and security group IDs or security group roles cannot be used together");
+            v.infra(Rule::IngressRuleCidrsAndGroups, path.clone(), "CIDR blocks and security group IDs or security group roles cannot be used together");
         }
         for (j, c) in r.cidr_blocks.iter().enumerate() {
             if c.parse::<Ipv4Net>().is_err() {
                 v.infra(
-                    "ingress-rule-cidr-invalid",
+                    Rule::IngressRuleCidrInvalid,
                     format!("{path}.cidrBlocks[{j}]"),
                     format!("'{c}' is not an IPv4 CIDR (IPv6 ones go in ipv6CidrBlocks)"),
                 );
@@ -1481,7 +1032,7 @@ fn ingress_rule_checks(v: &mut V<'_>, rules: &[IngressRule], base: &str) {
         for (j, c) in r.ipv6_cidr_blocks.iter().enumerate() {
             if c.parse::<Ipv6Net>().is_err() {
                 v.infra(
-                    "ingress-rule-cidr-invalid",
+                    Rule::IngressRuleCidrInvalid,
                     format!("{path}.ipv6CidrBlocks[{j}]"),
                     format!("'{c}' is not an IPv6 CIDR"),
                 );
@@ -1512,7 +1063,7 @@ fn ingress_rules(v: &mut V<'_>) {
     for (i, c) in n.node_port_ingress_rule_cidr_blocks.iter().enumerate() {
         if c.parse::<IpNet>().is_err() {
             v.infra(
-                "ingress-rule-cidr-invalid",
+                Rule::IngressRuleCidrInvalid,
                 format!("spec.network.nodePortIngressRuleCidrBlocks[{i}]"),
                 format!("CIDR block is invalid: '{c}'"),
             );
@@ -1535,11 +1086,11 @@ fn cni_rules(v: &mut V<'_>) {
         r.protocol.eq_ignore_ascii_case("udp") && r.from_port <= 4789 && r.to_port >= 4789
     });
     if !vxlan {
-        v.infra("cni-vxlan-missing", "spec.network.cni.cniIngressRules", "Calico supports IPv6 only with VXLAN: add the CNI ingress rule {description: \"VXLAN (calico)\", protocol: udp, fromPort: 4789, toPort: 4789} (without cni rules CAPA adds Calico's IP-in-IP and BGP rules, which do not work over IPv6)");
+        v.infra(Rule::CniVxlanMissing, "spec.network.cni.cniIngressRules", "Calico supports IPv6 only with VXLAN: add the CNI ingress rule {description: \"VXLAN (calico)\", protocol: udp, fromPort: 4789, toPort: 4789} (without cni rules CAPA adds Calico's IP-in-IP and BGP rules, which do not work over IPv6)");
     }
     if let Some(i) = rules.iter().position(|r| r.protocol == "4") {
         v.infra(
-            "cni-ipip-ipv6",
+            Rule::CniIpipIpv6,
             format!("spec.network.cni.cniIngressRules[{i}]"),
             "IP-in-IP (protocol 4) is not supported for IPv6; Calico needs VXLAN (udp/4789)",
         );
@@ -1561,7 +1112,7 @@ fn migration_rules(v: &mut V<'_>) {
         ("IPv4", "dualstack (IPv6)")
     };
     v.infra(
-        "no-in-place-migration",
+        Rule::NoInPlaceMigration,
         "spec.network.vpc.ipv6",
         format!("the cluster {} already exists as {from} (VPC {}); CAPA does not support in-place migration from {from} to {to}: create a new cluster with another name", v.model.name, existing.vpc_id),
     );
@@ -1579,15 +1130,7 @@ mod tests {
         assert!(version("v1.9.3").unwrap() < (1, 10, 2));
         assert_eq!(version("latest"), None);
     }
-
-    #[test]
-    fn rule_ids_are_unique() {
-        let mut seen = BTreeSet::new();
-        for (id, _, _) in RULES {
-            assert!(seen.insert(*id), "duplicate rule id {id}");
-        }
-    }
 }
 #[cfg(test)]
-#[path = "validate_tests.rs"]
+#[path = "tests.rs"]
 mod rule_tests;
