@@ -17,6 +17,9 @@ use crate::facts::{Facts, ZoneType};
 use crate::finding::{Finding, Severity};
 use crate::model::{ClusterModel, Family, subnet_family};
 use crate::spec::types::Tags;
+use std::collections::BTreeSet;
+
+use crate::model::Machines;
 use crate::validate::Rule;
 
 /// Where a subnet's IPv6 /64 comes from.
@@ -417,4 +420,110 @@ fn byo(model: &ClusterModel, facts: &Facts) -> Vec<LaidOutSubnet> {
             }
         })
         .collect()
+}
+
+/// The subnets the API load balancer goes in (CAPA: the spec's list, else
+/// public subnets for internet-facing and private ones for internal; edge
+/// zones excluded; one per zone).
+pub fn lb_subnets<'a>(
+    model: &ClusterModel,
+    subnets: &'a [LaidOutSubnet],
+) -> Vec<&'a LaidOutSubnet> {
+    let Some(lb) = &model.load_balancer else {
+        return Vec::new();
+    };
+    let chosen: Vec<&LaidOutSubnet> = if lb.subnets.is_empty() {
+        let internal = model.lb_scheme() == "internal";
+        let private: Vec<&LaidOutSubnet> = subnets
+            .iter()
+            .filter(|s| !s.public && !s.is_edge())
+            .collect();
+        if internal && !private.is_empty() {
+            private
+        } else {
+            subnets
+                .iter()
+                .filter(|s| s.public && !s.is_edge())
+                .collect()
+        }
+    } else {
+        lb.subnets
+            .iter()
+            .filter_map(|id| {
+                subnets
+                    .iter()
+                    .find(|s| &s.key == id || s.resource_id.as_deref() == Some(id))
+            })
+            .collect()
+    };
+    let mut zones = BTreeSet::new();
+    chosen
+        .into_iter()
+        .filter(|s| zones.insert(s.availability_zone.clone()))
+        .collect()
+}
+
+/// The subnets control-plane machines go in: the template's subnet, else
+/// one private (non-edge) subnet per zone, else the public ones.
+pub fn control_plane_subnets<'a>(
+    model: &ClusterModel,
+    subnets: &'a [LaidOutSubnet],
+) -> Vec<&'a LaidOutSubnet> {
+    machine_subnets(model.control_plane.as_ref(), subnets)
+}
+
+pub fn machine_subnets<'a>(
+    machines: Option<&Machines>,
+    subnets: &'a [LaidOutSubnet],
+) -> Vec<&'a LaidOutSubnet> {
+    if let Some(id) = machines
+        .and_then(|m| m.spec.subnet.as_ref())
+        .and_then(|s| s.id.as_deref())
+    {
+        return subnets
+            .iter()
+            .filter(|s| s.key == id || s.resource_id.as_deref() == Some(id))
+            .collect();
+    }
+    let pick = |public: bool| -> Vec<&'a LaidOutSubnet> {
+        let mut zones = BTreeSet::new();
+        let mut v: Vec<&LaidOutSubnet> = subnets
+            .iter()
+            .filter(|s| s.public == public && !s.is_edge())
+            .collect();
+        v.sort_by(|a, b| a.availability_zone.cmp(&b.availability_zone));
+        v.into_iter()
+            .filter(|s| zones.insert(s.availability_zone.clone()))
+            .collect()
+    };
+    let private = pick(false);
+    if private.is_empty() {
+        pick(true)
+    } else {
+        private
+    }
+}
+
+/// The target group IP type: explicit, else CAPA's rule (no IPv6 VPC ->
+/// ipv4; any IPv4-only private subnet -> ipv4; else ipv6).
+pub fn target_group_ip_type(model: &ClusterModel, subnets: &[LaidOutSubnet]) -> String {
+    if let Some(t) = model
+        .load_balancer
+        .as_ref()
+        .and_then(|lb| lb.target_group_ip_type.as_deref())
+    {
+        return t.to_owned();
+    }
+    if !model.ipv6() {
+        return "ipv4".to_owned();
+    }
+    let private: Vec<&LaidOutSubnet> = subnets
+        .iter()
+        .filter(|s| !s.public && !s.is_edge())
+        .collect();
+    if private.iter().any(|s| s.family == Family::Ipv4) {
+        "ipv4".to_owned()
+    } else {
+        "ipv6".to_owned()
+    }
 }

@@ -13,9 +13,9 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::layout::{Ipv6Block, LaidOutSubnet};
+use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type};
 use crate::model::{ClusterModel, Family, Flavor};
 use crate::spec::types::{IngressRule, Tags};
-use crate::validate::{control_plane_subnets, lb_subnets, target_group_ip_type};
 
 /// Tag keys CAPA uses; the provisioner finds its resources by them.
 pub mod tags {

@@ -370,7 +370,7 @@ async fn readme_is_up_to_date() -> Result<(), Failed> {
             fams(true),
             fams(false),
             model.lb_ip_address_type(),
-            provisioner::validate::target_group_ip_type(&model, &subnets),
+            provisioner::layout::target_group_ip_type(&model, &subnets),
             f.file_name().unwrap_or_default().to_string_lossy(),
         ));
     }

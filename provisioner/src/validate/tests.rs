@@ -5,7 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::facts::{EgressOnlyGatewayFact, InstanceTypeFact, SubnetFact, VpcFact, ZoneFact};
+use crate::facts::{
+    EgressOnlyGatewayFact, Facts, InstanceTypeFact, SubnetFact, VpcFact, ZoneFact, ZoneType,
+};
+use crate::finding::Finding;
+use crate::model::ClusterModel;
 use crate::spec::{Manifests, Vars};
 
 /// Zones of us-east-1 as the fake's catalog has them (a subset).

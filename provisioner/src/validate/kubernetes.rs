@@ -1,0 +1,236 @@
+//! Kubernetes' rules (pod and service CIDRs, their families), EKS's IPv6
+//! rules, ingress rules and the CNI's rules.
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use super::{Fam, Rule, V};
+use crate::layout::control_plane_subnets;
+use crate::model::Flavor;
+use crate::spec::types::IngressRule;
+
+fn parse_k8s_cidrs(v: &mut V<'_>, what: &str, cidrs: &[String]) -> Vec<(Fam, IpNet)> {
+    let mut out = Vec::new();
+    for (i, c) in cidrs.iter().enumerate() {
+        match c.trim().parse::<IpNet>() {
+            Ok(n @ IpNet::V4(_)) => out.push((Fam::V4, n)),
+            Ok(n @ IpNet::V6(_)) => out.push((Fam::V6, n)),
+            Err(_) => {
+                let object = format!("Cluster/{}", v.model.name);
+                v.push(
+                    Rule::K8sCidrInvalid,
+                    &object,
+                    None,
+                    format!("spec.clusterNetwork.{what}.cidrBlocks[{i}]"),
+                    format!("'{c}' is not a CIDR"),
+                );
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn kubernetes_rules(v: &mut V<'_>) {
+    let model = v.model;
+    if model.flavor == Flavor::Eks {
+        return; // EKS picks its own pod and service ranges.
+    }
+    let object = format!("Cluster/{}", model.name);
+    let pods = parse_k8s_cidrs(v, "pods", model.pod_cidrs());
+    let services = parse_k8s_cidrs(v, "services", model.service_cidrs());
+    for (what, list) in [("pods", &pods), ("services", &services)] {
+        let path = format!("spec.clusterNetwork.{what}.cidrBlocks");
+        if list.iter().any(|(f, _)| *f == Fam::V6) && !model.ipv6() {
+            v.push(
+                Rule::K8sIpv6NeedsVpcIpv6,
+                &object,
+                None,
+                path.clone(),
+                format!(
+                    "IPv6 {what} CIDRs need a VPC with IPv6: set spec.network.vpc.ipv6 in {}",
+                    model.infra_object
+                ),
+            );
+        }
+        let bad = list.len() > 2 || (list.len() == 2 && list[0].0 == list[1].0);
+        if bad {
+            v.push(Rule::K8sDualstackOnePerFamily, &object, None, path, format!("{what}: give one CIDR (single stack) or exactly one IPv4 and one IPv6 CIDR (dualstack); the first is the primary family"));
+        }
+    }
+    if let (Some(p), Some(s)) = (pods.first(), services.first())
+        && p.0 != s.0
+    {
+        v.push(Rule::K8sPrimaryFamilyMismatch, &object, None, "spec.clusterNetwork.services.cidrBlocks[0]", "the first pod CIDR and the first service CIDR must be of the same family (it is the cluster's primary family); reorder one of the lists");
+    }
+    for (i, (f, n)) in services.iter().enumerate() {
+        if *f == Fam::V6 && n.prefix_len() < 108 {
+            v.push(Rule::K8sServiceIpv6Prefix, &object, None, format!("spec.clusterNetwork.services.cidrBlocks[{i}]"), format!("the IPv6 service CIDR {n} is too large: kubeadm needs a mask of /108 or longer (e.g. fd02::/112)"));
+        }
+    }
+    let wants_v6 = pods.iter().chain(&services).any(|(f, _)| *f == Fam::V6);
+    if wants_v6 && model.ipv6() {
+        let cp = control_plane_subnets(model, v.subnets);
+        if let Some(s) = cp.iter().find(|s| !s.family.has_ipv6()) {
+            v.push(Rule::K8sIpv6NeedsNodeIpv6, &object, None, "spec.clusterNetwork", format!("IPv6 pod and service networks need nodes with IPv6 addresses, but control-plane machines go in {} ({}); use dualstack or IPv6-only private subnets", s.key, s.family));
+        }
+    }
+}
+
+/// `v1.21.0`, `1.22`, `v1.11.0-eksbuild.1` -> (major, minor, patch).
+fn version(text: &str) -> Option<(u64, u64, u64)> {
+    let t = text.trim().trim_start_matches('v');
+    let core = t.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>());
+    let major = parts.next()?.ok()?;
+    let minor = parts.next().unwrap_or(Ok(0)).ok()?;
+    let patch = parts.next().unwrap_or(Ok(0)).ok()?;
+    Some((major, minor, patch))
+}
+
+pub(super) fn eks_rules(v: &mut V<'_>) {
+    let model = v.model;
+    let Some(eks) = model.eks.clone() else { return };
+    if !model.ipv6() {
+        return;
+    }
+    if let Some(ver) = eks.version.as_deref()
+        && version(ver).is_some_and(|x| x < (1, 21, 0))
+    {
+        v.infra(
+            Rule::EksIpv6Version,
+            "spec.version",
+            format!("IPv6 requires Kubernetes v1.21.0 or greater (spec.version is {ver})"),
+        );
+    }
+    match &eks.addons {
+        None => v.infra(Rule::EksIpv6Addons, "spec.addons", "addons are required to be set explicitly if IPv6 is enabled: list vpc-cni (conflictResolution: overwrite), coredns and kube-proxy"),
+        Some(addons) => {
+            for name in ["vpc-cni", "coredns", "kube-proxy"] {
+                if !addons.iter().any(|a| a.name == name) {
+                    v.infra(Rule::EksIpv6AddonMissing, "spec.addons", format!("the {name} addon is missing: an IPv6 EKS cluster needs vpc-cni, coredns and kube-proxy enabled (seed)"));
+                }
+            }
+            for (i, a) in addons.iter().enumerate() {
+                if a.name == "vpc-cni"
+                    && version(&a.version).is_some_and(|x| x < (1, 10, 2))
+                {
+                    v.infra(Rule::EksIpv6VpcCniVersion, format!("spec.addons[{i}].version"), format!("vpc-cni version must be above or equal to 1.10.2 for IPv6 (got {})", a.version));
+                }
+            }
+        }
+    }
+    if let Some(h) = model
+        .network
+        .vpc
+        .private_dns_hostname_type_on_launch
+        .as_deref()
+        && h != "resource-name"
+    {
+        v.infra(
+            Rule::EksIpv6HostnameType,
+            "spec.network.vpc.privateDnsHostnameTypeOnLaunch",
+            "only resource-name HostnameType can be used in IPv6 mode",
+        );
+    }
+}
+
+fn ingress_rule_checks(v: &mut V<'_>, rules: &[IngressRule], base: &str) {
+    for (i, r) in rules.iter().enumerate() {
+        let path = format!("{base}[{i}]");
+        let has_cidrs = !r.cidr_blocks.is_empty() || !r.ipv6_cidr_blocks.is_empty();
+        let has_groups =
+            !r.source_security_group_ids.is_empty() || !r.source_security_group_roles.is_empty();
+        if r.nat_gateways_ips_source && (has_cidrs || has_groups) {
+            v.infra(Rule::IngressRuleNatSourceExclusive, path.clone(), "natGatewaysIPsSource cannot be used together with CIDR blocks, security group IDs or security group roles");
+        } else if has_cidrs && has_groups {
+            v.infra(Rule::IngressRuleCidrsAndGroups, path.clone(), "CIDR blocks and security group IDs or security group roles cannot be used together");
+        }
+        for (j, c) in r.cidr_blocks.iter().enumerate() {
+            if c.parse::<Ipv4Net>().is_err() {
+                v.infra(
+                    Rule::IngressRuleCidrInvalid,
+                    format!("{path}.cidrBlocks[{j}]"),
+                    format!("'{c}' is not an IPv4 CIDR (IPv6 ones go in ipv6CidrBlocks)"),
+                );
+            }
+        }
+        for (j, c) in r.ipv6_cidr_blocks.iter().enumerate() {
+            if c.parse::<Ipv6Net>().is_err() {
+                v.infra(
+                    Rule::IngressRuleCidrInvalid,
+                    format!("{path}.ipv6CidrBlocks[{j}]"),
+                    format!("'{c}' is not an IPv6 CIDR"),
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn ingress_rules(v: &mut V<'_>) {
+    let n = v.model.network.clone();
+    ingress_rule_checks(
+        v,
+        &n.additional_control_plane_ingress_rules,
+        "spec.network.additionalControlPlaneIngressRules",
+    );
+    ingress_rule_checks(
+        v,
+        &n.additional_node_ingress_rules,
+        "spec.network.additionalNodeIngressRules",
+    );
+    if let Some(lb) = v.model.load_balancer.clone() {
+        ingress_rule_checks(
+            v,
+            &lb.ingress_rules,
+            "spec.controlPlaneLoadBalancer.ingressRules",
+        );
+    }
+    for (i, c) in n.node_port_ingress_rule_cidr_blocks.iter().enumerate() {
+        if c.parse::<IpNet>().is_err() {
+            v.infra(
+                Rule::IngressRuleCidrInvalid,
+                format!("spec.network.nodePortIngressRuleCidrBlocks[{i}]"),
+                format!("CIDR block is invalid: '{c}'"),
+            );
+        }
+    }
+}
+
+pub(super) fn cni_rules(v: &mut V<'_>) {
+    let model = v.model;
+    if model.flavor == Flavor::Eks || !model.ipv6() {
+        return;
+    }
+    let rules = model
+        .network
+        .cni
+        .as_ref()
+        .map(|c| c.cni_ingress_rules.clone())
+        .unwrap_or_default();
+    let vxlan = rules.iter().any(|r| {
+        r.protocol.eq_ignore_ascii_case("udp") && r.from_port <= 4789 && r.to_port >= 4789
+    });
+    if !vxlan {
+        v.infra(Rule::CniVxlanMissing, "spec.network.cni.cniIngressRules", "Calico supports IPv6 only with VXLAN: add the CNI ingress rule {description: \"VXLAN (calico)\", protocol: udp, fromPort: 4789, toPort: 4789} (without cni rules CAPA adds Calico's IP-in-IP and BGP rules, which do not work over IPv6)");
+    }
+    if let Some(i) = rules.iter().position(|r| r.protocol == "4") {
+        v.infra(
+            Rule::CniIpipIpv6,
+            format!("spec.network.cni.cniIngressRules[{i}]"),
+            "IP-in-IP (protocol 4) is not supported for IPv6; Calico needs VXLAN (udp/4789)",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(version("v1.21.0"), Some((1, 21, 0)));
+        assert_eq!(version("1.22"), Some((1, 22, 0)));
+        assert_eq!(version("v1.11.0-eksbuild.1"), Some((1, 11, 0)));
+        assert!(version("v1.9.3").unwrap() < (1, 10, 2));
+        assert_eq!(version("latest"), None);
+    }
+}

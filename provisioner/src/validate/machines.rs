@@ -1,0 +1,91 @@
+//! The machines' rules: instance types (IPv6 support, Nitro in IPv6-only
+//! subnets), subnets, primary IPv6, hostnames and the metadata service.
+
+use std::collections::BTreeSet;
+
+use super::{Rule, V};
+use crate::layout::machine_subnets;
+use crate::model::{Family, Machines};
+
+pub(super) fn machine_rules(v: &mut V<'_>) {
+    let model = v.model;
+    let mut groups: Vec<Machines> = Vec::new();
+    groups.extend(model.control_plane.clone());
+    groups.extend(model.workers.iter().cloned());
+    let mut seen = BTreeSet::new();
+    for m in groups {
+        if !seen.insert(m.object.clone()) {
+            continue;
+        }
+        let subnets = machine_subnets(Some(&m), v.subnets);
+        if let Some(id) = m.spec.subnet.as_ref().and_then(|s| s.id.as_deref())
+            && subnets.is_empty()
+            && !v.subnets.is_empty()
+        {
+            v.push(
+                Rule::MachineSubnetNotFound,
+                &m.object,
+                m.source.as_ref(),
+                "spec.template.spec.subnet.id",
+                format!("no subnet '{id}' among the cluster's subnets"),
+            );
+        }
+        let path = |f: &str| format!("spec.template.spec.{f}");
+        let has_v6 = subnets.iter().any(|s| s.family.has_ipv6());
+        let v6_only = subnets
+            .iter()
+            .find(|s| s.family == Family::Ipv6Only)
+            .map(|s| s.key.clone());
+        match m.spec.assign_primary_ipv6.as_deref() {
+            Some("enabled") if !model.ipv6() => v.push(Rule::MachinePrimaryIpv6WithoutVpcIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), "cannot enable PrimaryIPv6: VPC does not have IPv6 enabled; set spec.network.vpc.ipv6 or remove assignPrimaryIPv6"),
+            Some("enabled") => {
+                if let Some(s) = subnets.iter().find(|s| !s.family.has_ipv6()) {
+                    v.push(Rule::MachinePrimaryIpv6SubnetWithoutIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), format!("cannot enable PrimaryIPv6: subnet {} does not have IPv6 CIDR block", s.key));
+                }
+            }
+            _ => {}
+        }
+        if let Some(s) = &v6_only {
+            let hostname = m
+                .spec
+                .private_dns_name
+                .as_ref()
+                .and_then(|p| p.hostname_type.as_deref());
+            if hostname == Some("ip-name") {
+                v.push(Rule::MachineHostnameIpv6Only, &m.object, m.source.as_ref(), path("privateDnsName.hostnameType"), format!("machines in the IPv6-only subnet {s} must use hostnameType: resource-name (ip-name needs an IPv4 address)"));
+            }
+            let imds_v6 = m
+                .spec
+                .instance_metadata_options
+                .as_ref()
+                .and_then(|o| o.http_protocol_ipv6.as_deref());
+            if imds_v6 != Some("enabled") {
+                v.push(Rule::MachineMetadataIpv6Only, &m.object, m.source.as_ref(), path("instanceMetadataOptions.httpProtocolIpv6"), format!("machines in the IPv6-only subnet {s} reach the instance metadata service only over IPv6: set instanceMetadataOptions.httpProtocolIpv6: enabled"));
+            }
+        }
+        let Some(itype) = m.spec.instance_type.clone() else {
+            continue;
+        };
+        if !v.facts.instance_types.contains_key(&itype) {
+            continue; // not looked up: no facts
+        }
+        match v.facts.instance_types.get(&itype).cloned().flatten() {
+            None => v.push(
+                Rule::InstanceTypeUnknown,
+                &m.object,
+                m.source.as_ref(),
+                path("instanceType"),
+                format!("the instance type '{itype}' does not exist in this region"),
+            ),
+            Some(t) => {
+                if has_v6 && !t.ipv6_supported {
+                    v.push(Rule::InstanceTypeNoIpv6, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} does not support IPv6, and these machines go in subnets with IPv6; pick a type with NetworkInfo.Ipv6Supported=true (provisioner instance-types lists them)"));
+                } else if let Some(s) = &v6_only
+                    && !t.nitro
+                {
+                    v.push(Rule::InstanceTypeNotNitro, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} is not Nitro-based (hypervisor {}), and only Nitro instances launch in the IPv6-only subnet {s}; pick a Nitro type such as m5.large", t.hypervisor.as_deref().unwrap_or("-")));
+                }
+            }
+        }
+    }
+}
