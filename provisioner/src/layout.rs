@@ -265,7 +265,8 @@ fn auto_assign_ipv6(
         }
         if known_vpc_block.is_some_and(|b| cidr::ipv6_slot(b, next).is_none()) {
             return Err(format!(
-                "failed to assign IPv6 CIDRs to all subnets: assigned {assigned} out of {wanted}; the VPC IPv6 block has no free /64 left"
+                "failed to assign IPv6 CIDRs to all subnets: assigned {assigned} \
+                    out of {wanted}; the VPC IPv6 block has no free /64 left"
             ));
         }
         s.ipv6 = Some(Ipv6Block::Slot(next));
@@ -300,7 +301,8 @@ fn default_layout(
         .collect();
     if zones.is_empty() {
         return Err(format!(
-            "no available zones to lay subnets out in (region {}); list spec.network.subnets explicitly",
+            "no available zones to lay subnets out in (region {}); list \
+                spec.network.subnets explicitly",
             model.region.as_deref().unwrap_or("?")
         ));
     }

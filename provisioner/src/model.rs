@@ -191,7 +191,9 @@ impl ClusterModel {
                 return Err(vec![err(
                     Rule::ManifestNoCluster,
                     "Cluster".into(),
-                    "no Cluster (cluster.x-k8s.io) object found; the manifests must describe exactly one cluster".into(),
+                    "no Cluster (cluster.x-k8s.io) object found; the manifests must \
+                        describe exactly one cluster"
+                        .into(),
                 )]);
             }
             many => {
@@ -199,7 +201,8 @@ impl ClusterModel {
                     Rule::ManifestManyClusters,
                     "Cluster".into(),
                     format!(
-                        "{} Cluster objects found ({}); give the manifests of one cluster at a time",
+                        "{} Cluster objects found ({}); give the manifests of one \
+                            cluster at a time",
                         many.len(),
                         many.iter()
                             .map(|c| c.object.metadata.name.as_str())
@@ -233,7 +236,8 @@ impl ClusterModel {
                     Rule::ManifestMissingControlPlane,
                     format!("Cluster/{name}"),
                     format!(
-                        "the Cluster refers to AWSManagedControlPlane '{}', which is not in the manifests",
+                        "the Cluster refers to AWSManagedControlPlane '{}', which is not \
+                            in the manifests",
                         want.unwrap_or_default()
                     ),
                 )]);
@@ -305,7 +309,8 @@ impl ClusterModel {
                                 Rule::ManifestMissingMachineTemplate,
                                 format!("KubeadmControlPlane/{}", kcp.object.metadata.name),
                                 format!(
-                                    "spec.machineTemplate.infrastructureRef names AWSMachineTemplate '{}', which is not in the manifests",
+                                    "spec.machineTemplate.infrastructureRef names AWSMachineTemplate \
+                                        '{}', which is not in the manifests",
                                     template.unwrap_or_default()
                                 ),
                             ));
@@ -367,7 +372,8 @@ impl ClusterModel {
                         Rule::ManifestMissingMachineTemplate,
                         format!("MachineDeployment/{}", md.object.metadata.name),
                         format!(
-                            "spec.template.spec.infrastructureRef names AWSMachineTemplate '{t}', which is not in the manifests"
+                            "spec.template.spec.infrastructureRef names AWSMachineTemplate \
+                                '{t}', which is not in the manifests"
                         ),
                     )),
                 }

@@ -534,7 +534,9 @@ pub fn plan(
     let machines = machines(model, subnets, opts, load_balancer.is_some());
     if model.flavor == Flavor::Eks {
         notes.push(Note(
-            "EKS: the network is provisioned; the EKS control plane and its node groups are created by EKS, not by this tool".into(),
+            "EKS: the network is provisioned; the EKS control plane and its \
+                node groups are created by EKS, not by this tool"
+                .into(),
         ));
     }
 
@@ -791,7 +793,9 @@ fn load_balancer(
         Some("disabled") | None => return None,
         Some(other) => {
             notes.push(Note(format!(
-                "control-plane load balancer: a {other} load balancer is not provisioned by this tool (classic ELBs are IPv4-only); use loadBalancerType: nlb for IPv6 and dualstack"
+                "control-plane load balancer: a {other} load balancer is not \
+                    provisioned by this tool (classic ELBs are IPv4-only); use \
+                    loadBalancerType: nlb for IPv6 and dualstack"
             )));
             return None;
         }

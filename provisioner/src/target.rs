@@ -14,11 +14,13 @@
 //! accident, and refuses any endpoint override.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::{Credentials, Region, SharedHttpClient};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
@@ -386,8 +388,22 @@ impl HttpClient for NoEndpoint {
     }
 }
 
+/// A retry partition of its own, with its own retry quota (token bucket).
+/// By default every client of a service in the process shares one quota,
+/// so the fault-injecting fakes of one test drain another's retries.
+fn own_retry_partition(service: Service) -> RetryPartition {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    RetryPartition::custom(format!("{}-{n}", service.name()))
+        .token_bucket(TokenBucket::default())
+        .build()
+}
+
 fn ec2_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_ec2::Client {
     let mut b = aws_sdk_ec2::config::Builder::from(conf);
+    if endpoint.is_some() {
+        b = b.retry_partition(own_retry_partition(Service::Ec2));
+    }
     match endpoint {
         Some(url) => b = b.endpoint_url(url),
         None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Ec2))),
@@ -397,6 +413,9 @@ fn ec2_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_ec2::Client {
 
 fn elb_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbalancingv2::Client {
     let mut b = aws_sdk_elasticloadbalancingv2::config::Builder::from(conf);
+    if endpoint.is_some() {
+        b = b.retry_partition(own_retry_partition(Service::Elbv2));
+    }
     match endpoint {
         Some(url) => b = b.endpoint_url(url),
         None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Elbv2))),
@@ -670,6 +689,42 @@ mod tests {
             text.contains("no endpoint is configured for elasticloadbalancing"),
             "{text}"
         );
+    }
+
+    /// A fake that answers 500 to everything drains its clients' retry
+    /// quota; another fake's clients still retry (the quota is theirs).
+    /// With the SDK's shared per-service quota the second call fails.
+    #[tokio::test]
+    async fn each_client_set_has_its_own_retry_quota() {
+        let rule = |json: serde_json::Value| -> fake_ec2::FaultRule {
+            serde_json::from_value(json).unwrap()
+        };
+        let broken = fake_ec2::Fake::new();
+        let broken_server = broken.start().await.unwrap();
+        broken.set_faults(
+            vec![rule(
+                serde_json::json!({"action": "DescribeVpcs", "error": "InternalError"}),
+            )],
+            0,
+        );
+        let drained = ec2_client(&broken_server.url(), "us-east-1");
+        for _ in 0..8 {
+            assert!(drained.describe_vpcs().send().await.is_err());
+        }
+        let flaky = fake_ec2::Fake::new();
+        let flaky_server = flaky.start().await.unwrap();
+        flaky.set_faults(
+            vec![rule(
+                serde_json::json!({"action": "DescribeVpcs", "error": "InternalError", "nth": 1}),
+            )],
+            0,
+        );
+        let healthy = ec2_client(&flaky_server.url(), "us-east-1");
+        healthy
+            .describe_vpcs()
+            .send()
+            .await
+            .expect("one 500, then a retry with this client's own quota");
     }
 
     #[test]

@@ -53,24 +53,61 @@ pub(super) fn kubernetes_rules(v: &mut V<'_>) {
         }
         let bad = list.len() > 2 || (list.len() == 2 && list[0].0 == list[1].0);
         if bad {
-            v.push(Rule::K8sDualstackOnePerFamily, &object, None, path, format!("{what}: give one CIDR (single stack) or exactly one IPv4 and one IPv6 CIDR (dualstack); the first is the primary family"));
+            v.push(
+                Rule::K8sDualstackOnePerFamily,
+                &object,
+                None,
+                path,
+                format!(
+                    "{what}: give one CIDR (single stack) or exactly one IPv4 and \
+                one IPv6 CIDR (dualstack); the first is the primary family"
+                ),
+            );
         }
     }
     if let (Some(p), Some(s)) = (pods.first(), services.first())
         && p.0 != s.0
     {
-        v.push(Rule::K8sPrimaryFamilyMismatch, &object, None, "spec.clusterNetwork.services.cidrBlocks[0]", "the first pod CIDR and the first service CIDR must be of the same family (it is the cluster's primary family); reorder one of the lists");
+        v.push(
+            Rule::K8sPrimaryFamilyMismatch,
+            &object,
+            None,
+            "spec.clusterNetwork.services.cidrBlocks[0]",
+            "the first pod CIDR and the first service CIDR must be of the \
+            same family (it is the cluster's primary family); reorder one \
+            of the lists",
+        );
     }
     for (i, (f, n)) in services.iter().enumerate() {
         if *f == Fam::V6 && n.prefix_len() < 108 {
-            v.push(Rule::K8sServiceIpv6Prefix, &object, None, format!("spec.clusterNetwork.services.cidrBlocks[{i}]"), format!("the IPv6 service CIDR {n} is too large: kubeadm needs a mask of /108 or longer (e.g. fd02::/112)"));
+            v.push(
+                Rule::K8sServiceIpv6Prefix,
+                &object,
+                None,
+                format!("spec.clusterNetwork.services.cidrBlocks[{i}]"),
+                format!(
+                    "the IPv6 service CIDR {n} is too large: kubeadm needs a mask of \
+                /108 or longer (e.g. fd02::/112)"
+                ),
+            );
         }
     }
     let wants_v6 = pods.iter().chain(&services).any(|(f, _)| *f == Fam::V6);
     if wants_v6 && model.ipv6() {
         let cp = control_plane_subnets(model, v.subnets);
         if let Some(s) = cp.iter().find(|s| !s.family.has_ipv6()) {
-            v.push(Rule::K8sIpv6NeedsNodeIpv6, &object, None, "spec.clusterNetwork", format!("IPv6 pod and service networks need nodes with IPv6 addresses, but control-plane machines go in {} ({}); use dualstack or IPv6-only private subnets", s.key, s.family));
+            v.push(
+                Rule::K8sIpv6NeedsNodeIpv6,
+                &object,
+                None,
+                "spec.clusterNetwork",
+                format!(
+                    "IPv6 pod and service networks need nodes with IPv6 addresses, \
+                but control-plane machines go in {} ({}); use dualstack or \
+                IPv6-only private subnets",
+                    s.key, s.family
+                ),
+            );
         }
     }
 }
@@ -102,18 +139,37 @@ pub(super) fn eks_rules(v: &mut V<'_>) {
         );
     }
     match &eks.addons {
-        None => v.infra(Rule::EksIpv6Addons, "spec.addons", "addons are required to be set explicitly if IPv6 is enabled: list vpc-cni (conflictResolution: overwrite), coredns and kube-proxy"),
+        None => v.infra(
+            Rule::EksIpv6Addons,
+            "spec.addons",
+            "addons are required to be set explicitly if IPv6 is enabled: \
+            list vpc-cni (conflictResolution: overwrite), coredns and \
+            kube-proxy",
+        ),
         Some(addons) => {
             for name in ["vpc-cni", "coredns", "kube-proxy"] {
                 if !addons.iter().any(|a| a.name == name) {
-                    v.infra(Rule::EksIpv6AddonMissing, "spec.addons", format!("the {name} addon is missing: an IPv6 EKS cluster needs vpc-cni, coredns and kube-proxy enabled (seed)"));
+                    v.infra(
+                        Rule::EksIpv6AddonMissing,
+                        "spec.addons",
+                        format!(
+                            "the {name} addon is missing: an IPv6 EKS cluster needs vpc-cni, \
+                        coredns and kube-proxy enabled (seed)"
+                        ),
+                    );
                 }
             }
             for (i, a) in addons.iter().enumerate() {
-                if a.name == "vpc-cni"
-                    && version(&a.version).is_some_and(|x| x < (1, 10, 2))
-                {
-                    v.infra(Rule::EksIpv6VpcCniVersion, format!("spec.addons[{i}].version"), format!("vpc-cni version must be above or equal to 1.10.2 for IPv6 (got {})", a.version));
+                if a.name == "vpc-cni" && version(&a.version).is_some_and(|x| x < (1, 10, 2)) {
+                    v.infra(
+                        Rule::EksIpv6VpcCniVersion,
+                        format!("spec.addons[{i}].version"),
+                        format!(
+                            "vpc-cni version must be above or equal to 1.10.2 for IPv6 (got \
+                        {})",
+                            a.version
+                        ),
+                    );
                 }
             }
         }
@@ -140,9 +196,19 @@ fn ingress_rule_checks(v: &mut V<'_>, rules: &[IngressRule], base: &str) {
         let has_groups =
             !r.source_security_group_ids.is_empty() || !r.source_security_group_roles.is_empty();
         if r.nat_gateways_ips_source && (has_cidrs || has_groups) {
-            v.infra(Rule::IngressRuleNatSourceExclusive, path.clone(), "natGatewaysIPsSource cannot be used together with CIDR blocks, security group IDs or security group roles");
+            v.infra(
+                Rule::IngressRuleNatSourceExclusive,
+                path.clone(),
+                "natGatewaysIPsSource cannot be used together with CIDR blocks, \
+                security group IDs or security group roles",
+            );
         } else if has_cidrs && has_groups {
-            v.infra(Rule::IngressRuleCidrsAndGroups, path.clone(), "CIDR blocks and security group IDs or security group roles cannot be used together");
+            v.infra(
+                Rule::IngressRuleCidrsAndGroups,
+                path.clone(),
+                "CIDR blocks and security group IDs or security group roles \
+                cannot be used together",
+            );
         }
         for (j, c) in r.cidr_blocks.iter().enumerate() {
             if c.parse::<Ipv4Net>().is_err() {

@@ -35,13 +35,29 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     let classic_or_disabled = matches!(lb_type.as_str(), "classic" | "disabled");
     if let Some(ip) = lb.ip_address_type.as_deref() {
         match ip {
-            "ipv6" => v.infra(Rule::LbIpTypeIpv6, format!("{base}.ipAddressType"), "ipv6 is not a valid load balancer IP type: AWS load balancers always have IPv4; use dualstack for IPv4 and IPv6"),
+            "ipv6" => v.infra(
+                Rule::LbIpTypeIpv6,
+                format!("{base}.ipAddressType"),
+                "ipv6 is not a valid load balancer IP type: AWS load balancers \
+                always have IPv4; use dualstack for IPv4 and IPv6",
+            ),
             "ipv4" | "dualstack" => {
                 if classic_or_disabled {
-                    v.infra(Rule::LbIpTypeClassic, format!("{base}.ipAddressType"), format!("ipAddressType cannot be set on a {lb_type} load balancer (a classic ELB is IPv4-only); use loadBalancerType: nlb"));
+                    v.infra(
+                        Rule::LbIpTypeClassic,
+                        format!("{base}.ipAddressType"),
+                        format!(
+                            "ipAddressType cannot be set on a {lb_type} load balancer (a \
+                        classic ELB is IPv4-only); use loadBalancerType: nlb"
+                        ),
+                    );
                 }
             }
-            other => v.infra(Rule::LbIpTypeInvalid, format!("{base}.ipAddressType"), format!("'{other}' is not a load balancer IP type: use ipv4 or dualstack")),
+            other => v.infra(
+                Rule::LbIpTypeInvalid,
+                format!("{base}.ipAddressType"),
+                format!("'{other}' is not a load balancer IP type: use ipv4 or dualstack"),
+            ),
         }
     }
     // Target group IP types: the API listener's and each additional listener's.
@@ -58,7 +74,12 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     for (path, t) in &tg_types {
         let Some(t) = t.as_deref() else { continue };
         if lb_type == "classic" {
-            v.infra(Rule::TgIpTypeClassic, path.clone(), "targetGroupIPType cannot be used with classic load balancer types: use loadBalancerType: nlb");
+            v.infra(
+                Rule::TgIpTypeClassic,
+                path.clone(),
+                "targetGroupIPType cannot be used with classic load balancer \
+                types: use loadBalancerType: nlb",
+            );
         } else if lb_type == "disabled" {
             v.infra(
                 Rule::TgIpTypeDisabled,
@@ -73,7 +94,12 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
                 format!("'{t}' is not a target group IP type: use ipv4 or ipv6"),
             );
         } else if t == "ipv6" && !model.ipv6() {
-            v.infra(Rule::TgIpv6NeedsVpcIpv6, path.clone(), "targetGroupIPType IPv6 requires IPv6 to be enabled on the VPC. Set spec.network.vpc.ipv6 to enable IPv6");
+            v.infra(
+                Rule::TgIpv6NeedsVpcIpv6,
+                path.clone(),
+                "targetGroupIPType IPv6 requires IPv6 to be enabled on the VPC. \
+                Set spec.network.vpc.ipv6 to enable IPv6",
+            );
         }
     }
     if classic_or_disabled {
@@ -81,7 +107,12 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     }
     let ip_type = model.lb_ip_address_type().to_owned();
     if ip_type == "dualstack" && !model.ipv6() {
-        v.infra(Rule::LbDualstackNeedsVpcIpv6, format!("{base}.ipAddressType"), "a dualstack load balancer needs subnets with IPv6: set spec.network.vpc.ipv6, or ipAddressType: ipv4");
+        v.infra(
+            Rule::LbDualstackNeedsVpcIpv6,
+            format!("{base}.ipAddressType"),
+            "a dualstack load balancer needs subnets with IPv6: set \
+            spec.network.vpc.ipv6, or ipAddressType: ipv4",
+        );
     }
     let subnets = v.subnets;
     let chosen = lb_subnets(model, subnets);
@@ -101,13 +132,32 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         );
     }
     if let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv6Only) {
-        v.infra(Rule::LbIpv6OnlySubnet, s.path(""), format!("Load Balancers cannot use IPv6-only subnets: {} is IPv6-only and would hold the {} load balancer; make it dualstack (give it a cidrBlock)", s.key, model.lb_scheme()));
+        v.infra(
+            Rule::LbIpv6OnlySubnet,
+            s.path(""),
+            format!(
+                "Load Balancers cannot use IPv6-only subnets: {} is IPv6-only \
+            and would hold the {} load balancer; make it dualstack (give it \
+            a cidrBlock)",
+                s.key,
+                model.lb_scheme()
+            ),
+        );
     } else if ip_type == "dualstack"
         && model.ipv6()
         && let Some(s) = chosen.iter().find(|s| s.family == Family::Ipv4)
     {
         {
-            v.infra(Rule::LbDualstackNeedsIpv6Subnets, s.path("isIpv6"), format!("a dualstack load balancer needs every subnet to have an IPv6 block; {} is IPv4-only: make it dualstack (isIpv6: true) or use ipAddressType: ipv4", s.key));
+            v.infra(
+                Rule::LbDualstackNeedsIpv6Subnets,
+                s.path("isIpv6"),
+                format!(
+                    "a dualstack load balancer needs every subnet to have an IPv6 \
+                block; {} is IPv4-only: make it dualstack (isIpv6: true) or use \
+                ipAddressType: ipv4",
+                    s.key
+                ),
+            );
         }
     }
     // Targets: the API target group holds the control-plane machines.
@@ -116,7 +166,13 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         return;
     }
     if tg == "ipv6" && ip_type == "ipv4" {
-        v.infra(Rule::TgIpv6NeedsDualstackLb, format!("{base}.targetGroupIPType"), "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type: use ipAddressType: dualstack or targetGroupIPType: ipv4");
+        v.infra(
+            Rule::TgIpv6NeedsDualstackLb,
+            format!("{base}.targetGroupIPType"),
+            "You cannot associate an IPv6 target group with a load balancer \
+            that has an 'ipv4' IP address type: use ipAddressType: \
+            dualstack or targetGroupIPType: ipv4",
+        );
     }
     let Some(cp) = model.control_plane.clone() else {
         return;
@@ -125,12 +181,39 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     let primary_disabled = cp.spec.assign_primary_ipv6.as_deref() == Some("disabled");
     if tg == "ipv6" {
         if let Some(s) = cp_subnets.iter().find(|s| !s.family.has_ipv6()) {
-            v.infra(Rule::TgIpv6NeedsCpIpv6, format!("{base}.targetGroupIPType"), format!("Cannot use IPv6 targets when control plane has no IPv6 addresses: control-plane machines go in {} ({}); use targetGroupIPType: ipv4, or dualstack or IPv6-only private subnets", s.key, s.family));
+            v.infra(
+                Rule::TgIpv6NeedsCpIpv6,
+                format!("{base}.targetGroupIPType"),
+                format!(
+                    "Cannot use IPv6 targets when control plane has no IPv6 \
+                addresses: control-plane machines go in {} ({}); use \
+                targetGroupIPType: ipv4, or dualstack or IPv6-only private \
+                subnets",
+                    s.key, s.family
+                ),
+            );
         } else if primary_disabled && model.ipv6() {
             let object = cp.object.clone();
-            v.push(Rule::TgIpv6NeedsCpIpv6, &object, cp.source.as_ref(), "spec.template.spec.assignPrimaryIPv6", "Cannot use IPv6 targets when control plane has no IPv6 addresses: an IPv6 target group registers machines by their primary IPv6 address, and assignPrimaryIPv6 is disabled; enable it or use targetGroupIPType: ipv4");
+            v.push(
+                Rule::TgIpv6NeedsCpIpv6,
+                &object,
+                cp.source.as_ref(),
+                "spec.template.spec.assignPrimaryIPv6",
+                "Cannot use IPv6 targets when control plane has no IPv6 \
+                addresses: an IPv6 target group registers machines by their \
+                primary IPv6 address, and assignPrimaryIPv6 is disabled; enable \
+                it or use targetGroupIPType: ipv4",
+            );
         }
     } else if let Some(s) = cp_subnets.iter().find(|s| !s.family.has_ipv4()) {
-        v.infra(Rule::TgIpv4NeedsCpIpv4, format!("{base}.targetGroupIPType"), format!("an ipv4 target group needs control-plane machines with IPv4 addresses, but {} is IPv6-only: use targetGroupIPType: ipv6", s.key));
+        v.infra(
+            Rule::TgIpv4NeedsCpIpv4,
+            format!("{base}.targetGroupIPType"),
+            format!(
+                "an ipv4 target group needs control-plane machines with IPv4 \
+            addresses, but {} is IPv6-only: use targetGroupIPType: ipv6",
+                s.key
+            ),
+        );
     }
 }

@@ -37,10 +37,27 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
             .find(|s| s.family == Family::Ipv6Only)
             .map(|s| s.key.clone());
         match m.spec.assign_primary_ipv6.as_deref() {
-            Some("enabled") if !model.ipv6() => v.push(Rule::MachinePrimaryIpv6WithoutVpcIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), "cannot enable PrimaryIPv6: VPC does not have IPv6 enabled; set spec.network.vpc.ipv6 or remove assignPrimaryIPv6"),
+            Some("enabled") if !model.ipv6() => v.push(
+                Rule::MachinePrimaryIpv6WithoutVpcIpv6,
+                &m.object,
+                m.source.as_ref(),
+                path("assignPrimaryIPv6"),
+                "cannot enable PrimaryIPv6: VPC does not have IPv6 enabled; set \
+                spec.network.vpc.ipv6 or remove assignPrimaryIPv6",
+            ),
             Some("enabled") => {
                 if let Some(s) = subnets.iter().find(|s| !s.family.has_ipv6()) {
-                    v.push(Rule::MachinePrimaryIpv6SubnetWithoutIpv6, &m.object, m.source.as_ref(), path("assignPrimaryIPv6"), format!("cannot enable PrimaryIPv6: subnet {} does not have IPv6 CIDR block", s.key));
+                    v.push(
+                        Rule::MachinePrimaryIpv6SubnetWithoutIpv6,
+                        &m.object,
+                        m.source.as_ref(),
+                        path("assignPrimaryIPv6"),
+                        format!(
+                            "cannot enable PrimaryIPv6: subnet {} does not have IPv6 CIDR \
+                        block",
+                            s.key
+                        ),
+                    );
                 }
             }
             _ => {}
@@ -52,7 +69,16 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
                 .as_ref()
                 .and_then(|p| p.hostname_type.as_deref());
             if hostname == Some("ip-name") {
-                v.push(Rule::MachineHostnameIpv6Only, &m.object, m.source.as_ref(), path("privateDnsName.hostnameType"), format!("machines in the IPv6-only subnet {s} must use hostnameType: resource-name (ip-name needs an IPv4 address)"));
+                v.push(
+                    Rule::MachineHostnameIpv6Only,
+                    &m.object,
+                    m.source.as_ref(),
+                    path("privateDnsName.hostnameType"),
+                    format!(
+                        "machines in the IPv6-only subnet {s} must use hostnameType: \
+                    resource-name (ip-name needs an IPv4 address)"
+                    ),
+                );
             }
             let imds_v6 = m
                 .spec
@@ -60,7 +86,17 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
                 .as_ref()
                 .and_then(|o| o.http_protocol_ipv6.as_deref());
             if imds_v6 != Some("enabled") {
-                v.push(Rule::MachineMetadataIpv6Only, &m.object, m.source.as_ref(), path("instanceMetadataOptions.httpProtocolIpv6"), format!("machines in the IPv6-only subnet {s} reach the instance metadata service only over IPv6: set instanceMetadataOptions.httpProtocolIpv6: enabled"));
+                v.push(
+                    Rule::MachineMetadataIpv6Only,
+                    &m.object,
+                    m.source.as_ref(),
+                    path("instanceMetadataOptions.httpProtocolIpv6"),
+                    format!(
+                        "machines in the IPv6-only subnet {s} reach the instance \
+                    metadata service only over IPv6: set \
+                    instanceMetadataOptions.httpProtocolIpv6: enabled"
+                    ),
+                );
             }
         }
         let Some(itype) = m.spec.instance_type.clone() else {
@@ -79,11 +115,32 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
             ),
             Some(t) => {
                 if has_v6 && !t.ipv6_supported {
-                    v.push(Rule::InstanceTypeNoIpv6, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} does not support IPv6, and these machines go in subnets with IPv6; pick a type with NetworkInfo.Ipv6Supported=true (provisioner instance-types lists them)"));
+                    v.push(
+                        Rule::InstanceTypeNoIpv6,
+                        &m.object,
+                        m.source.as_ref(),
+                        path("instanceType"),
+                        format!(
+                            "{itype} does not support IPv6, and these machines go in subnets \
+                        with IPv6; pick a type with NetworkInfo.Ipv6Supported=true \
+                        (provisioner instance-types lists them)"
+                        ),
+                    );
                 } else if let Some(s) = &v6_only
                     && !t.nitro
                 {
-                    v.push(Rule::InstanceTypeNotNitro, &m.object, m.source.as_ref(), path("instanceType"), format!("{itype} is not Nitro-based (hypervisor {}), and only Nitro instances launch in the IPv6-only subnet {s}; pick a Nitro type such as m5.large", t.hypervisor.as_deref().unwrap_or("-")));
+                    v.push(
+                        Rule::InstanceTypeNotNitro,
+                        &m.object,
+                        m.source.as_ref(),
+                        path("instanceType"),
+                        format!(
+                            "{itype} is not Nitro-based (hypervisor {}), and only Nitro \
+                        instances launch in the IPv6-only subnet {s}; pick a Nitro type \
+                        such as m5.large",
+                            t.hypervisor.as_deref().unwrap_or("-")
+                        ),
+                    );
                 }
             }
         }

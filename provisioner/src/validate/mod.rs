@@ -170,7 +170,10 @@ fn region_rules(v: &mut V<'_>) {
         (Some(spec), Some(cli)) if spec != cli => v.infra(
             Rule::RegionMismatch,
             "spec.region",
-            format!("the spec says region '{spec}' but the command targets '{cli}'; pass --region {spec} or change spec.region"),
+            format!(
+                "the spec says region '{spec}' but the command targets '{cli}'; \
+                pass --region {spec} or change spec.region"
+            ),
         ),
         _ => {}
     }

@@ -78,11 +78,13 @@ rules! {
     ManifestMissingMachineTemplate = "manifest-missing-machine-template", Error, CapaController,
         "a referenced AWSMachineTemplate is missing";
     ManifestUnknownField = "manifest-unknown-field", Warning, CapaWebhook,
-        "a field the kind's CRD schema does not have (kubectl warns, the API server drops it; an error with --strict)";
+        "a field the kind's CRD schema does not have (kubectl warns, the \
+            API server drops it; an error with --strict)";
     ManifestExtensionField = "manifest-extension-field", Warning, CapaWebhook,
         "a field only this provisioner reads, which CAPA's API drops (an error with --strict)";
     ManifestUnknownKind = "manifest-unknown-kind", Warning, CapaWebhook,
-        "a kind no Cluster API or CAPA group has, or a kind under the wrong group (an error with --strict)";
+        "a kind no Cluster API or CAPA group has, or a kind under the \
+            wrong group (an error with --strict)";
     RegionMismatch = "region-mismatch", Error, Docs, "the spec's region differs from --region";
     VpcCidrInvalid = "vpc-cidr-invalid", Error, CapaWebhook,
         "vpc.cidrBlock does not parse (CAPA webhook)";

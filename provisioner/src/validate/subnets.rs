@@ -62,7 +62,12 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
                     format!("subnet IPv6 CIDR block is invalid: '{text}'"),
                 );
             } else if !s.is_ipv6 && managed {
-                v.infra(Rule::SubnetIpv6CidrNeedsIsIpv6, p("ipv6CidrBlock"), "ipv6CidrBlock is set but isIpv6 is not: set isIpv6: true for a dualstack or IPv6-only subnet, or remove ipv6CidrBlock");
+                v.infra(
+                    Rule::SubnetIpv6CidrNeedsIsIpv6,
+                    p("ipv6CidrBlock"),
+                    "ipv6CidrBlock is set but isIpv6 is not: set isIpv6: true for a \
+                    dualstack or IPv6-only subnet, or remove ipv6CidrBlock",
+                );
             }
         }
         if let Some(zt) = s.zone_type.as_deref()
@@ -79,10 +84,26 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
             continue;
         }
         if !s.is_ipv6 && s.cidr_block.as_deref().unwrap_or_default().is_empty() {
-            v.infra(Rule::SubnetIpv4NeedsCidr, p("cidrBlock"), format!("the IPv4-only subnet '{}' needs a cidrBlock (or set isIpv6: true and leave cidrBlock empty for an IPv6-only subnet)", s.id));
+            v.infra(
+                Rule::SubnetIpv4NeedsCidr,
+                p("cidrBlock"),
+                format!(
+                    "the IPv4-only subnet '{}' needs a cidrBlock (or set isIpv6: \
+                true and leave cidrBlock empty for an IPv6-only subnet)",
+                    s.id
+                ),
+            );
         }
         if s.is_ipv6 && !model.ipv6() {
-            v.infra(Rule::SubnetIsIpv6NeedsVpcIpv6, p("isIpv6"), format!("the subnet '{}' asks for IPv6 but the VPC has none: set spec.network.vpc.ipv6 (for example ipv6: {{}})", s.id));
+            v.infra(
+                Rule::SubnetIsIpv6NeedsVpcIpv6,
+                p("isIpv6"),
+                format!(
+                    "the subnet '{}' asks for IPv6 but the VPC has none: set \
+                spec.network.vpc.ipv6 (for example ipv6: {{}})",
+                    s.id
+                ),
+            );
         }
     }
     // Checks on the laid-out subnets (spec or default layout).
@@ -93,8 +114,24 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
                 continue;
             };
             match v.facts.zone(az) {
-                None => v.infra(Rule::SubnetAzUnknown, s.path("availabilityZone"), format!("the zone '{az}' does not exist in region {}", v.region.or(model.region.as_deref()).unwrap_or("?"))),
-                Some(z) if z.opt_in_required && !z.opted_in => v.infra(Rule::SubnetAzUnknown, s.path("availabilityZone"), format!("the {} '{az}' needs an opt-in first: aws ec2 modify-availability-zone-group --group-name <its group> --opt-in-status opted-in", z.zone_type.as_str())),
+                None => v.infra(
+                    Rule::SubnetAzUnknown,
+                    s.path("availabilityZone"),
+                    format!(
+                        "the zone '{az}' does not exist in region {}",
+                        v.region.or(model.region.as_deref()).unwrap_or("?")
+                    ),
+                ),
+                Some(z) if z.opt_in_required && !z.opted_in => v.infra(
+                    Rule::SubnetAzUnknown,
+                    s.path("availabilityZone"),
+                    format!(
+                        "the {} '{az}' needs an opt-in first: aws ec2 \
+                    modify-availability-zone-group --group-name <its group> \
+                    --opt-in-status opted-in",
+                        z.zone_type.as_str()
+                    ),
+                ),
                 Some(_) => {}
             }
         }
@@ -102,7 +139,18 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
     if managed {
         for s in &subnets {
             if s.is_edge() && s.family.has_ipv6() {
-                v.infra(Rule::SubnetEdgeIpv6, s.path("isIpv6"), format!("failed to create subnet: IPv6 is not supported with zone type \"{}\" ({}): CAPA does not create IPv6-enabled subnets in Local or Wavelength zones; make it IPv4-only (isIpv6: false with a cidrBlock)", s.zone_type.as_str(), s.key));
+                v.infra(
+                    Rule::SubnetEdgeIpv6,
+                    s.path("isIpv6"),
+                    format!(
+                        "failed to create subnet: IPv6 is not supported with zone type \
+                    \"{}\" ({}): CAPA does not create IPv6-enabled subnets in Local \
+                    or Wavelength zones; make it IPv4-only (isIpv6: false with a \
+                    cidrBlock)",
+                        s.zone_type.as_str(),
+                        s.key
+                    ),
+                );
             }
             if let Some(net) = s.cidr_block {
                 if !(16..=28).contains(&net.prefix_len()) {
@@ -130,7 +178,14 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
                     || net.prefix_len() % 4 != 0
                     || net != net.trunc()
                 {
-                    v.infra(Rule::SubnetIpv6CidrSize, s.path("ipv6CidrBlock"), format!("a subnet IPv6 block must be a network address of /44 to /64 in steps of 4 (AWS); {net} is not"));
+                    v.infra(
+                        Rule::SubnetIpv6CidrSize,
+                        s.path("ipv6CidrBlock"),
+                        format!(
+                            "a subnet IPv6 block must be a network address of /44 to /64 in \
+                        steps of 4 (AWS); {net} is not"
+                        ),
+                    );
                 }
                 if let Some(b) = vpc_v6
                     && !b.contains(&net)
@@ -145,7 +200,13 @@ pub(super) fn subnet_rules(v: &mut V<'_>) {
         }
         overlap_rules(v, &subnets);
         if !subnets.is_empty() && !subnets.iter().any(|s| s.public && !s.is_edge()) {
-            v.infra(Rule::SubnetNoPublic, "spec.network.subnets", "expected at least 1 public subnet but got 0: the internet gateway, NAT gateways and an internet-facing load balancer need one (set isPublic: true on one subnet per zone)");
+            v.infra(
+                Rule::SubnetNoPublic,
+                "spec.network.subnets",
+                "expected at least 1 public subnet but got 0: the internet \
+                gateway, NAT gateways and an internet-facing load balancer need \
+                one (set isPublic: true on one subnet per zone)",
+            );
         }
         nat_rules(v, &subnets);
     }
@@ -193,7 +254,12 @@ pub(super) fn nat_rules(v: &mut V<'_>, subnets: &[LaidOutSubnet]) {
             v.infra(
                 Rule::NatNeedsIpv4PublicSubnet,
                 publics[0].path("cidrBlock"),
-                format!("the private subnets in {az} need a NAT gateway, and a NAT gateway needs a public subnet with IPv4; {} is IPv6-only: make it dualstack (give it a cidrBlock)", publics[0].key),
+                format!(
+                    "the private subnets in {az} need a NAT gateway, and a NAT \
+                    gateway needs a public subnet with IPv4; {} is IPv6-only: make \
+                    it dualstack (give it a cidrBlock)",
+                    publics[0].key
+                ),
             );
         }
     }

@@ -340,9 +340,9 @@ fn bring_your_own_vpc_rules() {
     let f = rules_of(&case(&a), &byo_facts(), None);
     assert!(f.is_empty(), "the seed's BYO shape is valid: {f:#?}");
 
-    let a = aws(
-        "    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n    subnets: [{id: subnet-public-a}]\n",
-    );
+    let a = aws("    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: \
+            {egressOnlyInternetGatewayId: eigw-1234567890abcdefg}\n    \
+            subnets: [{id: subnet-public-a}]\n");
     expect_with("byo-vpc-ipv6-needs-cidr", case(&a), &byo_facts());
     let a = aws(
         "    vpc:\n      id: vpc-1234567890abcdefg\n      ipv6: {cidrBlock: \"2001:1234:ff00::/56\"}\n    subnets: [{id: subnet-public-a}]\n",
@@ -648,7 +648,8 @@ fn load_balancer_rules() {
     expect(
         "tg-ip-type-classic",
         c(&lb(
-            "    loadBalancerType: classic\n    additionalListeners:\n    - {port: 8443, targetGroupIPType: ipv4}",
+            "    loadBalancerType: classic\n    additionalListeners:\n    - \
+                {port: 8443, targetGroupIPType: ipv4}",
             true,
             &pair("dualstack", "dualstack"),
         )),
@@ -710,7 +711,8 @@ fn load_balancer_rules() {
             .into_boxed_str(),
         ),
         cluster_network: V6_NETWORK,
-        machine: "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+        machine: "        instanceType: m5.large\n        \
+            instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
     };
     expect("tg-ipv4-needs-cp-ipv4", v6_only_cp);
 }
@@ -762,7 +764,8 @@ fn support_matrix_rows() {
             V6_NETWORK
         };
         let machine = if private == "ipv6" {
-            "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n"
+            "        instanceType: m5.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n"
         } else {
             MACHINE
         };
@@ -812,13 +815,15 @@ fn machine_rules() {
     expect(
         "instance-type-not-nitro",
         m(
-            "        instanceType: m4.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            "        instanceType: m4.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
             v6_only,
         ),
     );
     let f = rules_of(
         &m(
-            "        instanceType: m5.large\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            "        instanceType: m5.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
             v6_only,
         ),
         &facts(),
@@ -849,7 +854,9 @@ fn machine_rules() {
     expect(
         "machine-hostname-ipv6-only",
         m(
-            "        instanceType: m5.large\n        privateDnsName: {hostnameType: ip-name}\n        instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            "        instanceType: m5.large\n        privateDnsName: \
+                {hostnameType: ip-name}\n        instanceMetadataOptions: \
+                {httpProtocolIpv6: enabled}\n",
             v6_only,
         ),
     );
@@ -897,7 +904,8 @@ fn kubernetes_network_rules() {
     expect(
         "k8s-primary-family-mismatch",
         net(
-            "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
+            "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    \
+                services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
         ),
     );
     expect(
@@ -915,8 +923,10 @@ fn kubernetes_network_rules() {
     );
     // The seed's dualstack examples are valid, in either order.
     for n in [
-        "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    services: {cidrBlocks: [fd02::/112, 172.30.0.0/16]}\n",
-        "\n    pods: {cidrBlocks: [192.168.0.0/16, fd01::/48]}\n    services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
+        "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    \
+            services: {cidrBlocks: [fd02::/112, 172.30.0.0/16]}\n",
+        "\n    pods: {cidrBlocks: [192.168.0.0/16, fd01::/48]}\n    \
+            services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
     ] {
         let f = rules_of(&net(n), &facts(), None);
         assert!(f.is_empty(), "{f:#?}");
@@ -964,7 +974,8 @@ fn eks_rules() {
     let f = eks("  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n");
     assert!(ids(&f).contains(&"eks-ipv6-addons"), "{f:#?}");
     let f = eks(
-        "  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n  addons:\n  - {name: vpc-cni, version: v1.11.0}\n",
+        "  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n  addons:\n  \
+            - {name: vpc-cni, version: v1.11.0}\n",
     );
     assert_eq!(
         ids(&f)
@@ -1002,7 +1013,8 @@ fn ingress_and_cni_rules() {
         "    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: ['::/0']}\n",
     );
     expect("ingress-rule-cidr-invalid", case(&a));
-    let no_cni = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {ipv6: {}}\n";
+    let no_cni = "\n  region: us-east-1\n  controlPlaneLoadBalancer: \
+        {loadBalancerType: nlb}\n  network:\n    vpc: {ipv6: {}}\n";
     let f = expect("cni-vxlan-missing", case(no_cni));
     assert!(f.iter().all(|x| x.severity == Severity::Warning), "{f:#?}");
     let ipip = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    cni:\n      cniIngressRules:\n      - {description: VXLAN, protocol: udp, fromPort: 4789, toPort: 4789}\n      - {description: IP-in-IP, protocol: '4', fromPort: -1, toPort: 65535}\n    vpc: {ipv6: {}}\n";
@@ -1066,7 +1078,9 @@ fn manifest_rules() {
         model_rules("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
         ["manifest-no-cluster"]
     );
-    let two = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: a}\n---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: b}\n";
+    let two = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: \
+        {name: a}\n---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: \
+        Cluster\nmetadata: {name: b}\n";
     assert_eq!(model_rules(two), ["manifest-many-clusters"]);
     let no_infra = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  infrastructureRef: {kind: AWSCluster, name: a}\n";
     assert_eq!(model_rules(no_infra), ["manifest-missing-infrastructure"]);
@@ -1091,7 +1105,8 @@ fn unknown_fields_and_kinds() {
     let text = manifests(&base()).replace(
         "controlPlaneLoadBalancer:\n",
         "controlPlaneLoadBalancer:\n    targetGroupIpType: ipv4\n    ipAddressType: dualstack\n",
-    ) + "---\napiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplat\nmetadata: {name: w}\n";
+    ) + "---\napiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: \
+        KubeadmConfigTemplat\nmetadata: {name: w}\n";
     let m = Manifests::load_str(&text, "case.yaml", &Vars::only(BTreeMap::new())).unwrap();
     let model = crate::pipeline::model(&m).expect("model");
     let facts = facts();

@@ -57,11 +57,21 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
     let cidr_text = ipv6.cidr_block.as_deref().filter(|s| !s.is_empty());
     if let Some(text) = cidr_text {
         match cidr::parse_v6(text) {
-            None => v.infra(Rule::VpcIpv6CidrInvalid, "spec.network.vpc.ipv6.cidrBlock", format!("VPC IPv6 CIDR block is invalid: '{text}' is not an IPv6 CIDR such as 2001:db8:1234:1a00::/56")),
+            None => v.infra(
+                Rule::VpcIpv6CidrInvalid,
+                "spec.network.vpc.ipv6.cidrBlock",
+                format!(
+                    "VPC IPv6 CIDR block is invalid: '{text}' is not an IPv6 CIDR \
+                such as 2001:db8:1234:1a00::/56"
+                ),
+            ),
             Some(n) if !is_vpc_ipv6_prefix(n.prefix_len()) || n != n.trunc() => v.infra(
                 Rule::VpcIpv6CidrSize,
                 "spec.network.vpc.ipv6.cidrBlock",
-                format!("a VPC IPv6 block must be a network address of /44 to /60 in steps of 4 (AWS); '{text}' is not"),
+                format!(
+                    "a VPC IPv6 block must be a network address of /44 to /60 in \
+                    steps of 4 (AWS); '{text}' is not"
+                ),
             ),
             Some(_) => {}
         }
@@ -69,10 +79,20 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
     let pool_id = ipv6.pool_id.as_deref().filter(|s| !s.is_empty());
     if let Some(ipam) = &ipv6.ipam_pool {
         if pool_id.is_some() {
-            v.infra(Rule::VpcIpv6PoolAndIpamPool, "spec.network.vpc.ipv6.poolId", "poolId and ipamPool cannot be used together: a BYOIP pool or an IPAM pool, not both");
+            v.infra(
+                Rule::VpcIpv6PoolAndIpamPool,
+                "spec.network.vpc.ipv6.poolId",
+                "poolId and ipamPool cannot be used together: a BYOIP pool or an \
+                IPAM pool, not both",
+            );
         }
         if cidr_text.is_some() {
-            v.infra(Rule::VpcIpv6CidrAndIpamPool, "spec.network.vpc.ipv6.cidrBlock", "cidrBlock and ipamPool cannot be used together: IPAM picks the block; remove cidrBlock or ipamPool");
+            v.infra(
+                Rule::VpcIpv6CidrAndIpamPool,
+                "spec.network.vpc.ipv6.cidrBlock",
+                "cidrBlock and ipamPool cannot be used together: IPAM picks the \
+                block; remove cidrBlock or ipamPool",
+            );
         }
         if ipam.id.as_deref().unwrap_or_default().is_empty()
             && ipam.name.as_deref().unwrap_or_default().is_empty()
@@ -89,21 +109,36 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
             v.infra(
                 Rule::VpcIpv6NetmaskLength,
                 "spec.network.vpc.ipv6.ipamPool.netmaskLength",
-                format!("netmaskLength {len} is not allowed: AWS gives VPCs IPv6 blocks of /44 to /60 in steps of 4 (default 56)"),
+                format!(
+                    "netmaskLength {len} is not allowed: AWS gives VPCs IPv6 blocks \
+                    of /44 to /60 in steps of 4 (default 56)"
+                ),
             );
         }
     }
     match byo {
         None => {
             if cidr_text.is_some() && pool_id.is_none() && ipv6.ipam_pool.is_none() {
-                v.infra(Rule::VpcIpv6CidrNeedsPool, "spec.network.vpc.ipv6.poolId", "poolId cannot be empty if cidrBlock is set: give the BYOIP pool the block comes from, or remove cidrBlock to get an Amazon-provided /56");
+                v.infra(
+                    Rule::VpcIpv6CidrNeedsPool,
+                    "spec.network.vpc.ipv6.poolId",
+                    "poolId cannot be empty if cidrBlock is set: give the BYOIP pool \
+                    the block comes from, or remove cidrBlock to get an \
+                    Amazon-provided /56",
+                );
             }
             if ipv6
                 .egress_only_internet_gateway_id
                 .as_deref()
                 .is_some_and(|s| !s.is_empty())
             {
-                v.infra(Rule::VpcIpv6EigwInManagedVpc, "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", "an egress-only internet gateway id only makes sense with an existing VPC (vpc.id); CAPA creates the gateway of a VPC it creates: remove the field or set vpc.id");
+                v.infra(
+                    Rule::VpcIpv6EigwInManagedVpc,
+                    "spec.network.vpc.ipv6.egressOnlyInternetGatewayId",
+                    "an egress-only internet gateway id only makes sense with an \
+                    existing VPC (vpc.id); CAPA creates the gateway of a VPC it \
+                    creates: remove the field or set vpc.id",
+                );
             }
         }
         Some(vpc_id) => byo_vpc_rules(v, &vpc_id, cidr_text),
@@ -113,17 +148,41 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
 pub(super) fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<&str>) {
     let ipv6 = v.model.network.vpc.ipv6.clone().unwrap_or_default();
     if ipv6_cidr_text.is_none() {
-        v.infra(Rule::ByoVpcIpv6NeedsCidr, "spec.network.vpc.ipv6.cidrBlock", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its IPv6 block in spec.network.vpc.ipv6.cidrBlock (seed: \"Bring-your-own IPv6 VPC\")"));
+        v.infra(
+            Rule::ByoVpcIpv6NeedsCidr,
+            "spec.network.vpc.ipv6.cidrBlock",
+            format!(
+                "to use the IPv6 capabilities of the existing VPC {vpc_id}, give \
+            its IPv6 block in spec.network.vpc.ipv6.cidrBlock (seed: \
+            \"Bring-your-own IPv6 VPC\")"
+            ),
+        );
     }
     let eigw = ipv6
         .egress_only_internet_gateway_id
         .as_deref()
         .filter(|s| !s.is_empty());
     if eigw.is_none() {
-        v.infra(Rule::ByoVpcIpv6NeedsEigw, "spec.network.vpc.ipv6.egressOnlyInternetGatewayId", format!("to use the IPv6 capabilities of the existing VPC {vpc_id}, give its egress-only internet gateway in spec.network.vpc.ipv6.egressOnlyInternetGatewayId (seed: \"Bring-your-own IPv6 VPC\")"));
+        v.infra(
+            Rule::ByoVpcIpv6NeedsEigw,
+            "spec.network.vpc.ipv6.egressOnlyInternetGatewayId",
+            format!(
+                "to use the IPv6 capabilities of the existing VPC {vpc_id}, give \
+            its egress-only internet gateway in \
+            spec.network.vpc.ipv6.egressOnlyInternetGatewayId (seed: \
+            \"Bring-your-own IPv6 VPC\")"
+            ),
+        );
     }
     if v.model.network.subnets.is_empty() {
-        v.infra(Rule::ByoVpcNeedsSubnets, "spec.network.subnets", format!("no subnets specified: list the subnets of the existing VPC {vpc_id} the cluster uses"));
+        v.infra(
+            Rule::ByoVpcNeedsSubnets,
+            "spec.network.subnets",
+            format!(
+                "no subnets specified: list the subnets of the existing VPC \
+            {vpc_id} the cluster uses"
+            ),
+        );
     }
     if !v.facts.byo_vpc_checked {
         return;
@@ -197,10 +256,29 @@ pub(super) fn byo_vpc_rules(v: &mut V<'_>, vpc_id: &str, ipv6_cidr_text: Option<
         }
         if s.family == Family::Ipv6Only && !s.is_edge() {
             if !s.dns64 {
-                v.infra(Rule::ByoIpv6OnlySubnetNoDns64, s.path("id"), format!("the IPv6-only subnet {} has DNS64 off: pods cannot resolve IPv4-only names; enable it (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64)", s.key, s.resource_id.as_deref().unwrap_or_default()));
+                v.infra(
+                    Rule::ByoIpv6OnlySubnetNoDns64,
+                    s.path("id"),
+                    format!(
+                        "the IPv6-only subnet {} has DNS64 off: pods cannot resolve \
+                    IPv4-only names; enable it (aws ec2 modify-subnet-attribute \
+                    --subnet-id {} --enable-dns64)",
+                        s.key,
+                        s.resource_id.as_deref().unwrap_or_default()
+                    ),
+                );
             }
             if !s.nat64_route {
-                v.infra(Rule::ByoIpv6OnlySubnetNoNat64, s.path("id"), format!("the IPv6-only subnet {} has no 64:ff9b::/96 route to a NAT gateway: pods cannot reach IPv4-only services; add the NAT64 route to its route table", s.key));
+                v.infra(
+                    Rule::ByoIpv6OnlySubnetNoNat64,
+                    s.path("id"),
+                    format!(
+                        "the IPv6-only subnet {} has no 64:ff9b::/96 route to a NAT \
+                    gateway: pods cannot reach IPv4-only services; add the NAT64 \
+                    route to its route table",
+                        s.key
+                    ),
+                );
             }
         }
     }
@@ -223,6 +301,11 @@ pub(super) fn migration_rules(v: &mut V<'_>) {
     v.infra(
         Rule::NoInPlaceMigration,
         "spec.network.vpc.ipv6",
-        format!("the cluster {} already exists as {from} (VPC {}); CAPA does not support in-place migration from {from} to {to}: create a new cluster with another name", v.model.name, existing.vpc_id),
+        format!(
+            "the cluster {} already exists as {from} (VPC {}); CAPA does not \
+            support in-place migration from {from} to {to}: create a new \
+            cluster with another name",
+            v.model.name, existing.vpc_id
+        ),
     );
 }
