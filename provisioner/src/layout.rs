@@ -19,7 +19,7 @@ use crate::model::{ClusterModel, Family, subnet_family};
 use crate::spec::types::Tags;
 use std::collections::BTreeSet;
 
-use crate::model::Machines;
+use crate::model::{Machines, TgIpType};
 use crate::validate::Rule;
 
 /// Where a subnet's IPv6 /64 comes from.
@@ -508,24 +508,24 @@ pub fn machine_subnets<'a>(
 
 /// The target group IP type: explicit, else CAPA's rule (no IPv6 VPC ->
 /// ipv4; any IPv4-only private subnet -> ipv4; else ipv6).
-pub fn target_group_ip_type(model: &ClusterModel, subnets: &[LaidOutSubnet]) -> String {
+pub fn target_group_ip_type(model: &ClusterModel, subnets: &[LaidOutSubnet]) -> TgIpType {
     if let Some(t) = model
         .load_balancer
         .as_ref()
         .and_then(|lb| lb.target_group_ip_type.as_deref())
     {
-        return t.to_owned();
+        return TgIpType::from_text(t);
     }
     if !model.ipv6() {
-        return "ipv4".to_owned();
+        return TgIpType::Ipv4;
     }
     let private: Vec<&LaidOutSubnet> = subnets
         .iter()
         .filter(|s| !s.public && !s.is_edge())
         .collect();
     if private.iter().any(|s| s.family == Family::Ipv4) {
-        "ipv4".to_owned()
+        TgIpType::Ipv4
     } else {
-        "ipv6".to_owned()
+        TgIpType::Ipv6
     }
 }

@@ -38,6 +38,73 @@ pub struct Eks {
     pub addons: Option<Vec<EksAddon>>,
 }
 
+/// Defines a text-valued AWS enum: the values the provisioner knows, and
+/// `Other` for a value a manifest gives that is sent on for AWS to judge
+/// (`--no-validate`). Shown and serialised as AWS's text.
+macro_rules! aws_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value AWS does not have, kept as written.
+            Other(String),
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)*
+                    $name::Other(text) => text,
+                }
+            }
+
+            pub fn from_text(text: &str) -> Self {
+                match text {
+                    $($text => $name::$variant,)*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+aws_enum! {
+    /// A load balancer's IP address type (ELBv2 `IpAddressType`).
+    LbIpType {
+        Ipv4 = "ipv4",
+        Dualstack = "dualstack",
+    }
+}
+
+aws_enum! {
+    /// A target group's IP address type (ELBv2; there is no dualstack one).
+    TgIpType {
+        Ipv4 = "ipv4",
+        Ipv6 = "ipv6",
+    }
+}
+
+aws_enum! {
+    /// A load balancer's scheme.
+    Scheme {
+        InternetFacing = "internet-facing",
+        Internal = "internal",
+    }
+}
+
 /// The cluster the provisioner works on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterModel {

@@ -3,6 +3,7 @@
 
 use super::{Rule, V};
 use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type};
+use crate::model::TgIpType;
 use crate::model::{Family, LB_TYPES};
 
 pub(super) fn load_balancer_rules(v: &mut V<'_>) {
@@ -162,10 +163,10 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     }
     // Targets: the API target group holds the control-plane machines.
     let tg = target_group_ip_type(model, subnets);
-    if !["ipv4", "ipv6"].contains(&tg.as_str()) {
+    if matches!(tg, TgIpType::Other(_)) {
         return;
     }
-    if tg == "ipv6" && ip_type == "ipv4" {
+    if tg == TgIpType::Ipv6 && ip_type == "ipv4" {
         v.infra(
             Rule::TgIpv6NeedsDualstackLb,
             format!("{base}.targetGroupIPType"),
@@ -179,7 +180,7 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     };
     let cp_subnets = control_plane_subnets(model, subnets);
     let primary_disabled = cp.spec.assign_primary_ipv6.as_deref() == Some("disabled");
-    if tg == "ipv6" {
+    if tg == TgIpType::Ipv6 {
         if let Some(s) = cp_subnets.iter().find(|s| !s.family.has_ipv6()) {
             v.infra(
                 Rule::TgIpv6NeedsCpIpv6,

@@ -7,6 +7,12 @@
 //! the provisioner can be run with validation off and AWS (or the fake)
 //! gives its own verdict.
 
+mod compute;
+mod security_groups;
+
+use compute::{load_balancer, machines};
+use security_groups::security_groups;
+
 use std::collections::BTreeMap;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -15,6 +21,7 @@ use serde::Serialize;
 use crate::layout::{Ipv6Block, LaidOutSubnet};
 use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type};
 use crate::model::{ClusterModel, Family, Flavor};
+pub use crate::model::{LbIpType, Scheme, TgIpType};
 use crate::spec::types::{IngressRule, Tags};
 
 /// Tag keys CAPA uses; the provisioner finds its resources by them.
@@ -188,7 +195,7 @@ pub struct SecurityGroupPlan {
 pub struct TargetGroupPlan {
     pub name: String,
     pub port: u16,
-    pub ip_address_type: String,
+    pub ip_address_type: TgIpType,
     pub health_check_protocol: String,
     pub health_check_path: Option<String>,
 }
@@ -198,8 +205,8 @@ pub struct LoadBalancerPlan {
     pub name: String,
     /// `network` (CAPA's nlb).
     pub lb_type: String,
-    pub scheme: String,
-    pub ip_address_type: String,
+    pub scheme: Scheme,
+    pub ip_address_type: LbIpType,
     pub subnet_keys: Vec<String>,
     pub security_group_roles: Vec<String>,
     pub listener_port: u16,
@@ -563,354 +570,6 @@ pub fn plan(
         machines,
         notes,
     }
-}
-
-fn group_rule(
-    description: &str,
-    protocol: &str,
-    from: i64,
-    to: i64,
-    roles: &[&str],
-) -> Vec<RulePlan> {
-    roles
-        .iter()
-        .map(|r| RulePlan {
-            description: description.to_owned(),
-            protocol: protocol.to_owned(),
-            from_port: from,
-            to_port: to,
-            peer: Peer::Group((*r).to_owned()),
-        })
-        .collect()
-}
-
-/// Normalises CAPA protocol names to what EC2 takes.
-fn protocol(p: &str) -> String {
-    match p.to_ascii_lowercase().as_str() {
-        "all" | "-1" => "-1".into(),
-        "icmpv6" | "58" => "58".into(),
-        other => other.into(),
-    }
-}
-
-fn ingress_rule_plans(rules: &[IngressRule]) -> Vec<RulePlan> {
-    let mut out = Vec::new();
-    for r in rules {
-        let mk = |peer: Peer| RulePlan {
-            description: r.description.clone(),
-            protocol: protocol(&r.protocol),
-            from_port: r.from_port,
-            to_port: r.to_port,
-            peer,
-        };
-        // As CAPA does: cidrBlocks go out as IPv4 ranges and ipv6CidrBlocks as
-        // IPv6 ranges, as written (AWS judges one of the wrong family).
-        for c in &r.cidr_blocks {
-            out.push(mk(Peer::Ipv4Text(c.clone())));
-        }
-        for c in &r.ipv6_cidr_blocks {
-            out.push(mk(Peer::Ipv6Text(c.clone())));
-        }
-        for id in &r.source_security_group_ids {
-            out.push(mk(Peer::GroupId(id.clone())));
-        }
-        for role in &r.source_security_group_roles {
-            out.push(mk(Peer::Group(role.clone())));
-        }
-        if r.nat_gateways_ips_source {
-            out.push(mk(Peer::NatGatewayIps));
-        }
-    }
-    out
-}
-
-fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
-    let name = &model.name;
-    let ipv6 = model.ipv6();
-    let port = i64::from(model.api_server_port());
-    let cni: Vec<(String, String, i64, i64)> = match &model.network.cni {
-        Some(c) => c
-            .cni_ingress_rules
-            .iter()
-            .map(|r| {
-                (
-                    r.description.clone(),
-                    protocol(&r.protocol),
-                    r.from_port,
-                    r.to_port,
-                )
-            })
-            .collect(),
-        // CAPA's defaulting webhook: Calico BGP and IP-in-IP.
-        None => vec![
-            ("bgp (calico)".into(), "tcp".into(), 179, 179),
-            ("IP-in-IP (calico)".into(), "4".into(), -1, 65535),
-        ],
-    };
-    let cni_rules = || -> Vec<RulePlan> {
-        cni.iter()
-            .flat_map(|(d, p, f, t)| group_rule(d, p, *f, *t, &["controlplane", "node"]))
-            .collect()
-    };
-    let sg = |role: &str, ingress: Vec<RulePlan>| {
-        let gname = format!("{name}-{role}");
-        let mut t = base_tags(model, &gname, role);
-        t.insert(tags::kubernetes_key(name), "owned".into());
-        SecurityGroupPlan {
-            role: role.to_owned(),
-            name: gname,
-            ingress,
-            tags: t,
-        }
-    };
-    // Node ports: each family falls back to "anywhere" on its own (CAPA).
-    let given: Vec<IpNet> = model
-        .network
-        .node_port_ingress_rule_cidr_blocks
-        .iter()
-        .filter_map(|c| c.parse().ok())
-        .collect();
-    let mut families = vec![("0.0.0.0/0", false)];
-    if ipv6 {
-        families.push(("::/0", true));
-    }
-    let mut node_port = Vec::new();
-    for (anywhere, v6) in families {
-        let mut peers: Vec<IpNet> = given
-            .iter()
-            .filter(|n| matches!(n, IpNet::V6(_)) == v6)
-            .copied()
-            .collect();
-        if peers.is_empty() {
-            peers.push(anywhere.parse().expect("valid"));
-        }
-        node_port.extend(peers.into_iter().map(|n| RulePlan {
-            description: "Node Port Services".into(),
-            protocol: "tcp".into(),
-            from_port: 30000,
-            to_port: 32767,
-            peer: Peer::Cidr(n),
-        }));
-    }
-    let mut node = node_port;
-    node.extend(group_rule(
-        "Kubelet API",
-        "tcp",
-        10250,
-        10250,
-        &["controlplane", "node"],
-    ));
-    node.extend(cni_rules());
-    node.extend(ingress_rule_plans(
-        &model.network.additional_node_ingress_rules,
-    ));
-
-    if model.flavor == Flavor::Eks {
-        return vec![sg("node", node)];
-    }
-
-    let mut cp = group_rule(
-        "Kubernetes API",
-        "tcp",
-        port,
-        port,
-        &["apiserver-lb", "controlplane", "node"],
-    );
-    cp.extend(group_rule("etcd", "tcp", 2379, 2379, &["controlplane"]));
-    cp.extend(group_rule(
-        "etcd peer",
-        "tcp",
-        2380,
-        2380,
-        &["controlplane"],
-    ));
-    cp.extend(cni_rules());
-    if model.lb_is_v2() {
-        // NLB nodes reach the targets from their private addresses in the VPC.
-        let mut peers = vec![Peer::VpcIpv4];
-        if ipv6 {
-            peers.push(Peer::VpcIpv6);
-        }
-        for peer in peers {
-            cp.push(RulePlan {
-                description: "Allow NLB traffic to the control plane instances.".into(),
-                protocol: "tcp".into(),
-                from_port: port,
-                to_port: port,
-                peer,
-            });
-        }
-    }
-    cp.extend(ingress_rule_plans(
-        &model.network.additional_control_plane_ingress_rules,
-    ));
-
-    let custom = model
-        .load_balancer
-        .as_ref()
-        .map(|lb| ingress_rule_plans(&lb.ingress_rules))
-        .unwrap_or_default();
-    let mut apiserver_lb = Vec::new();
-    let api_rule = |peer: Peer| RulePlan {
-        description: "Kubernetes API".into(),
-        protocol: "tcp".into(),
-        from_port: port,
-        to_port: port,
-        peer,
-    };
-    if model.lb_scheme() == "internal" {
-        apiserver_lb.push(api_rule(Peer::VpcIpv4));
-        if ipv6 {
-            apiserver_lb.push(api_rule(Peer::VpcIpv6));
-        }
-    } else if custom.is_empty() {
-        apiserver_lb.push(api_rule(Peer::Cidr("0.0.0.0/0".parse().expect("valid"))));
-        if ipv6 {
-            apiserver_lb.push(api_rule(Peer::Cidr("::/0".parse().expect("valid"))));
-        }
-    }
-    for r in custom {
-        if !apiserver_lb.contains(&r) {
-            apiserver_lb.push(r);
-        }
-    }
-    vec![
-        sg("apiserver-lb", apiserver_lb),
-        sg("lb", Vec::new()),
-        sg("controlplane", cp),
-        sg("node", node),
-    ]
-}
-
-fn load_balancer(
-    model: &ClusterModel,
-    subnets: &[LaidOutSubnet],
-    notes: &mut Vec<Note>,
-) -> Option<LoadBalancerPlan> {
-    let lb = model.load_balancer.as_ref()?;
-    let lb_type = match model.lb_type() {
-        Some("nlb") => "network",
-        Some("disabled") | None => return None,
-        Some(other) => {
-            notes.push(Note(format!(
-                "control-plane load balancer: a {other} load balancer is not \
-                    provisioned by this tool (classic ELBs are IPv4-only); use \
-                    loadBalancerType: nlb for IPv6 and dualstack"
-            )));
-            return None;
-        }
-    };
-    let port = model.api_server_port();
-    let hc = lb
-        .health_check_protocol
-        .clone()
-        .unwrap_or_else(|| "TCP".to_owned())
-        .to_ascii_uppercase();
-    let base = lb
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{}-apiserver", model.name));
-    let name = elb_name(&base);
-    let mut t = base_tags(model, &name, "apiserver");
-    t.remove(tags::NAME);
-    t.insert(tags::NAME.into(), name.clone());
-    let mut roles = vec!["apiserver-lb".to_owned()];
-    roles.extend(lb.additional_security_groups.iter().cloned());
-    Some(LoadBalancerPlan {
-        name: name.clone(),
-        lb_type: lb_type.to_owned(),
-        scheme: model.lb_scheme().to_owned(),
-        ip_address_type: model.lb_ip_address_type().to_owned(),
-        subnet_keys: lb_subnets(model, subnets)
-            .into_iter()
-            .map(|s| s.key.clone())
-            .collect(),
-        security_group_roles: roles,
-        listener_port: port,
-        target_group: TargetGroupPlan {
-            name: elb_name(&format!("apiserver-target-{}", short_hash(&model.name))),
-            port,
-            ip_address_type: target_group_ip_type(model, subnets),
-            health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
-                .then(|| "/readyz".to_owned()),
-            health_check_protocol: hc,
-        },
-        tags: t,
-    })
-}
-
-/// CAPA `shouldEnablePrimaryIpv6`: explicit, else whether the subnet has IPv6.
-fn primary_ipv6(model: &ClusterModel, setting: Option<&str>, subnet: &LaidOutSubnet) -> bool {
-    if !model.ipv6() {
-        return false;
-    }
-    match setting {
-        Some("disabled") => false,
-        Some("enabled") => true,
-        _ => subnet.family.has_ipv6(),
-    }
-}
-
-fn machines(
-    model: &ClusterModel,
-    subnets: &[LaidOutSubnet],
-    opts: &PlanOptions,
-    has_lb: bool,
-) -> Vec<MachinePlan> {
-    let Some(cp) = &model.control_plane else {
-        return Vec::new();
-    };
-    let targets = control_plane_subnets(model, subnets);
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    let spec = &cp.spec;
-    let image = spec
-        .ami
-        .as_ref()
-        .and_then(|a| a.id.clone())
-        .or_else(|| opts.default_image_id.clone())
-        .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned());
-    let mut roles = vec!["controlplane".to_owned(), "node".to_owned()];
-    if has_lb {
-        roles.push("lb".to_owned());
-    }
-    (0..cp.replicas as usize)
-        .map(|i| {
-            let subnet = targets[i % targets.len()];
-            let name = format!("{}-control-plane-{i}", model.name);
-            let mut t = base_tags(model, &name, "control-plane");
-            t.insert(tags::kubernetes_key(&model.name), "owned".into());
-            MachinePlan {
-                name,
-                instance_type: spec
-                    .instance_type
-                    .clone()
-                    .unwrap_or_else(|| "t3.large".to_owned()),
-                image_id: image.clone(),
-                subnet_key: subnet.key.clone(),
-                primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
-                hostname_type: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.hostname_type.clone()),
-                enable_resource_name_dns_a_record: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.enable_resource_name_dns_a_record),
-                enable_resource_name_dns_aaaa_record: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.enable_resource_name_dns_aaaa_record),
-                http_protocol_ipv6: spec
-                    .instance_metadata_options
-                    .as_ref()
-                    .and_then(|o| o.http_protocol_ipv6.clone()),
-                security_group_roles: roles.clone(),
-                tags: t,
-            }
-        })
-        .collect()
 }
 
 impl Plan {

@@ -1,0 +1,135 @@
+//! The control-plane load balancer (with its listener and target group)
+//! and the control-plane machines.
+
+use super::*;
+
+pub(super) fn load_balancer(
+    model: &ClusterModel,
+    subnets: &[LaidOutSubnet],
+    notes: &mut Vec<Note>,
+) -> Option<LoadBalancerPlan> {
+    let lb = model.load_balancer.as_ref()?;
+    let lb_type = match model.lb_type() {
+        Some("nlb") => "network",
+        Some("disabled") | None => return None,
+        Some(other) => {
+            notes.push(Note(format!(
+                "control-plane load balancer: a {other} load balancer is not \
+                    provisioned by this tool (classic ELBs are IPv4-only); use \
+                    loadBalancerType: nlb for IPv6 and dualstack"
+            )));
+            return None;
+        }
+    };
+    let port = model.api_server_port();
+    let hc = lb
+        .health_check_protocol
+        .clone()
+        .unwrap_or_else(|| "TCP".to_owned())
+        .to_ascii_uppercase();
+    let base = lb
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-apiserver", model.name));
+    let name = elb_name(&base);
+    let mut t = base_tags(model, &name, "apiserver");
+    t.remove(tags::NAME);
+    t.insert(tags::NAME.into(), name.clone());
+    let mut roles = vec!["apiserver-lb".to_owned()];
+    roles.extend(lb.additional_security_groups.iter().cloned());
+    Some(LoadBalancerPlan {
+        name: name.clone(),
+        lb_type: lb_type.to_owned(),
+        scheme: Scheme::from_text(model.lb_scheme()),
+        ip_address_type: LbIpType::from_text(model.lb_ip_address_type()),
+        subnet_keys: lb_subnets(model, subnets)
+            .into_iter()
+            .map(|s| s.key.clone())
+            .collect(),
+        security_group_roles: roles,
+        listener_port: port,
+        target_group: TargetGroupPlan {
+            name: elb_name(&format!("apiserver-target-{}", short_hash(&model.name))),
+            port,
+            ip_address_type: target_group_ip_type(model, subnets),
+            health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
+                .then(|| "/readyz".to_owned()),
+            health_check_protocol: hc,
+        },
+        tags: t,
+    })
+}
+
+/// CAPA `shouldEnablePrimaryIpv6`: explicit, else whether the subnet has IPv6.
+fn primary_ipv6(model: &ClusterModel, setting: Option<&str>, subnet: &LaidOutSubnet) -> bool {
+    if !model.ipv6() {
+        return false;
+    }
+    match setting {
+        Some("disabled") => false,
+        Some("enabled") => true,
+        _ => subnet.family.has_ipv6(),
+    }
+}
+
+pub(super) fn machines(
+    model: &ClusterModel,
+    subnets: &[LaidOutSubnet],
+    opts: &PlanOptions,
+    has_lb: bool,
+) -> Vec<MachinePlan> {
+    let Some(cp) = &model.control_plane else {
+        return Vec::new();
+    };
+    let targets = control_plane_subnets(model, subnets);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let spec = &cp.spec;
+    let image = spec
+        .ami
+        .as_ref()
+        .and_then(|a| a.id.clone())
+        .or_else(|| opts.default_image_id.clone())
+        .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned());
+    let mut roles = vec!["controlplane".to_owned(), "node".to_owned()];
+    if has_lb {
+        roles.push("lb".to_owned());
+    }
+    (0..cp.replicas as usize)
+        .map(|i| {
+            let subnet = targets[i % targets.len()];
+            let name = format!("{}-control-plane-{i}", model.name);
+            let mut t = base_tags(model, &name, "control-plane");
+            t.insert(tags::kubernetes_key(&model.name), "owned".into());
+            MachinePlan {
+                name,
+                instance_type: spec
+                    .instance_type
+                    .clone()
+                    .unwrap_or_else(|| "t3.large".to_owned()),
+                image_id: image.clone(),
+                subnet_key: subnet.key.clone(),
+                primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
+                hostname_type: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.hostname_type.clone()),
+                enable_resource_name_dns_a_record: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.enable_resource_name_dns_a_record),
+                enable_resource_name_dns_aaaa_record: spec
+                    .private_dns_name
+                    .as_ref()
+                    .and_then(|p| p.enable_resource_name_dns_aaaa_record),
+                http_protocol_ipv6: spec
+                    .instance_metadata_options
+                    .as_ref()
+                    .and_then(|o| o.http_protocol_ipv6.clone()),
+                security_group_roles: roles.clone(),
+                tags: t,
+            }
+        })
+        .collect()
+}
