@@ -180,5 +180,4 @@ fn region_rules(v: &mut V<'_>) {
 }
 
 #[cfg(test)]
-#[path = "tests.rs"]
-mod rule_tests;
+mod tests;

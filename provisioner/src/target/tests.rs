@@ -1,0 +1,266 @@
+//! Where each client is pointed for every combination of the options and
+//! the environment, and how a client without an endpoint behaves.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+const EC2: &str = "AWS_ENDPOINT_URL_EC2";
+const ELB: &str = "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2";
+const ALL: &str = "AWS_ENDPOINT_URL";
+
+fn run(
+    vars: &[(&str, &str)],
+    flag_url: Option<&str>,
+    aws: bool,
+    uses: &[Service],
+) -> Result<Option<Target>, TargetError> {
+    let env: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let opts = TargetOptions {
+        region: "us-east-1".into(),
+        endpoint_url: flag_url.map(str::to_owned),
+        aws,
+        timeouts: Timeouts::default(),
+    };
+    resolve(&opts, &|k| env.get(k).cloned(), uses)
+}
+
+fn ep(url: &str, source: &'static str) -> Option<Endpoint> {
+    Some(Endpoint {
+        url: url.into(),
+        source,
+    })
+}
+
+/// Every combination of the three variables, `--endpoint-url` and
+/// `--aws`, for a command that uses both services: where each client
+/// is pointed, or why it is refused. No combination without `--aws`
+/// leaves a service to the SDK's default (an AWS host).
+#[test]
+fn every_combination_points_each_client_or_is_refused() {
+    let both = [Service::Ec2, Service::Elbv2];
+    let mut seen = 0;
+    for mask in 0..32u32 {
+        let mut vars = Vec::new();
+        if mask & 1 != 0 {
+            vars.push((EC2, "http://ec2.test:1"));
+        }
+        if mask & 2 != 0 {
+            vars.push((ELB, "http://elb.test:2"));
+        }
+        if mask & 4 != 0 {
+            vars.push((ALL, "http://all.test:3"));
+        }
+        let flag = (mask & 8 != 0).then_some("http://flag.test:4");
+        let aws = mask & 16 != 0;
+        let got = run(&vars, flag, aws, &both);
+        let any = mask & 15 != 0;
+        match (aws, any) {
+            (true, true) => assert!(
+                matches!(got, Err(TargetError::Conflict(_))),
+                "{mask}: {got:?}"
+            ),
+            (true, false) => assert_eq!(
+                got.unwrap(),
+                Some(Target::Aws {
+                    region: "us-east-1".into()
+                }),
+                "{mask}"
+            ),
+            (false, false) => assert_eq!(got.unwrap(), None, "{mask}: embedded"),
+            (false, true) => {
+                let ec2 = if flag.is_some() {
+                    ep("http://flag.test:4", "--endpoint-url")
+                } else if mask & 1 != 0 {
+                    ep("http://ec2.test:1", EC2)
+                } else if mask & 4 != 0 {
+                    ep("http://all.test:3", ALL)
+                } else {
+                    None
+                };
+                let elb = if flag.is_some() {
+                    ep("http://flag.test:4", "--endpoint-url")
+                } else if mask & 2 != 0 {
+                    ep("http://elb.test:2", ELB)
+                } else if mask & 4 != 0 {
+                    ep("http://all.test:3", ALL)
+                } else {
+                    None
+                };
+                match (&ec2, &elb) {
+                    (Some(_), Some(_)) => {
+                        assert_eq!(got.unwrap(), Some(Target::Endpoint { ec2, elb }), "{mask}")
+                    }
+                    (None, _) => match got {
+                        Err(TargetError::Partial { missing, .. }) => assert_eq!(missing, EC2),
+                        other => panic!("{mask}: {other:?}"),
+                    },
+                    (_, None) => match got {
+                        Err(TargetError::Partial { missing, .. }) => assert_eq!(missing, ELB),
+                        other => panic!("{mask}: {other:?}"),
+                    },
+                }
+            }
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 32);
+}
+
+#[test]
+fn a_partial_override_names_the_missing_variable() {
+    let e = run(
+        &[(EC2, "http://127.0.0.1:4566")],
+        None,
+        false,
+        &Service::ALL,
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("AWS_ENDPOINT_URL_EC2 points ec2 at http://127.0.0.1:4566"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 too"),
+        "{text}"
+    );
+}
+
+/// A command that only calls EC2 (`instance-types`) takes an EC2-only
+/// override; its ELBv2 client has no endpoint and refuses every call.
+#[test]
+fn an_unused_service_needs_no_endpoint() {
+    let got = run(&[(EC2, "http://127.0.0.1:1")], None, false, &[Service::Ec2]).unwrap();
+    assert_eq!(
+        got,
+        Some(Target::Endpoint {
+            ec2: ep("http://127.0.0.1:1", EC2),
+            elb: None
+        })
+    );
+    assert_eq!(
+        got.unwrap().to_string(),
+        "endpoints ec2 http://127.0.0.1:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing none (not used)"
+    );
+}
+
+#[tokio::test]
+async fn a_client_without_an_endpoint_sends_nothing() {
+    let conf = fake_config("us-east-1", Timeouts::default());
+    let elb = elb_from(&conf, None);
+    let e = elb.describe_load_balancers().send().await.unwrap_err();
+    let text = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+    assert!(
+        text.contains("no endpoint is configured for elasticloadbalancing"),
+        "{text}"
+    );
+}
+
+/// A fake that answers 500 to everything drains its clients' retry
+/// quota; another fake's clients still retry (the quota is theirs).
+/// With the SDK's shared per-service quota the second call fails.
+#[tokio::test]
+async fn each_client_set_has_its_own_retry_quota() {
+    let rule =
+        |json: serde_json::Value| -> fake_ec2::FaultRule { serde_json::from_value(json).unwrap() };
+    let broken = fake_ec2::Fake::new();
+    let broken_server = broken.start().await.unwrap();
+    broken.set_faults(
+        vec![rule(
+            serde_json::json!({"action": "DescribeVpcs", "error": "InternalError"}),
+        )],
+        0,
+    );
+    let drained = ec2_client(&broken_server.url(), "us-east-1");
+    for _ in 0..8 {
+        assert!(drained.describe_vpcs().send().await.is_err());
+    }
+    let flaky = fake_ec2::Fake::new();
+    let flaky_server = flaky.start().await.unwrap();
+    flaky.set_faults(
+        vec![rule(
+            serde_json::json!({"action": "DescribeVpcs", "error": "InternalError", "nth": 1}),
+        )],
+        0,
+    );
+    let healthy = ec2_client(&flaky_server.url(), "us-east-1");
+    healthy
+        .describe_vpcs()
+        .send()
+        .await
+        .expect("one 500, then a retry with this client's own quota");
+}
+
+#[test]
+fn ignored_variables_and_empty_values_do_not_count() {
+    let got = run(
+        &[
+            (EC2, "http://x:1"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ],
+        None,
+        false,
+        &Service::ALL,
+    );
+    assert_eq!(got.unwrap(), None);
+    assert_eq!(run(&[(ALL, "")], None, false, &Service::ALL).unwrap(), None);
+    // The flag is never ignored.
+    let got = run(
+        &[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")],
+        Some("http://f:1"),
+        true,
+        &Service::ALL,
+    );
+    assert!(matches!(got, Err(TargetError::Conflict("--endpoint-url"))));
+}
+
+#[test]
+fn endpoint_urls_are_checked() {
+    for bad in ["not-a-url", "ftp://x:1", "127.0.0.1:4566", "http://"] {
+        let got = run(&[], Some(bad), false, &Service::ALL);
+        assert!(
+            matches!(got, Err(TargetError::BadUrl { .. })),
+            "{bad}: {got:?}"
+        );
+    }
+    let e = run(&[(ALL, "not a url")], None, false, &Service::ALL).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("AWS_ENDPOINT_URL: 'not a url' is not an endpoint URL"),
+        "{e}"
+    );
+    for good in [
+        "http://127.0.0.1:4566",
+        "https://ec2.example.com",
+        "http://[::1]:4566/",
+    ] {
+        assert!(run(&[], Some(good), false, &Service::ALL).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn the_banner_names_every_service() {
+    let t = run(
+        &[(EC2, "http://a:1"), (ALL, "http://b:2")],
+        None,
+        false,
+        &Service::ALL,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        t.to_string(),
+        "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL)"
+    );
+    let t = run(&[], Some("http://a:1"), false, &Service::ALL)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        t.to_string(),
+        "endpoint http://a:1 (from --endpoint-url) for ec2 and elasticloadbalancing"
+    );
+}

@@ -1,0 +1,152 @@
+//! Cases for Kubernetes networks, EKS, ingress and CNI rules.
+
+use super::*;
+
+#[test]
+pub(super) fn kubernetes_network_rules() {
+    let net = |n: &'static str| Case {
+        aws_cluster: IPV6_CLUSTER,
+        cluster_network: n,
+        machine: MACHINE,
+    };
+    expect(
+        Rule::K8sCidrInvalid,
+        net("\n    pods: {cidrBlocks: [fd01::/480]}\n"),
+    );
+    let v4: &'static str = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {cidrBlock: 10.0.0.0/16}\n";
+    expect(
+        Rule::K8sIpv6NeedsVpcIpv6,
+        Case {
+            aws_cluster: v4,
+            cluster_network: V6_NETWORK,
+            machine: MACHINE,
+        },
+    );
+    expect(
+        Rule::K8sDualstackOnePerFamily,
+        net("\n    pods: {cidrBlocks: [fd01::/48, fd03::/48]}\n"),
+    );
+    expect(
+        Rule::K8sDualstackOnePerFamily,
+        net("\n    pods: {cidrBlocks: [fd01::/48, 10.1.0.0/16, fd03::/48]}\n"),
+    );
+    expect(
+        Rule::K8sPrimaryFamilyMismatch,
+        net(
+            "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    \
+                services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
+        ),
+    );
+    expect(
+        Rule::K8sServiceIpv6Prefix,
+        net("\n    pods: {cidrBlocks: [fd01::/48]}\n    services: {cidrBlocks: [fd02::/64]}\n"),
+    );
+    let mixed: &'static str = Box::leak(subnet_list("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1a}\n").into_boxed_str());
+    expect(
+        Rule::K8sIpv6NeedsNodeIpv6,
+        Case {
+            aws_cluster: mixed,
+            cluster_network: V6_NETWORK,
+            machine: MACHINE,
+        },
+    );
+    // The seed's dualstack examples are valid, in either order.
+    for n in [
+        "\n    pods: {cidrBlocks: [fd01::/48, 192.168.0.0/16]}\n    \
+            services: {cidrBlocks: [fd02::/112, 172.30.0.0/16]}\n",
+        "\n    pods: {cidrBlocks: [192.168.0.0/16, fd01::/48]}\n    \
+            services: {cidrBlocks: [172.30.0.0/16, fd02::/112]}\n",
+    ] {
+        let f = rules_of(&net(n), &facts(), None);
+        assert!(f.is_empty(), "{f:#?}");
+    }
+}
+
+fn eks(spec: &str) -> Vec<Finding> {
+    let text = format!(
+        "apiVersion: cluster.x-k8s.io/v1beta1
+kind: Cluster
+metadata: {{name: e1}}
+spec:
+  controlPlaneRef: {{kind: AWSManagedControlPlane, apiVersion: controlplane.cluster.x-k8s.io/v1beta2, name: e1-cp}}
+---
+kind: AWSManagedControlPlane
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+metadata: {{name: e1-cp}}
+spec:
+  region: us-east-1
+{spec}"
+    );
+    let m = Manifests::load_str(&text, "eks.yaml", &Vars::only(BTreeMap::new())).unwrap();
+    let model = ClusterModel::from_manifests(&m).unwrap();
+    let (subnets, mut f) = crate::layout::subnets(&model, &facts());
+    f.extend(validate(&model, &facts(), &subnets, None));
+    f
+}
+
+const ADDONS: &str = "  addons:
+  - {name: vpc-cni, version: v1.11.0-eksbuild.1, conflictResolution: overwrite}
+  - {name: coredns, version: v1.8.7-eksbuild.1}
+  - {name: kube-proxy, version: v1.22.6-eksbuild.1}
+";
+
+#[test]
+pub(super) fn eks_rules() {
+    let ok = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"
+    ));
+    assert!(ok.is_empty(), "{ok:#?}");
+    let f = eks(&format!(
+        "  version: v1.18.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{ADDONS}"
+    ));
+    covers(&f, Rule::EksIpv6Version);
+    let f = eks("  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n");
+    covers(&f, Rule::EksIpv6Addons);
+    let f = eks(
+        "  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n  addons:\n  \
+            - {name: vpc-cni, version: v1.11.0}\n",
+    );
+    assert_eq!(
+        ids(&f)
+            .iter()
+            .filter(|r| **r == "eks-ipv6-addon-missing")
+            .count(),
+        2,
+        "{f:#?}"
+    );
+    covers(&f, Rule::EksIpv6AddonMissing);
+    let f = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}}}}}\n{}",
+        ADDONS.replace("v1.11.0-eksbuild.1", "v1.9.3")
+    ));
+    covers(&f, Rule::EksIpv6VpcCniVersion);
+    let f = eks(&format!(
+        "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}, privateDnsHostnameTypeOnLaunch: ip-name}}}}\n{ADDONS}"
+    ));
+    covers(&f, Rule::EksIpv6HostnameType);
+    // Without IPv6 none of this applies.
+    let f = eks("  version: v1.18.0\n  network: {vpc: {}}\n");
+    assert!(f.is_empty(), "{f:#?}");
+}
+
+#[test]
+pub(super) fn ingress_and_cni_rules() {
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalControlPlaneIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: [10.0.0.0/8], natGatewaysIPsSource: true}\n",
+    );
+    expect(Rule::IngressRuleNatSourceExclusive, case(&a));
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, ipv6CidrBlocks: ['::/0'], sourceSecurityGroupIds: [sg-1]}\n",
+    );
+    expect(Rule::IngressRuleCidrsAndGroups, case(&a));
+    let a = aws(
+        "    vpc:\n      ipv6: {}\n    additionalNodeIngressRules:\n    - {description: x, protocol: tcp, fromPort: 1, toPort: 1, cidrBlocks: ['::/0']}\n",
+    );
+    expect(Rule::IngressRuleCidrInvalid, case(&a));
+    let no_cni = "\n  region: us-east-1\n  controlPlaneLoadBalancer: \
+        {loadBalancerType: nlb}\n  network:\n    vpc: {ipv6: {}}\n";
+    let f = expect(Rule::CniVxlanMissing, case(no_cni));
+    assert!(f.iter().all(|x| x.severity == Severity::Warning), "{f:#?}");
+    let ipip = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    cni:\n      cniIngressRules:\n      - {description: VXLAN, protocol: udp, fromPort: 4789, toPort: 4789}\n      - {description: IP-in-IP, protocol: '4', fromPort: -1, toPort: 65535}\n    vpc: {ipv6: {}}\n";
+    expect(Rule::CniIpipIpv6, case(ipip));
+}

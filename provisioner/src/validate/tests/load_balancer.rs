@@ -1,0 +1,262 @@
+//! Cases for the load balancer, its target group and the seed's support matrix.
+
+use super::*;
+
+#[test]
+pub(super) fn load_balancer_rules() {
+    let c = |l: &str| Case {
+        aws_cluster: Box::leak(l.to_owned().into_boxed_str()),
+        cluster_network: V6_NETWORK,
+        machine: MACHINE,
+    };
+    expect(
+        Rule::LbTypeInvalid,
+        c(&lb(
+            "    loadBalancerType: fancy",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbSchemeInvalid,
+        c(&lb(
+            "    loadBalancerType: nlb\n    scheme: public",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbIpTypeIpv6,
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: ipv6",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbIpTypeInvalid,
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: dualstack-without-public-ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbIpTypeClassic,
+        c(&lb(
+            "    loadBalancerType: classic\n    ipAddressType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    let ipv4_net = Case {
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    ipAddressType: dualstack",
+                false,
+                &pair("ipv4", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
+        cluster_network: "",
+        machine: MACHINE,
+    };
+    expect(Rule::LbDualstackNeedsVpcIpv6, ipv4_net);
+    expect(
+        Rule::LbIpv6OnlySubnet,
+        c(&lb(
+            "    loadBalancerType: nlb",
+            true,
+            &pair("ipv6", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbDualstackNeedsIpv6Subnets,
+        c(&lb(
+            "    loadBalancerType: nlb",
+            true,
+            &pair("ipv4", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::LbNoSubnets,
+        c(&lb(
+            "    loadBalancerType: nlb\n    subnets: [nope]",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::TgIpTypeInvalid,
+        c(&lb(
+            "    loadBalancerType: nlb\n    targetGroupIPType: ipv5",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::TgIpTypeClassic,
+        c(&lb(
+            "    loadBalancerType: classic\n    targetGroupIPType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::TgIpTypeDisabled,
+        c(&lb(
+            "    loadBalancerType: disabled\n    targetGroupIPType: ipv4",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    expect(
+        Rule::TgIpTypeClassic,
+        c(&lb(
+            "    loadBalancerType: classic\n    additionalListeners:\n    - \
+                {port: 8443, targetGroupIPType: ipv4}",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    let no_v6 = Case {
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                false,
+                &pair("ipv4", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
+        cluster_network: "",
+        machine: MACHINE,
+    };
+    expect(Rule::TgIpv6NeedsVpcIpv6, no_v6);
+    expect(
+        Rule::TgIpv6NeedsDualstackLb,
+        c(&lb(
+            "    loadBalancerType: nlb\n    ipAddressType: ipv4\n    targetGroupIPType: ipv6",
+            true,
+            &pair("dualstack", "dualstack"),
+        )),
+    );
+    let row7 = Case {
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                true,
+                &pair("dualstack", "ipv4"),
+            )
+            .into_boxed_str(),
+        ),
+        cluster_network: "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n",
+        machine: MACHINE,
+    };
+    expect(Rule::TgIpv6NeedsCpIpv6, row7);
+    let disabled_primary = Case {
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv6",
+                true,
+                &pair("dualstack", "dualstack"),
+            )
+            .into_boxed_str(),
+        ),
+        cluster_network: V6_NETWORK,
+        machine: "        instanceType: m5.large\n        assignPrimaryIPv6: disabled\n",
+    };
+    expect(Rule::TgIpv6NeedsCpIpv6, disabled_primary);
+    let v6_only_cp = Case {
+        aws_cluster: Box::leak(
+            lb(
+                "    loadBalancerType: nlb\n    targetGroupIPType: ipv4",
+                true,
+                &pair("dualstack", "ipv6"),
+            )
+            .into_boxed_str(),
+        ),
+        cluster_network: V6_NETWORK,
+        machine: "        instanceType: m5.large\n        \
+            instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+    };
+    expect(Rule::TgIpv4NeedsCpIpv4, v6_only_cp);
+}
+
+/// The seed's support matrix, all nine rows (internet-facing NLB).
+#[test]
+pub(super) fn support_matrix_rows() {
+    let rows: [(&str, &str, &str, &str, Option<&str>); 9] = [
+        ("ipv4", "ipv4", "ipv4", "ipv4", None),
+        ("dualstack", "dualstack", "dualstack", "ipv6", None),
+        ("dualstack", "dualstack", "dualstack", "ipv4", None),
+        ("dualstack", "dualstack", "ipv4", "ipv4", None),
+        ("dualstack", "ipv4", "dualstack", "ipv4", None),
+        ("dualstack", "ipv6", "dualstack", "ipv6", None),
+        (
+            "dualstack",
+            "ipv4",
+            "dualstack",
+            "ipv6",
+            Some("tg-ipv6-needs-cp-ipv6"),
+        ),
+        (
+            "ipv6",
+            "dualstack",
+            "dualstack",
+            "ipv6",
+            Some("lb-ipv6-only-subnet"),
+        ),
+        (
+            "dualstack",
+            "dualstack",
+            "ipv6",
+            "ipv6",
+            Some("lb-ip-type-ipv6"),
+        ),
+    ];
+    for (public, private, lb_ip, tg, refused) in rows {
+        let any_v6 = [public, private].iter().any(|f| *f != "ipv4");
+        let a = lb(
+            &format!(
+                "    loadBalancerType: nlb\n    ipAddressType: {lb_ip}\n    targetGroupIPType: {tg}"
+            ),
+            any_v6,
+            &pair(public, private),
+        );
+        let net = if private == "ipv4" || !any_v6 {
+            "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n"
+        } else {
+            V6_NETWORK
+        };
+        let machine = if private == "ipv6" {
+            "        instanceType: m5.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n"
+        } else {
+            MACHINE
+        };
+        let f = rules_of(
+            &Case {
+                aws_cluster: &a,
+                cluster_network: net,
+                machine,
+            },
+            &facts(),
+            None,
+        );
+        let errors: Vec<&str> = f
+            .iter()
+            .filter(|x| x.is_error())
+            .map(|x| x.rule.id())
+            .collect();
+        match refused {
+            None => assert!(
+                errors.is_empty(),
+                "{public}/{private}/{lb_ip}/{tg} should be supported: {f:#?}"
+            ),
+            Some(rule) => assert!(
+                errors.contains(&rule),
+                "{public}/{private}/{lb_ip}/{tg} should be refused by {rule}: {f:#?}"
+            ),
+        }
+    }
+}

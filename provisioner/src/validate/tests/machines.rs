@@ -1,0 +1,80 @@
+//! Cases for machines and instance types.
+
+use super::*;
+
+#[test]
+pub(super) fn machine_rules() {
+    let m = |machine: &'static str, aws_cluster: &'static str| Case {
+        aws_cluster,
+        cluster_network: V6_NETWORK,
+        machine,
+    };
+    expect(
+        Rule::InstanceTypeUnknown,
+        m("        instanceType: m9.huge\n", IPV6_CLUSTER),
+    );
+    expect(
+        Rule::InstanceTypeNoIpv6,
+        m("        instanceType: m3.medium\n", IPV6_CLUSTER),
+    );
+    let v6_only: &'static str = Box::leak(subnet_list("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n").into_boxed_str());
+    expect(
+        Rule::InstanceTypeNotNitro,
+        m(
+            "        instanceType: m4.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+    );
+    let f = rules_of(
+        &m(
+            "        instanceType: m5.large\n        \
+                instanceMetadataOptions: {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+        &facts(),
+        None,
+    );
+    assert!(f.is_empty(), "Nitro in IPv6-only is fine: {f:#?}");
+    expect(
+        Rule::MachineSubnetNotFound,
+        m(
+            "        instanceType: m5.large\n        subnet: {id: nowhere}\n",
+            IPV6_CLUSTER,
+        ),
+    );
+    let v4: &'static str = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    vpc: {cidrBlock: 10.0.0.0/16}\n";
+    let c = Case {
+        aws_cluster: v4,
+        cluster_network: "",
+        machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n",
+    };
+    expect(Rule::MachinePrimaryIpv6WithoutVpcIpv6, c);
+    let mixed: &'static str = Box::leak(subnet_list("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, cidrBlock: 10.0.16.0/20, availabilityZone: us-east-1a}\n").into_boxed_str());
+    let c = Case {
+        aws_cluster: mixed,
+        cluster_network: "\n    pods: {cidrBlocks: [192.168.0.0/16]}\n",
+        machine: "        instanceType: m5.large\n        assignPrimaryIPv6: enabled\n",
+    };
+    expect(Rule::MachinePrimaryIpv6SubnetWithoutIpv6, c);
+    expect(
+        Rule::MachineHostnameIpv6Only,
+        m(
+            "        instanceType: m5.large\n        privateDnsName: \
+                {hostnameType: ip-name}\n        instanceMetadataOptions: \
+                {httpProtocolIpv6: enabled}\n",
+            v6_only,
+        ),
+    );
+    let f = expect(
+        Rule::MachineMetadataIpv6Only,
+        m("        instanceType: m5.large\n", v6_only),
+    );
+    assert_eq!(
+        f.iter()
+            .find(|x| x.rule.id() == "machine-metadata-ipv6-only")
+            .unwrap()
+            .severity,
+        Severity::Warning
+    );
+}
