@@ -5,17 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::rule::Rule;
+pub use crate::rule::Severity;
 use crate::spec::Source;
-use crate::validate::Rule;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The configuration is refused.
-    Error,
-    /// The configuration works but probably not as intended.
-    Warning,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

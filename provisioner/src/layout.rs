@@ -20,7 +20,7 @@ use crate::spec::types::Tags;
 use std::collections::BTreeSet;
 
 use crate::model::{Machines, TgIpType};
-use crate::validate::Rule;
+use crate::rule::Rule;
 
 /// Where a subnet's IPv6 /64 comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -27,6 +27,7 @@ pub mod plan;
 pub mod reconcile;
 pub mod render;
 pub mod report;
+pub mod rule;
 pub mod scenario;
 pub mod spec;
 pub mod target;

@@ -7,11 +7,11 @@
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
+use crate::rule::Rule;
 use crate::spec::types::{
     AwsMachineSpec, ClusterNetwork, EksAddon, LoadBalancerSpec, NetworkSpec, SubnetSpec,
 };
 use crate::spec::{Manifests, Source};
-use crate::validate::Rule;
 
 /// Self-managed (kubeadm on EC2) or EKS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

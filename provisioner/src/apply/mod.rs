@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::facts::Facts;
 use crate::model::ClusterModel;
 use crate::plan::{EgressOnlyPlan, Peer, Plan, PlanOptions};
-use crate::reconcile::{Action, Kit, Polling, Result};
+use crate::reconcile::{Action, Kit, Polling, Result, is_real};
 pub use crate::reconcile::{Change, Error as ApplyError, Progress};
 use crate::target::Clients;
 
@@ -123,7 +123,11 @@ pub async fn apply(
     kit.dry_run = opts.dry_run;
     let k = &kit;
     let vpc = vpc::ensure(k, plan).await?;
-    let plan = &plan.with_vpc_blocks(model, facts, &vpc.id, vpc.ipv4, vpc.ipv6);
+    let plan = &if is_real(&vpc.id) {
+        plan.with_vpc_blocks(model, facts, &vpc.id, vpc.ipv4, vpc.ipv6)
+    } else {
+        plan.clone() // a dry run: the VPC is not made, its blocks are not known
+    };
     let (vpc_id, vpc_v4, vpc_v6) = (&vpc.id, vpc.ipv4, vpc.ipv6);
 
     // Three branches once the VPC exists: its subnets and gateways; then

@@ -300,7 +300,7 @@ pub fn elb_name(base: &str) -> String {
 }
 
 impl Plan {
-    /// The plan once the VPC exists: the subnets' blocks laid out again
+    /// The plan once the VPC `vpc_id` exists: the subnets' blocks laid out again
     /// with the VPC's real blocks (an IPAM pool picks the IPv4 block; the
     /// IPv6 block decides which slots are free). Nothing else changes.
     pub fn with_vpc_blocks(
@@ -312,7 +312,7 @@ impl Plan {
         ipv6: Option<Ipv6Net>,
     ) -> Plan {
         let mut plan = self.clone();
-        if self.vpc.existing_id.is_some() || !crate::reconcile::is_real(vpc_id) {
+        if self.vpc.existing_id.is_some() {
             return plan;
         }
         let mut known = facts.clone();

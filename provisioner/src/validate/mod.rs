@@ -10,7 +10,7 @@
 mod kubernetes;
 mod load_balancer;
 mod machines;
-mod rules;
+
 mod subnets;
 mod vpc;
 
@@ -19,7 +19,7 @@ use crate::finding::{Finding, Severity};
 use crate::layout::LaidOutSubnet;
 use crate::model::ClusterModel;
 
-pub use rules::{Origin, Rule};
+pub use crate::rule::{Origin, Rule};
 
 /// An IP family of a CIDR the manifests give.
 #[derive(Clone, Copy, PartialEq, Eq)]

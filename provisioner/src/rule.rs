@@ -3,15 +3,23 @@
 //! summary, and its origin: who refuses a configuration that breaks it,
 //! and when.
 //!
-//! The origins are a first assignment from each rule's summary and
-//! CAPA's behaviour map (`capa-parity.md`); they are checked against
-//! CAPA's code rule by rule before they are shown to users.
+//! The origins are a first assignment, from each rule's summary and what
+//! is known of CAPA's behaviour; each is to be checked against CAPA's code
+//! before origins are shown to users.
 
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::finding::Severity;
+/// How much a finding of a rule weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration is refused.
+    Error,
+    /// The configuration works but probably not as intended.
+    Warning,
+}
 
 /// Who refuses a configuration that breaks a rule, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
