@@ -1,12 +1,13 @@
-//! What validation reports: a stable rule id, a severity, the object and
-//! field the finding is about, and a message that says what to change.
+//! What validation reports: a stable rule id, a severity, who refuses it
+//! and when (its origin), the object and field the finding is about, and a
+//! message that says what to change.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::rule::Rule;
-pub use crate::rule::Severity;
+pub use crate::rule::{Origin, Severity};
 use crate::spec::Source;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -15,6 +16,9 @@ pub struct Finding {
     /// `lb-ipv6-only-subnet`); listed in docs/rules.md.
     pub rule: Rule,
     pub severity: Severity,
+    /// Who refuses it, and when: CAPA's webhook or controller, AWS,
+    /// Kubernetes, the documentation, or advice.
+    pub origin: Origin,
     /// `Kind/name` of the object, e.g. `AWSCluster/my-cluster`.
     pub object: String,
     /// Field path inside the object, e.g. `spec.network.subnets[2].cidrBlock`.
@@ -26,6 +30,25 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule`, with the rule's severity and origin.
+    pub fn new(
+        rule: Rule,
+        object: impl Into<String>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        source: Option<Source>,
+    ) -> Self {
+        Self {
+            rule,
+            severity: rule.severity(),
+            origin: rule.origin(),
+            object: object.into(),
+            path: path.into(),
+            message: message.into(),
+            source,
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -37,7 +60,13 @@ impl fmt::Display for Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}[{}]: {}", self.rule, self.object)?;
+        write!(
+            f,
+            "{sev}[{}] ({}): {}",
+            self.rule,
+            self.origin.label(),
+            self.object
+        )?;
         if !self.path.is_empty() {
             write!(f, " {}", self.path)?;
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::cidr;
 use crate::facts::{Facts, ZoneType};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::{ClusterModel, Family, subnet_family};
 use crate::spec::types::Tags;
 use std::collections::BTreeSet;
@@ -109,14 +109,13 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
         match default_layout(model, facts, vpc_ipv4_block) {
             Ok(s) => s,
             Err(message) => {
-                findings.push(Finding {
-                    rule: Rule::SubnetDefaultLayout,
-                    severity: Severity::Error,
-                    object: model.infra_object.clone(),
-                    path: "spec.network.vpc".into(),
+                findings.push(Finding::new(
+                    Rule::SubnetDefaultLayout,
+                    model.infra_object.clone(),
+                    "spec.network.vpc",
                     message,
-                    source: model.infra_source.clone(),
-                });
+                    model.infra_source.clone(),
+                ));
                 Vec::new()
             }
         }
@@ -124,14 +123,13 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
         let mut s = from_spec(model, facts);
         keep_existing_ipv6(facts, &mut s);
         if let Err(message) = auto_assign_ipv6(model, &mut s, vpc_ipv6_block) {
-            findings.push(Finding {
-                rule: Rule::SubnetIpv6AutoAssign,
-                severity: Severity::Error,
-                object: model.infra_object.clone(),
-                path: "spec.network.subnets".into(),
+            findings.push(Finding::new(
+                Rule::SubnetIpv6AutoAssign,
+                model.infra_object.clone(),
+                "spec.network.subnets",
                 message,
-                source: model.infra_source.clone(),
-            });
+                model.infra_source.clone(),
+            ));
         }
         s
     };

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use provisioner::apply::{self, ApplyError, ApplyOptions, Progress};
 use provisioner::aws_error::AwsCallError;
 use provisioner::destroy::{self, DestroyOptions};
-use provisioner::finding::Finding;
+use provisioner::finding::{Finding, Origin};
 use provisioner::pipeline::{self, PrepareError};
 use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
@@ -53,6 +53,12 @@ struct Cli {
     /// `kubectl apply --validate=strict` does (warnings otherwise).
     #[arg(long, global = true)]
     strict: bool,
+    /// validate and plan: show only findings of these origins (and decide
+    /// the verdict by them), e.g. capa-webhook,capa-controller for what CAPA
+    /// itself would stop on. One or more of capa-webhook, capa-controller,
+    /// aws, kubernetes, docs, advice.
+    #[arg(long, global = true, value_name = "ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    origin: Vec<Origin>,
     /// Show the whole error chain of a failed AWS call.
     #[arg(short, long, global = true)]
     verbose: bool,
@@ -82,6 +88,15 @@ struct ManifestArgs {
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
     Vars::parse_assignment(s)
+}
+
+fn parse_origin(s: &str) -> Result<Origin, String> {
+    Origin::from_id(s).ok_or_else(|| {
+        format!(
+            "'{s}' is not an origin: use {}",
+            Origin::ALL.map(Origin::as_str).join(", ")
+        )
+    })
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
@@ -245,6 +260,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli) -> Result<ExitCode, CliError> {
+    if !cli.origin.is_empty() && !matches!(cli.command, Command::Validate(_) | Command::Plan(_)) {
+        return Err(CliError::bad_input(
+            "--origin applies to validate and plan only",
+        ));
+    }
     match &cli.command {
         Command::InstanceTypes { types } => instance_types_cmd(cli, types).await,
         Command::Scenario { files } => scenario_cmd(cli, files).await,
@@ -406,7 +426,10 @@ fn verdict(refused: bool) -> ExitCode {
 }
 
 async fn check_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
-    let (prepared, _clients, _) = prepare(cli, args, &[Service::Ec2]).await?;
+    let (mut prepared, _clients, _) = prepare(cli, args, &[Service::Ec2]).await?;
+    if !cli.origin.is_empty() {
+        prepared.findings.retain(|f| cli.origin.contains(&f.origin));
+    }
     if let Command::Validate(_) = cli.command {
         emit(cli.output, &prepared.findings, || {
             report::findings(&prepared.findings)

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::rule::Rule;
 use crate::spec::types::{
     AwsMachineSpec, ClusterNetwork, EksAddon, LoadBalancerSpec, NetworkSpec, SubnetSpec,
@@ -244,13 +244,8 @@ impl ClusterModel {
     /// Builds the model. Structural problems (no Cluster, a reference to a
     /// missing object) are findings with rule ids `manifest-*`.
     pub fn from_manifests(m: &Manifests) -> Result<Self, Vec<Finding>> {
-        let err = |rule: Rule, object: String, message: String| Finding {
-            rule,
-            severity: Severity::Error,
-            object,
-            path: String::new(),
-            message,
-            source: None,
+        let err = |rule: Rule, object: String, message: String| {
+            Finding::new(rule, object, "", message, None)
         };
         let cluster = match m.clusters.as_slice() {
             [one] => one,

@@ -50,6 +50,32 @@ impl Origin {
             Origin::Advice => "advice",
         }
     }
+
+    /// How text output names it: `error[rule] (CAPA webhook): ...`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::CapaWebhook => "CAPA webhook",
+            Origin::CapaController => "CAPA controller",
+            Origin::Aws => "AWS",
+            Origin::Kubernetes => "Kubernetes",
+            Origin::Docs => "docs",
+            Origin::Advice => "advice",
+        }
+    }
+
+    /// Every origin, in the order of the docs' table.
+    pub const ALL: [Origin; 6] = [
+        Origin::CapaWebhook,
+        Origin::CapaController,
+        Origin::Aws,
+        Origin::Kubernetes,
+        Origin::Docs,
+        Origin::Advice,
+    ];
+
+    pub fn from_id(id: &str) -> Option<Origin> {
+        Origin::ALL.into_iter().find(|o| o.as_str() == id)
+    }
 }
 
 /// Defines [`Rule`], one line a rule: variant = id, severity, origin, summary.
@@ -138,9 +164,9 @@ rules! {
         "a subnet cidrBlock does not parse (CAPA webhook)";
     SubnetIpv6CidrInvalid = "subnet-ipv6-cidr-invalid", Error, CapaWebhook,
         "a subnet ipv6CidrBlock does not parse (CAPA webhook)";
-    SubnetIpv4NeedsCidr = "subnet-ipv4-needs-cidr", Error, CapaController,
+    SubnetIpv4NeedsCidr = "subnet-ipv4-needs-cidr", Error, Aws,
         "an IPv4-only subnet without cidrBlock (seed subnet table)";
-    SubnetIsIpv6NeedsVpcIpv6 = "subnet-is-ipv6-needs-vpc-ipv6", Error, Docs,
+    SubnetIsIpv6NeedsVpcIpv6 = "subnet-is-ipv6-needs-vpc-ipv6", Error, CapaController,
         "isIpv6 without vpc.ipv6 (seed subnet table)";
     SubnetIpv6CidrNeedsIsIpv6 = "subnet-ipv6-cidr-needs-is-ipv6", Error, Docs,
         "ipv6CidrBlock on a subnet without isIpv6";

@@ -246,7 +246,14 @@ fn finding_line(f: &Finding) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    format!("{sev} {} {} {}: {}", f.rule, f.object, f.path, f.message)
+    format!(
+        "{sev} {} ({}) {} {}: {}",
+        f.rule,
+        f.origin.as_str(),
+        f.object,
+        f.path,
+        f.message
+    )
 }
 
 /// Runs every step against `clients`. With the embedded fake (`clients.fake`

@@ -57,14 +57,8 @@ impl V<'_> {
         path: impl Into<String>,
         message: impl Into<String>,
     ) {
-        self.out.push(Finding {
-            rule,
-            severity: rule.severity(),
-            object: object.to_owned(),
-            path: path.into(),
-            message: message.into(),
-            source: source.cloned(),
-        });
+        self.out
+            .push(Finding::new(rule, object, path, message, source.cloned()));
     }
 
     /// A finding on the infrastructure object (AWSCluster / AWSManagedControlPlane).
@@ -121,17 +115,19 @@ pub fn manifest_findings(unknown: &[crate::spec::schema::UnknownName]) -> Vec<Fi
     use crate::spec::schema::Unknown;
     unknown
         .iter()
-        .map(|u| Finding {
-            rule: match u.what {
+        .map(|u| {
+            let rule = match u.what {
                 Unknown::Field => Rule::ManifestUnknownField,
                 Unknown::Extension => Rule::ManifestExtensionField,
                 Unknown::Kind => Rule::ManifestUnknownKind,
-            },
-            severity: Severity::Warning,
-            object: u.object.clone(),
-            path: u.path.clone(),
-            message: u.message.clone(),
-            source: Some(u.source.clone()),
+            };
+            Finding::new(
+                rule,
+                u.object.clone(),
+                u.path.clone(),
+                u.message.clone(),
+                Some(u.source.clone()),
+            )
         })
         .collect()
 }

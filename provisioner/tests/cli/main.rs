@@ -438,7 +438,7 @@ fn unknown_fields_warn_and_strict_refuses() {
     let (code, out, err) = run(provisioner(&["validate", f]));
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("warning[manifest-unknown-field]: AWSCluster/row2 spec.controlPlaneLoadBalancer.targetGroupIpType ({f}:{line}:5)")),
+        out.contains(&format!("warning[manifest-unknown-field] (CAPA webhook): AWSCluster/row2 spec.controlPlaneLoadBalancer.targetGroupIpType ({f}:{line}:5)")),
         "{out}"
     );
     assert!(out.contains("did you mean targetGroupIPType?"), "{out}");
@@ -446,4 +446,36 @@ fn unknown_fields_warn_and_strict_refuses() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("error[manifest-unknown-field]"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--origin` keeps the findings of those origins, and the verdict with
+/// them: the region mismatch is the provisioner's own check (docs), so
+/// CAPA's own origins find nothing to stop on.
+#[test]
+fn origin_filters_findings_and_the_verdict() {
+    let (code, out, _) =
+        run(provisioner(&["validate", &manifest()]).env("AWS_REGION", "eu-west-1"));
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("error[region-mismatch] (docs):"), "{out}");
+    let (code, out, err) = run(provisioner(&[
+        "--origin",
+        "capa-webhook,capa-controller",
+        "validate",
+        &manifest(),
+    ])
+    .env("AWS_REGION", "eu-west-1"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("region-mismatch"), "{out}");
+    let (code, _, err) = run(provisioner(&["--origin", "capa", "validate", &manifest()]));
+    assert_eq!(code, 2);
+    assert!(err.contains("'capa' is not an origin: use capa-webhook, capa-controller, aws, kubernetes, docs, advice"), "{err}");
+    let (code, _, err) = run(provisioner(&["--origin", "aws", "apply", &manifest()]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--origin applies to validate and plan only"),
+        "{err}"
+    );
+    let (_, json, _) = run(provisioner(&["--output", "json", "validate", &manifest()]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["origin"], "capa-webhook", "{json}");
 }
