@@ -192,6 +192,8 @@ rules! {
         "the default subnet layout cannot be computed";
     SubnetIpv6AutoAssign = "subnet-ipv6-auto-assign", Error, CapaController,
         "no free /64 left to auto-assign";
+    NatNeedsPublicSubnetInZone = "nat-needs-public-subnet-in-zone", Error, CapaController,
+        "a private subnet in a zone without a public subnet, so without a NAT gateway (CAPA getNatGatewayForSubnet)";
     NatNeedsIpv4PublicSubnet = "nat-needs-ipv4-public-subnet", Error, Aws,
         "private subnets need a NAT gateway in a public subnet with IPv4 in their zone";
     LbTypeInvalid = "lb-type-invalid", Error, CapaWebhook, "an unknown loadBalancerType";

@@ -478,13 +478,15 @@ pub fn plan(
             }
         }
     }
+    // CAPA getNatGatewayForSubnet: the subnet's own zone's NAT gateway; an
+    // edge subnet falls back to its parent zone's, then to the first one.
     let nat_for = |s: &LaidOutSubnet| -> Option<String> {
-        let own = s.availability_zone.as_deref();
-        let parent = s.parent_zone_name.as_deref();
-        [own, parent]
-            .into_iter()
-            .flatten()
-            .find(|z| nat_gateways.iter().any(|n| n.availability_zone == *z))
+        let has = |z: &str| nat_gateways.iter().any(|n| n.availability_zone == z);
+        let own = s.availability_zone.as_deref().filter(|z| has(z));
+        if !s.is_edge() {
+            return own.map(str::to_owned);
+        }
+        own.or(s.parent_zone_name.as_deref().filter(|z| has(z)))
             .map(str::to_owned)
             .or_else(|| nat_gateways.first().map(|n| n.availability_zone.clone()))
     };

@@ -250,6 +250,26 @@ pub(super) fn nat_rules(v: &mut V<'_>, subnets: &[LaidOutSubnet]) {
             .iter()
             .filter(|s| s.public && !s.is_edge() && s.availability_zone.as_deref() == Some(az))
             .collect();
+        if publics.is_empty() && subnets.iter().any(|s| s.public) {
+            // CAPA routes a private subnet through its own zone's NAT
+            // gateway only (edge subnets fall back to their parent zone).
+            for s in subnets
+                .iter()
+                .filter(|s| !s.public && !s.is_edge() && s.availability_zone.as_deref() == Some(az))
+            {
+                v.infra(
+                    Rule::NatNeedsPublicSubnetInZone,
+                    s.path("availabilityZone"),
+                    format!(
+                        "no nat gateways available in {az:?} for private subnet {:?}: \
+                        CAPA puts one NAT gateway in a public subnet of each zone \
+                        that has private subnets, and routes a private subnet only \
+                        through its own zone's; add a public subnet in {az}",
+                        s.key
+                    ),
+                );
+            }
+        }
         if !publics.is_empty() && publics.iter().all(|s| !s.family.has_ipv4()) {
             v.infra(
                 Rule::NatNeedsIpv4PublicSubnet,

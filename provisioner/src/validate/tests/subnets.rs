@@ -93,6 +93,22 @@ pub(super) fn subnet_rules() {
         "    - {id: pub, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n",
     );
     expect(Rule::NatNeedsIpv4PublicSubnet, case(&a));
+    let b = subnet_list(
+        "    - {id: pa, cidrBlock: 10.0.0.0/20, isPublic: true, availabilityZone: us-east-1a}
+    - {id: pb, cidrBlock: 10.0.64.0/20, availabilityZone: us-east-1b}
+",
+    );
+    let f = rules_of(&case(&b), &facts(), None);
+    covers(&f, Rule::NatNeedsPublicSubnetInZone);
+    let hit = f
+        .iter()
+        .find(|x| x.rule == Rule::NatNeedsPublicSubnetInZone)
+        .unwrap();
+    assert!(
+        hit.message
+            .starts_with("no nat gateways available in \"us-east-1b\" for private subnet \"pb\""),
+        "{hit}"
+    );
 }
 
 #[test]
