@@ -131,12 +131,12 @@ rules! {
         "vpc.ipv6.cidrBlock does not parse (CAPA webhook)";
     VpcIpv6CidrSize = "vpc-ipv6-cidr-size", Error, Aws,
         "vpc.ipv6.cidrBlock is not /44 to /60 in steps of 4 (AWS)";
-    VpcIpv6CidrNeedsPool = "vpc-ipv6-cidr-needs-pool", Error, CapaWebhook,
-        "vpc.ipv6.cidrBlock without poolId in a managed VPC (CAPA webhook)";
-    VpcIpv6PoolAndIpamPool = "vpc-ipv6-pool-and-ipam-pool", Error, CapaWebhook,
-        "vpc.ipv6.poolId together with ipamPool (CAPA webhook)";
-    VpcIpv6CidrAndIpamPool = "vpc-ipv6-cidr-and-ipam-pool", Error, CapaWebhook,
-        "vpc.ipv6.cidrBlock together with ipamPool (CAPA webhook)";
+    VpcIpv6CidrNeedsPool = "vpc-ipv6-cidr-needs-pool", Error, Aws,
+        "vpc.ipv6.cidrBlock without poolId: AWS refuses CAPA's CreateVpc (EKS: CAPA's webhook, for any VPC)";
+    VpcIpv6PoolAndIpamPool = "vpc-ipv6-pool-and-ipam-pool", Error, Docs,
+        "vpc.ipv6.poolId together with ipamPool (EKS: CAPA's webhook; an AWSCluster uses the IPAM pool)";
+    VpcIpv6CidrAndIpamPool = "vpc-ipv6-cidr-and-ipam-pool", Error, Aws,
+        "vpc.ipv6.cidrBlock together with ipamPool (EKS: CAPA's webhook)";
     VpcIpv6NetmaskLength = "vpc-ipv6-netmask-length", Error, Aws,
         "ipamPool.netmaskLength is not 44 to 60 in steps of 4 (AWS)";
     VpcIpv6EigwInManagedVpc = "vpc-ipv6-eigw-in-managed-vpc", Error, Docs,
@@ -255,11 +255,11 @@ rules! {
     EksIpv6Version = "eks-ipv6-version", Error, CapaWebhook,
         "EKS IPv6 on Kubernetes older than v1.21.0 (CAPA webhook)";
     EksIpv6Addons = "eks-ipv6-addons", Error, CapaWebhook,
-        "EKS IPv6 without explicit addons (CAPA webhook, seed)";
+        "EKS IPv6 with a version and without explicit addons (CAPA webhook, seed)";
     EksIpv6AddonMissing = "eks-ipv6-addon-missing", Error, Docs,
         "EKS IPv6 without the vpc-cni, coredns or kube-proxy addon (seed)";
     EksIpv6VpcCniVersion = "eks-ipv6-vpc-cni-version", Error, CapaWebhook,
-        "EKS IPv6 with vpc-cni older than 1.10.2 (CAPA webhook)";
+        "EKS IPv6 with a vpc-cni version older than 1.10.2, or one that does not parse (CAPA webhook)";
     EksIpv6HostnameType = "eks-ipv6-hostname-type", Error, CapaWebhook,
         "EKS IPv6 with a hostname type other than resource-name (CAPA webhook)";
     IngressRuleNatSourceExclusive = "ingress-rule-nat-source-exclusive", Error, CapaWebhook,

@@ -139,12 +139,20 @@ pub(super) fn eks_rules(v: &mut V<'_>) {
         );
     }
     match &eks.addons {
-        None => v.infra(
+        // CAPA's webhook checks addons only when the version is given.
+        None if eks.version.is_some() => v.infra(
             Rule::EksIpv6Addons,
             "spec.addons",
             "addons are required to be set explicitly if IPv6 is enabled: \
             list vpc-cni (conflictResolution: overwrite), coredns and \
             kube-proxy",
+        ),
+        None => v.infra(
+            Rule::EksIpv6AddonMissing,
+            "spec.addons",
+            "the seed asks for the vpc-cni, coredns and kube-proxy addons on an \
+            IPv6 EKS cluster; CAPA's webhook checks addons only once \
+            spec.version is set",
         ),
         Some(addons) => {
             for name in ["vpc-cni", "coredns", "kube-proxy"] {
@@ -159,9 +167,10 @@ pub(super) fn eks_rules(v: &mut V<'_>) {
                     );
                 }
             }
-            for (i, a) in addons.iter().enumerate() {
-                if a.name == "vpc-cni" && version(&a.version).is_some_and(|x| x < (1, 10, 2)) {
-                    v.infra(
+            // CAPA looks at the first vpc-cni addon only.
+            if let Some((i, a)) = addons.iter().enumerate().find(|(_, a)| a.name == "vpc-cni") {
+                match version(&a.version) {
+                    Some(x) if x < (1, 10, 2) => v.infra(
                         Rule::EksIpv6VpcCniVersion,
                         format!("spec.addons[{i}].version"),
                         format!(
@@ -169,7 +178,17 @@ pub(super) fn eks_rules(v: &mut V<'_>) {
                         {})",
                             a.version
                         ),
-                    );
+                    ),
+                    Some(_) => {}
+                    None => v.infra(
+                        Rule::EksIpv6VpcCniVersion,
+                        format!("spec.addons[{i}].version"),
+                        format!(
+                            "could not parse {:?} as a version: CAPA's webhook refuses a \
+                            vpc-cni version it cannot compare with 1.10.2",
+                            a.version
+                        ),
+                    ),
                 }
             }
         }

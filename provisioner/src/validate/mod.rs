@@ -17,7 +17,7 @@ mod vpc;
 use crate::facts::Facts;
 use crate::finding::{Finding, Severity};
 use crate::layout::LaidOutSubnet;
-use crate::model::ClusterModel;
+use crate::model::{ClusterModel, Flavor};
 
 pub use crate::rule::{Origin, Rule};
 
@@ -63,9 +63,36 @@ impl V<'_> {
 
     /// A finding on the infrastructure object (AWSCluster / AWSManagedControlPlane).
     fn infra(&mut self, rule: Rule, path: impl Into<String>, message: impl Into<String>) {
+        self.infra_as(rule, rule.origin(), path, message);
+    }
+
+    /// [`V::infra`] with an origin other than the rule's own (a check that
+    /// one flavour's webhook makes and the other's does not).
+    fn infra_as(
+        &mut self,
+        rule: Rule,
+        origin: Origin,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let object = self.model.infra_object.clone();
         let source = self.model.infra_source.clone();
-        self.push(rule, &object, source.as_ref(), path, message);
+        let mut f = Finding::new(rule, object, path, message, source);
+        f.origin = origin;
+        self.out.push(f);
+    }
+
+    /// For an EKS control plane, CAPA's AWSManagedControlPlane webhook makes
+    /// these IPv6 checks; an AWSCluster has no such webhook check, so its
+    /// finding keeps the rule's own origin (what CAPA's controller or AWS
+    /// does with the value).
+    fn eks_webhook(&mut self, rule: Rule, path: &str, message: &str) {
+        let origin = if self.model.flavor == Flavor::Eks {
+            Origin::CapaWebhook
+        } else {
+            rule.origin()
+        };
+        self.infra_as(rule, origin, path, message);
     }
 }
 

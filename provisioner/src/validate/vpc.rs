@@ -2,10 +2,10 @@
 //! (Amazon, BYOIP pool, IPAM pool), a bring-your-own VPC against what AWS
 //! says of it, and no in-place migration between IP families.
 
-use super::{Rule, V, join};
+use super::{Origin, Rule, V, join};
 use crate::cidr;
 use crate::layout::LaidOutSubnet;
-use crate::model::Family;
+use crate::model::{Family, Flavor};
 
 fn is_vpc_ipv6_prefix(len: u8) -> bool {
     (44..=60).contains(&len) && len.is_multiple_of(4)
@@ -79,7 +79,7 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
     let pool_id = ipv6.pool_id.as_deref().filter(|s| !s.is_empty());
     if let Some(ipam) = &ipv6.ipam_pool {
         if pool_id.is_some() {
-            v.infra(
+            v.eks_webhook(
                 Rule::VpcIpv6PoolAndIpamPool,
                 "spec.network.vpc.ipv6.poolId",
                 "poolId and ipamPool cannot be used together: a BYOIP pool or an \
@@ -87,7 +87,7 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
             );
         }
         if cidr_text.is_some() {
-            v.infra(
+            v.eks_webhook(
                 Rule::VpcIpv6CidrAndIpamPool,
                 "spec.network.vpc.ipv6.cidrBlock",
                 "cidrBlock and ipamPool cannot be used together: IPAM picks the \
@@ -97,8 +97,16 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
         if ipam.id.as_deref().unwrap_or_default().is_empty()
             && ipam.name.as_deref().unwrap_or_default().is_empty()
         {
-            v.infra(
+            // AWSCluster: no webhook check; CAPA looks the pool up with no
+            // filter and takes the account's only one.
+            let origin = if v.model.flavor == Flavor::Eks {
+                Origin::CapaWebhook
+            } else {
+                Origin::Docs
+            };
+            v.infra_as(
                 Rule::VpcIpamPoolNeedsIdOrName,
+                origin,
                 "spec.network.vpc.ipv6.ipamPool",
                 "ipamPool must have either id or name",
             );
@@ -116,10 +124,28 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
             );
         }
     }
+    // CAPA's AWSManagedControlPlane webhook checks this for any VPC,
+    // bring-your-own included; for an AWSCluster, CAPA sends the block
+    // without a pool and AWS refuses it (a bring-your-own VPC is not made).
+    let eks = v.model.flavor == Flavor::Eks;
+    if eks
+        && byo.is_some()
+        && cidr_text.is_some()
+        && pool_id.is_none()
+        && ipv6.ipam_pool.is_none()
+    {
+        v.eks_webhook(
+            Rule::VpcIpv6CidrNeedsPool,
+            "spec.network.vpc.ipv6.poolId",
+            "poolId cannot be empty if cidrBlock is set: CAPA's \
+            AWSManagedControlPlane webhook requires it for any VPC, a \
+            bring-your-own one too; give the VPC block's pool id",
+        );
+    }
     match byo {
         None => {
             if cidr_text.is_some() && pool_id.is_none() && ipv6.ipam_pool.is_none() {
-                v.infra(
+                v.eks_webhook(
                     Rule::VpcIpv6CidrNeedsPool,
                     "spec.network.vpc.ipv6.poolId",
                     "poolId cannot be empty if cidrBlock is set: give the BYOIP pool \
