@@ -133,6 +133,8 @@ rules! {
         "vpc.ipv6.cidrBlock is not /44 to /60 in steps of 4 (AWS)";
     VpcIpv6CidrNeedsPool = "vpc-ipv6-cidr-needs-pool", Error, Aws,
         "vpc.ipv6.cidrBlock without poolId: AWS refuses CAPA's CreateVpc (EKS: CAPA's webhook, for any VPC)";
+    VpcIpv6PoolWithoutCidr = "vpc-ipv6-pool-without-cidr", Warning, Advice,
+        "vpc.ipv6.poolId without cidrBlock: CAPA ignores the pool and asks for an Amazon-provided /56";
     VpcIpv6PoolAndIpamPool = "vpc-ipv6-pool-and-ipam-pool", Error, Docs,
         "vpc.ipv6.poolId together with ipamPool (EKS: CAPA's webhook; an AWSCluster uses the IPAM pool)";
     VpcIpv6CidrAndIpamPool = "vpc-ipv6-cidr-and-ipam-pool", Error, Aws,

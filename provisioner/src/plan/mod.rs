@@ -45,7 +45,8 @@ pub mod tags {
 pub enum Ipv6Plan {
     /// An Amazon-provided /56 (`ipv6: {}`).
     Amazon,
-    /// From a BYOIP pool: a given block, or a /56 the pool picks.
+    /// A given block, from the BYOIP pool `pool_id` (sent even when empty,
+    /// as CAPA sends it; AWS then refuses the block).
     Byoip {
         pool_id: String,
         /// The block as written (AWS judges it).
@@ -361,8 +362,17 @@ pub fn plan(
         .map_or_else(|| "10.0.0.0/16".parse().expect("valid"), |n| n.trunc());
     let ipv6 = model.network.vpc.ipv6.as_ref().map(|v6| {
         let cidr = v6.cidr_block.as_deref().and_then(crate::cidr::parse_v6);
+        // CAPA's createVPC switch: a given block first (with poolId as
+        // given, even empty), then an IPAM pool, else an Amazon-provided /56;
+        // a poolId without a block is not used.
+        let block = v6.cidr_block.clone().filter(|c| !c.is_empty());
         if !managed {
             Ipv6Plan::Existing { cidr }
+        } else if let Some(block) = block {
+            Ipv6Plan::Byoip {
+                pool_id: v6.pool_id.clone().unwrap_or_default(),
+                cidr: Some(block),
+            }
         } else if let Some(ipam) = &v6.ipam_pool {
             Ipv6Plan::Ipam {
                 pool_id: ipam.id.clone().filter(|s| !s.is_empty()),
@@ -371,11 +381,6 @@ pub fn plan(
                     .netmask_length
                     .and_then(|n| u8::try_from(n).ok())
                     .unwrap_or(56),
-            }
-        } else if let Some(pool) = v6.pool_id.clone().filter(|s| !s.is_empty()) {
-            Ipv6Plan::Byoip {
-                pool_id: pool,
-                cidr: v6.cidr_block.clone().filter(|c| !c.is_empty()),
             }
         } else {
             Ipv6Plan::Amazon

@@ -77,6 +77,22 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
         }
     }
     let pool_id = ipv6.pool_id.as_deref().filter(|s| !s.is_empty());
+    if let Some(pool) = pool_id
+        && cidr_text.is_none()
+        && ipv6.ipam_pool.is_none()
+        && byo.is_none()
+    {
+        v.infra(
+            Rule::VpcIpv6PoolWithoutCidr,
+            "spec.network.vpc.ipv6.poolId",
+            format!(
+                "CAPA ignores poolId without cidrBlock: its createVPC asks for an \
+                Amazon-provided /56 and {pool} is not used (the provisioner builds \
+                the same); give cidrBlock with a block of {pool} to take it from \
+                the pool"
+            ),
+        );
+    }
     if let Some(ipam) = &ipv6.ipam_pool {
         if pool_id.is_some() {
             v.eks_webhook(

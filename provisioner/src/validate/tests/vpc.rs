@@ -39,6 +39,9 @@ pub(super) fn vpc_rules() {
     expect(Rule::VpcIpv6NetmaskLength, case(&a));
     let a = aws("    vpc:\n      ipv6: {egressOnlyInternetGatewayId: eigw-1}\n");
     expect(Rule::VpcIpv6EigwInManagedVpc, case(&a));
+    let a = aws("    vpc:\n      ipv6: {poolId: ipv6pool-ec2-1}\n");
+    let f = expect(Rule::VpcIpv6PoolWithoutCidr, case(&a));
+    assert!(f.iter().all(|x| !x.is_error()), "{f:#?}");
     // The valid allocation modes raise nothing.
     for mode in [
         "ipv6: {}",
