@@ -31,6 +31,6 @@ pub use journal::{JournalEntry, Service};
 pub use persist::{StateFile, StateFileError};
 pub use protocol::sigv4::{Credentials, SecretKey};
 pub use seed::{Seed, SeedError};
-pub use server::{Fake, Server};
+pub use server::{Fake, FakeError, Server};
 pub use state::StateDump;
 pub use world::World;

@@ -46,6 +46,10 @@ pub enum SeedError {
     /// The seed is not valid YAML or has unknown fields.
     #[error("{0}")]
     Yaml(String),
+    /// A fault rule asks for something AWS never answers (a status outside
+    /// 400-599, a probability outside 0-1, ...).
+    #[error("seed {0}")]
+    Faults(String),
     /// The seed asks for something AWS would refuse (the AWS error says why).
     #[error("seed region {region}: {message}")]
     Invalid { region: String, message: String },
@@ -231,7 +235,15 @@ pub struct IpamPoolSeed {
 
 impl Seed {
     pub fn from_yaml(text: &str) -> Result<Self, SeedError> {
-        serde_saphyr::from_str(text).map_err(|e| SeedError::Yaml(e.to_string()))
+        let seed: Self =
+            serde_saphyr::from_str(text).map_err(|e| SeedError::Yaml(e.to_string()))?;
+        seed.check()?;
+        Ok(seed)
+    }
+
+    /// What deserialising cannot check: the fault rules.
+    pub fn check(&self) -> Result<(), SeedError> {
+        crate::faults::check_rules("faults", &self.faults).map_err(SeedError::Faults)
     }
 
     pub fn from_file(path: &Path) -> Result<Self, SeedError> {
@@ -241,6 +253,7 @@ impl Seed {
         })?;
         Self::from_yaml(&text).map_err(|e| match e {
             SeedError::Yaml(m) => SeedError::Yaml(format!("{}: {m}", path.display())),
+            SeedError::Faults(m) => SeedError::Faults(format!("{}: {m}", path.display())),
             other => other,
         })
     }

@@ -29,6 +29,14 @@ use crate::{ec2, elbv2};
 /// Largest request body accepted; larger ones get an AWS-shaped error.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
+/// Why a change to the fake through its controls did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum FakeError {
+    /// A fault rule AWS could never answer; says which and why.
+    #[error("invalid fault rules: {0}")]
+    InvalidFaults(String),
+}
+
 /// A handle to one fake: cheap to clone, shared by the server and tests.
 #[derive(Clone, Debug, Default)]
 pub struct Fake {
@@ -131,10 +139,22 @@ impl Fake {
         self.save(&world);
     }
 
+    /// Replaces the fault rules. Panics on a rule [`FaultRule::check`]
+    /// refuses (a status outside 400-599, a probability outside 0-1, ...);
+    /// [`Fake::try_set_faults`] returns the reason instead.
     pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
+        if let Err(e) = self.try_set_faults(rules, seed) {
+            panic!("set_faults: {e}");
+        }
+    }
+
+    /// Replaces the fault rules, or says why not.
+    pub fn try_set_faults(&self, rules: Vec<FaultRule>, seed: u64) -> Result<(), FakeError> {
+        crate::faults::check_rules("rules", &rules).map_err(FakeError::InvalidFaults)?;
         let mut world = self.lock();
         world.set_faults(rules, seed);
         self.save(&world);
+        Ok(())
     }
 
     /// Turns SigV4 verification on with these keys, or off with `None`.
@@ -333,8 +353,12 @@ async fn put_faults(State(fake): State<Fake>, body: axum::body::Bytes) -> Respon
     match serde_json::from_slice::<FaultsBody>(&body) {
         Ok(f) => {
             let n = f.rules.len();
-            fake.set_faults(f.rules, f.seed);
-            json(&serde_json::json!({"rules": n}))
+            match fake.try_set_faults(f.rules, f.seed) {
+                Ok(()) => json(&serde_json::json!({"rules": n})),
+                Err(e @ FakeError::InvalidFaults(_)) => {
+                    (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
+                }
+            }
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,

@@ -167,6 +167,7 @@ impl Default for World {
 impl World {
     /// A world built from a seed: catalogs, pools and pre-existing resources.
     pub fn new(seed: Seed) -> Result<Self, crate::seed::SeedError> {
+        seed.check()?;
         let config = seed.config();
         let mut world = Self {
             faults: Faults::new(seed.faults.clone(), seed.fault_seed),
@@ -285,7 +286,12 @@ impl World {
         self.journal.clear();
     }
 
+    /// Replaces the fault rules. Panics on a rule that
+    /// [`FaultRule::check`] refuses; `Fake::try_set_faults` returns the reason.
     pub fn set_faults(&mut self, rules: Vec<FaultRule>, seed: u64) {
+        if let Err(e) = crate::faults::check_rules("rules", &rules) {
+            panic!("invalid fault rules: {e}");
+        }
         self.faults = Faults::new(rules, seed);
     }
 
