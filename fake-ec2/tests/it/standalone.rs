@@ -474,3 +474,35 @@ async fn standalone_logs_hold_no_secrets_or_signatures() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A seed the binary cannot parse stops the start (exit 2) naming
+/// file:line:column and what is wrong, never a `credentials` value; one with
+/// a fault rule AWS could never answer names the rule.
+#[test]
+fn seed_errors_name_the_place_but_never_a_secret() {
+    let dir = temp_dir("seed-errors");
+    let path = dir.join("world.yaml");
+    std::fs::write(
+        &path,
+        "verify_sigv4: true\ncredentials:\n  AKIDSEED: SeedSecretValue123\nsettle_reads: notanumber\n",
+    )
+    .unwrap();
+    let (code, stderr) = run_to_exit(&["--seed", path.to_str().unwrap(), "--port", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!("error: {}:4:15: invalid u32", path.display())
+    );
+    assert!(!stderr.contains("SeedSecretValue123"), "{stderr}");
+    std::fs::write(&path, "faults:\n  - {error: InternalError, status: 999}\n").unwrap();
+    let (code, stderr) = run_to_exit(&["--seed", path.to_str().unwrap(), "--port", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: seed {}: faults[0]: status 999 is not an error status AWS answers (400-599)",
+            path.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
