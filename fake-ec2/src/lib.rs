@@ -11,6 +11,7 @@
 //! ```
 
 pub mod cidr;
+mod consistency;
 pub mod dispatch;
 pub mod ec2;
 pub mod elbv2;

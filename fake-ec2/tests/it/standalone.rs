@@ -464,11 +464,15 @@ async fn standalone_logs_hold_no_secrets_or_signatures() {
         "the fake logged its requests: {logs}"
     );
     let state_file = std::fs::read_to_string(&state).unwrap();
+    let journal_file =
+        std::fs::read_to_string(fake_ec2::StateFile::new(&state).journal_path()).unwrap();
+    assert!(journal_file.contains("CreateSubnet"), "{journal_file}");
     for (place, text) in [
         ("logs", &logs),
         ("/_fake/journal", &journal),
         ("/_fake/state", &dump),
         ("state file", &state_file),
+        ("journal file", &journal_file),
     ] {
         crate::sigv4::assert_no_secrets(place, text, &signatures);
     }
@@ -504,5 +508,168 @@ fn seed_errors_name_the_place_but_never_a_secret() {
             path.display()
         )
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A second fake-ec2 on a state file another one holds is refused (exit 2,
+/// naming the file and the other process); so is a state file that does
+/// not hold together, naming the file and what is wrong.
+#[tokio::test]
+async fn state_files_in_use_or_inconsistent_stop_the_start() {
+    let dir = temp_dir("refused-state-files");
+    let path = dir.join("world.json");
+    let path_arg = path.to_str().unwrap();
+    let mut first = Standalone::start(&["--state-file", path_arg], &[]);
+    let vpc_id = client_harness(&first.url).vpc(false).await;
+    let (code, stderr) = run_to_exit(&["--state-file", path_arg, "--port", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "state file {path_arg}: another fake-ec2 is using it"
+        )),
+        "{stderr}"
+    );
+    first.interrupt();
+
+    // The VPC filed under another key than its id.
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let vpcs = state["regions"][0]["ec2"]["vpcs"].as_object_mut().unwrap();
+    let vpc = vpcs.remove(&vpc_id).unwrap();
+    vpcs.insert("vpc-0000000000000000f".into(), vpc);
+    std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    let (code, stderr) = run_to_exit(&["--state-file", path_arg, "--port", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: state file {path_arg}: region us-east-1 of account 123456789012: vpcs: the entry keyed 'vpc-0000000000000000f' holds the id '{vpc_id}'"
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whatever the umask, the state file and the journal file are 0600.
+#[tokio::test]
+async fn state_and_journal_files_are_0600_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("umask");
+    let path = dir.join("world.json");
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            "umask 000; exec \"$0\" --port 0 --state-file \"$1\"",
+            BINARY,
+        ])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("fake-ec2 listening on ")
+        .unwrap()
+        .to_owned();
+    client_harness(&url).vpc(false).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let file = fake_ec2::StateFile::new(&path);
+    for p in [
+        file.path().to_owned(),
+        file.journal_path(),
+        file.lock_path(),
+    ] {
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", p.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 11's run: creates while the state file cannot be saved are
+/// answered 500, never 200, and after `kill -9` and a restart exactly the
+/// acknowledged VPCs are there.
+#[tokio::test]
+async fn every_acknowledged_create_survives_failed_saves_and_kill_9() {
+    let dir = temp_dir("acknowledged");
+    let path = dir.join("world.json");
+    let path_arg = path.to_str().unwrap();
+    let mut fake = Standalone::start(&["--state-file", path_arg], &[]);
+    let ec2 = ec2_client(&fake.url, REGION);
+    let create = |n: u64| {
+        let ec2 = ec2.clone();
+        async move {
+            let tags = TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("n").value(n.to_string()).build())
+                .build();
+            ec2.create_vpc()
+                .cidr_block("10.0.0.0/16")
+                .tag_specifications(tags)
+                .send()
+                .await
+        }
+    };
+    let mut acknowledged = Vec::new();
+    for n in 0..30 {
+        // Saves fail for a third of the run: a directory where the file goes.
+        if n == 10 {
+            std::fs::remove_file(&path).unwrap();
+            std::fs::create_dir(&path).unwrap();
+        }
+        if n == 20 {
+            std::fs::remove_dir(&path).unwrap();
+        }
+        match create(n).await {
+            Ok(_) => acknowledged.push(n),
+            Err(e) => {
+                let raw = e.raw_response().map(|r| r.status().as_u16());
+                assert_eq!(raw, Some(500), "create {n}: {e:?}");
+                assert!((10..20).contains(&n), "create {n} failed: {e:?}");
+            }
+        }
+    }
+    assert_eq!(acknowledged.len(), 20);
+    assert!(
+        fake.stderr().contains("state file not saved"),
+        "{}",
+        fake.stderr()
+    );
+    fake.kill9();
+    let fake = Standalone::start(&["--state-file", path_arg], &[]);
+    let held: Vec<u64> = tagged_vpcs(&ec2_client(&fake.url, REGION))
+        .await
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(held, acknowledged);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The journal file is appended as requests are answered: after `kill -9`
+/// it still holds the reads since the last save, and request numbers go on
+/// after them (never reused).
+#[tokio::test]
+async fn the_journal_survives_kill_9_and_seq_goes_on() {
+    let dir = temp_dir("journal-kill-9");
+    let path = dir.join("world.json");
+    let path_arg = path.to_str().unwrap();
+    let mut fake = Standalone::start(&["--state-file", path_arg], &[]);
+    let h = client_harness(&fake.url);
+    h.vpc(false).await;
+    for _ in 0..5 {
+        h.ec2.describe_vpcs().send().await.unwrap();
+    }
+    fake.kill9();
+    let fake = Standalone::start(&["--state-file", path_arg], &[]);
+    let h = client_harness(&fake.url);
+    h.ec2.describe_vpcs().send().await.unwrap();
+    let journal = h.fake_journal(&fake.url).await;
+    let seqs: Vec<u64> = journal.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
     let _ = std::fs::remove_dir_all(&dir);
 }
