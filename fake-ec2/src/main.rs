@@ -58,6 +58,23 @@ fn read_credentials(path: &std::path::Path) -> Result<BTreeMap<String, SecretKey
     })
 }
 
+/// Waits for Ctrl-C (SIGINT) or SIGTERM (what `kill`, systemd and container
+/// runtimes send): either one stops the server and saves the state file.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot wait for SIGTERM; only Ctrl-C saves at shutdown");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let runtime = if args.threads == 1 {
@@ -149,7 +166,8 @@ async fn run(args: Args) -> ExitCode {
         "  state: {0}/_fake/state  journal: {0}/_fake/journal  reset: POST {0}/_fake/reset",
         server.url()
     );
-    let _ = tokio::signal::ctrl_c().await;
+    let signal = stop_signal().await;
+    tracing::info!(signal, "stopping");
     server.shutdown().await;
     if let Err(e) = fake.save_state() {
         eprintln!("error: {e}");

@@ -87,20 +87,25 @@ impl Standalone {
 
     /// SIGINT, as Ctrl-C: the binary shuts down and saves.
     fn interrupt(&mut self) {
+        self.signal("INT");
+    }
+
+    /// Sends the signal and waits for a clean exit (status 0).
+    fn signal(&mut self, name: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
-            .expect("kill -INT");
+            .expect("kill");
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "exit after SIGINT: {status}");
+                assert!(status.success(), "exit after SIG{name}: {status}");
                 return;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        panic!("fake-ec2 did not stop after SIGINT");
+        panic!("fake-ec2 did not stop after SIG{name}");
     }
 
     fn stderr(&self) -> String {
@@ -671,5 +676,31 @@ async fn the_journal_survives_kill_9_and_seq_goes_on() {
     let journal = h.fake_journal(&fake.url).await;
     let seqs: Vec<u64> = journal.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGTERM stops the binary cleanly (exit 0) and saves, as Ctrl-C does:
+/// the reads since the last mutating request (the request counter, settled
+/// states) reach the state file.
+#[tokio::test]
+async fn sigterm_saves_like_ctrl_c() {
+    let dir = temp_dir("sigterm");
+    let path = dir.join("world.json");
+    let args = ["--state-file", path.to_str().unwrap()];
+    for signal in ["TERM", "INT"] {
+        let mut fake = Standalone::start(&args, &[]);
+        let h = client_harness(&fake.url);
+        h.vpc(false).await;
+        for _ in 0..3 {
+            h.ec2.describe_vpcs().send().await.unwrap();
+        }
+        let (_, _, journal) = get(&fake.url, "/_fake/journal").await;
+        let journal: Vec<serde_json::Value> = serde_json::from_str(&journal).unwrap();
+        let last = journal.last().unwrap()["seq"].as_u64().unwrap();
+        fake.signal(signal);
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(state["seq"].as_u64(), Some(last), "SIG{signal}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
