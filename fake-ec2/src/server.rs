@@ -6,25 +6,28 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+pub use crate::conn::{BodyDeadline, OVERFLOW_CONNECTIONS, ServeOptions};
 
 use crate::dispatch::{self, RawRequest, RawResponse};
 use crate::faults::FaultRule;
 use crate::journal::{JournalEntry, Service};
 use crate::persist::{JournalWriter, StateFile, StateFileError, StateLock};
+use crate::protocol::AwsError;
 use crate::protocol::sigv4::Credentials;
-use crate::protocol::{AwsError, envelope};
 use crate::seed::{Seed, SeedError};
 use crate::state::StateDump;
 use crate::world::{Undo, World};
-use crate::{ec2, elbv2};
+use crate::{conn, ec2, elbv2};
 
 /// Largest request body accepted; larger ones get an AWS-shaped error.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -263,22 +266,22 @@ impl Fake {
             .with_state(self.clone())
     }
 
-    /// Serves on an already bound listener until the returned server is shut down or dropped.
+    /// Serves on an already bound listener until the returned server is
+    /// shut down or dropped, with [`ServeOptions::default`]'s limits.
     pub fn serve(&self, listener: TcpListener) -> std::io::Result<Server> {
+        self.serve_with(listener, ServeOptions::default())
+    }
+
+    /// Serves on an already bound listener with these limits (timeouts,
+    /// connections, the `Host` check).
+    pub fn serve_with(
+        &self,
+        listener: TcpListener,
+        options: ServeOptions,
+    ) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let app = self.router();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(conn::accept_loop(listener, self.clone(), options, rx));
         Ok(Server {
             addr,
             shutdown: Some(tx),
@@ -288,8 +291,13 @@ impl Fake {
 
     /// Binds `127.0.0.1:0` and serves there.
     pub async fn start(&self) -> std::io::Result<Server> {
+        self.start_with(ServeOptions::default()).await
+    }
+
+    /// Binds `127.0.0.1:0` and serves there with these limits.
+    pub async fn start_with(&self, options: ServeOptions) -> std::io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        self.serve(listener)
+        self.serve_with(listener, options)
     }
 }
 
@@ -297,7 +305,7 @@ impl Fake {
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -311,10 +319,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for the server task.
+    /// Stops accepting connections, lets requests in flight finish (idle
+    /// connections close at once) and waits for the server task.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -325,7 +334,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             task.abort();
@@ -333,28 +342,120 @@ impl Drop for Server {
     }
 }
 
-async fn aws(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyError {
+    /// More than [`MAX_BODY`] bytes (declared or sent).
+    TooLarge,
+    /// The client stopped before the body's end (less than its
+    /// `Content-Length`, a broken chunk).
+    Incomplete,
+    /// Not all there within the body timeout.
+    TimedOut(Duration),
+}
+
+/// The whole body, within [`MAX_BODY`] and the request's [`BodyDeadline`].
+async fn read_body(
     body: Body,
-) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    headers: &HeaderMap,
+    deadline: Option<BodyDeadline>,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let collect = async move {
+        let mut body = body;
+        let mut buf = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Incomplete)?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > MAX_BODY {
+                    return Err(BodyError::TooLarge);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    };
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, collect)
+            .await
+            .unwrap_or(Err(BodyError::TimedOut(d.timeout))),
+        None => collect.await,
+    }
+}
+
+/// The AWS error for a body that could not be read.
+fn body_error(e: BodyError) -> AwsError {
+    match e {
+        BodyError::TooLarge => AwsError::new(
+            "RequestEntityTooLarge",
+            format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
+        ),
+        BodyError::Incomplete => AwsError::new(
+            "MalformedQueryString",
+            "The request body is incomplete: the connection ended before the body did.",
+        ),
+        BodyError::TimedOut(t) => AwsError::new(
+            "RequestTimeout",
+            format!(
+                "Your socket connection to the server was not read from or written to within the timeout period: the request body did not arrive within {} ms.",
+                t.as_millis()
+            ),
+        ),
+    }
+}
+
+/// The service a request is for, from what is known before its body: the
+/// SigV4 scope of its `Authorization` header or presigned query, else a
+/// `Version` in the query; EC2 by default.
+pub(crate) fn service_of(headers: &HeaderMap, query: Option<&str>) -> Service {
+    let pairs = || form_urlencoded::parse(query.unwrap_or("").as_bytes());
+    let scope = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::protocol::sigv4::parse_authorization)
+        .or_else(|| {
+            pairs()
+                .find(|(k, _)| k == "X-Amz-Credential")
+                .and_then(|(_, v)| crate::protocol::sigv4::parse_credential(&v))
+        });
+    match scope.as_ref().map(|s| s.service.as_str()) {
+        Some("elasticloadbalancing") => Service::Elbv2,
+        Some("ec2") => Service::Ec2,
+        _ if pairs().any(|(k, v)| k == "Version" && v == elbv2::API_VERSION) => Service::Elbv2,
+        _ => Service::Ec2,
+    }
+}
+
+/// An AWS error answered before the request reached the world: it gets a
+/// request id of its own and no journal entry.
+pub(crate) fn aws_error_response(fake: &Fake, service: Service, err: &AwsError) -> Response {
+    let rid = fake.next_request_id();
+    xml_response(
+        err.status,
+        &rid,
+        dispatch::error_body(service, err, &rid),
+        service,
+    )
+}
+
+async fn aws(State(fake): State<Fake>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let deadline = parts.extensions.get::<BodyDeadline>().copied();
+    let bytes = match read_body(body, &parts.headers, deadline).await {
         Ok(b) => b,
-        Err(_) => {
-            let err = AwsError::new(
-                "RequestEntityTooLarge",
-                format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
-            );
-            return xml_response(
-                400,
-                "00000000-0000-4000-8000-000000000000",
-                envelope::ec2_error(&err, ""),
-                Service::Ec2,
-            );
+        Err(e) => {
+            let service = service_of(&parts.headers, parts.uri.query());
+            tracing::debug!(error = ?e, "request body not read");
+            return aws_error_response(&fake, service, &body_error(e));
         }
     };
+    let headers = &parts.headers;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -364,10 +465,10 @@ async fn aws(
         .collect();
     let req = RawRequest {
         authorization,
-        query: uri.query(),
+        query: parts.uri.query(),
         body: &bytes,
-        method: method.as_str(),
-        path: uri.path(),
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
         headers: &all,
     };
     let answer = fake.handle(&req);
@@ -441,7 +542,19 @@ struct FaultsBody {
     seed: u64,
 }
 
-async fn put_faults(State(fake): State<Fake>, body: axum::body::Bytes) -> Response {
+async fn put_faults(State(fake): State<Fake>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let deadline = parts.extensions.get::<BodyDeadline>().copied();
+    let body = match read_body(body, &parts.headers, deadline).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("invalid fault rules: {}\n", body_error(e).message),
+            )
+                .into_response();
+        }
+    };
     match serde_json::from_slice::<FaultsBody>(&body) {
         Ok(f) => {
             let n = f.rules.len();

@@ -8,6 +8,7 @@ mod common;
 
 mod bad_input;
 mod concurrency;
+mod connections;
 mod elbv2;
 mod faults;
 mod gateways;

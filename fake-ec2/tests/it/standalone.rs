@@ -571,15 +571,16 @@ async fn state_and_journal_files_are_0600_whatever_the_umask() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    out.read_line(&mut line).unwrap();
     let url = line
         .trim()
         .strip_prefix("fake-ec2 listening on ")
         .unwrap()
         .to_owned();
+    // Keep reading: a closed pipe would fail the fake's next line of output.
+    std::thread::spawn(move || for _ in out.lines() {});
     client_harness(&url).vpc(false).await;
     let _ = child.kill();
     let _ = child.wait();
@@ -703,4 +704,136 @@ async fn sigterm_saves_like_ctrl_c() {
         assert_eq!(state["seq"].as_u64(), Some(last), "SIG{signal}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts the binary under `sh -c "ulimit ...; exec fake-ec2 ..."`:
+/// (child, url); stdout is drained, stderr collected.
+fn start_with_ulimit(ulimit: &str, args: &[&str]) -> (Child, String, Arc<Mutex<String>>) {
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit {ulimit} || exit 99; exec \"$0\" --port 0 \"$@\""),
+            BINARY,
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let sink = stderr.clone();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&line);
+            sink.lock().unwrap().push('\n');
+        }
+    });
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    std::thread::spawn(move || for _ in out.lines() {});
+    let url = line
+        .trim()
+        .strip_prefix("fake-ec2 listening on ")
+        .unwrap_or_else(|| panic!("did not start: {line:?} {}", stderr.lock().unwrap()))
+        .to_owned();
+    (child, url, stderr)
+}
+
+/// The open-file limit of a process: (soft, hard), from /proc.
+fn open_file_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_owned();
+    let mut parts = line["Max open files".len()..].split_whitespace();
+    (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+    )
+}
+
+/// The binary raises its soft open-file limit to the hard one; with both
+/// at 256 it serves fewer connections than asked (and says so), so 300 idle
+/// sockets never lock new clients out: health answers, and once the idle
+/// ones time out a client is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_open_file_limit_never_locks_clients_out() {
+    let (mut child, _, _) = start_with_ulimit("-Sn 200", &[]);
+    let (soft, hard) = open_file_limits(child.id());
+    assert_eq!(soft, hard, "the soft limit is raised to the hard one");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let (mut child, url, stderr) = start_with_ulimit(
+        "-n 256",
+        &["--idle-timeout", "400ms", "--header-timeout", "300ms"],
+    );
+    assert!(
+        stderr
+            .lock()
+            .unwrap()
+            .contains("fewer connections than --max-connections"),
+        "{}",
+        stderr.lock().unwrap()
+    );
+    let addr = url.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let start = Instant::now();
+    let (status, _, _) = tokio::time::timeout(Duration::from_secs(10), get(&url, "/_fake/health"))
+        .await
+        .expect("health answers with 300 idle sockets open");
+    assert_eq!(status, 200);
+    let health = start.elapsed();
+    let ec2 = ec2_client(&url, REGION);
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        ec2.create_vpc().cidr_block("10.0.0.0/16").send(),
+    )
+    .await
+    .expect("a client gets in")
+    .unwrap();
+    eprintln!(
+        "ulimit -n 256, 300 idle sockets: health after {health:?}, CreateVpc after {:?}",
+        start.elapsed()
+    );
+    assert!(
+        !stderr.lock().unwrap().contains("Too many open files"),
+        "{}",
+        stderr.lock().unwrap()
+    );
+    drop(idle);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The timeouts are the binary's flags: a slowloris client is cut off after
+/// `--header-timeout`.
+#[test]
+fn timeout_flags_reach_the_server() {
+    use std::io::Write;
+    let fake = Standalone::start(&["--header-timeout", "200ms"], &[]);
+    let mut s = std::net::TcpStream::connect(fake.url.trim_start_matches("http://")).unwrap();
+    s.write_all(b"GET /_fake/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let start = Instant::now();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(150) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    for bad in ["0s", "10h", "x"] {
+        let (code, stderr) = run_to_exit(&["--header-timeout", bad]);
+        assert_eq!(code, Some(2), "{bad}: {stderr}");
+    }
 }
