@@ -10,12 +10,14 @@ use crate::ec2::{self, Ctx};
 use crate::elbv2;
 use crate::faults::{self, FaultOutcome};
 use crate::ids::request_id;
-use crate::journal::{JournalEntry, Service, is_mutating, redacted_params};
+use crate::journal::{
+    JournalEntry, MAX_VALUE_BYTES, Service, is_mutating, redacted_params, truncated,
+};
 use crate::protocol::envelope;
 use crate::protocol::error::AwsResult;
 use crate::protocol::sigv4::{self, AuthError, CredentialScope, SignedRequest};
 use crate::protocol::{AwsError, Node, Params};
-use crate::world::World;
+use crate::world::{Undo, World};
 
 /// A request as it came off the wire.
 #[derive(Debug, Clone, Default)]
@@ -69,10 +71,22 @@ fn lookup(service: Service, action: &str) -> Option<ec2::Handler> {
 }
 
 pub fn process(world: &mut World, req: &RawRequest<'_>) -> RawResponse {
-    process_with(world, req, lookup)
+    process_with(world, req, lookup, false).0
 }
 
-fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawResponse {
+/// [`process`], plus what undoes the request's change to the world when it
+/// was a mutating call that reached its handler (so a fake whose state file
+/// cannot be saved can take it back; see [`World::undo`]).
+pub fn process_undoable(world: &mut World, req: &RawRequest<'_>) -> (RawResponse, Option<Undo>) {
+    process_with(world, req, lookup, true)
+}
+
+fn process_with(
+    world: &mut World,
+    req: &RawRequest<'_>,
+    lookup: Lookup,
+    undoable: bool,
+) -> (RawResponse, Option<Undo>) {
     let mut params = Params::default();
     if let Some(q) = req.query {
         params.extend_from(q.as_bytes());
@@ -117,7 +131,10 @@ fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawR
             .get("DryRun")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
 
-    let (fault, result, injected) = match verified {
+    let refused = matches!(verified, Some(Err(_)));
+    let undo = (undoable && !refused && is_mutating(&action))
+        .then(|| world.checkpoint(&account, &region, seq));
+    let (fault, mut result, injected) = match verified {
         Some(Err(e)) => (FaultOutcome::default(), Err(auth_error(service, &e)), false),
         _ => {
             let mut fault = world.faults.evaluate(service, &action);
@@ -140,6 +157,9 @@ fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawR
         }
     };
 
+    if let Err(e) = &mut result {
+        shorten_echoes(e, &params);
+    }
     let (status, body) = match &result {
         Ok(children) => (
             200,
@@ -148,15 +168,14 @@ fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawR
                 Service::Elbv2 => envelope::query_success(&action, elbv2::XMLNS, &rid, children),
             },
         ),
-        Err(e) => (
-            e.status,
-            match service {
-                Service::Ec2 => envelope::ec2_error(e, &rid),
-                Service::Elbv2 => envelope::query_error(e, elbv2::XMLNS, &rid),
-            },
-        ),
+        Err(e) => (e.status, error_body(service, e, &rid)),
     };
     let error_code = result.as_ref().err().map(|e| e.code.to_string());
+    let (action, account, region) = (
+        truncated(&action).into_owned(),
+        truncated(&account).into_owned(),
+        truncated(&region).into_owned(),
+    );
     tracing::debug!(
         seq,
         service = service.as_str(),
@@ -167,26 +186,88 @@ fn process_with(world: &mut World, req: &RawRequest<'_>, lookup: Lookup) -> RawR
         "request"
     );
     let mutating = is_mutating(&action);
-    world.record(JournalEntry {
-        seq,
-        service,
-        account,
-        region,
-        mutating,
-        action,
-        params: redacted_params(params.iter()),
-        status,
-        error_code,
-        dry_run,
-        injected,
-    });
-    RawResponse {
+    // A request refused for its signature is not journaled: its parameters
+    // are anyone's, and it changed nothing.
+    if !refused {
+        world.record(JournalEntry {
+            seq,
+            service,
+            account,
+            region,
+            mutating,
+            action,
+            params: redacted_params(params.iter()),
+            status,
+            error_code,
+            dry_run,
+            injected,
+        });
+    }
+    let answer = RawResponse {
         status,
         service,
         request_id: rid,
         body,
         latency_ms: fault.latency_ms,
         mutating,
+    };
+    (answer, undo)
+}
+
+/// Error messages quote parameters (`Value (x) for parameter y is
+/// invalid.`); a long one is [`truncated`] there as in the journal, as AWS
+/// shortens what it echoes. Anything still too long is cut.
+fn shorten_echoes(e: &mut AwsError, params: &Params) {
+    const MAX_MESSAGE: usize = 4 * MAX_VALUE_BYTES;
+    if e.message.len() <= MAX_VALUE_BYTES {
+        return;
+    }
+    for (k, v) in params.iter() {
+        for text in [k, v] {
+            if text.len() > MAX_VALUE_BYTES && e.message.contains(text) {
+                e.message = e.message.replace(text, &truncated(text));
+            }
+        }
+    }
+    if e.message.len() > MAX_MESSAGE {
+        let cut = e.message.floor_char_boundary(MAX_MESSAGE);
+        let full = e.message.len();
+        e.message.truncate(cut);
+        e.message.push_str(&format!("…(truncated, {full} bytes)"));
+    }
+}
+
+/// The answer to a mutating request whose change could not be saved (and
+/// was undone): a 500 in the service's words, with the request's own id,
+/// and its journal entry says so too.
+pub fn not_saved(world: &mut World, answer: &RawResponse, seq: u64, why: &str) -> RawResponse {
+    let mut e = match answer.service {
+        Service::Ec2 => AwsError::internal_error(),
+        Service::Elbv2 => AwsError::internal_failure(),
+    };
+    e.message = format!(
+        "The change was not made because the fake could not save it: {why}. Retry once the state file can be written."
+    );
+    if let Some(entry) = world.journal_entry_mut(seq) {
+        entry.status = e.status;
+        entry.error_code = Some(e.code.to_string());
+        entry.injected = false;
+    }
+    RawResponse {
+        status: e.status,
+        service: answer.service,
+        body: error_body(answer.service, &e, &answer.request_id),
+        request_id: answer.request_id.clone(),
+        latency_ms: answer.latency_ms,
+        mutating: answer.mutating,
+    }
+}
+
+/// An error envelope of the service.
+pub fn error_body(service: Service, e: &AwsError, request_id: &str) -> String {
+    match service {
+        Service::Ec2 => envelope::ec2_error(e, request_id),
+        Service::Elbv2 => envelope::query_error(e, elbv2::XMLNS, request_id),
     }
 }
 
@@ -316,10 +397,11 @@ mod tests {
             body,
             ..RawRequest::default()
         };
-        let answer = process_with(
+        let (answer, _) = process_with(
             &mut world,
             &req(b"Action=CreateVpc&CidrBlock=10.0.0.0/16"),
             buggy,
+            false,
         );
         assert_eq!(answer.status, 500);
         assert!(

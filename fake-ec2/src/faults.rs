@@ -65,6 +65,70 @@ pub struct FaultRule {
     pub failure_message: Option<String>,
 }
 
+/// The longest delay one rule may add: an hour, far beyond any SDK timeout.
+pub const MAX_LATENCY_MS: u64 = 3_600_000;
+
+impl FaultRule {
+    /// Why AWS could never answer what the rule asks for, if so: an HTTP
+    /// status outside 400-599, a probability outside 0-1, a 0th call, ...
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(code) = &self.error
+            && (code.is_empty()
+                || code.len() > 128
+                || !code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_'))
+        {
+            return Err(format!(
+                "error '{code}' is not an AWS error code (1-128 letters, digits, '.' or '_')"
+            ));
+        }
+        if let Some(status) = self.status {
+            if self.error.is_none() {
+                return Err(format!("status {status} needs an error code"));
+            }
+            if !(400..=599).contains(&status) {
+                return Err(format!(
+                    "status {status} is not an error status AWS answers (400-599)"
+                ));
+            }
+        }
+        if let Some(p) = self.probability
+            && !(p.is_finite() && (0.0..=1.0).contains(&p))
+        {
+            return Err(format!("probability {p} is not between 0 and 1"));
+        }
+        if self.nth == Some(0) || self.from_nth == Some(0) {
+            return Err("nth and from_nth count calls from 1".to_owned());
+        }
+        if self.nth.is_some() && self.from_nth.is_some() {
+            return Err("nth and from_nth exclude each other".to_owned());
+        }
+        if let Some(ms) = self.latency_ms
+            && ms > MAX_LATENCY_MS
+        {
+            return Err(format!(
+                "latency_ms {ms} is more than {MAX_LATENCY_MS} (an hour)"
+            ));
+        }
+        if (self.failure_code.is_some() || self.failure_message.is_some())
+            && self.outcome != Some(Outcome::Failed)
+        {
+            return Err("failure_code and failure_message need outcome: failed".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Checks every rule; the error names the first bad one as `list[i]`
+/// (`rules[2]: ...` for `PUT /_fake/faults`, `faults[2]: ...` for a seed).
+pub fn check_rules(list: &str, rules: &[FaultRule]) -> Result<(), String> {
+    for (i, rule) in rules.iter().enumerate() {
+        rule.check().map_err(|e| format!("{list}[{i}]: {e}"))?;
+    }
+    Ok(())
+}
+
 /// What a fault rule makes of the resource a create call makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,6 +180,7 @@ impl Default for Faults {
 }
 
 impl Faults {
+    /// The rules as given; callers check them first ([`check_rules`]).
     pub fn new(rules: Vec<FaultRule>, seed: u64) -> Self {
         Self {
             rules: rules
@@ -164,7 +229,9 @@ impl Faults {
                 continue;
             }
             state.fired += 1;
-            outcome.latency_ms += rule.latency_ms.unwrap_or(0);
+            outcome.latency_ms = outcome
+                .latency_ms
+                .saturating_add(rule.latency_ms.unwrap_or(0));
             if outcome.error.is_none()
                 && let Some(code) = &rule.error
             {

@@ -403,12 +403,42 @@ fn check_text(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Decodes the five named entities and character references (`&#xD;`,
+/// `&#13;`) in one pass; `check_text` has already refused anything else.
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        let Some(end) = rest.find(';') else {
+            out.push('&');
+            continue;
+        };
+        let entity = &rest[..end];
+        let decoded = match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "amp" => Some('&'),
+            _ => entity
+                .strip_prefix("#x")
+                .map(|h| u32::from_str_radix(h, 16))
+                .or_else(|| entity.strip_prefix('#').map(str::parse::<u32>))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => out.push('&'),
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Parameter names the fake's actions read, for structured inputs.
@@ -848,8 +878,8 @@ mod tests {
 
     #[test]
     fn xml_reader_accepts_envelopes_and_refuses_broken_ones() {
-        let ok = parse_xml("<a x=\"1\"><b>t &amp; &#38; &#x26;</b><c/></a>").unwrap();
-        assert_eq!(ok.child("b").unwrap().text, "t & &#38; &#x26;");
+        let ok = parse_xml("<a x=\"1\"><b>t &amp; &#38; &#x26; &#xD;&lt;</b><c/></a>").unwrap();
+        assert_eq!(ok.child("b").unwrap().text, "t & & & \r<");
         for bad in [
             "<a><b></a>",
             "<a>&bogus;</a>",

@@ -2,9 +2,30 @@
 //! (never credentials or signatures) and outcome. Tests count mutating calls
 //! from it; the standalone binary serves it at `/_fake/journal`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// The longest parameter name or value the journal keeps (and an error
+/// message echoes) in full, in bytes; longer ones are cut to this many
+/// bytes followed by `…(truncated, N bytes)`.
+pub const MAX_VALUE_BYTES: usize = 4096;
+
+/// `text` itself when it is at most [`MAX_VALUE_BYTES`] long; otherwise its
+/// first [`MAX_VALUE_BYTES`] bytes (on a character boundary) and a marker
+/// with the full length.
+pub fn truncated(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_VALUE_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let cut = text.floor_char_boundary(MAX_VALUE_BYTES);
+    Cow::Owned(format!(
+        "{}…(truncated, {} bytes)",
+        &text[..cut],
+        text.len()
+    ))
+}
 
 /// Which wire protocol and service a request was routed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,7 +82,8 @@ const SECRET_PARAMS: &[&str] = &[
     "X-Amz-SignedHeaders",
 ];
 
-/// The journal's view of a request's parameters.
+/// The journal's view of a request's parameters: no credentials, long
+/// names and values [`truncated`].
 pub fn redacted_params<'a>(
     params: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> BTreeMap<String, String> {
@@ -71,8 +93,26 @@ pub fn redacted_params<'a>(
                 && *k != "Version"
                 && !SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(k))
         })
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (truncated(k).into_owned(), truncated(v).into_owned()))
         .collect()
+}
+
+impl JournalEntry {
+    /// About how many bytes of memory the entry holds (strings, map nodes
+    /// and the entry itself): what bounds the journal besides its length.
+    pub fn approx_bytes(&self) -> usize {
+        const PER_PARAM: usize = 2 * size_of::<String>() + 16;
+        size_of::<Self>()
+            + self.account.len()
+            + self.region.len()
+            + self.action.len()
+            + self.error_code.as_ref().map_or(0, String::len)
+            + self
+                .params
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + PER_PARAM)
+                .sum::<usize>()
+    }
 }
 
 /// Whether an action name changes state.

@@ -11,6 +11,8 @@
 //! ```
 
 pub mod cidr;
+mod conn;
+mod consistency;
 pub mod dispatch;
 pub mod ec2;
 pub mod elbv2;
@@ -31,6 +33,6 @@ pub use journal::{JournalEntry, Service};
 pub use persist::{StateFile, StateFileError};
 pub use protocol::sigv4::{Credentials, SecretKey};
 pub use seed::{Seed, SeedError};
-pub use server::{Fake, Server};
+pub use server::{Fake, FakeError, ServeOptions, Server};
 pub use state::StateDump;
 pub use world::World;

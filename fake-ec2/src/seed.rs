@@ -46,6 +46,10 @@ pub enum SeedError {
     /// The seed is not valid YAML or has unknown fields.
     #[error("{0}")]
     Yaml(String),
+    /// A fault rule asks for something AWS never answers (a status outside
+    /// 400-599, a probability outside 0-1, ...).
+    #[error("seed {0}")]
+    Faults(String),
     /// The seed asks for something AWS would refuse (the AWS error says why).
     #[error("seed region {region}: {message}")]
     Invalid { region: String, message: String },
@@ -231,7 +235,22 @@ pub struct IpamPoolSeed {
 
 impl Seed {
     pub fn from_yaml(text: &str) -> Result<Self, SeedError> {
-        serde_saphyr::from_str(text).map_err(|e| SeedError::Yaml(e.to_string()))
+        Self::parse(text, "seed")
+    }
+
+    /// Parses a seed; a parse error names `source:line:column` and never
+    /// shows a `credentials` value (no code frame, secrets masked).
+    fn parse(text: &str, source: &str) -> Result<Self, SeedError> {
+        let options = serde_saphyr::options! { with_snippet: false };
+        let seed: Self = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|e| SeedError::Yaml(yaml_error(text, source, &e)))?;
+        seed.check()?;
+        Ok(seed)
+    }
+
+    /// What deserialising cannot check: the fault rules.
+    pub fn check(&self) -> Result<(), SeedError> {
+        crate::faults::check_rules("faults", &self.faults).map_err(SeedError::Faults)
     }
 
     pub fn from_file(path: &Path) -> Result<Self, SeedError> {
@@ -239,8 +258,8 @@ impl Seed {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_yaml(&text).map_err(|e| match e {
-            SeedError::Yaml(m) => SeedError::Yaml(format!("{}: {m}", path.display())),
+        Self::parse(&text, &path.display().to_string()).map_err(|e| match e {
+            SeedError::Faults(m) => SeedError::Faults(format!("{}: {m}", path.display())),
             other => other,
         })
     }
@@ -299,6 +318,103 @@ impl Seed {
             }
         }
         Ok(())
+    }
+}
+
+/// Where a seed's `credentials` sit in its text: the lines of the map (a
+/// block map under a top-level `credentials:` key; from a `credentials` key
+/// anywhere else, as in a JSON seed, to the end of the text) and the values
+/// written there, so that no parse error shows them.
+struct CredentialText<'a> {
+    /// 1-based, inclusive.
+    lines: Vec<(usize, usize)>,
+    values: Vec<&'a str>,
+}
+
+impl<'a> CredentialText<'a> {
+    fn find(text: &'a str) -> Self {
+        let lines: Vec<&'a str> = text.lines().collect();
+        let block_key = |l: &str| {
+            ["credentials", "\"credentials\"", "'credentials'"]
+                .iter()
+                .any(|k| {
+                    l.strip_prefix(k)
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        };
+        let top_level = |l: &str| {
+            !l.is_empty() && !l.starts_with([' ', '\t', '#', '-', '}', ']', ',']) && l != "..."
+        };
+        let mut found = Self {
+            lines: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut i = 0;
+        while i < lines.len() {
+            if !lines[i].contains("credentials") {
+                i += 1;
+                continue;
+            }
+            let end = if block_key(lines[i]) {
+                (i + 1..lines.len())
+                    .find(|&j| top_level(lines[j]))
+                    .unwrap_or(lines.len())
+            } else {
+                lines.len()
+            };
+            found.lines.push((i + 1, end));
+            for l in &lines[i..end] {
+                // Every scalar after a ':' (block or flow style) may be a secret.
+                for piece in l.split([',', '{', '}', '[', ']']) {
+                    if let Some((_, v)) = piece.split_once(':') {
+                        let v = v.split(" #").next().unwrap_or("").trim();
+                        let v = v.trim_matches(['"', '\'']).trim();
+                        if v.len() >= 3 {
+                            found.values.push(v);
+                        }
+                    }
+                }
+            }
+            i = end.max(i + 1);
+        }
+        found
+    }
+
+    fn covers(&self, line: u64) -> bool {
+        self.lines
+            .iter()
+            .any(|&(a, b)| (a as u64..=b as u64).contains(&line))
+    }
+}
+
+/// A YAML error as `source:line:column: message`, without serde-saphyr's
+/// code frame (it quotes the lines around the error, credentials included).
+fn yaml_error(text: &str, source: &str, e: &serde_saphyr::Error) -> String {
+    let credentials = CredentialText::find(text);
+    let location = e.location().map(|l| (l.line(), l.column()));
+    let rendered = e.to_string();
+    // serde-saphyr writes "error: line L column C: message"; keep the message.
+    let mut message = rendered.trim_start_matches("error: ");
+    if let Some((l, c)) = location {
+        message = message
+            .strip_prefix(&format!("line {l} column {c}: "))
+            .unwrap_or(message);
+        message = message
+            .strip_suffix(&format!(" at line {l}, column {c}"))
+            .unwrap_or(message);
+    }
+    let message = if location.is_some_and(|(l, _)| credentials.covers(l)) {
+        "`credentials` must map access key ids to secret access keys (strings); its values are never shown".to_owned()
+    } else {
+        let mut m = message.to_owned();
+        for v in &credentials.values {
+            m = m.replace(v, "***");
+        }
+        m
+    };
+    match location {
+        Some((l, c)) => format!("{source}:{l}:{c}: {message}"),
+        None => format!("{source}: {message}"),
     }
 }
 
@@ -624,6 +740,55 @@ mod tests {
         let pool = &region.ec2.ipam_pools["ipam-pool-0123456789abcdef0"];
         assert_eq!(pool.locale.as_deref(), Some("us-east-1"));
         assert_eq!(pool.cidrs.len(), 1);
+    }
+
+    /// A seed that fails to parse names file, line and column and what is
+    /// wrong, but never shows a `credentials` value: no code frame, and an
+    /// error inside the map (or a message quoting one of its values) is
+    /// worded without them.
+    #[test]
+    fn parse_errors_never_show_credentials() {
+        let cases = [
+            (
+                "verify_sigv4: true\ncredentials:\n  AKIDSEED: SeedSecretValue123\n  AKIDTWO: \"OtherSecret456\"\nsettle_reads: notanumber\n",
+                "seed:5:15: invalid u32",
+            ),
+            (
+                "settle_reads: x\ncredentials:\n  AKIDSEED: SeedSecretValue123\n",
+                "seed:1:15: invalid u32",
+            ),
+            (
+                "credentials:\n  AKIDSEED: [SeedSecretValue123]\n",
+                "seed:2:13: `credentials` must map access key ids to secret access keys (strings); its values are never shown",
+            ),
+            (
+                "credentials:\n  AKIDSEED: SeedSecretValue123\n  bad: : :\n",
+                "seed:3:8: `credentials` must map access key ids to secret access keys (strings); its values are never shown",
+            ),
+            (
+                "credentials:\n  AKIDSEED: SeedSecretValue123\nregionz: {}\n",
+                "seed:3:1: unknown field `regionz`, expected one of account_id, default_region, settle_reads, faults, fault_seed, regions, verify_sigv4, credentials",
+            ),
+            (
+                "{\"credentials\": {\"AKIDSEED\": \"SeedSecretValue123\"}, \"settle_reads\": \"x\"}\n",
+                "seed:1:",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = Seed::from_yaml(text).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{text:?}: {e}");
+            for secret in ["SeedSecretValue123", "OtherSecret456"] {
+                assert!(!e.contains(secret), "{text:?}: {e}");
+            }
+            assert!(!e.contains(" | "), "no code frame: {e}");
+        }
+        let dir = std::env::temp_dir().join(format!("fake-ec2-seed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("world.yaml");
+        std::fs::write(&path, cases[0].0).unwrap();
+        let e = Seed::from_file(&path).unwrap_err().to_string();
+        assert_eq!(e, format!("{}:5:15: invalid u32", path.display()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

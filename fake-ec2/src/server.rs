@@ -6,34 +6,78 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+pub use crate::conn::{BodyDeadline, OVERFLOW_CONNECTIONS, ServeOptions};
 
 use crate::dispatch::{self, RawRequest, RawResponse};
 use crate::faults::FaultRule;
 use crate::journal::{JournalEntry, Service};
-use crate::persist::{StateFile, StateFileError};
+use crate::persist::{JournalWriter, StateFile, StateFileError, StateLock};
+use crate::protocol::AwsError;
 use crate::protocol::sigv4::Credentials;
-use crate::protocol::{AwsError, envelope};
 use crate::seed::{Seed, SeedError};
 use crate::state::StateDump;
-use crate::world::World;
-use crate::{ec2, elbv2};
+use crate::world::{Undo, World};
+use crate::{conn, ec2, elbv2};
 
 /// Largest request body accepted; larger ones get an AWS-shaped error.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// Why a change to the fake through its controls did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum FakeError {
+    /// A fault rule AWS could never answer; says which and why.
+    #[error("invalid fault rules: {0}")]
+    InvalidFaults(String),
+    /// The change could not be saved to the state file, so it was not made.
+    #[error("not changed, because the state file could not be saved: {0}")]
+    NotSaved(#[from] StateFileError),
+}
 
 /// A handle to one fake: cheap to clone, shared by the server and tests.
 #[derive(Clone, Debug, Default)]
 pub struct Fake {
     world: Arc<Mutex<World>>,
-    state_file: Option<Arc<StateFile>>,
+    persist: Option<Arc<Persistence>>,
+}
+
+/// A fake kept in a state file: the file, its lock (held for the fake's
+/// life) and the journal file's writer.
+#[derive(Debug)]
+struct Persistence {
+    file: StateFile,
+    _lock: StateLock,
+    journal: Mutex<JournalWriter>,
+}
+
+impl Persistence {
+    /// Saves the world; on failure takes `undo` back (when given) and logs
+    /// where the save failed.
+    fn save_or_undo(&self, world: &mut World, undo: Option<Undo>) -> Result<(), StateFileError> {
+        let result = self.file.save(world);
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "state file not saved; the change is taken back");
+            if let Some(undo) = undo {
+                world.undo(undo);
+            }
+        }
+        result
+    }
+
+    fn journal(&self) -> MutexGuard<'_, JournalWriter> {
+        self.journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Fake {
@@ -44,15 +88,20 @@ impl Fake {
     pub fn from_seed(seed: Seed) -> Result<Self, SeedError> {
         Ok(Self {
             world: Arc::new(Mutex::new(World::new(seed)?)),
-            state_file: None,
+            persist: None,
         })
     }
 
     /// A fake whose world lives in a state file: read from it when it
     /// exists (the seed then only gives the SigV4 settings), else built from
-    /// the seed and saved. Every mutating request, reset and fault change
-    /// saves it again before the answer goes out.
+    /// the seed and saved. The file's lock is taken first and held for the
+    /// fake's life: a second fake on the same file is refused
+    /// ([`StateFileError::Locked`]). Every mutating request, reset and fault
+    /// change saves the world before the answer goes out; one whose save
+    /// fails is taken back and answered 500. The journal is appended to
+    /// `FILE.journal` ([`StateFile::journal_path`]).
     pub fn with_state_file(seed: Seed, file: StateFile) -> Result<Self, StateFileError> {
+        let lock = file.lock()?;
         let credentials = seed
             .verify_sigv4
             .then(|| Credentials::new(seed.credentials.clone()));
@@ -64,26 +113,23 @@ impl Fake {
                 world
             }
         };
+        let journal = JournalWriter::start(&file, &world)?;
         Ok(Self {
             world: Arc::new(Mutex::new(world)),
-            state_file: Some(Arc::new(file)),
+            persist: Some(Arc::new(Persistence {
+                file,
+                _lock: lock,
+                journal: Mutex::new(journal),
+            })),
         })
     }
 
     /// Saves the state file now (the binary does at shutdown, so reads that
     /// settled states since the last mutating request are kept too).
     pub fn save_state(&self) -> Result<(), StateFileError> {
-        match &self.state_file {
-            Some(file) => file.save(&self.lock()),
+        match &self.persist {
+            Some(p) => p.file.save(&self.lock()),
             None => Ok(()),
-        }
-    }
-
-    fn save(&self, world: &World) {
-        if let Some(file) = &self.state_file
-            && let Err(e) = file.save(world)
-        {
-            tracing::error!(error = %e, "state file not saved");
         }
     }
 
@@ -99,24 +145,48 @@ impl Fake {
         f(&mut self.lock())
     }
 
-    /// Answers one request in-process (no socket, no latency).
+    /// Answers one request in-process (no socket, no latency). With a state
+    /// file, a mutating request is saved before the answer; when the save
+    /// fails its change is taken back and the answer is a 500
+    /// (`InternalError` for EC2, `InternalFailure` for ELBv2) naming the
+    /// file and the failure.
     pub fn handle(&self, req: &RawRequest<'_>) -> RawResponse {
         let mut world = self.lock();
-        let answer = dispatch::process(&mut world, req);
-        if answer.mutating {
-            self.save(&world);
+        let Some(p) = &self.persist else {
+            return dispatch::process(&mut world, req);
+        };
+        let (mut answer, undo) = dispatch::process_undoable(&mut world, req);
+        if let Some(undo) = undo {
+            let seq = undo.seq();
+            if let Err(e) = p.save_or_undo(&mut world, Some(undo)) {
+                answer = dispatch::not_saved(&mut world, &answer, seq, &e.to_string());
+            }
         }
+        p.journal().append(&p.file, &world);
         answer
+    }
+
+    /// A request id for an answer the fake gives before a request reaches
+    /// [`Fake::handle`] (a body that never arrived, ...): requests are
+    /// numbered all the same, but such answers are not journaled.
+    pub fn next_request_id(&self) -> String {
+        crate::ids::request_id(self.lock().next_request())
     }
 
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.lock().journal().to_vec()
     }
 
+    /// Empties the journal (and the journal file: a failure to rewrite it
+    /// is logged).
     pub fn clear_journal(&self) {
         let mut world = self.lock();
         world.clear_journal();
-        self.save(&world);
+        if let Some(p) = &self.persist
+            && let Err(e) = p.journal().rewrite(&p.file, &world)
+        {
+            tracing::error!(error = %e, "journal file not cleared");
+        }
     }
 
     /// The whole state, deterministic (sorted by account, region and id).
@@ -124,17 +194,60 @@ impl Fake {
         StateDump::of(&self.lock())
     }
 
-    /// Back to the seeded state, journal and counters included.
+    /// Back to the seeded state, journal and counters included. Panics when
+    /// the state file cannot be saved ([`Fake::try_reset`] says why).
     pub fn reset(&self) {
-        let mut world = self.lock();
-        world.reset();
-        self.save(&world);
+        if let Err(e) = self.try_reset() {
+            panic!("reset: {e}");
+        }
     }
 
-    pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
+    /// Back to the seeded state, or, when the state file cannot be saved,
+    /// nothing changes and the error says why.
+    pub fn try_reset(&self) -> Result<(), FakeError> {
         let mut world = self.lock();
-        world.set_faults(rules, seed);
-        self.save(&world);
+        let Some(p) = &self.persist else {
+            world.reset();
+            return Ok(());
+        };
+        let mut fresh = World::new(world.seed().clone())
+            .map_err(|e| FakeError::NotSaved(StateFileError::Seed(e)))?;
+        fresh.set_credentials(world.credentials.clone());
+        let old = world.replace(fresh);
+        if let Err(e) = p.file.save(&world) {
+            tracing::error!(error = %e, "state file not saved; the reset is taken back");
+            world.replace(old);
+            return Err(e.into());
+        }
+        if let Err(e) = p.journal().rewrite(&p.file, &world) {
+            tracing::error!(error = %e, "journal file not cleared");
+        }
+        Ok(())
+    }
+
+    /// Replaces the fault rules. Panics on a rule [`FaultRule::check`]
+    /// refuses (a status outside 400-599, a probability outside 0-1, ...) or
+    /// when the state file cannot be saved; [`Fake::try_set_faults`] returns
+    /// the reason instead.
+    pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
+        if let Err(e) = self.try_set_faults(rules, seed) {
+            panic!("set_faults: {e}");
+        }
+    }
+
+    /// Replaces the fault rules, or says why not (nothing changes then).
+    pub fn try_set_faults(&self, rules: Vec<FaultRule>, seed: u64) -> Result<(), FakeError> {
+        crate::faults::check_rules("rules", &rules).map_err(FakeError::InvalidFaults)?;
+        let mut world = self.lock();
+        let old = std::mem::replace(&mut world.faults, crate::faults::Faults::new(rules, seed));
+        if let Some(p) = &self.persist
+            && let Err(e) = p.file.save(&world)
+        {
+            tracing::error!(error = %e, "state file not saved; the fault rules are taken back");
+            world.faults = old;
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// Turns SigV4 verification on with these keys, or off with `None`.
@@ -153,22 +266,22 @@ impl Fake {
             .with_state(self.clone())
     }
 
-    /// Serves on an already bound listener until the returned server is shut down or dropped.
+    /// Serves on an already bound listener until the returned server is
+    /// shut down or dropped, with [`ServeOptions::default`]'s limits.
     pub fn serve(&self, listener: TcpListener) -> std::io::Result<Server> {
+        self.serve_with(listener, ServeOptions::default())
+    }
+
+    /// Serves on an already bound listener with these limits (timeouts,
+    /// connections, the `Host` check).
+    pub fn serve_with(
+        &self,
+        listener: TcpListener,
+        options: ServeOptions,
+    ) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let app = self.router();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(conn::accept_loop(listener, self.clone(), options, rx));
         Ok(Server {
             addr,
             shutdown: Some(tx),
@@ -178,8 +291,13 @@ impl Fake {
 
     /// Binds `127.0.0.1:0` and serves there.
     pub async fn start(&self) -> std::io::Result<Server> {
+        self.start_with(ServeOptions::default()).await
+    }
+
+    /// Binds `127.0.0.1:0` and serves there with these limits.
+    pub async fn start_with(&self, options: ServeOptions) -> std::io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        self.serve(listener)
+        self.serve_with(listener, options)
     }
 }
 
@@ -187,7 +305,7 @@ impl Fake {
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -201,10 +319,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for the server task.
+    /// Stops accepting connections, lets requests in flight finish (idle
+    /// connections close at once) and waits for the server task.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -215,7 +334,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             task.abort();
@@ -223,28 +342,120 @@ impl Drop for Server {
     }
 }
 
-async fn aws(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyError {
+    /// More than [`MAX_BODY`] bytes (declared or sent).
+    TooLarge,
+    /// The client stopped before the body's end (less than its
+    /// `Content-Length`, a broken chunk).
+    Incomplete,
+    /// Not all there within the body timeout.
+    TimedOut(Duration),
+}
+
+/// The whole body, within [`MAX_BODY`] and the request's [`BodyDeadline`].
+async fn read_body(
     body: Body,
-) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    headers: &HeaderMap,
+    deadline: Option<BodyDeadline>,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let collect = async move {
+        let mut body = body;
+        let mut buf = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Incomplete)?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > MAX_BODY {
+                    return Err(BodyError::TooLarge);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    };
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, collect)
+            .await
+            .unwrap_or(Err(BodyError::TimedOut(d.timeout))),
+        None => collect.await,
+    }
+}
+
+/// The AWS error for a body that could not be read.
+fn body_error(e: BodyError) -> AwsError {
+    match e {
+        BodyError::TooLarge => AwsError::new(
+            "RequestEntityTooLarge",
+            format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
+        ),
+        BodyError::Incomplete => AwsError::new(
+            "MalformedQueryString",
+            "The request body is incomplete: the connection ended before the body did.",
+        ),
+        BodyError::TimedOut(t) => AwsError::new(
+            "RequestTimeout",
+            format!(
+                "Your socket connection to the server was not read from or written to within the timeout period: the request body did not arrive within {} ms.",
+                t.as_millis()
+            ),
+        ),
+    }
+}
+
+/// The service a request is for, from what is known before its body: the
+/// SigV4 scope of its `Authorization` header or presigned query, else a
+/// `Version` in the query; EC2 by default.
+pub(crate) fn service_of(headers: &HeaderMap, query: Option<&str>) -> Service {
+    let pairs = || form_urlencoded::parse(query.unwrap_or("").as_bytes());
+    let scope = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::protocol::sigv4::parse_authorization)
+        .or_else(|| {
+            pairs()
+                .find(|(k, _)| k == "X-Amz-Credential")
+                .and_then(|(_, v)| crate::protocol::sigv4::parse_credential(&v))
+        });
+    match scope.as_ref().map(|s| s.service.as_str()) {
+        Some("elasticloadbalancing") => Service::Elbv2,
+        Some("ec2") => Service::Ec2,
+        _ if pairs().any(|(k, v)| k == "Version" && v == elbv2::API_VERSION) => Service::Elbv2,
+        _ => Service::Ec2,
+    }
+}
+
+/// An AWS error answered before the request reached the world: it gets a
+/// request id of its own and no journal entry.
+pub(crate) fn aws_error_response(fake: &Fake, service: Service, err: &AwsError) -> Response {
+    let rid = fake.next_request_id();
+    xml_response(
+        err.status,
+        &rid,
+        dispatch::error_body(service, err, &rid),
+        service,
+    )
+}
+
+async fn aws(State(fake): State<Fake>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let deadline = parts.extensions.get::<BodyDeadline>().copied();
+    let bytes = match read_body(body, &parts.headers, deadline).await {
         Ok(b) => b,
-        Err(_) => {
-            let err = AwsError::new(
-                "RequestEntityTooLarge",
-                format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
-            );
-            return xml_response(
-                400,
-                "00000000-0000-4000-8000-000000000000",
-                envelope::ec2_error(&err, ""),
-                Service::Ec2,
-            );
+        Err(e) => {
+            let service = service_of(&parts.headers, parts.uri.query());
+            tracing::debug!(error = ?e, "request body not read");
+            return aws_error_response(&fake, service, &body_error(e));
         }
     };
+    let headers = &parts.headers;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -254,10 +465,10 @@ async fn aws(
         .collect();
     let req = RawRequest {
         authorization,
-        query: uri.query(),
+        query: parts.uri.query(),
         body: &bytes,
-        method: method.as_str(),
-        path: uri.path(),
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
         headers: &all,
     };
     let answer = fake.handle(&req);
@@ -312,8 +523,10 @@ async fn journal(State(fake): State<Fake>) -> Response {
 }
 
 async fn reset(State(fake): State<Fake>) -> Response {
-    fake.reset();
-    json(&serde_json::json!({"reset": true}))
+    match fake.try_reset() {
+        Ok(()) => json(&serde_json::json!({"reset": true})),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
 async fn get_faults(State(fake): State<Fake>) -> Response {
@@ -329,12 +542,31 @@ struct FaultsBody {
     seed: u64,
 }
 
-async fn put_faults(State(fake): State<Fake>, body: axum::body::Bytes) -> Response {
+async fn put_faults(State(fake): State<Fake>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let deadline = parts.extensions.get::<BodyDeadline>().copied();
+    let body = match read_body(body, &parts.headers, deadline).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("invalid fault rules: {}\n", body_error(e).message),
+            )
+                .into_response();
+        }
+    };
     match serde_json::from_slice::<FaultsBody>(&body) {
         Ok(f) => {
             let n = f.rules.len();
-            fake.set_faults(f.rules, f.seed);
-            json(&serde_json::json!({"rules": n}))
+            match fake.try_set_faults(f.rules, f.seed) {
+                Ok(()) => json(&serde_json::json!({"rules": n})),
+                Err(e @ FakeError::InvalidFaults(_)) => {
+                    (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
+                }
+                Err(e @ FakeError::NotSaved(_)) => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
+                }
+            }
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,

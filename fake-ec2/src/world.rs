@@ -22,6 +22,10 @@ pub const DEFAULT_ACCOUNT: &str = "123456789012";
 /// How many journal entries a fake keeps at the least (the newest ones);
 /// each entry's `seq` numbers it for good.
 pub const JOURNAL_LIMIT: usize = 100_000;
+/// How many bytes of journal entries ([`JournalEntry::approx_bytes`]) a fake
+/// keeps at the least: the journal holds the newest entries within both
+/// limits, and drops the oldest when it reaches twice either.
+pub const JOURNAL_BYTE_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Region used when a request carries no SigV4 scope.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -125,15 +129,37 @@ pub struct World {
     seed: Seed,
     seq: u64,
     journal: Vec<JournalEntry>,
+    /// The sum of the journal's [`JournalEntry::approx_bytes`].
+    journal_bytes: usize,
     pub(crate) faults: Faults,
     /// Set when SigV4 signatures are verified: the keys requests may sign with.
     pub(crate) credentials: Option<Credentials>,
 }
 
-/// Version of the state file format ([`WorldFile`]).
-pub const STATE_FORMAT: u32 = 1;
+/// What a mutating request may change, as it was before: the fault rules'
+/// counters and the one region the request names (or that it did not exist).
+/// The request counter and clock are not taken back, so request ids stay unique.
+#[derive(Debug)]
+pub struct Undo {
+    pub(crate) seq: u64,
+    faults: Faults,
+    key: (String, String),
+    region: Option<Region>,
+}
 
-/// A whole world as a state file holds it: everything but credentials.
+impl Undo {
+    /// The request's sequence number (its journal entry's `seq`).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+/// Version of the state file format ([`WorldFile`]). 2: the journal is kept
+/// apart (see [`crate::persist`]); format 1 files, journal inside, still load.
+pub const STATE_FORMAT: u32 = 2;
+
+/// A whole world as a state file holds it: everything but credentials and
+/// the journal.
 #[derive(Serialize)]
 pub(crate) struct WorldFileRef<'a> {
     format: u32,
@@ -141,7 +167,6 @@ pub(crate) struct WorldFileRef<'a> {
     config: &'a Config,
     seq: u64,
     regions: Vec<&'a Region>,
-    journal: &'a [JournalEntry],
     faults: &'a Faults,
 }
 
@@ -154,7 +179,9 @@ pub(crate) struct WorldFile {
     config: Config,
     seq: u64,
     regions: Vec<Region>,
-    journal: Vec<JournalEntry>,
+    /// Format 1 only.
+    #[serde(default)]
+    pub(crate) journal: Vec<JournalEntry>,
     faults: Faults,
 }
 
@@ -167,6 +194,7 @@ impl Default for World {
 impl World {
     /// A world built from a seed: catalogs, pools and pre-existing resources.
     pub fn new(seed: Seed) -> Result<Self, crate::seed::SeedError> {
+        seed.check()?;
         let config = seed.config();
         let mut world = Self {
             faults: Faults::new(seed.faults.clone(), seed.fault_seed),
@@ -178,6 +206,7 @@ impl World {
             seed,
             seq: 0,
             journal: Vec::new(),
+            journal_bytes: 0,
         };
         let seed = world.seed.clone();
         seed.apply_resources(&mut world)?;
@@ -206,7 +235,6 @@ impl World {
             config: &self.config,
             seq: self.seq,
             regions: self.regions.values().collect(),
-            journal: &self.journal,
             faults: &self.faults,
         }
     }
@@ -217,29 +245,83 @@ impl World {
         file: WorldFile,
         credentials: Option<Credentials>,
     ) -> Result<Self, String> {
-        if file.format != STATE_FORMAT {
+        if file.format != STATE_FORMAT && file.format != 1 {
             return Err(format!(
-                "state file format {} is not {STATE_FORMAT}",
+                "state file format {} is not {STATE_FORMAT} (or 1)",
                 file.format
             ));
         }
-        let regions = file
-            .regions
-            .into_iter()
-            .map(|mut r| {
-                r.instance_types = Arc::new(instance_types_for(file.seed.regions.get(&r.name)));
-                ((r.account.clone(), r.name.clone()), r)
-            })
-            .collect();
-        Ok(Self {
+        let mut regions = BTreeMap::new();
+        for mut r in file.regions {
+            crate::consistency::check_region(&r)?;
+            r.instance_types = Arc::new(instance_types_for(file.seed.regions.get(&r.name)));
+            let (account, name) = (r.account.clone(), r.name.clone());
+            if regions.insert((account.clone(), name.clone()), r).is_some() {
+                return Err(format!(
+                    "region {name} of account {account} is in the file twice"
+                ));
+            }
+        }
+        let mut world = Self {
             config: file.config,
             regions,
             seed: file.seed,
             seq: file.seq,
-            journal: file.journal,
+            journal: Vec::new(),
+            journal_bytes: 0,
             faults: file.faults,
             credentials,
-        })
+        };
+        for entry in file.journal {
+            world.record(entry);
+        }
+        Ok(world)
+    }
+
+    /// Journal entries read back from where they were kept (oldest first):
+    /// the request counter goes on after the newest of them, so `seq` never
+    /// repeats even when reads after the last save were lost.
+    pub(crate) fn restore_journal(&mut self, entries: Vec<JournalEntry>) {
+        self.clear_journal();
+        for entry in entries {
+            self.seq = self.seq.max(entry.seq);
+            self.record(entry);
+        }
+    }
+
+    /// What undoes a mutating request in (account, region) (see [`Undo`]).
+    pub(crate) fn checkpoint(&self, account: &str, region: &str, seq: u64) -> Undo {
+        let key = (account.to_owned(), region.to_owned());
+        Undo {
+            seq,
+            faults: self.faults.clone(),
+            region: self.regions.get(&key).cloned(),
+            key,
+        }
+    }
+
+    /// Takes a request's change back: the region and the fault counters are
+    /// as they were before it; its journal entry stays.
+    pub fn undo(&mut self, undo: Undo) {
+        self.faults = undo.faults;
+        match undo.region {
+            Some(region) => {
+                self.regions.insert(undo.key, region);
+            }
+            None => {
+                self.regions.remove(&undo.key);
+            }
+        }
+    }
+
+    /// The journal entry of request `seq`, if the journal still holds it.
+    pub(crate) fn journal_entry_mut(&mut self, seq: u64) -> Option<&mut JournalEntry> {
+        self.journal.iter_mut().rev().find(|e| e.seq == seq)
+    }
+
+    /// Replaces the whole world by `other` (a reset), handing back the old one.
+    pub(crate) fn replace(&mut self, other: World) -> World {
+        std::mem::replace(self, other)
     }
 
     /// The region's state, created from the catalogs and the seed on first use.
@@ -262,6 +344,16 @@ impl World {
         self.seq
     }
 
+    /// The seed the world started from (and goes back to on reset).
+    pub fn seed(&self) -> &Seed {
+        &self.seed
+    }
+
+    /// How many requests the world has numbered (the `seq` of the newest).
+    pub fn request_count(&self) -> u64 {
+        self.seq
+    }
+
     /// The time of the current request.
     pub fn now(&self) -> Timestamp {
         Timestamp(EPOCH + self.seq)
@@ -271,21 +363,45 @@ impl World {
         &self.journal
     }
 
-    /// Keeps the newest [`JOURNAL_LIMIT`] entries: a long-running fake
-    /// does not grow without bound (older entries go in one batch, so the
-    /// cost stays constant per request).
+    /// Keeps the newest [`JOURNAL_LIMIT`] entries and [`JOURNAL_BYTE_LIMIT`]
+    /// bytes: a long-running fake does not grow without bound (older entries
+    /// go in one batch when either reaches twice its limit, so the cost
+    /// stays constant per request).
     pub(crate) fn record(&mut self, entry: JournalEntry) {
-        if self.journal.len() >= 2 * JOURNAL_LIMIT {
-            self.journal.drain(..self.journal.len() - JOURNAL_LIMIT);
-        }
+        self.journal_bytes += entry.approx_bytes();
         self.journal.push(entry);
+        if self.journal.len() >= 2 * JOURNAL_LIMIT || self.journal_bytes >= 2 * JOURNAL_BYTE_LIMIT {
+            // Drop the oldest until both limits hold again (the newest stays).
+            let mut drop = self.journal.len().saturating_sub(JOURNAL_LIMIT);
+            let mut bytes: usize = self.journal[..drop]
+                .iter()
+                .map(JournalEntry::approx_bytes)
+                .sum();
+            while drop + 1 < self.journal.len() && self.journal_bytes - bytes > JOURNAL_BYTE_LIMIT {
+                bytes += self.journal[drop].approx_bytes();
+                drop += 1;
+            }
+            self.journal.drain(..drop);
+            self.journal_bytes -= bytes;
+        }
+    }
+
+    /// The sum of the journal entries' [`JournalEntry::approx_bytes`].
+    pub fn journal_bytes(&self) -> usize {
+        self.journal_bytes
     }
 
     pub fn clear_journal(&mut self) {
         self.journal.clear();
+        self.journal_bytes = 0;
     }
 
+    /// Replaces the fault rules. Panics on a rule that
+    /// [`FaultRule::check`] refuses; `Fake::try_set_faults` returns the reason.
     pub fn set_faults(&mut self, rules: Vec<FaultRule>, seed: u64) {
+        if let Err(e) = crate::faults::check_rules("rules", &rules) {
+            panic!("invalid fault rules: {e}");
+        }
         self.faults = Faults::new(rules, seed);
     }
 
@@ -313,6 +429,30 @@ mod tests {
             dry_run: false,
             injected: false,
         }
+    }
+
+    /// Entries of 1 MiB: the journal keeps at least the byte limit's worth
+    /// of the newest ones and never holds more than twice that.
+    #[test]
+    fn journal_is_bounded_by_bytes_too() {
+        let mut world = World::default();
+        let big = |seq| JournalEntry {
+            params: [("Junk".to_owned(), "x".repeat(1 << 20))].into(),
+            ..entry(seq)
+        };
+        let each = big(0).approx_bytes();
+        let total = 3 * JOURNAL_BYTE_LIMIT as u64 / (1 << 20);
+        for seq in 1..=total {
+            world.record(big(seq));
+            assert!(world.journal_bytes() < 2 * JOURNAL_BYTE_LIMIT);
+            let sum: usize = world.journal().iter().map(JournalEntry::approx_bytes).sum();
+            assert_eq!(sum, world.journal_bytes());
+        }
+        assert!(world.journal_bytes() >= JOURNAL_BYTE_LIMIT - each);
+        assert_eq!(world.journal().last().unwrap().seq, total);
+        assert!(world.journal().len() < JOURNAL_LIMIT);
+        world.clear_journal();
+        assert_eq!(world.journal_bytes(), 0);
     }
 
     #[test]

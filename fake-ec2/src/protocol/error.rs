@@ -121,12 +121,49 @@ impl AwsError {
         Self::invalid_parameter_value(format!("The filter '{name}' is invalid"))
     }
 
+    /// ELBv2's (and the query protocol's common) internal error, 500.
+    pub fn internal_failure() -> Self {
+        Self::new(
+            "InternalFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
+        .with_status(500)
+    }
+
+    /// The query protocol's common "try again later", 503.
+    pub fn service_unavailable() -> Self {
+        Self::new(
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        )
+        .with_status(503)
+    }
+
     /// The AWS error code a fault rule names, with the status AWS uses for it.
+    /// Server-side codes (AWS's "server error codes") answer 5xx, so the ELBv2
+    /// envelope says `Receiver` and SDKs retry them as AWS's would be.
     pub fn from_code(code: &str, message: Option<&str>) -> Self {
+        let insufficient = || {
+            Self::new(
+                code.to_owned(),
+                "We currently do not have sufficient capacity to fulfill your request.",
+            )
+            .with_status(500)
+        };
         let known = match code {
             "RequestLimitExceeded" => Some(Self::request_limit_exceeded()),
             "InternalError" => Some(Self::internal_error()),
+            "InternalFailure" => Some(Self::internal_failure()),
             "Unavailable" => Some(Self::unavailable()),
+            "ServiceUnavailable" => Some(Self::service_unavailable()),
+            "InsufficientAddressCapacity" => Some(insufficient()),
+            "InsufficientCapacity" => Some(insufficient()),
+            "InsufficientInstanceCapacity" => Some(insufficient()),
+            "InsufficientHostCapacity" => Some(insufficient()),
+            "InsufficientReservedInstanceCapacity" => Some(insufficient()),
+            "ThrottlingException" => {
+                Some(Self::new("ThrottlingException", "Rate exceeded").with_status(400))
+            }
             "DryRunOperation" => Some(Self::dry_run_operation()),
             "Throttling" => Some(Self::new("Throttling", "Rate exceeded").with_status(400)),
             "AuthFailure" => Some(

@@ -171,7 +171,9 @@ impl Node {
     }
 }
 
-/// Escapes the five XML special characters and drops characters XML 1.0 cannot carry.
+/// Escapes the five XML special characters and carriage returns (`&#xD;`:
+/// a parser turns a raw CR or CR LF into a plain LF, so "a\r\nb" would come
+/// back as "a\nb"), and replaces characters XML 1.0 cannot carry.
 pub fn escape_into(text: &str, out: &mut String) {
     // Copies runs of plain text whole; most values need no escaping at all.
     let bytes = text.as_bytes();
@@ -184,7 +186,8 @@ pub fn escape_into(text: &str, out: &mut String) {
             b'>' => ("&gt;", 1),
             b'"' => ("&quot;", 1),
             b'\'' => ("&apos;", 1),
-            b'\t' | b'\n' | b'\r' => {
+            b'\r' => ("&#xD;", 1),
+            b'\t' | b'\n' => {
                 i += 1;
                 continue;
             }
@@ -240,7 +243,8 @@ mod tests {
             escape("x\u{FFFE}y\u{FFFF}z\u{FFFD}"),
             "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
         );
-        assert_eq!(escape("tab\tnl\ncr\r<é>"), "tab\tnl\ncr\r&lt;é&gt;");
+        assert_eq!(escape("tab\tnl\ncr\r<é>"), "tab\tnl\ncr&#xD;&lt;é&gt;");
+        assert_eq!(escape("a\r\nb\r"), "a&#xD;\nb&#xD;");
         assert_eq!(escape("plain"), "plain");
     }
 }

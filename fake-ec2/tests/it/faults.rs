@@ -460,3 +460,113 @@ async fn elbv2_words_a_hidden_subnet_its_own_way() {
     // That call counted for both subnets: the next one sees them.
     create().await.unwrap();
 }
+
+/// Rules AWS could never answer are refused with the reason, through
+/// `PUT /_fake/faults` (400, the rules in force unchanged), a seed and
+/// `try_set_faults`.
+#[tokio::test]
+async fn bad_fault_rules_are_refused_with_the_reason() {
+    let h = start().await;
+    let put = |body: String| {
+        let url = h.server.url();
+        async move { http(&url, "PUT", "/_fake/faults", &[], body.as_bytes()).await }
+    };
+    let (status, _, body) =
+        put(r#"{"rules": [{"action": "CreateVpc", "error": "Throttling"}]}"#.into()).await;
+    assert_eq!(
+        (status, body.trim()),
+        (
+            200,
+            r#"{
+  "rules": 1
+}"#
+        )
+    );
+    for (rule, reason) in [
+        (
+            r#"{"error": "InternalError", "status": 999}"#,
+            "rules[1]: status 999 is not an error status AWS answers (400-599)",
+        ),
+        (
+            r#"{"error": "InternalError", "status": 200}"#,
+            "rules[1]: status 200 is not an error status AWS answers (400-599)",
+        ),
+        (
+            r#"{"status": 500}"#,
+            "rules[1]: status 500 needs an error code",
+        ),
+        (
+            r#"{"probability": 7.5}"#,
+            "rules[1]: probability 7.5 is not between 0 and 1",
+        ),
+        (
+            r#"{"probability": -0.1}"#,
+            "rules[1]: probability -0.1 is not between 0 and 1",
+        ),
+        (
+            r#"{"latency_ms": 18446744073709551615}"#,
+            "rules[1]: latency_ms 18446744073709551615 is more than 3600000 (an hour)",
+        ),
+        (
+            r#"{"nth": 0}"#,
+            "rules[1]: nth and from_nth count calls from 1",
+        ),
+        (
+            r#"{"nth": 1, "from_nth": 2}"#,
+            "rules[1]: nth and from_nth exclude each other",
+        ),
+        (
+            r#"{"error": "Not A Code"}"#,
+            "rules[1]: error 'Not A Code' is not an AWS error code (1-128 letters, digits, '.' or '_')",
+        ),
+        (
+            r#"{"failure_code": "X"}"#,
+            "rules[1]: failure_code and failure_message need outcome: failed",
+        ),
+    ] {
+        let (status, _, body) = put(format!(
+            r#"{{"rules": [{{"error": "Throttling"}}, {rule}]}}"#
+        ))
+        .await;
+        assert_eq!(status, 400, "{rule}: {body}");
+        assert_eq!(
+            body.trim(),
+            format!("invalid fault rules: {reason}"),
+            "{rule}"
+        );
+    }
+    // The rules in force are still the first ones.
+    let rules = h.fake.with_world(|w| w.fault_rules());
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].action.as_deref(), Some("CreateVpc"));
+
+    // A seed's rules, and the in-process API, are held to the same checks.
+    let e = fake_ec2::Seed::from_yaml("faults:\n  - {error: InternalError, status: 999}\n")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "seed faults[0]: status 999 is not an error status AWS answers (400-599)"
+    );
+    let e = h
+        .fake
+        .try_set_faults(
+            vec![FaultRule {
+                probability: Some(f64::NAN),
+                ..FaultRule::default()
+            }],
+            0,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid fault rules: rules[0]: probability NaN is not between 0 and 1"
+    );
+    let seed = fake_ec2::Seed {
+        faults: vec![FaultRule {
+            latency_ms: Some(u64::MAX),
+            ..FaultRule::default()
+        }],
+        ..fake_ec2::Seed::default()
+    };
+    assert!(fake_ec2::Fake::from_seed(seed).is_err());
+}

@@ -194,6 +194,57 @@ async fn injected_faults_reach_the_sdk_with_aws_statuses() {
     assert_eq!(injected, 2);
 }
 
+/// Server-side codes keep AWS's 5xx statuses (so ELBv2 says `Receiver` and
+/// SDKs retry by status); throttling keeps its own. Each code is injected
+/// once on each service and read back through the real SDKs.
+#[tokio::test]
+async fn injected_server_side_codes_keep_their_statuses_and_fault_type() {
+    let h = start().await;
+    let cases = [
+        ("InternalError", 500),
+        ("InternalFailure", 500),
+        ("Unavailable", 503),
+        ("ServiceUnavailable", 503),
+        ("InsufficientInstanceCapacity", 500),
+        ("RequestLimitExceeded", 503),
+        ("Throttling", 400),
+        ("ThrottlingException", 400),
+    ];
+    for (code, status) in cases {
+        h.fake.set_faults(
+            vec![fake_ec2::FaultRule {
+                error: Some(code.into()),
+                times: Some(2),
+                ..Default::default()
+            }],
+            0,
+        );
+        let e = h.ec2.describe_vpcs().send().await.unwrap_err();
+        assert_eq!(
+            e.raw_response().map(|r| r.status().as_u16()),
+            Some(status),
+            "{code}"
+        );
+        assert_eq!(
+            aws_sdk_ec2::error::ProvideErrorMetadata::code(&e),
+            Some(code)
+        );
+        let e = h.elb.describe_load_balancers().send().await.unwrap_err();
+        let raw = e.raw_response().expect("a service answer");
+        assert_eq!(raw.status().as_u16(), status, "{code}");
+        let body = std::str::from_utf8(raw.body().bytes().unwrap()).unwrap();
+        let kind = if status >= 500 { "Receiver" } else { "Sender" };
+        assert!(
+            body.contains(&format!("<Type>{kind}</Type><Code>{code}</Code>")),
+            "{code}: {body}"
+        );
+        assert_eq!(
+            aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata::code(&e),
+            Some(code)
+        );
+    }
+}
+
 #[tokio::test]
 async fn sdk_retries_throttling_from_the_fake() {
     let h = start().await;

@@ -230,13 +230,16 @@ async fn secrets_and_signatures_never_reach_journal_state_or_state_file() {
     let (_, _, journal_http) = get(&url, "/_fake/journal").await;
     let (_, _, state_http) = get(&url, "/_fake/state").await;
     let state_file = std::fs::read_to_string(&state_path).unwrap();
-    assert!(journal.contains("CreateSubnet") && state_file.contains("CreateSubnet"));
+    let journal_file = std::fs::read_to_string(StateFile::new(&state_path).journal_path()).unwrap();
+    assert!(journal.contains("CreateSubnet") && journal_file.contains("CreateSubnet"));
+    assert!(state_file.contains("10.0.0.0/24"), "{state_file}");
     for (place, text) in [
         ("journal", &journal),
         ("state dump", &state),
         ("/_fake/journal", &journal_http),
         ("/_fake/state", &state_http),
         ("state file", &state_file),
+        ("journal file", &journal_file),
     ] {
         assert_no_secrets(place, text, &signatures);
     }
@@ -311,4 +314,37 @@ async fn vpc_via(ec2: &aws_sdk_ec2::Client) -> String {
         .unwrap()
         .vpc_id
         .unwrap()
+}
+
+/// A request refused for its signature is answered but not journaled (its
+/// parameters are anyone's, up to the 8 MB body); it still takes a request
+/// number, so ids never repeat.
+#[tokio::test]
+async fn requests_refused_for_their_signature_are_not_journaled() {
+    let fake = Fake::from_seed(verifying_seed()).unwrap();
+    let server = fake.start().await.unwrap();
+    let url = server.url();
+    let junk = "x".repeat(1024 * 1024);
+    for _ in 0..3 {
+        let (status, _, _) = raw_post(
+            &url,
+            None,
+            &format!("Action=DescribeVpcs&Version=2016-11-15&Junk={junk}"),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let seen = SeenAuth::default();
+    refusal(
+        ec2_as(&url, KEY, "not-the-secret", &seen)
+            .describe_vpcs()
+            .send()
+            .await,
+    );
+    assert!(fake.journal().is_empty(), "{:?}", fake.journal());
+    let ok = ec2_as(&url, KEY, SECRET, &seen);
+    ok.describe_vpcs().send().await.unwrap();
+    let journal = fake.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!((journal[0].seq, journal[0].status), (5, 200));
 }
