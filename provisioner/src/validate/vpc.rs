@@ -144,11 +144,7 @@ pub(super) fn vpc_rules(v: &mut V<'_>) {
     // bring-your-own included; for an AWSCluster, CAPA sends the block
     // without a pool and AWS refuses it (a bring-your-own VPC is not made).
     let eks = v.model.flavor == Flavor::Eks;
-    if eks
-        && byo.is_some()
-        && cidr_text.is_some()
-        && pool_id.is_none()
-        && ipv6.ipam_pool.is_none()
+    if eks && byo.is_some() && cidr_text.is_some() && pool_id.is_none() && ipv6.ipam_pool.is_none()
     {
         v.eks_webhook(
             Rule::VpcIpv6CidrNeedsPool,
