@@ -202,9 +202,39 @@ async fn destroy_leaves_nothing() -> Result<(), Failed> {
     if owned_ids(&clients, "ipv6-demo").is_empty() {
         return Err("apply made nothing the cluster owns".into());
     }
-    destroy::destroy(&clients, "ipv6-demo", &DestroyOptions::for_target(true))
+    // Progress reports each deletion while the destroy goes on: at the first
+    // one, the cluster's VPC is still there.
+    let (fake, _) = clients.fake.as_ref().expect("embedded");
+    let fake = fake.clone();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut opts = DestroyOptions::for_target(true);
+    let sink = seen.clone();
+    opts.progress = Some(provisioner::reconcile::Progress(std::sync::Arc::new(
+        move |c: &provisioner::reconcile::Change| {
+            let vpcs = fake
+                .dump()
+                .regions
+                .iter()
+                .map(|r| r.ec2.vpcs.len())
+                .sum::<usize>();
+            sink.lock().unwrap().push((c.clone(), vpcs));
+        },
+    )));
+    let report = destroy::destroy(&clients, "ipv6-demo", &opts)
         .await
         .map_err(|e| e.to_string())?;
+    let seen = seen.lock().unwrap().clone();
+    let reported: Vec<_> = seen.iter().map(|(c, _)| c.clone()).collect();
+    if reported != report.changes || reported.is_empty() {
+        return Err(format!(
+            "progress saw {reported:?}, the report has {:?}",
+            report.changes
+        )
+        .into());
+    }
+    if seen[0].1 < 2 {
+        return Err("progress came after the cluster's VPC was deleted, not as it went".into());
+    }
     let left = owned_ids(&clients, "ipv6-demo");
     if !left.is_empty() {
         return Err(format!("destroy left {left:?}").into());
