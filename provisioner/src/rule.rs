@@ -114,7 +114,7 @@ rules! {
     ManifestUnknownField = "manifest-unknown-field", Warning, CapaWebhook,
         "a field the kind's CRD schema does not have (kubectl warns, the \
             API server drops it; an error with --strict)";
-    ManifestExtensionField = "manifest-extension-field", Warning, CapaWebhook,
+    ManifestExtensionField = "manifest-extension-field", Warning, Advice,
         "a field only this provisioner reads, which CAPA's API drops (an error with --strict)";
     ManifestUnknownKind = "manifest-unknown-kind", Warning, CapaWebhook,
         "a kind no Cluster API or CAPA group has, or a kind under the \
@@ -201,6 +201,10 @@ rules! {
     LbTypeInvalid = "lb-type-invalid", Error, CapaWebhook, "an unknown loadBalancerType";
     LbSchemeInvalid = "lb-scheme-invalid", Error, CapaWebhook,
         "a scheme other than internet-facing or internal";
+    LbClassicIpv6OnlyControlPlane = "lb-classic-ipv6-only-control-plane", Error, Kubernetes,
+        "a classic ELB (CAPA's default) in front of control-plane machines without IPv4";
+    LbClassicIpv4Only = "lb-classic-ipv4-only", Warning, Advice,
+        "a classic ELB (CAPA's default) on an IPv6 cluster: the API endpoint is IPv4-only";
     LbIpTypeIpv6 = "lb-ip-type-ipv6", Error, Aws,
         "ipv6 is not a valid load balancer IP type (seed matrix row 9)";
     LbIpTypeInvalid = "lb-ip-type-invalid", Error, Docs,

@@ -191,7 +191,7 @@ const OBJECT_META: &[&str] = &[
 const EXTENSIONS: &[(&str, &str, &str)] = &[(
     "AWSCluster",
     "spec.controlPlaneLoadBalancer.ipAddressType",
-    "CAPA asks for a dualstack load balancer whenever vpc.ipv6 is set",
+    "CAPA builds a dualstack load balancer when vpc.ipv6 is set and an ipv4 one otherwise",
 )];
 
 /// The kinds of each Cluster API and CAPA group (the ones `kubectl` would
@@ -555,7 +555,7 @@ mod tests {
         assert!(
             got[0]
                 .message
-                .contains("dualstack load balancer whenever vpc.ipv6"),
+                .contains("dualstack load balancer when vpc.ipv6 is set"),
             "{}",
             got[0].message
         );

@@ -103,6 +103,9 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
             );
         }
     }
+    if lb_type == "classic" {
+        classic_rules(v, model.lb_type().is_none());
+    }
     if classic_or_disabled {
         return;
     }
@@ -214,6 +217,44 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
                 "an ipv4 target group needs control-plane machines with IPv4 \
             addresses, but {} is IPv6-only: use targetGroupIPType: ipv6",
                 s.key
+            ),
+        );
+    }
+}
+
+/// A classic ELB (CAPA's default when loadBalancerType is not given,
+/// `SetDefaults_AWSClusterSpec`) has IPv4 listeners and IPv4 targets only.
+fn classic_rules(v: &mut V<'_>, defaulted: bool) {
+    let model = v.model;
+    if !model.ipv6() {
+        return;
+    }
+    let how = if defaulted {
+        "without loadBalancerType CAPA builds a classic ELB"
+    } else {
+        "a classic ELB"
+    };
+    let cp = control_plane_subnets(model, v.subnets);
+    let path = "spec.controlPlaneLoadBalancer.loadBalancerType";
+    if let Some(s) = cp.iter().find(|s| !s.family.has_ipv4()) {
+        v.infra(
+            Rule::LbClassicIpv6OnlyControlPlane,
+            path,
+            format!(
+                "{how}, which reaches its instances over IPv4 only, and the \
+                control-plane machines go in {} ({}), which has no IPv4: the API \
+                server would be unreachable; use loadBalancerType: nlb",
+                s.key, s.family
+            ),
+        );
+    } else {
+        v.infra(
+            Rule::LbClassicIpv4Only,
+            path,
+            format!(
+                "{how}, which is IPv4-only even in an IPv6 VPC: the API server \
+                is reachable over IPv4 only; use loadBalancerType: nlb for a \
+                dualstack API endpoint"
             ),
         );
     }

@@ -477,5 +477,5 @@ fn origin_filters_findings_and_the_verdict() {
     );
     let (_, json, _) = run(provisioner(&["--output", "json", "validate", &manifest()]));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v[0]["origin"], "capa-webhook", "{json}");
+    assert_eq!(v[0]["origin"], "advice", "{json}");
 }

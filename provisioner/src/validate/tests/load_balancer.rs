@@ -4,6 +4,16 @@ use super::*;
 
 #[test]
 pub(super) fn load_balancer_rules() {
+    // CAPA's default classic ELB (no loadBalancerType) on an IPv6 cluster.
+    let classic_v6_only = "\n  region: us-east-1\n  network:\n    cni:\n      cniIngressRules:\n      - {description: VXLAN, protocol: udp, fromPort: 4789, toPort: 4789}\n    vpc: {ipv6: {}}\n    subnets:\n    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: priv, isIpv6: true, availabilityZone: us-east-1a}\n";
+    expect(Rule::LbClassicIpv6OnlyControlPlane, case(classic_v6_only));
+    let classic_dual = classic_v6_only.replace(
+        "{id: priv, isIpv6: true,",
+        "{id: priv, cidrBlock: 10.0.64.0/18, isIpv6: true,",
+    );
+    let f = expect(Rule::LbClassicIpv4Only, case(&classic_dual));
+    assert!(f.iter().all(|x| !x.is_error()), "{f:#?}");
+
     let c = |l: &str| Case {
         aws_cluster: Box::leak(l.to_owned().into_boxed_str()),
         cluster_network: V6_NETWORK,
