@@ -10,7 +10,8 @@ use aws_sdk_ec2::types::{Filter, InstanceType, InstanceTypeHypervisor, Tag};
 
 use crate::aws_error::{AwsCallError, aws_error};
 use crate::facts::{
-    EgressOnlyGatewayFact, Facts, InstanceTypeFact, SubnetFact, VpcFact, ZoneFact, ZoneType,
+    EgressOnlyGatewayFact, Facts, InstanceTypeFact, SubnetFact, VpcFact, VpcNameClash, ZoneFact,
+    ZoneType,
 };
 use crate::model::ClusterModel;
 use crate::plan::tags;
@@ -71,7 +72,9 @@ pub async fn discover(
             facts.byo_egress_only_gateway = egress_only_gateway(ec2, id).await?;
         }
     } else {
-        facts.existing_cluster_vpc = cluster_vpc(ec2, &model.name).await?;
+        let (vpc, clash) = cluster_vpc_and_clash(ec2, &model.name).await?;
+        facts.existing_cluster_vpc = vpc;
+        facts.vpc_name_clash = clash;
         if let Some(vpc) = &facts.existing_cluster_vpc {
             facts.existing_subnet_ipv6 =
                 cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
@@ -172,18 +175,47 @@ pub async fn cluster_vpc(
     ec2: &aws_sdk_ec2::Client,
     cluster: &str,
 ) -> Result<Option<VpcFact>, AwsCallError> {
+    Ok(cluster_vpc_and_clash(ec2, cluster).await?.0)
+}
+
+/// CAPA's `describeVPCByName`: the VPCs named `<cluster>-vpc`. One that
+/// carries the cluster's owned tag is the cluster's; what stops CAPA's
+/// reconcile (several namesakes, or one without the tag) is said in words.
+async fn cluster_vpc_and_clash(
+    ec2: &aws_sdk_ec2::Client,
+    cluster: &str,
+) -> Result<(Option<VpcFact>, Option<VpcNameClash>), AwsCallError> {
+    let name = format!("{cluster}-vpc");
     let out = ec2
         .describe_vpcs()
-        .filters(filter("tag:Name", &[&format!("{cluster}-vpc")]))
-        .filters(filter(
-            &format!("tag:{}", tags::owned_key(cluster)),
-            &["owned"],
-        ))
-        .filters(filter("state", &["pending", "available"]))
+        .filters(filter("tag:Name", &[&name]))
         .send()
         .await
         .map_err(|e| aws_error("DescribeVpcs", e))?;
-    Ok(out.vpcs().first().map(vpc_fact))
+    let key = tags::owned_key(cluster);
+    let live = |v: &&aws_sdk_ec2::types::Vpc| {
+        matches!(v.state().map(|s| s.as_str()), Some("pending" | "available"))
+    };
+    let vpcs = out.vpcs();
+    let owned = vpcs
+        .iter()
+        .filter(live)
+        .find(|v| tag_map(v.tags()).get(&key).map(String::as_str) == Some("owned"))
+        .map(vpc_fact);
+    let ids: Vec<String> = vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_owned))
+        .collect();
+    let clash = match vpcs {
+        [] => None,
+        [one] if !live(&one) => None,
+        [_] if owned.is_some() => None,
+        [one] => Some(VpcNameClash::Untagged(
+            one.vpc_id().unwrap_or_default().to_owned(),
+        )),
+        _ => Some(VpcNameClash::Several(ids)),
+    };
+    Ok((owned, clash))
 }
 
 async fn egress_only_gateway(

@@ -108,9 +108,21 @@ pub struct Facts {
     pub byo_egress_only_gateway: Option<EgressOnlyGatewayFact>,
     /// The cluster's own VPC found by its tags (it was created before).
     pub existing_cluster_vpc: Option<VpcFact>,
+    /// VPCs named like the cluster's that stop CAPA's reconcile.
+    pub vpc_name_clash: Option<VpcNameClash>,
     /// IPv6 blocks the cluster's existing subnets hold, by Name tag: an
     /// auto-assigned block stays with its subnet when the list changes.
     pub existing_subnet_ipv6: BTreeMap<String, Ipv6Net>,
+}
+
+/// What CAPA's `describeVPCByName` finds that it cannot work with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VpcNameClash {
+    /// One VPC with the cluster's VPC name and without its owned tag.
+    Untagged(String),
+    /// Several VPCs with the cluster's VPC name.
+    Several(Vec<String>),
 }
 
 impl Facts {

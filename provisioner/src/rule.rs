@@ -141,6 +141,8 @@ rules! {
         "vpc.ipv6.cidrBlock together with ipamPool (EKS: CAPA's webhook)";
     VpcIpv6NetmaskLength = "vpc-ipv6-netmask-length", Error, Aws,
         "ipamPool.netmaskLength is not 44 to 60 in steps of 4 (AWS)";
+    VpcNameTaken = "vpc-name-taken", Error, CapaController,
+        "a VPC named like the cluster's that CAPA cannot manage (no owned tag, or several)";
     VpcIpv6EigwInManagedVpc = "vpc-ipv6-eigw-in-managed-vpc", Error, Docs,
         "egressOnlyInternetGatewayId given for a VPC CAPA creates";
     ByoVpcIpv6NeedsCidr = "byo-vpc-ipv6-needs-cidr", Error, Docs,

@@ -4,8 +4,30 @@
 
 use super::{Origin, Rule, V, join};
 use crate::cidr;
+use crate::facts::VpcNameClash;
 use crate::layout::LaidOutSubnet;
 use crate::model::{Family, Flavor};
+
+/// CAPA's `reconcileVPC` finds the cluster's VPC by its Name and stops on
+/// one it may not manage.
+fn name_clash(v: &mut V<'_>, clash: &VpcNameClash) {
+    let name = format!("{}-vpc", v.model.name);
+    let message = match clash {
+        VpcNameClash::Untagged(id) => format!(
+            "found VPC {id:?} which cannot be managed by CAPA due to lack of tags \
+            (either tag the VPC manually with `{}=owned`, or provide the `vpc.id` \
+            field instead if you wish to bring your own VPC)",
+            crate::plan::tags::owned_key(&v.model.name)
+        ),
+        VpcNameClash::Several(ids) => format!(
+            "found {} VPCs with name {name:?} ({}): only one VPC per cluster name \
+            is supported; delete the duplicates or give vpc.id",
+            ids.len(),
+            ids.join(", ")
+        ),
+    };
+    v.infra(Rule::VpcNameTaken, "spec.network.vpc", message);
+}
 
 fn is_vpc_ipv6_prefix(len: u8) -> bool {
     (44..=60).contains(&len) && len.is_multiple_of(4)
@@ -14,6 +36,11 @@ fn is_vpc_ipv6_prefix(len: u8) -> bool {
 pub(super) fn vpc_rules(v: &mut V<'_>) {
     let vpc = v.model.network.vpc.clone();
     let byo = v.model.byo_vpc().map(str::to_owned);
+    if byo.is_none()
+        && let Some(clash) = v.facts.vpc_name_clash.clone()
+    {
+        name_clash(v, &clash);
+    }
     if let Some(text) = vpc.cidr_block.as_deref() {
         match cidr::parse_v4(text) {
             None => v.infra(

@@ -42,6 +42,15 @@ pub(super) fn vpc_rules() {
     let a = aws("    vpc:\n      ipv6: {poolId: ipv6pool-ec2-1}\n");
     let f = expect(Rule::VpcIpv6PoolWithoutCidr, case(&a));
     assert!(f.iter().all(|x| !x.is_error()), "{f:#?}");
+    let mut clash = facts();
+    clash.vpc_name_clash = Some(crate::facts::VpcNameClash::Untagged("vpc-9".into()));
+    let f = expect_with(Rule::VpcNameTaken, base(), &clash);
+    assert!(
+        f.iter().any(|x| x
+            .message
+            .starts_with("found VPC \"vpc-9\" which cannot be managed by CAPA")),
+        "{f:#?}"
+    );
     // The valid allocation modes raise nothing.
     for mode in [
         "ipv6: {}",
