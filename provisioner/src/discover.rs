@@ -10,8 +10,8 @@ use aws_sdk_ec2::types::{Filter, InstanceType, InstanceTypeHypervisor, Tag};
 
 use crate::aws_error::{AwsCallError, aws_error};
 use crate::facts::{
-    EgressOnlyGatewayFact, Facts, InstanceTypeFact, SubnetFact, VpcFact, VpcNameClash, ZoneFact,
-    ZoneType,
+    EgressOnlyGatewayFact, Facts, InstanceTypeFact, LoadBalancerFact, SubnetFact, TargetGroupFact,
+    VpcFact, VpcNameClash, ZoneFact, ZoneType,
 };
 use crate::model::ClusterModel;
 use crate::plan::tags;
@@ -37,6 +37,7 @@ pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 /// Everything the rules and the planner read.
 pub async fn discover(
     ec2: &aws_sdk_ec2::Client,
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
     model: &ClusterModel,
 ) -> Result<Facts, AwsCallError> {
     let mut facts = Facts {
@@ -78,6 +79,9 @@ pub async fn discover(
         if let Some(vpc) = &facts.existing_cluster_vpc {
             facts.existing_subnet_ipv6 =
                 cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
+            if model.flavor == crate::model::Flavor::SelfManaged {
+                facts.existing_load_balancer = cluster_load_balancer(elb, &model.name).await?;
+            }
         }
     }
     Ok(facts)
@@ -358,4 +362,66 @@ fn subnet_ipv6_block(s: &aws_sdk_ec2::types::Subnet) -> Option<ipnet::Ipv6Net> {
                 .is_some_and(|st| st.as_str() == "associated")
         })
         .and_then(|a| a.ipv6_cidr_block()?.parse().ok())
+}
+
+/// The cluster's API load balancer and its target group, once the cluster
+/// exists: found by the cluster's owned tag and the `apiserver` role, as
+/// apply tags them. Their fields CAPA's webhook keeps immutable are read.
+async fn cluster_load_balancer(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    cluster: &str,
+) -> Result<Option<LoadBalancerFact>, AwsCallError> {
+    let mut lbs = Vec::new();
+    let mut pages = elb.describe_load_balancers().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("DescribeLoadBalancers", e))?;
+        lbs.extend(page.load_balancers().iter().cloned());
+    }
+    let key = tags::owned_key(cluster);
+    for chunk in lbs.chunks(20) {
+        let arns: Vec<String> = chunk
+            .iter()
+            .filter_map(|l| l.load_balancer_arn().map(str::to_owned))
+            .collect();
+        if arns.is_empty() {
+            continue;
+        }
+        let described = elb
+            .describe_tags()
+            .set_resource_arns(Some(arns))
+            .send()
+            .await
+            .map_err(|e| aws_error("DescribeTags", e))?;
+        let mine = described.tag_descriptions().iter().find(|d| {
+            let has = |k: &str, v: &str| {
+                d.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(k) && t.value() == Some(v))
+            };
+            has(&key, "owned") && has(tags::ROLE, "apiserver")
+        });
+        let Some(arn) = mine.and_then(|d| d.resource_arn()) else {
+            continue;
+        };
+        let Some(lb) = chunk.iter().find(|l| l.load_balancer_arn() == Some(arn)) else {
+            continue;
+        };
+        let tgs = elb
+            .describe_target_groups()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("DescribeTargetGroups", e))?;
+        let target_group = tgs.target_groups().first().map(|t| TargetGroupFact {
+            name: t.target_group_name().unwrap_or_default().to_owned(),
+            ip_address_type: t.ip_address_type().map(|x| x.as_str().to_owned()),
+            health_check_protocol: t.health_check_protocol().map(|x| x.as_str().to_owned()),
+        });
+        return Ok(Some(LoadBalancerFact {
+            name: lb.load_balancer_name().unwrap_or_default().to_owned(),
+            scheme: lb.scheme().map(|x| x.as_str().to_owned()),
+            target_group,
+        }));
+    }
+    Ok(None)
 }

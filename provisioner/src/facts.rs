@@ -110,9 +110,26 @@ pub struct Facts {
     pub existing_cluster_vpc: Option<VpcFact>,
     /// VPCs named like the cluster's that stop CAPA's reconcile.
     pub vpc_name_clash: Option<VpcNameClash>,
+    /// The existing cluster's API load balancer (read once the cluster exists).
+    pub existing_load_balancer: Option<LoadBalancerFact>,
     /// IPv6 blocks the cluster's existing subnets hold, by Name tag: an
     /// auto-assigned block stays with its subnet when the list changes.
     pub existing_subnet_ipv6: BTreeMap<String, Ipv6Net>,
+}
+
+/// An existing API load balancer: the fields CAPA keeps immutable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerFact {
+    pub name: String,
+    pub scheme: Option<String>,
+    pub target_group: Option<TargetGroupFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetGroupFact {
+    pub name: String,
+    pub ip_address_type: Option<String>,
+    pub health_check_protocol: Option<String>,
 }
 
 /// What CAPA's `describeVPCByName` finds that it cannot work with.

@@ -426,7 +426,7 @@ fn verdict(refused: bool) -> ExitCode {
 }
 
 async fn check_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
-    let (mut prepared, _clients, _) = prepare(cli, args, &[Service::Ec2]).await?;
+    let (mut prepared, _clients, _) = prepare(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
     if !cli.origin.is_empty() {
         prepared.findings.retain(|f| cli.origin.contains(&f.origin));
     }

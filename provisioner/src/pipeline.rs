@@ -74,7 +74,7 @@ pub async fn prepare(
     cli_region: Option<&str>,
     opts: &PlanOptions,
 ) -> Result<Prepared, PrepareError> {
-    let facts = discover::discover(&clients.ec2, &model).await?;
+    let facts = discover::discover(&clients.ec2, &clients.elb, &model).await?;
     Ok(prepare_with_facts(
         model,
         facts,

@@ -203,6 +203,8 @@ rules! {
     LbTypeInvalid = "lb-type-invalid", Error, CapaWebhook, "an unknown loadBalancerType";
     LbSchemeInvalid = "lb-scheme-invalid", Error, CapaWebhook,
         "a scheme other than internet-facing or internal";
+    LbImmutableField = "lb-immutable-field", Error, CapaWebhook,
+        "a change of an existing cluster's load balancer scheme, name, health-check protocol or target group IP type";
     LbClassicIpv6OnlyControlPlane = "lb-classic-ipv6-only-control-plane", Error, Kubernetes,
         "a classic ELB (CAPA's default) in front of control-plane machines without IPv4";
     LbClassicIpv4Only = "lb-classic-ipv4-only", Warning, Advice,

@@ -106,6 +106,9 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     if lb_type == "classic" {
         classic_rules(v, model.lb_type().is_none());
     }
+    if !classic_or_disabled {
+        immutable_rules(v, &lb);
+    }
     if classic_or_disabled {
         return;
     }
@@ -255,6 +258,77 @@ fn classic_rules(v: &mut V<'_>, defaulted: bool) {
                 "{how}, which is IPv4-only even in an IPv6 VPC: the API server \
                 is reachable over IPv4 only; use loadBalancerType: nlb for a \
                 dualstack API endpoint"
+            ),
+        );
+    }
+}
+
+/// CAPA's webhook (`validateControlPlaneLoadBalancerUpdate`) refuses an
+/// update that changes the scheme, name, health-check protocol or target
+/// group IP type of a cluster's load balancer; the provisioner compares the
+/// spec with the load balancer the existing cluster has.
+fn immutable_rules(v: &mut V<'_>, lb: &crate::spec::types::LoadBalancerSpec) {
+    let model = v.model;
+    let Some(have) = v.facts.existing_load_balancer.clone() else {
+        return;
+    };
+    let base = "spec.controlPlaneLoadBalancer";
+    let name = crate::plan::elb_name(
+        &lb.name
+            .clone()
+            .unwrap_or_else(|| format!("{}-apiserver", model.name)),
+    );
+    let mut changed: Vec<(String, String, String, &str)> = Vec::new();
+    if name != have.name {
+        changed.push(("name".into(), have.name.clone(), name, "field is immutable"));
+    }
+    if let Some(scheme) = &have.scheme
+        && scheme != model.lb_scheme()
+    {
+        changed.push((
+            "scheme".into(),
+            scheme.clone(),
+            model.lb_scheme().to_owned(),
+            "field is immutable",
+        ));
+    }
+    if let Some(tg) = &have.target_group {
+        let want = target_group_ip_type(model, v.subnets);
+        if let Some(t) = &tg.ip_address_type
+            && t != want.as_str()
+        {
+            changed.push((
+                "targetGroupIPType".into(),
+                t.clone(),
+                want.to_string(),
+                "field is immutable and cannot be changed after target group creation",
+            ));
+        }
+        let hc = lb
+            .health_check_protocol
+            .clone()
+            .unwrap_or_else(|| "TCP".into())
+            .to_ascii_uppercase();
+        if let Some(p) = &tg.health_check_protocol
+            && *p != hc
+        {
+            changed.push((
+                "healthCheckProtocol".into(),
+                p.clone(),
+                hc,
+                "field is immutable once set",
+            ));
+        }
+    }
+    for (field, was, now, why) in changed {
+        v.infra(
+            Rule::LbImmutableField,
+            format!("{base}.{field}"),
+            format!(
+                "{why}: the cluster's load balancer {} has {field} {was}, and the \
+                spec now asks for {now}; CAPA's webhook refuses the update. Keep \
+                {was}, or make a new cluster",
+                have.name
             ),
         );
     }

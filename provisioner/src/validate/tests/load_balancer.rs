@@ -4,6 +4,29 @@ use super::*;
 
 #[test]
 pub(super) fn load_balancer_rules() {
+    // The existing cluster's load balancer keeps its immutable fields.
+    let mut existing = facts();
+    existing.existing_load_balancer = Some(crate::facts::LoadBalancerFact {
+        name: "c1-apiserver".into(),
+        scheme: Some("internet-facing".into()),
+        target_group: Some(crate::facts::TargetGroupFact {
+            name: "tg".into(),
+            ip_address_type: Some("ipv4".into()),
+            health_check_protocol: Some("TCP".into()),
+        }),
+    });
+    let f = expect_with(Rule::LbImmutableField, base(), &existing);
+    let paths: Vec<&str> = f
+        .iter()
+        .filter(|x| x.rule == Rule::LbImmutableField)
+        .map(|x| x.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["spec.controlPlaneLoadBalancer.targetGroupIPType"],
+        "{f:#?}"
+    );
+
     // CAPA's default classic ELB (no loadBalancerType) on an IPv6 cluster.
     let classic_v6_only = "\n  region: us-east-1\n  network:\n    cni:\n      cniIngressRules:\n      - {description: VXLAN, protocol: udp, fromPort: 4789, toPort: 4789}\n    vpc: {ipv6: {}}\n    subnets:\n    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: priv, isIpv6: true, availabilityZone: us-east-1a}\n";
     expect(Rule::LbClassicIpv6OnlyControlPlane, case(classic_v6_only));
