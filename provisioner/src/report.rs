@@ -101,7 +101,13 @@ pub fn plan_tree(plan: &Plan) -> String {
         .as_ref()
         .map(|p| format!(" + IPv6 B = {}", ipv6_source(p)))
         .unwrap_or_default();
-    let _ = writeln!(o, "└─ {vpc}{v6}");
+    let secondary: String = plan
+        .vpc
+        .secondary_cidr_blocks
+        .iter()
+        .map(|c| format!(" + {c}"))
+        .collect();
+    let _ = writeln!(o, "└─ {vpc}{secondary}{v6}");
     if plan.internet_gateway {
         let _ = writeln!(o, "   ├─ internet gateway {}-igw", plan.cluster);
     }

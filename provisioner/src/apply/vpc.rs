@@ -123,6 +123,7 @@ pub(super) async fn ensure(k: &Kit<'_>, plan: &Plan) -> Result<Vpc> {
         })
         .await?;
     dns_attributes(k, &name, &id, created).await?;
+    secondary_blocks(k, plan, &name, &id, &fact, created).await?;
     Ok(Vpc {
         id,
         ipv4: fact.cidr_blocks.first().copied(),
@@ -189,6 +190,80 @@ async fn dns_attributes(k: &Kit<'_>, name: &str, id: &str, created: bool) -> Res
         }
     }
     Ok(())
+}
+
+/// CAPA's `associateSecondaryCidrs`: each secondary IPv4 block the VPC does
+/// not have yet is associated (nothing is ever disassociated on apply), and
+/// waited for, since subnets go in it next.
+async fn secondary_blocks(
+    k: &Kit<'_>,
+    plan: &Plan,
+    name: &str,
+    id: &str,
+    fact: &crate::facts::VpcFact,
+    created: bool,
+) -> Result<()> {
+    let missing: Vec<&String> = plan
+        .vpc
+        .secondary_cidr_blocks
+        .iter()
+        .filter(|c| !fact.cidr_blocks.iter().any(|b| b.to_string() == **c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for block in &missing {
+        if !k.dry_run {
+            k.call(Kind::Vpc, name, "AssociateVpcCidrBlock")
+                .once(
+                    k.ec2
+                        .associate_vpc_cidr_block()
+                        .vpc_id(id)
+                        .cidr_block(block.as_str())
+                        .send(),
+                )
+                .await?;
+        }
+        if !created {
+            k.updated(
+                Kind::Vpc,
+                name,
+                id,
+                format!("secondary block {block} associated"),
+            );
+        }
+    }
+    if k.dry_run {
+        return Ok(());
+    }
+    k.poll(Kind::Vpc, name, || async {
+        let out = k
+            .call(Kind::Vpc, name, "DescribeVpcs")
+            .once(k.ec2.describe_vpcs().vpc_ids(id).send())
+            .await?;
+        let associated: Vec<String> = out
+            .vpcs()
+            .first()
+            .map(|v| {
+                v.cidr_block_association_set()
+                    .iter()
+                    .filter(|a| {
+                        a.cidr_block_state()
+                            .and_then(|s| s.state())
+                            .map(|s| s.as_str())
+                            == Some("associated")
+                    })
+                    .filter_map(|a| a.cidr_block().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(if missing.iter().all(|b| associated.contains(b)) {
+            Step::Done(())
+        } else {
+            Step::Wait(format!("{id}'s secondary blocks did not become associated"))
+        })
+    })
+    .await
 }
 
 /// The IPAM pool named by id or Name tag: exactly one must match.

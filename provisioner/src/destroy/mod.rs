@@ -79,13 +79,14 @@ pub async fn destroy(
     };
     k.both(compute, k.both(routes::delete(k), nat)).await?;
     let vpcs = vpc::owned(k).await?;
+    let ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
     let eigws = async {
-        for vpc in &vpcs {
+        for vpc in &ids {
             gateways::delete_egress_only(k, vpc).await?;
         }
         Ok(())
     };
-    k.both(gateways::delete_internet(k, &vpcs), eigws).await?;
+    k.both(gateways::delete_internet(k, &ids), eigws).await?;
     subnets::delete(k).await?;
     vpc::delete(k, &vpcs).await?;
     Ok(DestroyReport {

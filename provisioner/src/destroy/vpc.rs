@@ -2,7 +2,13 @@
 
 use crate::reconcile::{Kind, Kit, Result};
 
-pub(super) async fn owned(k: &Kit<'_>) -> Result<Vec<String>> {
+/// The cluster's VPCs, with the associations of their secondary IPv4 blocks.
+pub(super) struct Owned {
+    pub id: String,
+    secondary: Vec<String>,
+}
+
+pub(super) async fn owned(k: &Kit<'_>) -> Result<Vec<Owned>> {
     let out = k
         .call(Kind::Vpc, k.cluster, "DescribeVpcs")
         .once(k.ec2.describe_vpcs().filters(k.owned()).send())
@@ -10,12 +16,41 @@ pub(super) async fn owned(k: &Kit<'_>) -> Result<Vec<String>> {
     Ok(out
         .vpcs()
         .iter()
-        .filter_map(|v| v.vpc_id().map(str::to_owned))
+        .filter_map(|v| {
+            let primary = v.cidr_block();
+            Some(Owned {
+                id: v.vpc_id()?.to_owned(),
+                secondary: v
+                    .cidr_block_association_set()
+                    .iter()
+                    .filter(|a| a.cidr_block() != primary)
+                    .filter(|a| {
+                        a.cidr_block_state()
+                            .and_then(|s| s.state())
+                            .map(|s| s.as_str())
+                            == Some("associated")
+                    })
+                    .filter_map(|a| a.association_id().map(str::to_owned))
+                    .collect(),
+            })
+        })
         .collect())
 }
 
-pub(super) async fn delete(k: &Kit<'_>, vpcs: &[String]) -> Result<()> {
+/// CAPA's `disassociateSecondaryCidrs`, then the VPCs.
+pub(super) async fn delete(k: &Kit<'_>, vpcs: &[Owned]) -> Result<()> {
     for vpc in vpcs {
+        for assoc in &vpc.secondary {
+            k.call(Kind::Vpc, &vpc.id, "DisassociateVpcCidrBlock")
+                .gone_ok(
+                    k.ec2
+                        .disassociate_vpc_cidr_block()
+                        .association_id(assoc)
+                        .send(),
+                )
+                .await?;
+        }
+        let vpc = &vpc.id;
         k.call(Kind::Vpc, vpc, "DeleteVpc")
             .delete(|| k.ec2.delete_vpc().vpc_id(vpc).send())
             .await?;

@@ -80,6 +80,10 @@ pub struct VpcPlan {
     /// An IPv4 IPAM pool the block comes from instead (`vpc.ipamPool`).
     pub ipv4_ipam: Option<IpamRef>,
     pub ipv6: Option<Ipv6Plan>,
+    /// Secondary IPv4 blocks to associate (`vpc.secondaryCidrBlocks`), as
+    /// written; a managed VPC's only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secondary_cidr_blocks: Vec<String>,
     pub tags: Tags,
 }
 
@@ -407,6 +411,17 @@ pub fn plan(
                 .unwrap_or(16),
         }),
         ipv6,
+        secondary_cidr_blocks: if managed {
+            model
+                .network
+                .vpc
+                .secondary_cidr_blocks
+                .iter()
+                .map(|c| c.ipv4_cidr_block.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
         tags: vpc_tags,
     };
 
