@@ -53,7 +53,7 @@ pub fn region(cli: Option<&str>, model: &ClusterModel) -> String {
 /// themselves (unknown fields and kinds) go with the model, or with the
 /// errors when there is no model (a misspelt kind may be why).
 pub fn model(manifests: &Manifests) -> Result<ClusterModel, PrepareError> {
-    let notes = validate::manifest_findings(&manifests.unknown);
+    let notes = validate::manifest_findings(manifests);
     match ClusterModel::from_manifests(manifests) {
         Ok(mut model) => {
             model.manifest_findings = notes;

@@ -119,6 +119,8 @@ rules! {
     ManifestUnknownKind = "manifest-unknown-kind", Warning, CapaWebhook,
         "a kind no Cluster API or CAPA group has, or a kind under the \
             wrong group (an error with --strict)";
+    ManifestSchema = "manifest-schema", Error, CapaWebhook,
+        "a value the kind's CRD schema refuses: type, enum, pattern, bounds or a required field";
     RegionMismatch = "region-mismatch", Error, Docs, "the spec's region differs from --region";
     VpcCidrInvalid = "vpc-cidr-invalid", Error, CapaWebhook,
         "vpc.cidrBlock does not parse (CAPA webhook)";

@@ -126,6 +126,7 @@ apiVersion: controlplane.cluster.x-k8s.io/v1beta1
 kind: KubeadmControlPlane
 metadata: {{name: cell-cp}}
 spec:
+  kubeadmConfigSpec: {{}}
   replicas: 1
   version: v1.31.0
   machineTemplate:

@@ -62,6 +62,8 @@ pub struct Manifests {
     pub ignored: Vec<String>,
     /// Fields and kinds the Kubernetes API does not know (see [`schema`]).
     pub unknown: Vec<schema::UnknownName>,
+    /// Values the kinds' schemas refuse (see [`schema`]).
+    pub schema_errors: Vec<schema::SchemaError>,
 }
 
 /// Why manifests could not be read.
@@ -162,6 +164,7 @@ impl Manifests {
         self.machine_deployments.extend(other.machine_deployments);
         self.ignored.extend(other.ignored);
         self.unknown.extend(other.unknown);
+        self.schema_errors.extend(other.schema_errors);
     }
 
     fn add_document(&mut self, doc: &str, file: &str, start_line: usize) -> Result<(), LoadError> {
@@ -202,6 +205,15 @@ impl Manifests {
             ($field:ident) => {{
                 let object = decode(doc, file, start_line)?.unwrap_or_default();
                 self.unknown.extend(schema::unknown_fields(
+                    group,
+                    version,
+                    &kind,
+                    &format!("{kind}/{name}"),
+                    doc,
+                    file,
+                    start_line,
+                ));
+                self.schema_errors.extend(schema::schema_errors(
                     group,
                     version,
                     &kind,

@@ -9,7 +9,7 @@
 //! Every finding carries the field's own `file:line:column` and, when a
 //! known name is close, the name that was probably meant.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -125,6 +125,18 @@ impl<'de> Deserialize<'de> for Node {
         }
         d.deserialize_any(V)
     }
+}
+
+/// A value the kind's schema refuses (type, enum, pattern, bounds,
+/// required fields): `kubectl apply` fails on it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaError {
+    /// `Kind/name` of the object.
+    pub object: String,
+    /// Field path inside the object.
+    pub path: String,
+    pub source: Source,
+    pub message: String,
 }
 
 /// Why a name was flagged.
@@ -446,6 +458,156 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+type Validators = std::collections::HashMap<String, Option<Arc<jsonschema::Validator>>>;
+
+/// Each schema is compiled once, when a document of its kind first needs it.
+static VALIDATORS: LazyLock<Mutex<Validators>> = LazyLock::new(|| Mutex::new(Validators::new()));
+
+fn validator(group: &str, kind: &str, version: &str) -> Option<Arc<jsonschema::Validator>> {
+    let key = format!("{group}/{kind}/{version}");
+    let mut cache = VALIDATORS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let schema = schema_of(group, kind, version)?;
+            // Formats (int32, int64, byte, date-time) are left to the types:
+            // the API server checks little more than those.
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft4)
+                .should_validate_formats(false)
+                .build(schema)
+                .ok()
+                .map(Arc::new)
+        })
+        .clone()
+}
+
+/// A JSON pointer (`/spec/network/subnets/0/cidrBlock`) as a field path
+/// (`spec.network.subnets[0].cidrBlock`).
+fn field_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.bytes().all(|b| b.is_ascii_digit()) && !seg.is_empty() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+/// The line and column of the deepest key on `pointer`'s way that the
+/// document has (the field itself, or its parent for a missing field).
+fn locate(root: &[Entry], pointer: &str) -> (usize, usize) {
+    let mut at = (1, 1);
+    let mut entries = root;
+    let mut items: &[Node] = &[];
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let next = if let Ok(i) = seg.parse::<usize>()
+            && !items.is_empty()
+        {
+            items.get(i)
+        } else if let Some(e) = entries.iter().find(|e| e.key == seg) {
+            at = (e.line, e.column);
+            Some(&e.value)
+        } else {
+            None
+        };
+        match next {
+            Some(Node::Map(m)) => {
+                entries = m;
+                items = &[];
+            }
+            Some(Node::Seq(s)) => {
+                items = s;
+                entries = &[];
+            }
+            _ => break,
+        }
+    }
+    at
+}
+
+/// The API server prunes a null field whose schema is not `nullable`
+/// before it validates (none of these schemas is): `matchLabels: null`,
+/// as CAPA's own templates write, is as if absent.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// What the kind's schema refuses in one document: types, enums, patterns,
+/// bounds and required fields, each at its place.
+pub(crate) fn schema_errors(
+    group: &str,
+    version: &str,
+    kind: &str,
+    object: &str,
+    doc: &str,
+    file: &str,
+    start_line: usize,
+) -> Vec<SchemaError> {
+    let Some(validator) = validator(group, kind, version) else {
+        return Vec::new();
+    };
+    let Ok(Some(mut instance)) = serde_saphyr::from_str::<Option<Value>>(doc) else {
+        return Vec::new();
+    };
+    drop_nulls(&mut instance);
+    let Ok(Some(Node::Map(entries))) = serde_saphyr::from_str::<Option<Node>>(doc) else {
+        return Vec::new();
+    };
+    let mut out: Vec<SchemaError> = validator
+        .iter_errors(&instance)
+        .filter(|e| !e.instance_path().as_str().starts_with("/metadata"))
+        .map(|e| {
+            let pointer = e.instance_path().as_str().to_owned();
+            let (line, column) = locate(&entries, &pointer);
+            let path = field_path(&pointer);
+            // An enum's whole list, where the library's words cut it short.
+            let why = match e.kind() {
+                jsonschema::error::ValidationErrorKind::Enum { options } => {
+                    let list: Vec<String> = options
+                        .as_array()
+                        .map(|o| o.iter().map(ToString::to_string).collect())
+                        .unwrap_or_default();
+                    format!("{} is not one of {}", e.instance(), list.join(", "))
+                }
+                _ => e.to_string(),
+            };
+            SchemaError {
+                object: object.to_owned(),
+                message: format!(
+                    "{kind}'s schema refuses {}: {why}; kubectl apply fails on it",
+                    if path.is_empty() { "the object" } else { &path }
+                ),
+                path,
+                source: Source {
+                    file: file.to_owned(),
+                    line: start_line + line.saturating_sub(1),
+                    column: Some(column),
+                },
+            }
+        })
+        .collect();
+    out.sort_by_key(|e| (e.source.line, e.source.column));
+    out.dedup();
+    out
 }
 
 /// The fields of one document that its kind's schema does not know.

@@ -138,25 +138,32 @@ pub fn validate(
 
 /// The findings about the manifests themselves: fields and kinds the
 /// Kubernetes API does not know.
-pub fn manifest_findings(unknown: &[crate::spec::schema::UnknownName]) -> Vec<Finding> {
+pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
     use crate::spec::schema::Unknown;
-    unknown
-        .iter()
-        .map(|u| {
-            let rule = match u.what {
-                Unknown::Field => Rule::ManifestUnknownField,
-                Unknown::Extension => Rule::ManifestExtensionField,
-                Unknown::Kind => Rule::ManifestUnknownKind,
-            };
-            Finding::new(
-                rule,
-                u.object.clone(),
-                u.path.clone(),
-                u.message.clone(),
-                Some(u.source.clone()),
-            )
-        })
-        .collect()
+    let unknown = manifests.unknown.iter().map(|u| {
+        let rule = match u.what {
+            Unknown::Field => Rule::ManifestUnknownField,
+            Unknown::Extension => Rule::ManifestExtensionField,
+            Unknown::Kind => Rule::ManifestUnknownKind,
+        };
+        Finding::new(
+            rule,
+            u.object.clone(),
+            u.path.clone(),
+            u.message.clone(),
+            Some(u.source.clone()),
+        )
+    });
+    let refused = manifests.schema_errors.iter().map(|e| {
+        Finding::new(
+            Rule::ManifestSchema,
+            e.object.clone(),
+            e.path.clone(),
+            e.message.clone(),
+            Some(e.source.clone()),
+        )
+    });
+    unknown.chain(refused).collect()
 }
 
 /// `--strict`: what the Kubernetes API does not know is refused, as

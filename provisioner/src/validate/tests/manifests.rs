@@ -130,3 +130,35 @@ pub(super) fn placement_is_the_region_rule() {
         ["region-mismatch"]
     );
 }
+
+/// A value the CRD schema refuses is an error at its own line and column.
+#[test]
+pub(super) fn schema_refusals() {
+    let text = manifests(&base()).replace(
+        "  network:\n",
+        "  network:\n    vpc:\n      availabilityZoneUsageLimit: 0\n      ipv6: {}\n",
+    );
+    let text = text.replacen("    vpc:\n      ipv6: {}\n", "", 1);
+    let m = Manifests::load_str(&text, "case.yaml", &Vars::only(BTreeMap::new())).unwrap();
+    let model = crate::pipeline::model(&m).expect("model");
+    let facts = facts();
+    let (subnets, _) = crate::layout::subnets(&model, &facts);
+    let found = validate(&model, &facts, &subnets, None);
+    covers(&found, Rule::ManifestSchema);
+    let f = found
+        .iter()
+        .find(|f| f.rule == Rule::ManifestSchema)
+        .unwrap();
+    assert_eq!(f.path, "spec.network.vpc.availabilityZoneUsageLimit", "{f}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("availabilityZoneUsageLimit"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        f.source.as_ref().map(|s| (s.line, s.column)),
+        Some((line, Some(7))),
+        "{f}"
+    );
+    assert!(f.message.contains("less than the minimum of 1"), "{f}");
+}
