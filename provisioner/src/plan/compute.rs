@@ -76,7 +76,6 @@ pub(super) fn machines(
     model: &ClusterModel,
     subnets: &[LaidOutSubnet],
     opts: &PlanOptions,
-    has_lb: bool,
 ) -> Vec<MachinePlan> {
     let Some(cp) = &model.control_plane else {
         return Vec::new();
@@ -92,10 +91,13 @@ pub(super) fn machines(
         .and_then(|a| a.id.clone())
         .or_else(|| opts.default_image_id.clone())
         .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned());
-    let mut roles = vec!["controlplane".to_owned(), "node".to_owned()];
-    if has_lb {
-        roles.push("lb".to_owned());
-    }
+    // CAPA GetCoreSecurityGroups: node and lb on every machine, then the
+    // control plane's own.
+    let roles = vec![
+        "node".to_owned(),
+        "lb".to_owned(),
+        "controlplane".to_owned(),
+    ];
     (0..cp.replicas as usize)
         .map(|i| {
             let subnet = targets[i % targets.len()];

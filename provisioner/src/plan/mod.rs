@@ -560,7 +560,7 @@ pub fn plan(
 
     let security_groups = security_groups(model);
     let load_balancer = load_balancer(model, subnets, &mut notes);
-    let machines = machines(model, subnets, opts, load_balancer.is_some());
+    let machines = machines(model, subnets, opts);
     if model.flavor == Flavor::Eks {
         notes.push(Note(
             "EKS: the network is provisioned; the EKS control plane and its \

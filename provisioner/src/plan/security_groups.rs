@@ -91,10 +91,17 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
             .flat_map(|(d, p, f, t)| group_rule(d, p, *f, *t, &["controlplane", "node"]))
             .collect()
     };
+    // CAPA getSecurityGroupTagParams: the cloud-provider tag goes on the
+    // `lb` group alone (the CCM picks the group it finds it on), and is
+    // taken off any other group even when additionalTags set it.
     let sg = |role: &str, ingress: Vec<RulePlan>| {
         let gname = format!("{name}-{role}");
         let mut t = base_tags(model, &gname, role);
-        t.insert(tags::kubernetes_key(name), "owned".into());
+        if role == "lb" {
+            t.insert(tags::kubernetes_key(name), "owned".into());
+        } else {
+            t.remove(&tags::kubernetes_key(name));
+        }
         SecurityGroupPlan {
             role: role.to_owned(),
             name: gname,
@@ -131,7 +138,9 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
             peer: Peer::Cidr(n),
         }));
     }
-    let mut node = node_port;
+    // CAPA puts the CNI rules first.
+    let mut node = cni_rules();
+    node.extend(node_port);
     node.extend(group_rule(
         "Kubelet API",
         "tcp",
@@ -139,20 +148,26 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         10250,
         &["controlplane", "node"],
     ));
-    node.extend(cni_rules());
     node.extend(ingress_rule_plans(
         &model.network.additional_node_ingress_rules,
     ));
 
+    // CAPA's defaultEKSSecurityGroupRoles: EKS makes the cluster's own
+    // groups; CAPA adds one for the nodes, with the control plane's
+    // additional ingress rules.
     if model.flavor == Flavor::Eks {
-        return vec![sg("node", node)];
+        return vec![sg(
+            "node-eks-additional",
+            ingress_rule_plans(&model.network.additional_control_plane_ingress_rules),
+        )];
     }
 
+    // CAPA's control-plane "Kubernetes API" rule is on its default port.
     let mut cp = group_rule(
         "Kubernetes API",
         "tcp",
-        port,
-        port,
+        6443,
+        6443,
         &["apiserver-lb", "controlplane", "node"],
     );
     cp.extend(group_rule("etcd", "tcp", 2379, 2379, &["controlplane"]));
@@ -163,49 +178,94 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         2380,
         &["controlplane"],
     ));
-    cp.extend(cni_rules());
-    if model.lb_is_v2() {
-        // NLB nodes reach the targets from their private addresses in the VPC.
-        let mut peers = vec![Peer::VpcIpv4];
-        if ipv6 {
-            peers.push(Peer::VpcIpv6);
-        }
-        for peer in peers {
-            cp.push(RulePlan {
-                description: "Allow NLB traffic to the control plane instances.".into(),
-                protocol: "tcp".into(),
-                from_port: port,
-                to_port: port,
-                peer,
-            });
-        }
-    }
     cp.extend(ingress_rule_plans(
         &model.network.additional_control_plane_ingress_rules,
     ));
+    let mut cp_all = cni_rules();
+    cp_all.extend(cp);
 
-    let custom = model
+    // The `lb` group (on every machine, handed to the CCM): an NLB's nodes
+    // and health checks reach the control plane from the VPC's blocks, or
+    // from anywhere with preserveClientIP; one more rule a listener.
+    let mut lb_rules = Vec::new();
+    if let Some(lb) = model
         .load_balancer
         .as_ref()
-        .map(|lb| ingress_rule_plans(&lb.ingress_rules))
-        .unwrap_or_default();
-    let mut apiserver_lb = Vec::new();
-    let api_rule = |peer: Peer| RulePlan {
-        description: "Kubernetes API".into(),
+        .filter(|_| model.lb_type() == Some("nlb"))
+    {
+        let peers = if lb.preserve_client_ip {
+            let mut p = vec![Peer::Cidr("0.0.0.0/0".parse().expect("valid"))];
+            if ipv6 {
+                p.push(Peer::Cidr("::/0".parse().expect("valid")));
+            }
+            p
+        } else {
+            let mut p = vec![Peer::VpcIpv4];
+            if ipv6 {
+                p.push(Peer::VpcIpv6);
+            }
+            p
+        };
+        let mut listeners = vec![(
+            port,
+            "Allow NLB traffic to the control plane instances.".to_owned(),
+        )];
+        listeners.extend(lb.additional_listeners.iter().map(|l| {
+            (
+                l.port,
+                format!(
+                    "Allow NLB traffic to the control plane instances on port {}.",
+                    l.port
+                ),
+            )
+        }));
+        for (p, description) in listeners {
+            for peer in &peers {
+                lb_rules.push(RulePlan {
+                    description: description.clone(),
+                    protocol: "tcp".into(),
+                    from_port: p,
+                    to_port: p,
+                    peer: peer.clone(),
+                });
+            }
+        }
+    }
+
+    // The API load balancer's group: what the kubelets reach it from (the
+    // VPC for an internal one, the NAT gateways' addresses for an
+    // internet-facing one), then the spec's rules, or anywhere.
+    let api_rule = |description: &str, peer: Peer| RulePlan {
+        description: description.into(),
         protocol: "tcp".into(),
         from_port: port,
         to_port: port,
         peer,
     };
-    if model.lb_scheme() == "internal" {
-        apiserver_lb.push(api_rule(Peer::VpcIpv4));
+    let mut apiserver_lb = if model.lb_scheme() == "internal" {
+        let mut r = vec![api_rule("Kubernetes API", Peer::VpcIpv4)];
         if ipv6 {
-            apiserver_lb.push(api_rule(Peer::VpcIpv6));
+            r.push(api_rule("Kubernetes API IPv6", Peer::VpcIpv6));
         }
-    } else if custom.is_empty() {
-        apiserver_lb.push(api_rule(Peer::Cidr("0.0.0.0/0".parse().expect("valid"))));
+        r
+    } else {
+        vec![api_rule("Kubernetes API", Peer::NatGatewayIps)]
+    };
+    let mut custom = model
+        .load_balancer
+        .as_ref()
+        .map(|lb| ingress_rule_plans(&lb.ingress_rules))
+        .unwrap_or_default();
+    if custom.is_empty() {
+        custom.push(api_rule(
+            "Kubernetes API",
+            Peer::Cidr("0.0.0.0/0".parse().expect("valid")),
+        ));
         if ipv6 {
-            apiserver_lb.push(api_rule(Peer::Cidr("::/0".parse().expect("valid"))));
+            custom.push(api_rule(
+                "Kubernetes API IPv6",
+                Peer::Cidr("::/0".parse().expect("valid")),
+            ));
         }
     }
     for r in custom {
@@ -215,8 +275,100 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
     }
     vec![
         sg("apiserver-lb", apiserver_lb),
-        sg("lb", Vec::new()),
-        sg("controlplane", cp),
+        sg("lb", lb_rules),
+        sg("controlplane", cp_all),
         sg("node", node),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::spec::{Manifests, Vars};
+
+    fn groups(aws_cluster: &str) -> Vec<super::SecurityGroupPlan> {
+        let text = format!(
+            "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {{name: c1}}\nspec:\n  infrastructureRef: {{kind: AWSCluster, name: c1}}\n---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata: {{name: c1}}\nspec:\n{aws_cluster}"
+        );
+        let m = Manifests::load_str(&text, "t.yaml", &Vars::only(BTreeMap::new())).unwrap();
+        let model = crate::model::ClusterModel::from_manifests(&m).unwrap();
+        super::security_groups(&model)
+    }
+
+    fn group<'a>(gs: &'a [super::SecurityGroupPlan], role: &str) -> &'a super::SecurityGroupPlan {
+        gs.iter().find(|g| g.role == role).unwrap()
+    }
+
+    /// CAPA getSecurityGroupTagParams: the cloud-provider tag on the `lb`
+    /// group only, even when additionalTags set it for every resource.
+    #[test]
+    fn the_cloud_provider_tag_is_on_the_lb_group_only() {
+        let gs = groups(
+            "  additionalTags: {kubernetes.io/cluster/c1: owned}\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network: {vpc: {ipv6: {}}}\n",
+        );
+        for g in &gs {
+            let tagged = g.tags.contains_key("kubernetes.io/cluster/c1");
+            assert_eq!(tagged, g.role == "lb", "{}: {:?}", g.role, g.tags);
+        }
+    }
+
+    /// CAPA getSecurityGroupIngressRules: the NLB rule on the `lb` group,
+    /// from the VPC's blocks (anywhere with preserveClientIP), one more a
+    /// listener; the control plane's API rule on port 6443.
+    #[test]
+    fn the_nlb_rule_is_on_the_lb_group() {
+        use super::Peer;
+        let gs = groups(
+            "  controlPlaneLoadBalancer:\n    loadBalancerType: nlb\n    additionalListeners: [{port: 8132, protocol: TCP}]\n  network: {vpc: {ipv6: {}}}\n",
+        );
+        let lb = group(&gs, "lb");
+        let peers: Vec<(&Peer, i64)> = lb.ingress.iter().map(|r| (&r.peer, r.from_port)).collect();
+        assert_eq!(
+            peers,
+            [
+                (&Peer::VpcIpv4, 6443),
+                (&Peer::VpcIpv6, 6443),
+                (&Peer::VpcIpv4, 8132),
+                (&Peer::VpcIpv6, 8132)
+            ]
+        );
+        assert!(
+            group(&gs, "controlplane")
+                .ingress
+                .iter()
+                .all(|r| !r.description.starts_with("Allow NLB traffic")),
+            "{:?}",
+            group(&gs, "controlplane").ingress
+        );
+        let kept = groups(
+            "  controlPlaneLoadBalancer: {loadBalancerType: nlb, preserveClientIP: true}\n  network: {vpc: {ipv6: {}}}\n",
+        );
+        let any: Vec<String> = group(&kept, "lb")
+            .ingress
+            .iter()
+            .map(|r| format!("{:?}", r.peer))
+            .collect();
+        assert_eq!(any.len(), 2, "{any:?}");
+        assert!(
+            any.iter()
+                .all(|p| p.contains("0.0.0.0/0") || p.contains("::/0")),
+            "{any:?}"
+        );
+    }
+
+    /// An internet-facing API load balancer admits the NAT gateways'
+    /// addresses (the kubelets behind them), then the spec's rules, or
+    /// anywhere; custom rules no longer drop the NAT rule.
+    #[test]
+    fn the_api_lb_group_admits_the_nat_gateways() {
+        use super::Peer;
+        let gs = groups(
+            "  controlPlaneLoadBalancer:\n    loadBalancerType: nlb\n    ingressRules:\n    - {description: office, protocol: tcp, fromPort: 6443, toPort: 6443, cidrBlocks: [203.0.113.0/24]}\n",
+        );
+        let api = group(&gs, "apiserver-lb");
+        assert_eq!(api.ingress[0].peer, Peer::NatGatewayIps);
+        assert_eq!(api.ingress[1].peer, Peer::Ipv4Text("203.0.113.0/24".into()));
+        assert_eq!(api.ingress.len(), 2);
+    }
 }
