@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{
-    HostnameType, Instance, InstanceMetadataOptionsRequest, InstanceMetadataProtocolState,
+    HostnameType, HttpTokensState, Instance, InstanceMetadataEndpointState,
+    InstanceMetadataOptionsRequest, InstanceMetadataProtocolState, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceType, PrivateDnsNameOptionsRequest,
     ResourceType,
 };
@@ -125,7 +126,8 @@ async fn launch(
     if let Some(h) = &m.hostname_type {
         dns = dns.hostname_type(HostnameType::from(h.as_str()));
     }
-    let mut req = k
+    let md = &m.metadata_options;
+    let req = k
         .ec2
         .run_instances()
         .image_id(&m.image_id)
@@ -135,14 +137,22 @@ async fn launch(
         .network_interfaces(eni.build())
         .private_dns_name_options(dns.build())
         .client_token(client_token(&[&plan.cluster, &m.name, &subnet]))
-        .tag_specifications(ec2_tags(ResourceType::Instance, &m.tags));
-    if let Some(p) = &m.http_protocol_ipv6 {
-        req = req.metadata_options(
+        .tag_specifications(ec2_tags(ResourceType::Instance, &m.tags))
+        .metadata_options(
             InstanceMetadataOptionsRequest::builder()
-                .http_protocol_ipv6(InstanceMetadataProtocolState::from(p.as_str()))
+                .http_endpoint(InstanceMetadataEndpointState::from(
+                    md.http_endpoint.as_str(),
+                ))
+                .http_protocol_ipv6(InstanceMetadataProtocolState::from(
+                    md.http_protocol_ipv6.as_str(),
+                ))
+                .http_put_response_hop_limit(md.http_put_response_hop_limit)
+                .http_tokens(HttpTokensState::from(md.http_tokens.as_str()))
+                .instance_metadata_tags(InstanceMetadataTagsState::from(
+                    md.instance_metadata_tags.as_str(),
+                ))
                 .build(),
         );
-    }
     if k.dry_run {
         if is_real(&subnet) && sgs.iter().all(|s| is_real(s)) {
             k.call(KIND, &m.name, "RunInstances")

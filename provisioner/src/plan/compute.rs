@@ -60,6 +60,31 @@ pub(super) fn load_balancer(
     })
 }
 
+/// CAPA's `InstanceMetadataOptions.SetDefaults`: endpoint enabled, IPv6
+/// endpoint disabled, hop limit 1, tokens optional, tags disabled.
+fn metadata_options(
+    given: Option<&crate::spec::types::InstanceMetadataOptions>,
+) -> MetadataOptionsPlan {
+    let or = |v: Option<&String>, d: &str| v.cloned().unwrap_or_else(|| d.to_owned());
+    MetadataOptionsPlan {
+        http_endpoint: or(given.and_then(|g| g.http_endpoint.as_ref()), "enabled"),
+        http_protocol_ipv6: or(
+            given.and_then(|g| g.http_protocol_ipv6.as_ref()),
+            "disabled",
+        ),
+        http_put_response_hop_limit: given
+            .and_then(|g| g.http_put_response_hop_limit)
+            .filter(|n| *n != 0)
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or(1),
+        http_tokens: or(given.and_then(|g| g.http_tokens.as_ref()), "optional"),
+        instance_metadata_tags: or(
+            given.and_then(|g| g.instance_metadata_tags.as_ref()),
+            "disabled",
+        ),
+    }
+}
+
 /// CAPA `shouldEnablePrimaryIpv6`: explicit, else whether the subnet has IPv6.
 fn primary_ipv6(model: &ClusterModel, setting: Option<&str>, subnet: &LaidOutSubnet) -> bool {
     if !model.ipv6() {
@@ -125,10 +150,7 @@ pub(super) fn machines(
                     .private_dns_name
                     .as_ref()
                     .and_then(|p| p.enable_resource_name_dns_aaaa_record),
-                http_protocol_ipv6: spec
-                    .instance_metadata_options
-                    .as_ref()
-                    .and_then(|o| o.http_protocol_ipv6.clone()),
+                metadata_options: metadata_options(spec.instance_metadata_options.as_ref()),
                 security_group_roles: roles.clone(),
                 tags: t,
             }

@@ -230,9 +230,20 @@ pub struct MachinePlan {
     pub hostname_type: Option<String>,
     pub enable_resource_name_dns_a_record: Option<bool>,
     pub enable_resource_name_dns_aaaa_record: Option<bool>,
-    pub http_protocol_ipv6: Option<String>,
+    /// Always sent, with CAPA's defaults (`SetDefaults_AWSMachineSpec`).
+    pub metadata_options: MetadataOptionsPlan,
     pub security_group_roles: Vec<String>,
     pub tags: Tags,
+}
+
+/// The instance metadata service's options, as CAPA sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetadataOptionsPlan {
+    pub http_endpoint: String,
+    pub http_protocol_ipv6: String,
+    pub http_put_response_hop_limit: i32,
+    pub http_tokens: String,
+    pub instance_metadata_tags: String,
 }
 
 /// Things the plan does not do, said once in its output.

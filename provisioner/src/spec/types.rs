@@ -351,6 +351,7 @@ pub struct InstanceMetadataOptions {
     pub http_protocol_ipv6: Option<String>,
     pub http_put_response_hop_limit: Option<i64>,
     pub http_tokens: Option<String>,
+    pub instance_metadata_tags: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
