@@ -109,6 +109,9 @@ aws_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterModel {
     pub name: String,
+    /// The Cluster's namespace (`default` when not given), which CAPA puts
+    /// in the load balancer's name.
+    pub namespace: String,
     pub flavor: Flavor,
     /// `AWSCluster/<name>` or `AWSManagedControlPlane/<name>`: the object
     /// that holds `spec.network`; field paths in findings are relative to it.
@@ -275,6 +278,13 @@ impl ClusterModel {
             }
         };
         let name = cluster.object.metadata.name.clone();
+        let namespace = cluster
+            .object
+            .metadata
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".to_owned());
         let find_by_ref = |kind: &str, default_name: &str| -> Option<String> {
             [
                 cluster.object.spec.infrastructure_ref.as_ref(),
@@ -307,6 +317,7 @@ impl ClusterModel {
             let spec = &mcp.object.spec;
             ClusterModel {
                 name: name.clone(),
+                namespace: namespace.clone(),
                 flavor: Flavor::Eks,
                 infra_object: format!("AWSManagedControlPlane/{}", mcp.object.metadata.name),
                 infra_source: Some(mcp.source.clone()),
@@ -387,6 +398,7 @@ impl ClusterModel {
                 .and_then(|k| k.object.spec.version.clone());
             ClusterModel {
                 name: name.clone(),
+                namespace: namespace.clone(),
                 flavor: Flavor::SelfManaged,
                 infra_object: format!("AWSCluster/{}", ac.object.metadata.name),
                 infra_source: Some(ac.source.clone()),

@@ -27,11 +27,7 @@ pub(super) fn load_balancer(
         .clone()
         .unwrap_or_else(|| "TCP".to_owned())
         .to_ascii_uppercase();
-    let base = lb
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{}-apiserver", model.name));
-    let name = elb_name(&base);
+    let name = api_lb_name(model);
     let mut t = base_tags(model, &name, "apiserver");
     t.remove(tags::NAME);
     t.insert(tags::NAME.into(), name.clone());

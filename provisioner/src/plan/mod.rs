@@ -306,6 +306,36 @@ fn short_hash(text: &str) -> String {
     format!("{h:08x}")
 }
 
+/// CAPA's `LBName` for a load balancer the spec does not name:
+/// `GenerateELBName("<namespace>-<cluster>")`, that is
+/// `<namespace>-<cluster>-apiserver` (dots made dashes), or past 32
+/// characters 28 base-36 characters of a BLAKE2b-224 hash and `-k8s`.
+pub fn capa_lb_name(namespace: &str, cluster: &str) -> String {
+    let base = format!("{namespace}-{cluster}");
+    let standard = format!("{}-apiserver", base.replace('.', "-"));
+    if standard.len() <= 32 {
+        return standard;
+    }
+    use blake2::Digest;
+    const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let hash = blake2::Blake2b::<blake2::digest::consts::U28>::digest(base.as_bytes());
+    let short: String = hash
+        .iter()
+        .map(|b| char::from(BASE36[usize::from(*b) % 36]))
+        .collect();
+    format!("{short}-k8s")
+}
+
+/// The API load balancer's name: the spec's, as written (AWS judges it),
+/// else CAPA's.
+pub fn api_lb_name(model: &ClusterModel) -> String {
+    model
+        .load_balancer
+        .as_ref()
+        .and_then(|lb| lb.name.clone())
+        .unwrap_or_else(|| capa_lb_name(&model.namespace, &model.name))
+}
+
 /// ELBv2 names: at most 32 characters, alphanumerics and hyphens.
 pub fn elb_name(base: &str) -> String {
     if base.len() <= 32 {
@@ -615,5 +645,27 @@ impl Plan {
         c.insert("security groups", self.security_groups.len());
         c.insert("machines", self.machines.len());
         c
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    /// CAPA's names: the standard form, and the hashed one past 32
+    /// characters (vectors from Python's hashlib.blake2b(digest_size=28)).
+    #[test]
+    fn capa_load_balancer_names() {
+        assert_eq!(
+            super::capa_lb_name("default", "row2"),
+            "default-row2-apiserver"
+        );
+        assert_eq!(super::capa_lb_name("team.a", "c1"), "team-a-c1-apiserver");
+        assert_eq!(
+            super::capa_lb_name("default", "a-cluster-name-that-is-long"),
+            "dx3e1mkn1q7amdvkwqtxsblkxtqp-k8s"
+        );
+        assert_eq!(
+            super::capa_lb_name("ns1", "some-really-long-cluster-name-xyz"),
+            "ievrmle5618sn1ciwkz4x7k02gqa-k8s"
+        );
     }
 }

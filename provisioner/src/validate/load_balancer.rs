@@ -273,11 +273,7 @@ fn immutable_rules(v: &mut V<'_>, lb: &crate::spec::types::LoadBalancerSpec) {
         return;
     };
     let base = "spec.controlPlaneLoadBalancer";
-    let name = crate::plan::elb_name(
-        &lb.name
-            .clone()
-            .unwrap_or_else(|| format!("{}-apiserver", model.name)),
-    );
+    let name = crate::plan::api_lb_name(model);
     let mut changed: Vec<(String, String, String, &str)> = Vec::new();
     if name != have.name {
         changed.push(("name".into(), have.name.clone(), name, "field is immutable"));

@@ -7,7 +7,7 @@ pub(super) fn load_balancer_rules() {
     // The existing cluster's load balancer keeps its immutable fields.
     let mut existing = facts();
     existing.existing_load_balancer = Some(crate::facts::LoadBalancerFact {
-        name: "c1-apiserver".into(),
+        name: "default-c1-apiserver".into(),
         scheme: Some("internet-facing".into()),
         target_group: Some(crate::facts::TargetGroupFact {
             name: "tg".into(),
