@@ -254,6 +254,9 @@ pub fn change_line(c: &Change) -> String {
     if let Some(d) = &c.detail {
         line.push_str(&format!("  ({d})"));
     }
+    if c.capa_would_not_repair {
+        line.push_str("  [CAPA would not repair this]");
+    }
     line
 }
 

@@ -38,6 +38,9 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::apply_after_destroy_builds_it_again", || {
             runtime().block_on(apply_after_destroy())
         }),
+        Trial::test("lifecycle::repairs_capa_would_not_make_are_marked", || {
+            runtime().block_on(repairs_are_marked())
+        }),
         Trial::test("lifecycle::dry_run_changes_nothing", || {
             runtime().block_on(dry_run_changes_nothing())
         }),
@@ -535,6 +538,60 @@ async fn default_layout_matches_capa() -> Result<(), Failed> {
         if targets != expect {
             return Err(format!("{name}: routes {targets:?}, want {expect:?}").into());
         }
+    }
+    Ok(())
+}
+
+/// Drift CAPA leaves alone: a route taken out of an existing table is put
+/// back by the next apply, and reported as a change CAPA would not make
+/// (its fixMismatchedRouting only replaces a route's target).
+async fn repairs_are_marked() -> Result<(), Failed> {
+    let clients = fake_clients(Seed::default()).await?;
+    let vars = Vars::only(BTreeMap::new());
+    apply_once(&clients, &example(), &vars, false).await?;
+    let tables = clients
+        .ec2
+        .describe_route_tables()
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let (table, dest) = tables
+        .route_tables()
+        .iter()
+        .find_map(|t| {
+            let r = t
+                .routes()
+                .iter()
+                .find(|r| r.destination_ipv6_cidr_block() == Some("::/0"))?;
+            Some((
+                t.route_table_id()?.to_owned(),
+                r.destination_ipv6_cidr_block()?.to_owned(),
+            ))
+        })
+        .ok_or("no ::/0 route")?;
+    clients
+        .ec2
+        .delete_route()
+        .route_table_id(&table)
+        .destination_ipv6_cidr_block(&dest)
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let again = apply_once(&clients, &example(), &vars, false).await?;
+    let marked: Vec<_> = again
+        .changes
+        .iter()
+        .filter(|c| c.capa_would_not_repair)
+        .collect();
+    match marked.as_slice() {
+        [one] if one.id.as_deref() == Some(table.as_str()) => {}
+        other => {
+            return Err(format!("expected the route table {table} marked, got {other:?}").into());
+        }
+    }
+    let line = provisioner::report::change_line(marked[0]);
+    if !line.ends_with("[CAPA would not repair this]") {
+        return Err(line.into());
     }
     Ok(())
 }

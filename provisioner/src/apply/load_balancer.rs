@@ -75,7 +75,8 @@ pub(super) async fn ensure(
                         )
                         .await?;
                 }
-                k.updated(
+                // CAPA never changes the IP address type after creation.
+                k.repaired_beyond_capa(
                     KIND,
                     name,
                     &arn,

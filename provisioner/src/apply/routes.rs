@@ -119,8 +119,12 @@ pub(super) async fn ensure(
                     continue;
                 }
                 route(k, &name, &id, r.destination, &r.target, &target, replace).await?;
-                if replace || associated {
+                // CAPA's fixMismatchedRouting replaces a route's target; it
+                // never adds a missing route back.
+                if replace {
                     k.updated(KIND, &name, &id, format!("{dest} -> {target}"));
+                } else if associated {
+                    k.repaired_beyond_capa(KIND, &name, &id, format!("{dest} -> {target}"));
                 }
             }
             if !associated {

@@ -189,7 +189,8 @@ async fn attributes(k: &Kit<'_>, s: &SubnetPlan, id: &str, current: Option<&Subn
                 .await?;
         }
         if current.is_some() {
-            k.updated(Kind::Subnet, &s.key, id, format!("{what} on"));
+            // CAPA sets subnet attributes only when it creates the subnet.
+            k.repaired_beyond_capa(Kind::Subnet, &s.key, id, format!("{what} on"));
         }
     }
     Ok(())

@@ -124,6 +124,11 @@ pub struct Change {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A repair of drift that CAPA's reconcile would leave as it is (a
+    /// missing route, a subnet attribute after creation, the load
+    /// balancer's IP address type).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub capa_would_not_repair: bool,
 }
 
 /// Called with each change as it happens (progress on a terminal).
@@ -298,6 +303,7 @@ impl<'a> Kit<'a> {
             name: name.to_owned(),
             id: id.filter(|i| is_real(i)).map(str::to_owned),
             detail,
+            capa_would_not_repair: false,
         };
         if let Some(p) = &self.progress {
             (p.0)(&change);
@@ -328,6 +334,20 @@ impl<'a> Kit<'a> {
             Action::Update
         };
         self.record(action, kind, name, Some(id), Some(detail));
+    }
+
+    /// An update CAPA's reconcile would not make: the drift it repairs
+    /// stays under CAPA.
+    pub fn repaired_beyond_capa(&self, kind: Kind, name: &str, id: &str, detail: String) {
+        self.updated(kind, name, id, detail);
+        if let Some(last) = self
+            .changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last_mut()
+        {
+            last.capa_would_not_repair = true;
+        }
     }
 
     pub fn deleted(&self, kind: Kind, name: &str, id: &str) {
