@@ -201,6 +201,9 @@ fn health_check_from(p: &Params, mut hc: HealthCheck) -> AwsResult<HealthCheck> 
     Ok(hc)
 }
 
+const DRAINING: &str = "target_health_state.unhealthy.draining_interval_seconds";
+const TERMINATION: &str = "target_health_state.unhealthy.connection_termination.enabled";
+
 fn default_attributes(target_type: &str, protocol: Option<&str>) -> BTreeMap<String, String> {
     let layer4 = matches!(protocol, Some("TCP" | "TLS" | "UDP" | "TCP_UDP"));
     let preserve = target_type == "instance" || matches!(protocol, Some("UDP" | "TCP_UDP"));
@@ -227,6 +230,10 @@ fn default_attributes(target_type: &str, protocol: Option<&str>) -> BTreeMap<Str
             (
                 "target_health_state.unhealthy.connection_termination.enabled",
                 "true".into(),
+            ),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds",
+                "0".into(),
             ),
         ]);
     }
@@ -458,6 +465,7 @@ pub fn modify_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResul
         }
         let ok = match k.as_str() {
             "deregistration_delay.timeout_seconds" => v.parse::<u32>().is_ok_and(|n| n <= 3600),
+            DRAINING => v.parse::<u32>().is_ok_and(|n| n <= 360_000),
             "stickiness.type" => [
                 "lb_cookie",
                 "app_cookie",
@@ -490,6 +498,19 @@ pub fn modify_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResul
         return Err(errors::invalid_configuration(
             "Client IP preservation cannot be disabled for UDP and TCP_UDP target groups",
         ));
+    }
+    let after = |key: &str| {
+        changes
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| tg.attributes.get(key).map(String::as_str))
+    };
+    if after(DRAINING).is_some_and(|v| v != "0") && after(TERMINATION) == Some("true") {
+        return Err(errors::invalid_configuration(format!(
+            "{DRAINING} can only be set when {TERMINATION} is false"
+        )));
     }
     let tg = ctx
         .region

@@ -481,3 +481,72 @@ async fn modify_target_group_attributes_rules() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn unhealthy_draining_interval_needs_termination_off() {
+    let h = start().await;
+    let n = net(&h).await;
+    let tcp = tg(
+        &h,
+        "tcp",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let attr = |k: &str, v: &str| TargetGroupAttribute::builder().key(k).value(v).build();
+    let draining = "target_health_state.unhealthy.draining_interval_seconds";
+    let termination = "target_health_state.unhealthy.connection_termination.enabled";
+    // Termination is on by default, so a draining interval is refused.
+    let (code, msg) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&tcp)
+        .attributes(attr(draining, "300"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidConfigurationRequest",
+            "target_health_state.unhealthy.draining_interval_seconds can only be set when \
+             target_health_state.unhealthy.connection_termination.enabled is false"
+        )
+    );
+    let (code, msg) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&tcp)
+        .attributes(attr(termination, "false"))
+        .attributes(attr(draining, "360001"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "InvalidConfigurationRequest",
+            "The value '360001' is not valid for the attribute \
+             target_health_state.unhealthy.draining_interval_seconds"
+        )
+    );
+    // Both in one call, as CAPA sends them.
+    let out = h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&tcp)
+        .attributes(attr(termination, "false"))
+        .attributes(attr(draining, "300"))
+        .send()
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str)> = out
+        .attributes()
+        .iter()
+        .filter(|a| {
+            a.key()
+                .is_some_and(|k| k.starts_with("target_health_state"))
+        })
+        .map(|a| (a.key().unwrap(), a.value().unwrap()))
+        .collect();
+    assert_eq!(got, [(termination, "false"), (draining, "300")]);
+}

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    ProtocolEnum, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
+    Action, ActionTypeEnum, IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, TargetGroupAttribute, TargetGroupIpAddressTypeEnum,
+    TargetTypeEnum,
 };
 
 use super::security_groups::Groups;
@@ -136,6 +137,7 @@ pub(super) async fn ensure(
     wait_active(k, name, &arn).await?;
     let target_group_arn = target_group(k, lb, vpc_id).await?;
     listener(k, lb, &arn, &target_group_arn).await?;
+    attributes(k, lb, &arn).await?;
     Ok(Made {
         target_group_arn,
         endpoint: dns.map(|d| format!("{d}:{}", lb.listener_port)),
@@ -212,6 +214,11 @@ async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Resul
                 ))
                 .health_check_protocol(ProtocolEnum::from(tgp.health_check_protocol.as_str()))
                 .set_health_check_path(tgp.health_check_path.clone())
+                .health_check_port(&tgp.health_check_port)
+                .health_check_interval_seconds(tgp.health_check_interval_seconds)
+                .health_check_timeout_seconds(tgp.health_check_timeout_seconds)
+                .healthy_threshold_count(tgp.healthy_threshold_count)
+                .unhealthy_threshold_count(tgp.unhealthy_threshold_count)
                 .set_tags(Some(elb_tags(&lb.tags)))
                 .send(),
         )
@@ -226,7 +233,84 @@ async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Resul
             .and_then(|t| t.target_group_arn()),
     )?;
     k.created(KIND, &tgp.name, &arn);
+    if !tgp.attributes.is_empty() {
+        let attrs: Vec<TargetGroupAttribute> = tgp
+            .attributes
+            .iter()
+            .map(|(key, value)| {
+                TargetGroupAttribute::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+            })
+            .collect();
+        k.call(KIND, &tgp.name, "ModifyTargetGroupAttributes")
+            .after_create(|| {
+                k.elb
+                    .modify_target_group_attributes()
+                    .target_group_arn(&arn)
+                    .set_attributes(Some(attrs.clone()))
+                    .send()
+            })
+            .await?;
+    }
     Ok(arn)
+}
+
+/// CAPA's `configureLBAttributes`: the plan's attributes, sent where the load
+/// balancer's differ.
+async fn attributes(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str) -> Result<()> {
+    let have = k
+        .call(
+            Kind::LoadBalancer,
+            &lb.name,
+            "DescribeLoadBalancerAttributes",
+        )
+        .after_create(|| {
+            k.elb
+                .describe_load_balancer_attributes()
+                .load_balancer_arn(arn)
+                .send()
+        })
+        .await?;
+    let differ: Vec<&(String, String)> = lb
+        .attributes
+        .iter()
+        .filter(|(key, want)| {
+            let now = have
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some(key.as_str()))
+                .and_then(|a| a.value());
+            now != Some(want.as_str())
+        })
+        .collect();
+    if differ.is_empty() {
+        return Ok(());
+    }
+    if !k.dry_run {
+        let attrs: Vec<LoadBalancerAttribute> = differ
+            .iter()
+            .map(|(key, value)| {
+                LoadBalancerAttribute::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+            })
+            .collect();
+        k.call(Kind::LoadBalancer, &lb.name, "ModifyLoadBalancerAttributes")
+            .after_create(|| {
+                k.elb
+                    .modify_load_balancer_attributes()
+                    .load_balancer_arn(arn)
+                    .set_attributes(Some(attrs.clone()))
+                    .send()
+            })
+            .await?;
+    }
+    let what: Vec<String> = differ.iter().map(|(key, v)| format!("{key} {v}")).collect();
+    k.updated(Kind::LoadBalancer, &lb.name, arn, what.join(", "));
+    Ok(())
 }
 
 async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -> Result<()> {

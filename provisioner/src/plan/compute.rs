@@ -28,6 +28,13 @@ pub(super) fn load_balancer(
         .unwrap_or_else(|| "TCP".to_owned())
         .to_ascii_uppercase();
     let name = api_lb_name(model);
+    let timing = |f: fn(&crate::spec::types::TargetGroupHealthCheckSpec) -> Option<i64>, d: i32| {
+        lb.health_check
+            .as_ref()
+            .and_then(f)
+            .and_then(|v| i32::try_from(v).ok())
+            .unwrap_or(d)
+    };
     let mut t = base_tags(model, &name, "apiserver");
     t.remove(tags::NAME);
     t.insert(tags::NAME.into(), name.clone());
@@ -51,7 +58,34 @@ pub(super) fn load_balancer(
             health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
                 .then(|| "/readyz".to_owned()),
             health_check_protocol: hc,
+            health_check_port: "6443".into(),
+            health_check_interval_seconds: timing(|h| h.interval_seconds, 5),
+            health_check_timeout_seconds: timing(|h| h.timeout_seconds, 4),
+            healthy_threshold_count: timing(|h| h.threshold_count, 2),
+            unhealthy_threshold_count: timing(|h| h.unhealthy_threshold_count, 6),
+            attributes: {
+                let mut a: Vec<(String, String)> = vec![
+                    (
+                        "target_health_state.unhealthy.connection_termination.enabled".into(),
+                        "false".into(),
+                    ),
+                    (
+                        "target_health_state.unhealthy.draining_interval_seconds".into(),
+                        "300".into(),
+                    ),
+                ];
+                if !lb.preserve_client_ip {
+                    a.push(("preserve_client_ip.enabled".into(), "false".into()));
+                }
+                a
+            },
         },
+        // Only network load balancers are made here, so CAPA's
+        // `idle_timeout.timeout_seconds` (application ones) never applies.
+        attributes: vec![(
+            "load_balancing.cross_zone.enabled".to_owned(),
+            lb.cross_zone_load_balancing.to_string(),
+        )],
         tags: t,
     })
 }

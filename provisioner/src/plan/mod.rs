@@ -203,6 +203,16 @@ pub struct TargetGroupPlan {
     pub ip_address_type: TgIpType,
     pub health_check_protocol: String,
     pub health_check_path: Option<String>,
+    /// CAPA's `getAPITargetGroupHealthCheck`: port 6443, every 5 s, 4 s
+    /// timeout, 2 to be healthy, 6 to be unhealthy (the spec's healthCheck
+    /// overrides the counts and times).
+    pub health_check_port: String,
+    pub health_check_interval_seconds: i32,
+    pub health_check_timeout_seconds: i32,
+    pub healthy_threshold_count: i32,
+    pub unhealthy_threshold_count: i32,
+    /// Set once the target group is made (`reconcileTargetGroupsAndListeners`).
+    pub attributes: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -216,6 +226,9 @@ pub struct LoadBalancerPlan {
     pub security_group_roles: Vec<String>,
     pub listener_port: u16,
     pub target_group: TargetGroupPlan,
+    /// CAPA's `getAPIServerLBSpec` attributes (`load_balancing.cross_zone.enabled`
+    /// as the spec says), set where the load balancer's differ.
+    pub attributes: Vec<(String, String)>,
     pub tags: Tags,
 }
 

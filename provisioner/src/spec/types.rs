@@ -198,6 +198,8 @@ pub struct LoadBalancerSpec {
     pub name: Option<String>,
     pub scheme: Option<String>,
     pub cross_zone_load_balancing: bool,
+    /// Health check timings for the API target group.
+    pub health_check: Option<TargetGroupHealthCheckSpec>,
     pub subnets: Vec<String>,
     pub health_check_protocol: Option<String>,
     pub additional_security_groups: Vec<String>,
@@ -211,6 +213,15 @@ pub struct LoadBalancerSpec {
     /// This project's extension: the load balancer's IP address type
     /// (`ipv4` or `dualstack`), the seed's "Load Balancer IP Type" column.
     pub ip_address_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TargetGroupHealthCheckSpec {
+    pub interval_seconds: Option<i64>,
+    pub timeout_seconds: Option<i64>,
+    pub threshold_count: Option<i64>,
+    pub unhealthy_threshold_count: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
