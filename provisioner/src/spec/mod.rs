@@ -204,6 +204,7 @@ impl Manifests {
         macro_rules! take {
             ($field:ident) => {{
                 let object = decode(doc, file, start_line)?.unwrap_or_default();
+                let object = schema::defaulted(group, version, &kind, doc).unwrap_or(object);
                 self.unknown.extend(schema::unknown_fields(
                     group,
                     version,

@@ -551,6 +551,57 @@ fn drop_nulls(v: &mut Value) {
     }
 }
 
+/// Sets what the schema defaults, as the API server does when an object is
+/// created: a property with a `default` that an object present in the
+/// document lacks (an absent object stays absent).
+fn apply_defaults(schema: &Value, v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            if let Some(props) = props {
+                for (key, prop) in props {
+                    if let Some(d) = prop.get("default")
+                        && !map.contains_key(key)
+                    {
+                        map.insert(key.clone(), d.clone());
+                    }
+                }
+            }
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+            for (key, x) in map.iter_mut() {
+                if let Some(prop) = props.and_then(|p| p.get(key)) {
+                    apply_defaults(prop, x);
+                } else if let Some(a) = additional {
+                    apply_defaults(a, x);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                items.iter_mut().for_each(|x| apply_defaults(item, x));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The document as the API server would store it: nulls pruned and the
+/// kind's schema defaults applied. `None` when the kind has no bundled
+/// schema or the defaulted object does not read as `T` (the caller keeps
+/// the document as written).
+pub(crate) fn defaulted<T: serde::de::DeserializeOwned>(
+    group: &str,
+    version: &str,
+    kind: &str,
+    doc: &str,
+) -> Option<T> {
+    let schema = schema_of(group, kind, version)?;
+    let mut instance = serde_saphyr::from_str::<Option<Value>>(doc).ok()??;
+    drop_nulls(&mut instance);
+    apply_defaults(schema, &mut instance);
+    serde_json::from_value(instance).ok()
+}
+
 /// What the kind's schema refuses in one document: types, enums, patterns,
 /// bounds and required fields, each at its place.
 pub(crate) fn schema_errors(
@@ -653,6 +704,47 @@ mod tests {
             "t.yaml",
             10,
         )
+    }
+
+    /// The API server's defaulting: a present object gains its schema's
+    /// defaults, an absent one stays absent, and given values stay.
+    #[test]
+    fn defaults_fill_present_objects_only() {
+        let doc = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSCluster\nmetadata:\n  name: c\nspec:\n  controlPlaneLoadBalancer:\n    additionalListeners:\n    - port: 8132\n  network:\n    vpc:\n      availabilityZoneUsageLimit: 2\n";
+        let v: Value = defaulted(
+            "infrastructure.cluster.x-k8s.io",
+            "v1beta2",
+            "AWSCluster",
+            doc,
+        )
+        .unwrap();
+        let lb = &v["spec"]["controlPlaneLoadBalancer"];
+        assert_eq!(lb["loadBalancerType"], "classic");
+        assert_eq!(lb["scheme"], "internet-facing");
+        assert_eq!(lb["additionalListeners"][0]["protocol"], "TCP");
+        let vpc = &v["spec"]["network"]["vpc"];
+        assert_eq!(vpc["availabilityZoneUsageLimit"], 2);
+        assert_eq!(vpc["availabilityZoneSelection"], "Ordered");
+        assert_eq!(vpc["subnetSchema"], "PreferPrivate");
+        assert!(v["spec"].get("secondaryControlPlaneLoadBalancer").is_none());
+        assert!(v.get("status").is_none());
+        // v1beta1 has no loadBalancerType default.
+        let v1: Value = defaulted(
+            "infrastructure.cluster.x-k8s.io",
+            "v1beta1",
+            "AWSCluster",
+            doc,
+        )
+        .unwrap();
+        assert!(
+            v1["spec"]["controlPlaneLoadBalancer"]
+                .get("loadBalancerType")
+                .is_none()
+        );
+        assert_eq!(
+            v1["spec"]["controlPlaneLoadBalancer"]["scheme"],
+            "internet-facing"
+        );
     }
 
     #[test]
