@@ -772,14 +772,19 @@ async fn a_low_open_file_limit_never_locks_clients_out() {
         "-n 256",
         &["--idle-timeout", "400ms", "--header-timeout", "300ms"],
     );
-    assert!(
+    // The warning is written before the address, but the thread reading
+    // stderr may not have it yet: wait for it (a bounded wait, not a timing).
+    let warned = || {
         stderr
             .lock()
             .unwrap()
-            .contains("fewer connections than --max-connections"),
-        "{}",
-        stderr.lock().unwrap()
-    );
+            .contains("fewer connections than --max-connections")
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !warned() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(warned(), "{}", stderr.lock().unwrap());
     let addr = url.trim_start_matches("http://").to_owned();
     let mut idle = Vec::new();
     for _ in 0..300 {
