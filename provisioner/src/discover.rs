@@ -56,9 +56,22 @@ pub async fn discover(
         let fact = instance_type(ec2, &t).await?;
         facts.instance_types.insert(t, fact);
     }
-    if let Some(vpc_id) = model.byo_vpc() {
+    if let Some(vpc_id) = model.given_vpc_id() {
+        let found = vpc_by_id(ec2, vpc_id).await?;
+        let key = tags::owned_key(&model.name);
+        if found
+            .as_ref()
+            .is_some_and(|v| v.tags.get(&key).map(String::as_str) == Some("owned"))
+        {
+            // CAPA's `VPCSpec.IsUnmanaged`: a VPC given by id that carries
+            // the cluster's owned tag is the cluster's own, managed VPC.
+            facts.given_vpc_owned = true;
+            facts.existing_cluster_vpc = found;
+            existing_cluster(ec2, elb, model, &mut facts).await?;
+            return Ok(facts);
+        }
         facts.byo_vpc_checked = true;
-        facts.byo_vpc = vpc_by_id(ec2, vpc_id).await?;
+        facts.byo_vpc = found;
         if facts.byo_vpc.is_some() {
             facts.byo_subnets = byo_subnets(ec2, vpc_id, model).await?;
         }
@@ -76,15 +89,26 @@ pub async fn discover(
         let (vpc, clash) = cluster_vpc_and_clash(ec2, &model.name).await?;
         facts.existing_cluster_vpc = vpc;
         facts.vpc_name_clash = clash;
-        if let Some(vpc) = &facts.existing_cluster_vpc {
-            facts.existing_subnet_ipv6 =
-                cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
-            if model.flavor == crate::model::Flavor::SelfManaged {
-                facts.existing_load_balancer = cluster_load_balancer(elb, &model.name).await?;
-            }
-        }
+        existing_cluster(ec2, elb, model, &mut facts).await?;
     }
     Ok(facts)
+}
+
+/// What an existing cluster VPC holds that the plan keeps: its subnets'
+/// IPv6 blocks, and the API load balancer's immutable fields.
+async fn existing_cluster(
+    ec2: &aws_sdk_ec2::Client,
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    model: &ClusterModel,
+    facts: &mut Facts,
+) -> Result<(), AwsCallError> {
+    if let Some(vpc) = &facts.existing_cluster_vpc {
+        facts.existing_subnet_ipv6 = cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
+        if model.flavor == crate::model::Flavor::SelfManaged {
+            facts.existing_load_balancer = cluster_load_balancer(elb, &model.name).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn zones(ec2: &aws_sdk_ec2::Client) -> Result<Vec<ZoneFact>, AwsCallError> {

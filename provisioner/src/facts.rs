@@ -106,8 +106,12 @@ pub struct Facts {
     /// Subnets of the BYO VPC referenced by the spec, by id.
     pub byo_subnets: BTreeMap<String, SubnetFact>,
     pub byo_egress_only_gateway: Option<EgressOnlyGatewayFact>,
-    /// The cluster's own VPC found by its tags (it was created before).
+    /// The cluster's own VPC found by its tags (it was created before), or
+    /// given by id and carrying the cluster's owned tag.
     pub existing_cluster_vpc: Option<VpcFact>,
+    /// `vpc.id` names a VPC with the cluster's owned tag: CAPA manages it
+    /// (`VPCSpec.IsUnmanaged` is false), so the plan does too.
+    pub given_vpc_owned: bool,
     /// VPCs named like the cluster's that stop CAPA's reconcile.
     pub vpc_name_clash: Option<VpcNameClash>,
     /// The existing cluster's API load balancer (read once the cluster exists).

@@ -22,6 +22,7 @@ pub mod finding;
 pub mod instance_types;
 pub mod layout;
 pub mod model;
+pub mod names;
 pub mod pipeline;
 pub mod plan;
 pub mod reconcile;

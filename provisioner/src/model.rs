@@ -33,6 +33,9 @@ pub struct Machines {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Eks {
+    /// `eksClusterName`, or CAPA's default for it (`GenerateEKSName`): the
+    /// name the cloud provider knows the cluster by.
+    pub cluster_name: String,
     pub version: Option<String>,
     /// `None` when `addons` is absent (not the same as an empty list).
     pub addons: Option<Vec<EksAddon>>,
@@ -127,6 +130,10 @@ pub struct ClusterModel {
     pub workers: Vec<Machines>,
     pub eks: Option<Eks>,
     pub additional_tags: std::collections::BTreeMap<String, String>,
+    /// The VPC given by id carries the cluster's owned tag, so CAPA manages
+    /// it (`VPCSpec.IsUnmanaged`); set from the facts once discovered.
+    #[serde(skip)]
+    pub vpc_owned: bool,
     /// Warnings about the manifests themselves (unknown fields and kinds),
     /// set by [`crate::pipeline::model`]; reported with the rules' findings.
     #[serde(skip)]
@@ -186,8 +193,20 @@ impl ClusterModel {
         self.network.vpc.ipv6.is_some()
     }
 
-    /// A VPC given by id (bring-your-own), as opposed to one CAPA creates.
+    /// A VPC given by id (bring-your-own), as opposed to one CAPA creates
+    /// or one given by id that carries the cluster's owned tag.
     pub fn byo_vpc(&self) -> Option<&str> {
+        self.given_vpc_id().filter(|_| !self.vpc_owned)
+    }
+
+    /// The name Kubernetes' cloud provider knows the cluster by
+    /// (`KubernetesClusterName`): the EKS cluster's name, else the Cluster's.
+    pub fn kubernetes_cluster_name(&self) -> &str {
+        self.eks.as_ref().map_or(&self.name, |e| &e.cluster_name)
+    }
+
+    /// `spec.network.vpc.id`, whoever manages the VPC.
+    pub fn given_vpc_id(&self) -> Option<&str> {
         self.network.vpc.id.as_deref().filter(|s| !s.is_empty())
     }
 
@@ -334,10 +353,18 @@ impl ClusterModel {
                 kubernetes_version: spec.version.clone(),
                 workers: Vec::new(),
                 eks: Some(Eks {
+                    cluster_name: spec
+                        .eks_cluster_name
+                        .clone()
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| {
+                            crate::names::capa_eks_name(&namespace, &mcp.object.metadata.name)
+                        }),
                     version: spec.version.clone(),
                     addons: spec.addons.clone(),
                 }),
                 additional_tags: spec.additional_tags.clone(),
+                vpc_owned: false,
                 manifest_findings: Vec::new(),
             }
         } else {
@@ -416,6 +443,7 @@ impl ClusterModel {
                 workers: Vec::new(),
                 eks: None,
                 additional_tags: spec.additional_tags.clone(),
+                vpc_owned: false,
                 manifest_findings: Vec::new(),
             }
         };

@@ -86,12 +86,13 @@ pub async fn prepare(
 
 /// The pure part of [`prepare`].
 pub fn prepare_with_facts(
-    model: ClusterModel,
+    mut model: ClusterModel,
     facts: Facts,
     cli_region: Option<&str>,
     region: &str,
     opts: &PlanOptions,
 ) -> Prepared {
+    model.vpc_owned = facts.given_vpc_owned;
     let (subnets, mut findings) = layout::subnets(&model, &facts);
     findings.extend(validate::validate(&model, &facts, &subnets, cli_region));
     findings.sort_by_key(|f| f.severity);

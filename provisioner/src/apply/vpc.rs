@@ -23,17 +23,27 @@ pub(super) async fn ensure(k: &Kit<'_>, plan: &Plan) -> Result<Vpc> {
     if let Some(id) = &plan.vpc.existing_id {
         return existing(k, plan, id).await;
     }
-    let found = k
-        .call(Kind::Vpc, &name, "DescribeVpcs")
-        .once(
-            k.ec2
-                .describe_vpcs()
-                .filters(filter("tag:Name", &[&name]))
-                .filters(k.tagged())
-                .filters(filter("state", &["pending", "available"]))
-                .send(),
-        )
-        .await?;
+    // CAPA's reconcileVPC: a managed VPC named by `vpc.id` is described by
+    // that id; otherwise by its Name and the cluster's tag.
+    let found = match &plan.vpc.managed_id {
+        Some(id) => {
+            k.call(Kind::Vpc, &name, "DescribeVpcs")
+                .once(k.ec2.describe_vpcs().vpc_ids(id).send())
+                .await?
+        }
+        None => {
+            k.call(Kind::Vpc, &name, "DescribeVpcs")
+                .once(
+                    k.ec2
+                        .describe_vpcs()
+                        .filters(filter("tag:Name", &[&name]))
+                        .filters(k.tagged())
+                        .filters(filter("state", &["pending", "available"]))
+                        .send(),
+                )
+                .await?
+        }
+    };
     let created = found.vpcs().is_empty();
     let id = if let Some(v) = found.vpcs().first() {
         let id = need(Kind::Vpc, &name, "DescribeVpcs", "VpcId", v.vpc_id())?;

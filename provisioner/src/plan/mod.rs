@@ -74,6 +74,10 @@ pub struct IpamRef {
 pub struct VpcPlan {
     /// A BYO VPC's id; `None` when the provisioner creates the VPC.
     pub existing_id: Option<String>,
+    /// A managed VPC the spec names by id (it carries the cluster's owned
+    /// tag): looked up by that id rather than by its Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_id: Option<String>,
     pub cidr_block: Ipv4Net,
     /// `cidrBlock` as written, sent to CreateVpc as is (AWS judges a bad one).
     pub cidr_block_text: String,
@@ -319,25 +323,7 @@ fn short_hash(text: &str) -> String {
     format!("{h:08x}")
 }
 
-/// CAPA's `LBName` for a load balancer the spec does not name:
-/// `GenerateELBName("<namespace>-<cluster>")`, that is
-/// `<namespace>-<cluster>-apiserver` (dots made dashes), or past 32
-/// characters 28 base-36 characters of a BLAKE2b-224 hash and `-k8s`.
-pub fn capa_lb_name(namespace: &str, cluster: &str) -> String {
-    let base = format!("{namespace}-{cluster}");
-    let standard = format!("{}-apiserver", base.replace('.', "-"));
-    if standard.len() <= 32 {
-        return standard;
-    }
-    use blake2::Digest;
-    const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let hash = blake2::Blake2b::<blake2::digest::consts::U28>::digest(base.as_bytes());
-    let short: String = hash
-        .iter()
-        .map(|b| char::from(BASE36[usize::from(*b) % 36]))
-        .collect();
-    format!("{short}-k8s")
-}
+pub use crate::names::capa_lb_name;
 
 /// The API load balancer's name: the spec's, as written (AWS judges it),
 /// else CAPA's.
@@ -448,6 +434,10 @@ pub fn plan(
     vpc_tags.extend(model.network.vpc.tags.clone());
     let vpc = VpcPlan {
         existing_id: model.byo_vpc().map(str::to_owned),
+        managed_id: model
+            .vpc_owned
+            .then(|| model.given_vpc_id().map(str::to_owned))
+            .flatten(),
         cidr_block: vpc_cidr,
         cidr_block_text: model
             .network
@@ -501,7 +491,10 @@ pub fn plan(
                 };
                 t.insert(elb.into(), "1".into());
             }
-            t.insert(tags::kubernetes_key(name), "owned".into());
+            t.insert(
+                tags::kubernetes_key(model.kubernetes_cluster_name()),
+                "owned".into(),
+            );
             t.extend(s.tags.clone());
             SubnetPlan {
                 key: s.key.clone(),
@@ -603,7 +596,10 @@ pub fn plan(
                 }
             }
             let mut t = base_tags(model, &format!("{name}-rt-{role}-{az}"), "common");
-            t.insert(tags::kubernetes_key(name), "owned".into());
+            t.insert(
+                tags::kubernetes_key(model.kubernetes_cluster_name()),
+                "owned".into(),
+            );
             route_tables.push(RouteTablePlan {
                 subnet_key: s.key.clone(),
                 routes,
@@ -662,23 +658,58 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod name_tests {
-    /// CAPA's names: the standard form, and the hashed one past 32
-    /// characters (vectors from Python's hashlib.blake2b(digest_size=28)).
+mod kubernetes_name_tests {
+    use std::collections::BTreeMap;
+
+    use crate::spec::{Manifests, Vars};
+
+    fn plan_of(text: &str) -> super::Plan {
+        let m = Manifests::load_str(text, "t.yaml", &Vars::only(BTreeMap::new())).unwrap();
+        let model = crate::model::ClusterModel::from_manifests(&m).unwrap();
+        let facts = crate::facts::Facts::default();
+        let (subnets, _) = crate::layout::subnets(&model, &facts);
+        super::plan(
+            &model,
+            &subnets,
+            "us-east-1",
+            &super::PlanOptions::default(),
+        )
+    }
+
+    const EKS: &str = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: eks6, namespace: team}\nspec:\n  controlPlaneRef: {kind: AWSManagedControlPlane, name: eks6-cp}\n---\napiVersion: controlplane.cluster.x-k8s.io/v1beta2\nkind: AWSManagedControlPlane\nmetadata: {name: eks6-cp, namespace: team}\nspec:\n  region: us-east-1\n  network:\n    vpc: {ipv6: {}}\n    subnets:\n    - {id: a, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: b, cidrBlock: 10.0.64.0/18, isIpv6: true, availabilityZone: us-east-1a}\n";
+
+    /// CAPA tags subnets and route tables for the cloud provider with
+    /// `KubernetesClusterName`: for EKS the EKS cluster's name, which the
+    /// webhook defaults to `<namespace>_<AWSManagedControlPlane name>`; the
+    /// cluster's own tag keeps the Cluster's name.
     #[test]
-    fn capa_load_balancer_names() {
-        assert_eq!(
-            super::capa_lb_name("default", "row2"),
-            "default-row2-apiserver"
-        );
-        assert_eq!(super::capa_lb_name("team.a", "c1"), "team-a-c1-apiserver");
-        assert_eq!(
-            super::capa_lb_name("default", "a-cluster-name-that-is-long"),
-            "dx3e1mkn1q7amdvkwqtxsblkxtqp-k8s"
-        );
-        assert_eq!(
-            super::capa_lb_name("ns1", "some-really-long-cluster-name-xyz"),
-            "ievrmle5618sn1ciwkz4x7k02gqa-k8s"
-        );
+    fn eks_subnets_and_route_tables_carry_the_eks_name() {
+        for (text, want) in [
+            (EKS.to_owned(), "kubernetes.io/cluster/team_eks6-cp"),
+            (
+                EKS.replace("  region:", "  eksClusterName: prod-v6\n  region:"),
+                "kubernetes.io/cluster/prod-v6",
+            ),
+        ] {
+            let plan = plan_of(&text);
+            assert!(!plan.subnets.is_empty() && !plan.route_tables.is_empty());
+            let tag_sets = plan
+                .subnets
+                .iter()
+                .map(|s| &s.tags)
+                .chain(plan.route_tables.iter().map(|r| &r.tags));
+            for tags in tag_sets {
+                assert_eq!(
+                    tags.get(want).map(String::as_str),
+                    Some("owned"),
+                    "{tags:?}"
+                );
+                assert!(!tags.contains_key("kubernetes.io/cluster/eks6"), "{tags:?}");
+                assert!(
+                    tags.contains_key(&super::tags::owned_key("eks6")),
+                    "{tags:?}"
+                );
+            }
+        }
     }
 }

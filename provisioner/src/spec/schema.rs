@@ -589,7 +589,7 @@ fn apply_defaults(schema: &Value, v: &mut Value) {
 /// kind's schema defaults applied. `None` when the kind has no bundled
 /// schema or the defaulted object does not read as `T` (the caller keeps
 /// the document as written).
-pub(crate) fn defaulted<T: serde::de::DeserializeOwned>(
+pub(crate) fn defaulted<T: de::DeserializeOwned>(
     group: &str,
     version: &str,
     kind: &str,
