@@ -211,6 +211,8 @@ rules! {
         "a classic ELB (CAPA's default) in front of control-plane machines without IPv4";
     LbClassicIpv4Only = "lb-classic-ipv4-only", Warning, Advice,
         "a classic ELB (CAPA's default) on an IPv6 cluster: the API endpoint is IPv4-only";
+    LbApiPortNot6443 = "lb-api-port-not-6443", Warning, CapaController,
+        "an ELBv2 API load balancer listens on 6443 whatever apiServerPort says";
     LbIpTypeIpv6 = "lb-ip-type-ipv6", Error, Aws,
         "ipv6 is not a valid load balancer IP type (seed matrix row 9)";
     LbIpTypeInvalid = "lb-ip-type-invalid", Error, Docs,

@@ -21,7 +21,9 @@ pub(super) fn load_balancer(
             return None;
         }
     };
-    let port = model.api_server_port();
+    // CAPA's getAPIServerLBSpec: one listener and target group on
+    // DefaultAPIServerPort, whatever apiServerPort says (a warning says so).
+    let port = 6443;
     let hc = lb
         .health_check_protocol
         .clone()

@@ -33,6 +33,16 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
             format!("'{scheme}' is not a scheme: use internet-facing or internal"),
         );
     }
+    let port = model.api_server_port();
+    if model.lb_is_v2() && port != 6443 {
+        v.push(
+            Rule::LbApiPortNot6443,
+            &format!("Cluster/{}", model.name),
+            None,
+            "spec.clusterNetwork.apiServerPort",
+            api_port_message(port, &lb_type),
+        );
+    }
     let classic_or_disabled = matches!(lb_type.as_str(), "classic" | "disabled");
     if let Some(ip) = lb.ip_address_type.as_deref() {
         match ip {
@@ -261,6 +271,18 @@ fn classic_rules(v: &mut V<'_>, defaulted: bool) {
             ),
         );
     }
+}
+
+/// CAPA's `getAPIServerLBSpec` gives an ELBv2 load balancer one listener and
+/// target group on `DefaultAPIServerPort`; only a classic ELB listens on
+/// `apiServerPort`. The provisioner builds what CAPA builds.
+fn api_port_message(port: u16, lb_type: &str) -> String {
+    format!(
+        "apiServerPort is {port}, but CAPA's {lb_type} load balancer listens and \
+        forwards on 6443 whatever it says, while the control-plane endpoint \
+        CAPA records uses {port}: clients of the endpoint would find nothing \
+        listening; leave apiServerPort at 6443 (or use a classic ELB)"
+    )
 }
 
 /// CAPA's webhook (`validateControlPlaneLoadBalancerUpdate`) refuses an

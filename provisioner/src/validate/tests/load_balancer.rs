@@ -42,6 +42,17 @@ pub(super) fn load_balancer_rules() {
         cluster_network: V6_NETWORK,
         machine: MACHINE,
     };
+    // An NLB listens on 6443 whatever apiServerPort says.
+    let f = expect(
+        Rule::LbApiPortNot6443,
+        Case {
+            cluster_network: "\n    apiServerPort: 443\n    pods: {cidrBlocks: [fd01::/48]}\n    services: {cidrBlocks: [fd02::/112]}\n",
+            ..base()
+        },
+    );
+    assert!(f.iter().all(|x| !x.is_error()), "{f:#?}");
+    let f = rules_of(&base(), &facts(), Some("us-east-1"));
+    assert!(f.iter().all(|x| x.rule != Rule::LbApiPortNot6443), "{f:#?}");
     expect(
         Rule::LbTypeInvalid,
         c(&lb(
