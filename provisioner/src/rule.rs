@@ -266,6 +266,8 @@ rules! {
         "an IPv6 service CIDR larger than /108 (kubeadm)";
     K8sIpv6NeedsNodeIpv6 = "k8s-ipv6-needs-node-ipv6", Error, Kubernetes,
         "an IPv6 Kubernetes network on control-plane subnets without IPv6";
+    EksAddonsVersion = "eks-addons-version", Error, CapaWebhook,
+        "EKS addons on Kubernetes older than v1.18 (CAPA webhook)";
     EksIpv6Version = "eks-ipv6-version", Error, CapaWebhook,
         "EKS IPv6 on Kubernetes older than v1.21.0 (CAPA webhook)";
     EksIpv6Addons = "eks-ipv6-addons", Error, CapaWebhook,

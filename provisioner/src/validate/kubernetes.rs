@@ -126,6 +126,19 @@ fn version(text: &str) -> Option<(u64, u64, u64)> {
 pub(super) fn eks_rules(v: &mut V<'_>) {
     let model = v.model;
     let Some(eks) = model.eks.clone() else { return };
+    // CAPA's validateEKSAddons: with addons (or IPv6) and a version, the
+    // version's major.minor must be at least 1.18.
+    let has_addons = eks.addons.as_ref().is_some_and(|a| !a.is_empty());
+    if let Some(ver) = eks.version.as_deref()
+        && (has_addons || model.ipv6())
+        && version(ver).is_some_and(|(major, minor, _)| (major, minor) < (1, 18))
+    {
+        v.infra(
+            Rule::EksAddonsVersion,
+            "spec.addons",
+            format!("addons require Kubernetes v1.18.0 or greater (spec.version is {ver})"),
+        );
+    }
     if !model.ipv6() {
         return;
     }

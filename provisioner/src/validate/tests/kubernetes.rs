@@ -127,6 +127,14 @@ pub(super) fn eks_rules() {
     // Without IPv6 none of this applies.
     let f = eks("  version: v1.18.0\n  network: {vpc: {}}\n");
     assert!(f.is_empty(), "{f:#?}");
+    // Addons need v1.18 (major.minor), with or without IPv6.
+    let f = eks(
+        "  version: v1.17.9\n  network: {vpc: {}}\n  addons:\n  - {name: coredns, version: v1.8.0}\n",
+    );
+    assert_eq!(ids(&f), ["eks-addons-version"], "{f:#?}");
+    covers(&f, Rule::EksAddonsVersion);
+    let f = eks("  version: v1.17.9\n  network: {vpc: {}}\n");
+    assert!(f.is_empty(), "{f:#?}");
 }
 
 #[test]
