@@ -472,6 +472,27 @@ pub fn control_plane_subnets<'a>(
     machine_subnets(model.control_plane.as_ref(), subnets)
 }
 
+/// The subnet a worker goes in, as CAPA's `findSubnet` picks it for a
+/// machine of a MachineDeployment (Cluster API does not spread those over
+/// zones): the template's subnet, else the first private subnet in the
+/// failure domain, else the cluster's first private subnet. `None` when
+/// there is none (CAPA's controller then fails the machine).
+pub fn worker_subnet<'a>(m: &Machines, subnets: &'a [LaidOutSubnet]) -> Option<&'a LaidOutSubnet> {
+    if m.spec
+        .subnet
+        .as_ref()
+        .and_then(|s| s.id.as_deref())
+        .is_some()
+    {
+        return machine_subnets(Some(m), subnets).into_iter().next();
+    }
+    let mut private = subnets.iter().filter(|s| !s.public);
+    match &m.failure_domain {
+        Some(zone) => private.find(|s| s.availability_zone.as_ref() == Some(zone)),
+        None => private.next(),
+    }
+}
+
 pub fn machine_subnets<'a>(
     machines: Option<&Machines>,
     subnets: &'a [LaidOutSubnet],

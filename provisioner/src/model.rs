@@ -28,6 +28,11 @@ pub struct Machines {
     pub object: String,
     pub source: Option<Source>,
     pub replicas: u32,
+    /// The MachineDeployment that asks for these machines (workers); `None`
+    /// for the control plane.
+    pub deployment: Option<String>,
+    /// The MachineDeployment's `spec.template.spec.failureDomain`.
+    pub failure_domain: Option<String>,
     pub spec: AwsMachineSpec,
 }
 
@@ -469,7 +474,18 @@ impl ClusterModel {
                 .map(|r| r.name.clone());
             if let Some(t) = template {
                 match machines(m, Some(&t), md.object.spec.replicas.unwrap_or(1)) {
-                    Some(w) => model.workers.push(w),
+                    Some(mut w) => {
+                        w.deployment = Some(md.object.metadata.name.clone());
+                        w.failure_domain = md
+                            .object
+                            .spec
+                            .template
+                            .spec
+                            .failure_domain
+                            .clone()
+                            .filter(|f| !f.is_empty());
+                        model.workers.push(w);
+                    }
                     None => findings.push(err(
                         Rule::ManifestMissingMachineTemplate,
                         format!("MachineDeployment/{}", md.object.metadata.name),
@@ -511,6 +527,8 @@ fn machines(m: &Manifests, template: Option<&str>, replicas: u32) -> Option<Mach
         object: format!("AWSMachineTemplate/{}", t.object.metadata.name),
         source: Some(t.source.clone()),
         replicas,
+        deployment: None,
+        failure_domain: None,
         spec: t.object.spec.template.spec.clone(),
     })
 }

@@ -296,6 +296,15 @@ pub fn apply_summary(
         count(Action::is_update),
         count(|a| a == Action::Exists),
     );
+    let deleted = count(Action::is_delete);
+    if deleted > 0 {
+        // A scale-down: the line above keeps its shape, this one adds to it.
+        let _ = writeln!(
+            s,
+            "{deleted} {}deleted (scaled down)",
+            if dry_run { "would be " } else { "" }
+        );
+    }
     s
 }
 

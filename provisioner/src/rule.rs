@@ -240,6 +240,8 @@ rules! {
         "ipv6 targets when the control plane has no IPv6 (seed matrix row 7)";
     TgIpv4NeedsCpIpv4 = "tg-ipv4-needs-cp-ipv4", Error, Aws,
         "ipv4 targets when the control plane is IPv6-only (AWS)";
+    WorkerNoSubnet = "worker-no-subnet", Error, CapaController,
+        "a MachineDeployment's machines have no private subnet in their failure domain";
     InstanceTypeUnknown = "instance-type-unknown", Error, Aws, "an instance type AWS does not know";
     InstanceTypeNoIpv6 = "instance-type-no-ipv6", Error, Aws,
         "an instance type without IPv6 in an IPv6 subnet (seed prerequisites)";

@@ -28,9 +28,6 @@ pub(super) async fn ensure(
     subnet_ids: &BTreeMap<String, String>,
     groups: &Groups,
 ) -> Result<Vec<String>> {
-    if plan.machines.is_empty() {
-        return Ok(Vec::new());
-    }
     let out = k
         .call(KIND, &plan.cluster, "DescribeInstances")
         .once(
@@ -46,6 +43,10 @@ pub(super) async fn ensure(
         .iter()
         .flat_map(|r| r.instances().iter().cloned())
         .collect();
+    retire(k, plan, &existing).await?;
+    if plan.machines.is_empty() {
+        return Ok(Vec::new());
+    }
     let work = plan.machines.iter().map(|m| {
         let found = existing
             .iter()
@@ -76,6 +77,46 @@ pub(super) async fn ensure(
         }
     }
     Ok(ids)
+}
+
+/// Scaling down: the cluster's control-plane and worker instances the plan
+/// no longer has (fewer replicas, a MachineDeployment gone) are terminated,
+/// as Cluster API deletes the machines it scales away. Other instances the
+/// cluster owns (a bastion) are left to their own reconcile.
+async fn retire(k: &Kit<'_>, plan: &Plan, existing: &[Instance]) -> Result<()> {
+    let extra: Vec<(String, String)> = existing
+        .iter()
+        .filter_map(|i| {
+            let t = tag_map(i.tags());
+            let role = t.get(tags::ROLE).map(String::as_str);
+            if !matches!(role, Some("control-plane" | "node")) {
+                return None;
+            }
+            let name = t.get(tags::NAME).cloned().unwrap_or_default();
+            if plan.machines.iter().any(|m| m.name == name) {
+                return None;
+            }
+            Some((i.instance_id()?.to_owned(), name))
+        })
+        .collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    if !k.dry_run {
+        let ids: Vec<String> = extra.iter().map(|(id, _)| id.clone()).collect();
+        k.call(KIND, &plan.cluster, "TerminateInstances")
+            .once(
+                k.ec2
+                    .terminate_instances()
+                    .set_instance_ids(Some(ids))
+                    .send(),
+            )
+            .await?;
+    }
+    for (id, name) in &extra {
+        k.deleted(KIND, name, id);
+    }
+    Ok(())
 }
 
 async fn wait_running(k: &Kit<'_>, name: &str, id: &str) -> Result<()> {

@@ -188,7 +188,14 @@ pub async fn apply(
                 )
                 .await?;
             if let Some(lb) = &lb {
-                machines::register_targets(k, &lb.target_group_arn, &instances).await?;
+                let control_plane: Vec<String> = plan
+                    .machines
+                    .iter()
+                    .zip(&instances)
+                    .filter(|(m, _)| m.role == "control-plane")
+                    .map(|(_, id)| id.clone())
+                    .collect();
+                machines::register_targets(k, &lb.target_group_arn, &control_plane).await?;
             }
             Ok(lb.and_then(|lb| lb.endpoint))
         }

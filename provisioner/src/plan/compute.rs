@@ -129,63 +129,93 @@ fn primary_ipv6(model: &ClusterModel, setting: Option<&str>, subnet: &LaidOutSub
     }
 }
 
+/// One machine of a group, with the group's template settings.
+fn machine(
+    model: &ClusterModel,
+    group: &Machines,
+    name: String,
+    role: &str,
+    subnet: &LaidOutSubnet,
+    security_group_roles: &[&str],
+    opts: &PlanOptions,
+) -> MachinePlan {
+    let spec = &group.spec;
+    let mut t = base_tags(model, &name, role);
+    t.insert(
+        tags::kubernetes_key(model.kubernetes_cluster_name()),
+        "owned".into(),
+    );
+    let dns = spec.private_dns_name.as_ref();
+    MachinePlan {
+        name,
+        role: role.to_owned(),
+        instance_type: spec
+            .instance_type
+            .clone()
+            .unwrap_or_else(|| "t3.large".to_owned()),
+        image_id: spec
+            .ami
+            .as_ref()
+            .and_then(|a| a.id.clone())
+            .or_else(|| opts.default_image_id.clone())
+            .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned()),
+        subnet_key: subnet.key.clone(),
+        primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
+        hostname_type: dns.and_then(|p| p.hostname_type.clone()),
+        enable_resource_name_dns_a_record: dns.and_then(|p| p.enable_resource_name_dns_a_record),
+        enable_resource_name_dns_aaaa_record: dns
+            .and_then(|p| p.enable_resource_name_dns_aaaa_record),
+        metadata_options: metadata_options(spec.instance_metadata_options.as_ref()),
+        security_group_roles: security_group_roles
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect(),
+        tags: t,
+    }
+}
+
+/// The control-plane machines (spread over one subnet a zone, as
+/// KubeadmControlPlane spreads them over failure domains), then each
+/// MachineDeployment's workers (`<deployment>-<i>`, in the subnet CAPA's
+/// `findSubnet` picks). CAPA's `GetCoreSecurityGroups`: node and lb on every
+/// machine, then the control plane's own.
 pub(super) fn machines(
     model: &ClusterModel,
     subnets: &[LaidOutSubnet],
     opts: &PlanOptions,
 ) -> Vec<MachinePlan> {
-    let Some(cp) = &model.control_plane else {
-        return Vec::new();
-    };
-    let targets = control_plane_subnets(model, subnets);
-    if targets.is_empty() {
-        return Vec::new();
+    let mut out = Vec::new();
+    if let Some(cp) = &model.control_plane {
+        let targets = control_plane_subnets(model, subnets);
+        if !targets.is_empty() {
+            out.extend((0..cp.replicas as usize).map(|i| {
+                machine(
+                    model,
+                    cp,
+                    format!("{}-control-plane-{i}", model.name),
+                    "control-plane",
+                    targets[i % targets.len()],
+                    &["node", "lb", "controlplane"],
+                    opts,
+                )
+            }));
+        }
     }
-    let spec = &cp.spec;
-    let image = spec
-        .ami
-        .as_ref()
-        .and_then(|a| a.id.clone())
-        .or_else(|| opts.default_image_id.clone())
-        .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned());
-    // CAPA GetCoreSecurityGroups: node and lb on every machine, then the
-    // control plane's own.
-    let roles = vec![
-        "node".to_owned(),
-        "lb".to_owned(),
-        "controlplane".to_owned(),
-    ];
-    (0..cp.replicas as usize)
-        .map(|i| {
-            let subnet = targets[i % targets.len()];
-            let name = format!("{}-control-plane-{i}", model.name);
-            let mut t = base_tags(model, &name, "control-plane");
-            t.insert(tags::kubernetes_key(&model.name), "owned".into());
-            MachinePlan {
-                name,
-                instance_type: spec
-                    .instance_type
-                    .clone()
-                    .unwrap_or_else(|| "t3.large".to_owned()),
-                image_id: image.clone(),
-                subnet_key: subnet.key.clone(),
-                primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
-                hostname_type: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.hostname_type.clone()),
-                enable_resource_name_dns_a_record: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.enable_resource_name_dns_a_record),
-                enable_resource_name_dns_aaaa_record: spec
-                    .private_dns_name
-                    .as_ref()
-                    .and_then(|p| p.enable_resource_name_dns_aaaa_record),
-                metadata_options: metadata_options(spec.instance_metadata_options.as_ref()),
-                security_group_roles: roles.clone(),
-                tags: t,
-            }
-        })
-        .collect()
+    for w in &model.workers {
+        let (Some(deployment), Some(subnet)) = (&w.deployment, worker_subnet(w, subnets)) else {
+            continue;
+        };
+        out.extend((0..w.replicas as usize).map(|i| {
+            machine(
+                model,
+                w,
+                format!("{deployment}-{i}"),
+                "node",
+                subnet,
+                &["node", "lb"],
+                opts,
+            )
+        }));
+    }
+    out
 }

@@ -19,8 +19,8 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::layout::{Ipv6Block, LaidOutSubnet};
-use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type};
-use crate::model::{ClusterModel, Family, Flavor};
+use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type, worker_subnet};
+use crate::model::{ClusterModel, Family, Flavor, Machines};
 pub use crate::model::{LbIpType, Scheme, TgIpType};
 use crate::spec::types::{IngressRule, Tags};
 
@@ -239,6 +239,9 @@ pub struct LoadBalancerPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MachinePlan {
     pub name: String,
+    /// CAPA's role tag: `control-plane` (registered with the API load
+    /// balancer) or `node` (a MachineDeployment's worker).
+    pub role: String,
     pub instance_type: String,
     pub image_id: String,
     pub subnet_key: String,

@@ -80,6 +80,8 @@ pub enum Action {
     /// A dry run: it would be changed.
     WouldUpdate,
     Delete,
+    /// A dry run: it would be deleted (an apply that scales down).
+    WouldDelete,
     /// A target registered with a target group.
     Register,
 }
@@ -93,6 +95,7 @@ impl Action {
             Action::WouldCreate => "would-create",
             Action::WouldUpdate => "would-update",
             Action::Delete => "delete",
+            Action::WouldDelete => "would-delete",
             Action::Register => "register",
         }
     }
@@ -100,6 +103,11 @@ impl Action {
     /// Creates, real or in a dry run.
     pub fn is_create(self) -> bool {
         matches!(self, Action::Create | Action::WouldCreate)
+    }
+
+    /// Deleted, or would be in a dry run.
+    pub fn is_delete(self) -> bool {
+        matches!(self, Action::Delete | Action::WouldDelete)
     }
 
     /// Updates, real or in a dry run.
@@ -351,7 +359,12 @@ impl<'a> Kit<'a> {
     }
 
     pub fn deleted(&self, kind: Kind, name: &str, id: &str) {
-        self.record(Action::Delete, kind, name, Some(id), None);
+        let action = if self.dry_run {
+            Action::WouldDelete
+        } else {
+            Action::Delete
+        };
+        self.record(action, kind, name, Some(id), None);
     }
 
     /// Every change so far, in the order they happened.

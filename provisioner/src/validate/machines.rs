@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Rule, V};
-use crate::layout::machine_subnets;
+use crate::layout::{machine_subnets, worker_subnet};
 use crate::model::{Family, Machines};
 
 pub(super) fn machine_rules(v: &mut V<'_>) {
@@ -14,10 +14,25 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
     groups.extend(model.workers.iter().cloned());
     let mut seen = BTreeSet::new();
     for m in groups {
-        if !seen.insert(m.object.clone()) {
+        if !seen.insert((m.object.clone(), m.deployment.clone())) {
             continue;
         }
-        let subnets = machine_subnets(Some(&m), v.subnets);
+        let subnets = match &m.deployment {
+            None => machine_subnets(Some(&m), v.subnets),
+            Some(d) => {
+                let one: Vec<_> = worker_subnet(&m, v.all_subnets).into_iter().collect();
+                let given = m.spec.subnet.as_ref().and_then(|s| s.id.as_deref());
+                if one.is_empty() && given.is_none() && m.replicas > 0 && !v.all_subnets.is_empty()
+                {
+                    no_worker_subnet(v, d, m.failure_domain.as_deref());
+                }
+                let known: Vec<_> = one
+                    .into_iter()
+                    .filter(|s| v.subnets.iter().any(|k| k.key == s.key))
+                    .collect();
+                known
+            }
+        };
         if let Some(id) = m.spec.subnet.as_ref().and_then(|s| s.id.as_deref())
             && subnets.is_empty()
             && !v.subnets.is_empty()
@@ -145,4 +160,33 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
             }
         }
     }
+}
+
+/// CAPA's `findSubnet` fails a MachineDeployment's machine when no private
+/// subnet is in its failure domain (or the cluster has none at all).
+fn no_worker_subnet(v: &mut V<'_>, deployment: &str, zone: Option<&str>) {
+    let (path, message) = match zone {
+        Some(z) => (
+            "spec.template.spec.failureDomain",
+            format!(
+                "failed to run machine, no subnets available in availability zone \
+                {z:?}: CAPA puts a worker in a private subnet of its failure domain; \
+                add a private subnet in {z} or change failureDomain"
+            ),
+        ),
+        None => (
+            "spec.template.spec",
+            "failed to run machine, no subnets available: CAPA puts a worker in \
+            the cluster's first private subnet, and there is none; add a private \
+            subnet or give the template a subnet"
+                .to_owned(),
+        ),
+    };
+    v.push(
+        Rule::WorkerNoSubnet,
+        &format!("MachineDeployment/{deployment}"),
+        None,
+        path,
+        message,
+    );
 }

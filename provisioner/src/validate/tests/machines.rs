@@ -78,3 +78,29 @@ pub(super) fn machine_rules() {
         Severity::Warning
     );
 }
+
+/// A MachineDeployment's workers go where CAPA's `findSubnet` puts them: a
+/// private subnet of their failure domain, which must exist.
+#[test]
+pub(super) fn worker_rules() {
+    let md = |zone: &str| {
+        format!(
+            "{}---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: MachineDeployment\nmetadata: {{name: md0}}\nspec:\n  clusterName: c1\n  replicas: 2\n  selector: {{matchLabels: {{}}}}\n  template:\n    spec:\n      clusterName: c1\n      bootstrap: {{dataSecretName: none}}\n      failureDomain: {zone}\n      infrastructureRef: {{kind: AWSMachineTemplate, name: c1-cp}}\n",
+            manifests(&base())
+        )
+    };
+    let run = |text: &str| {
+        let m = Manifests::load_str(text, "case.yaml", &Vars::only(BTreeMap::new())).unwrap();
+        let model = ClusterModel::from_manifests(&m).expect("model");
+        let (subnets, mut findings) = crate::layout::subnets(&model, &facts());
+        findings.extend(validate(&model, &facts(), &subnets, None));
+        findings
+    };
+    let f = run(&md("us-east-1a"));
+    assert!(f.is_empty(), "{f:#?}");
+    let f = run(&md("us-east-1f"));
+    assert_eq!(ids(&f), ["worker-no-subnet"], "{f:#?}");
+    assert_eq!(f[0].object, "MachineDeployment/md0");
+    assert_eq!(f[0].path, "spec.template.spec.failureDomain");
+    covers(&f, Rule::WorkerNoSubnet);
+}

@@ -311,6 +311,7 @@ fn every_rule_has_a_case() {
         load_balancer::load_balancer_rules,
         load_balancer::support_matrix_rows,
         machines::machine_rules,
+        machines::worker_rules,
         kubernetes::kubernetes_network_rules,
         kubernetes::eks_rules,
         kubernetes::ingress_and_cni_rules,
