@@ -119,6 +119,8 @@ rules! {
     ManifestUnknownKind = "manifest-unknown-kind", Warning, CapaWebhook,
         "a kind no Cluster API or CAPA group has, or a kind under the \
             wrong group (an error with --strict)";
+    ManifestNotBuilt = "manifest-not-built", Warning, Advice,
+        "something the manifests ask for that the provisioner does not build (an error with --strict)";
     ManifestSchema = "manifest-schema", Error, CapaWebhook,
         "a value the kind's CRD schema refuses: type, enum, pattern, bounds or a required field";
     RegionMismatch = "region-mismatch", Error, Docs, "the spec's region differs from --region";

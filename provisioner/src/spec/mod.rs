@@ -60,6 +60,10 @@ pub struct Manifests {
     pub machine_deployments: Vec<Doc<MachineDeployment>>,
     /// `Kind/name` of every object of another kind, skipped.
     pub ignored: Vec<String>,
+    /// Objects of kinds that make infrastructure the provisioner does not
+    /// build (machine pools, Fargate profiles, single machines): `Kind/name`
+    /// and where each is.
+    pub not_built: Vec<(String, Source)>,
     /// Fields and kinds the Kubernetes API does not know (see [`schema`]).
     pub unknown: Vec<schema::UnknownName>,
     /// Values the kinds' schemas refuse (see [`schema`]).
@@ -163,6 +167,7 @@ impl Manifests {
         self.machine_templates.extend(other.machine_templates);
         self.machine_deployments.extend(other.machine_deployments);
         self.ignored.extend(other.ignored);
+        self.not_built.extend(other.not_built);
         self.unknown.extend(other.unknown);
         self.schema_errors.extend(other.schema_errors);
     }
@@ -241,11 +246,27 @@ impl Manifests {
             }
             ("infrastructure.cluster.x-k8s.io", "AWSMachineTemplate") => take!(machine_templates),
             ("cluster.x-k8s.io", "MachineDeployment") => take!(machine_deployments),
+            (g, k) if NOT_BUILT.contains(&(g, k)) => {
+                self.not_built.push((format!("{kind}/{name}"), source));
+            }
             _ => self.ignored.push(format!("{kind}/{name}")),
         }
         Ok(())
     }
 }
+
+/// Kinds that ask CAPA or Cluster API for machines or managed compute the
+/// provisioner does not make; each gets a finding rather than silence.
+pub const NOT_BUILT: &[(&str, &str)] = &[
+    ("cluster.x-k8s.io", "Machine"),
+    ("cluster.x-k8s.io", "MachineSet"),
+    ("cluster.x-k8s.io", "MachinePool"),
+    ("infrastructure.cluster.x-k8s.io", "AWSMachine"),
+    ("infrastructure.cluster.x-k8s.io", "AWSMachinePool"),
+    ("infrastructure.cluster.x-k8s.io", "AWSManagedMachinePool"),
+    ("infrastructure.cluster.x-k8s.io", "AWSFargateProfile"),
+    ("infrastructure.cluster.x-k8s.io", "ROSAMachinePool"),
+];
 
 /// Splits a YAML stream at `---` lines; yields (1-based start line, text).
 /// A document keeps its own lines so locations inside it map back by offset.

@@ -163,7 +163,57 @@ pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
             Some(e.source.clone()),
         )
     });
-    unknown.chain(refused).collect()
+    let kinds = manifests.not_built.iter().map(|(object, source)| {
+        Finding::new(
+            Rule::ManifestNotBuilt,
+            object.clone(),
+            "kind",
+            format!(
+                "{object} is not built: the provisioner makes the network, the \
+                control plane and MachineDeployment workers, not machine pools, \
+                Fargate profiles or single machines; CAPA would build it"
+            ),
+            Some(source.clone()),
+        )
+    });
+    let mut out: Vec<Finding> = unknown.chain(refused).chain(kinds).collect();
+    for doc in &manifests.aws_clusters {
+        let object = format!("AWSCluster/{}", doc.object.metadata.name);
+        let spec = &doc.object.spec;
+        let mut not_built = |path: &str, what: &str| {
+            out.push(Finding::new(
+                Rule::ManifestNotBuilt,
+                object.clone(),
+                path,
+                format!("{what} is not built yet by the provisioner; CAPA would build it"),
+                Some(doc.source.clone()),
+            ));
+        };
+        if spec.bastion.as_ref().is_some_and(|b| b.enabled) {
+            not_built(
+                "spec.bastion.enabled",
+                "the bastion host (and its security group)",
+            );
+        }
+        if spec.secondary_control_plane_load_balancer.is_some() {
+            not_built(
+                "spec.secondaryControlPlaneLoadBalancer",
+                "the second control-plane load balancer",
+            );
+        }
+        if spec
+            .control_plane_load_balancer
+            .as_ref()
+            .is_some_and(|lb| !lb.additional_listeners.is_empty())
+        {
+            not_built(
+                "spec.controlPlaneLoadBalancer.additionalListeners",
+                "an additional listener's target group and listener (its \
+                security-group rule is made)",
+            );
+        }
+    }
+    out
 }
 
 /// `--strict`: what the Kubernetes API does not know is refused, as
@@ -172,7 +222,10 @@ pub fn make_strict(findings: &mut [Finding]) {
     for f in findings {
         if matches!(
             f.rule,
-            Rule::ManifestUnknownField | Rule::ManifestExtensionField | Rule::ManifestUnknownKind
+            Rule::ManifestUnknownField
+                | Rule::ManifestExtensionField
+                | Rule::ManifestUnknownKind
+                | Rule::ManifestNotBuilt
         ) {
             f.severity = Severity::Error;
         }

@@ -162,3 +162,43 @@ pub(super) fn schema_refusals() {
     );
     assert!(f.message.contains("less than the minimum of 1"), "{f}");
 }
+
+/// What the manifests ask for and the provisioner does not build is named:
+/// a machine pool by its kind, a bastion by its field; warnings that
+/// `--strict` makes errors.
+#[test]
+pub(super) fn what_is_not_built_is_named() {
+    let text = format!(
+        "{}---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSManagedMachinePool\nmetadata: {{name: pool}}\nspec: {{}}\n",
+        manifests(&Case {
+            aws_cluster: Box::leak(
+                format!("{IPV6_CLUSTER}  bastion: {{enabled: true}}\n").into_boxed_str()
+            ),
+            ..base()
+        })
+    );
+    let m = Manifests::load_str(&text, "m.yaml", &Vars::only(BTreeMap::new())).unwrap();
+    let mut found = crate::validate::manifest_findings(&m);
+    let named: Vec<(&str, &str)> = found
+        .iter()
+        .filter(|f| f.rule == Rule::ManifestNotBuilt)
+        .map(|f| (f.object.as_str(), f.path.as_str()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("AWSManagedMachinePool/pool", "kind"),
+            ("AWSCluster/c1", "spec.bastion.enabled")
+        ],
+        "{found:#?}"
+    );
+    covers(&found, Rule::ManifestNotBuilt);
+    assert!(!crate::finding::has_errors(&found), "{found:#?}");
+    make_strict(&mut found);
+    assert!(
+        found
+            .iter()
+            .filter(|f| f.rule == Rule::ManifestNotBuilt)
+            .all(|f| f.is_error())
+    );
+}
