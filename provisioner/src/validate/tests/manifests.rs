@@ -178,7 +178,7 @@ pub(super) fn what_is_not_built_is_named() {
         })
     );
     let m = Manifests::load_str(&text, "m.yaml", &Vars::only(BTreeMap::new())).unwrap();
-    let mut found = crate::validate::manifest_findings(&m);
+    let mut found = manifest_findings(&m);
     let named: Vec<(&str, &str)> = found
         .iter()
         .filter(|f| f.rule == Rule::ManifestNotBuilt)
