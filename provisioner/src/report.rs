@@ -227,8 +227,9 @@ pub fn plan_tree(plan: &Plan) -> String {
     for m in &plan.machines {
         let _ = writeln!(
             o,
-            "   ├─ machine {} {} in {}{}",
+            "   ├─ machine {} ({}) {} in {}{}",
             m.name,
+            m.role,
             m.instance_type,
             m.subnet_key,
             if m.primary_ipv6 {
