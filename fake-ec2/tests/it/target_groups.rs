@@ -7,7 +7,6 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::common::*;
-use crate::elbv2::{forward, net, nlb, tg};
 
 #[tokio::test]
 async fn target_type_and_ip_address_type_take_their_values() {
@@ -480,4 +479,168 @@ async fn modify_target_group_attributes_rules() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn target_group_rules() {
+    let h = start().await;
+    let n = net(&h).await;
+    let arn = tg(
+        &h,
+        "cp-v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    assert!(
+        arn.starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cp-v6/"),
+        "{arn}"
+    );
+    let d = h
+        .elb
+        .describe_target_groups()
+        .target_group_arns(&arn)
+        .send()
+        .await
+        .unwrap();
+    let t = &d.target_groups()[0];
+    assert_eq!(
+        t.ip_address_type(),
+        Some(&TargetGroupIpAddressTypeEnum::Ipv6)
+    );
+    assert_eq!(t.health_check_protocol(), Some(&ProtocolEnum::Tcp));
+    assert_eq!(t.health_check_port(), Some("traffic-port"));
+    assert!(t.load_balancer_arns().is_empty());
+    // Same name and settings: the same group; other settings: an error.
+    assert_eq!(
+        tg(
+            &h,
+            "cp-v6",
+            &n.vpc,
+            TargetGroupIpAddressTypeEnum::Ipv6,
+            TargetTypeEnum::Instance
+        )
+        .await,
+        arn
+    );
+    let (code, _) = err(h
+        .elb
+        .create_target_group()
+        .name("cp-v6")
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .vpc_id(&n.vpc)
+        .send()
+        .await);
+    assert_eq!(code, "DuplicateTargetGroupName");
+    // No IPv6 for lambda or alb targets.
+    for kind in [TargetTypeEnum::Lambda, TargetTypeEnum::Alb] {
+        let (code, msg) = err(h
+            .elb
+            .create_target_group()
+            .name("x")
+            .target_type(kind)
+            .ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6)
+            .send()
+            .await);
+        assert_eq!(code, "ValidationError");
+        assert!(msg.contains("ipv6"), "{msg}");
+    }
+    let (code, _) = err(h
+        .elb
+        .create_target_group()
+        .name("hc")
+        .protocol(ProtocolEnum::Tcp)
+        .port(1)
+        .vpc_id(&n.vpc)
+        .health_check_interval_seconds(1)
+        .send()
+        .await);
+    assert_eq!(code, "ValidationError");
+    let (code, _) = err(h
+        .elb
+        .create_target_group()
+        .name("novpc")
+        .protocol(ProtocolEnum::Tcp)
+        .port(1)
+        .vpc_id("vpc-nope")
+        .send()
+        .await);
+    assert_eq!(code, "ValidationError");
+    let (code, msg) = err(h.elb.describe_target_groups().names("nope").send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("TargetGroupNotFound", "One or more target groups not found")
+    );
+}
+
+#[tokio::test]
+async fn target_group_attributes() {
+    let h = start().await;
+    let n = net(&h).await;
+    let arn = tg(
+        &h,
+        "cp",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let a = h
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let get = |attrs: &[TargetGroupAttribute], k: &str| {
+        attrs
+            .iter()
+            .find(|a| a.key() == Some(k))
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        get(a.attributes(), "preserve_client_ip.enabled").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        get(a.attributes(), "deregistration_delay.timeout_seconds").as_deref(),
+        Some("300")
+    );
+    let attr = |k: &str, v: &str| TargetGroupAttribute::builder().key(k).value(v).build();
+    let m = h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("preserve_client_ip.enabled", "true"))
+        .attributes(attr(
+            "deregistration_delay.connection_termination.enabled",
+            "true",
+        ))
+        .attributes(attr("deregistration_delay.timeout_seconds", "30"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(m.attributes(), "deregistration_delay.timeout_seconds").as_deref(),
+        Some("30")
+    );
+    let (code, _) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("deregistration_delay.timeout_seconds", "4000"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let (code, _) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("bogus", "1"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
 }
