@@ -6,6 +6,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, ProtocolEnum, TargetGroupAttribute, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 
+use aws_sdk_elasticloadbalancingv2::operation::create_target_group::builders::CreateTargetGroupFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
 
 #[tokio::test]
@@ -481,6 +484,92 @@ async fn modify_target_group_attributes_rules() {
         .unwrap();
 }
 
+/// A VPC (the load balancer tests' `net`) holding the IPv6 instance group `cp-v6`.
+struct Groups {
+    h: Harness,
+    n: Net,
+}
+
+async fn groups() -> Groups {
+    let h = start().await;
+    let n = net(&h).await;
+    tg(
+        &h,
+        "cp-v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    Groups { h, n }
+}
+
+/// A TCP group on port 1 of the world's VPC, named `name`.
+fn tcp_group(w: &Groups, name: &str) -> CreateTargetGroupFluentBuilder {
+    w.h.elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Tcp)
+        .port(1)
+        .vpc_id(&w.n.vpc)
+}
+
+/// One refused CreateTargetGroup per rule: the request, AWS's code and
+/// message. A refusal adds no group.
+#[rstest]
+#[case::same_name_other_settings(
+    |w: &Groups| tcp_group(w, "cp-v6").port(6443),
+    "DuplicateTargetGroupName",
+    "A target group with the same name 'cp-v6' exists, but with different settings"
+)]
+#[case::no_ipv6_for_lambda(
+    |w: &Groups| w.h.elb.create_target_group().name("x").target_type(TargetTypeEnum::Lambda).ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6),
+    "ValidationError",
+    "The IP address type 'ipv6' is not supported for target groups of type 'lambda'"
+)]
+#[case::no_ipv6_for_alb(
+    |w: &Groups| w.h.elb.create_target_group().name("x").target_type(TargetTypeEnum::Alb).ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6),
+    "ValidationError",
+    "The IP address type 'ipv6' is not supported for target groups of type 'alb'"
+)]
+#[case::the_vpc_exists(
+    |w: &Groups| tcp_group(w, "novpc").vpc_id("vpc-nope"),
+    "ValidationError",
+    "The VPC ID 'vpc-nope' is not found"
+)]
+#[case::health_check_interval_5_to_300(
+    |w: &Groups| tcp_group(w, "hc").health_check_interval_seconds(1),
+    "ValidationError",
+    "1 validation error detected: Value '1' at 'healthCheckIntervalSeconds' failed to satisfy constraint: Member must have value between 5 and 300"
+)]
+#[case::health_check_timeout_2_to_120(
+    |w: &Groups| tcp_group(w, "hc").health_check_timeout_seconds(121),
+    "ValidationError",
+    "1 validation error detected: Value '121' at 'healthCheckTimeoutSeconds' failed to satisfy constraint: Member must have value between 2 and 120"
+)]
+#[case::healthy_threshold_2_to_10(
+    |w: &Groups| tcp_group(w, "hc").healthy_threshold_count(11),
+    "ValidationError",
+    "1 validation error detected: Value '11' at 'healthyThresholdCount' failed to satisfy constraint: Member must have value between 2 and 10"
+)]
+#[case::unhealthy_threshold_2_to_10(
+    |w: &Groups| tcp_group(w, "hc").unhealthy_threshold_count(1),
+    "ValidationError",
+    "1 validation error detected: Value '1' at 'unhealthyThresholdCount' failed to satisfy constraint: Member must have value between 2 and 10"
+)]
+#[tokio::test]
+async fn create_target_group_refusals(
+    #[case] request: fn(&Groups) -> CreateTargetGroupFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = groups().await;
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!((got_code.as_str(), got_message.as_str()), (code, message));
+    let all = w.h.elb.describe_target_groups().send().await.unwrap();
+    assert_eq!(all.target_groups().len(), 1, "a refusal added a group");
+}
+
 #[tokio::test]
 async fn target_group_rules() {
     let h = start().await;
@@ -524,50 +613,6 @@ async fn target_group_rules() {
         .await,
         arn
     );
-    let (code, _) = err(h
-        .elb
-        .create_target_group()
-        .name("cp-v6")
-        .protocol(ProtocolEnum::Tcp)
-        .port(6443)
-        .vpc_id(&n.vpc)
-        .send()
-        .await);
-    assert_eq!(code, "DuplicateTargetGroupName");
-    // No IPv6 for lambda or alb targets.
-    for kind in [TargetTypeEnum::Lambda, TargetTypeEnum::Alb] {
-        let (code, msg) = err(h
-            .elb
-            .create_target_group()
-            .name("x")
-            .target_type(kind)
-            .ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6)
-            .send()
-            .await);
-        assert_eq!(code, "ValidationError");
-        assert!(msg.contains("ipv6"), "{msg}");
-    }
-    let (code, _) = err(h
-        .elb
-        .create_target_group()
-        .name("hc")
-        .protocol(ProtocolEnum::Tcp)
-        .port(1)
-        .vpc_id(&n.vpc)
-        .health_check_interval_seconds(1)
-        .send()
-        .await);
-    assert_eq!(code, "ValidationError");
-    let (code, _) = err(h
-        .elb
-        .create_target_group()
-        .name("novpc")
-        .protocol(ProtocolEnum::Tcp)
-        .port(1)
-        .vpc_id("vpc-nope")
-        .send()
-        .await);
-    assert_eq!(code, "ValidationError");
     let (code, msg) = err(h.elb.describe_target_groups().names("nope").send().await);
     assert_eq!(
         (code.as_str(), msg.as_str()),
