@@ -9,6 +9,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     SubnetMapping,
 };
 
+use aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
 
 fn mapping(subnet: &str) -> aws_sdk_elasticloadbalancingv2::types::builders::SubnetMappingBuilder {
@@ -22,7 +25,7 @@ fn nlb_mapped(
     scheme: LoadBalancerSchemeEnum,
     ip: IpAddressType,
     mappings: Vec<SubnetMapping>,
-) -> aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder{
+) -> CreateLoadBalancerFluentBuilder {
     h.elb
         .create_load_balancer()
         .name(name)
@@ -936,18 +939,116 @@ async fn set_security_groups_rules() {
     assert_eq!(d.load_balancers()[0].security_groups(), [near]);
 }
 
+/// The load balancer tests' `net`, and a subnet of another VPC in us-east-1c.
+struct LbWorld {
+    h: Harness,
+    n: Net,
+    far: String,
+}
+
+async fn lb_world() -> LbWorld {
+    let h = start().await;
+    let n = net(&h).await;
+    let other = vpc(&h, "10.1.0.0/16", false).await;
+    let far = subnet(&h, &other, "us-east-1c", Some("10.1.0.0/24"), None).await;
+    LbWorld { h, n, far }
+}
+
+fn internal_dualstack(w: &LbWorld, name: &str) -> CreateLoadBalancerFluentBuilder {
+    w.h.elb
+        .create_load_balancer()
+        .name(name)
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .ip_address_type(IpAddressType::Dualstack)
+        .subnets(&w.n.ds[0])
+}
+
+/// One refused CreateLoadBalancer per rule: the request, AWS's code and
+/// message (`subnet-00000000000000003` is the first IPv6-only subnet). A
+/// refusal makes no load balancer.
+#[rstest]
+#[case::dualstack_needs_ipv6_subnets(
+    |w: &LbWorld| nlb(&w.h, "cp", IpAddressType::Dualstack, &w.n.v4),
+    "ValidationError",
+    "You must specify subnets with an associated IPv6 CIDR block."
+)]
+#[case::no_ipv4_nlb_in_ipv6_only_subnets(
+    |w: &LbWorld| nlb(&w.h, "v6only", IpAddressType::Ipv4, &w.n.v6),
+    "InvalidSubnet",
+    "The subnet 'subnet-00000000000000003' is IPv6-only. Load balancer nodes need an IPv4 address; use IPv4 or dualstack subnets"
+)]
+#[case::no_dualstack_nlb_in_ipv6_only_subnets(
+    |w: &LbWorld| nlb(&w.h, "v6only", IpAddressType::Dualstack, &w.n.v6),
+    "InvalidSubnet",
+    "The subnet 'subnet-00000000000000003' is IPv6-only. Load balancer nodes need an IPv4 address; use IPv4 or dualstack subnets"
+)]
+#[case::dualstack_without_public_ipv4_is_for_albs(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::DualstackWithoutPublicIpv4, &w.n.ds),
+    "ValidationError",
+    "The IP address type 'dualstack-without-public-ipv4' is supported only by internet-facing Application Load Balancers"
+)]
+#[case::an_alb_needs_two_zones(
+    |w: &LbWorld| w.h.elb.create_load_balancer().name("alb").subnets(&w.n.ds[0]),
+    "ValidationError",
+    "At least two subnets in two different Availability Zones must be specified"
+)]
+#[case::prefix_source_nat_only_on_dualstack(
+    |w: &LbWorld| nlb(&w.h, "pfx", IpAddressType::Ipv4, &w.n.v4)
+        .enable_prefix_for_ipv6_source_nat(EnablePrefixForIpv6SourceNatEnum::On),
+    "ValidationError",
+    "EnablePrefixForIpv6SourceNat can be 'on' only for dualstack Network Load Balancers"
+)]
+#[case::one_subnet_per_zone(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &[w.n.ds[0].clone(), w.n.v4[0].clone()]),
+    "ValidationError",
+    "You cannot specify multiple subnets in the same Availability Zone"
+)]
+#[case::subnets_exist(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &["subnet-nope".to_owned()]),
+    "SubnetNotFound",
+    "The subnet ID 'subnet-nope' is not valid"
+)]
+#[case::subnets_in_one_vpc(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &[w.n.v4[0].clone(), w.far.clone()]),
+    "InvalidConfigurationRequest",
+    "The subnets of a load balancer must all belong to the same VPC"
+)]
+#[case::names_are_alphanumerics_and_hyphens(
+    |w: &LbWorld| nlb(&w.h, "bad_name", IpAddressType::Ipv4, &w.n.v4),
+    "ValidationError",
+    "Load balancer name 'bad_name' can only contain characters that are alphanumeric characters or hyphens(-)"
+)]
+#[case::names_start_without_a_hyphen(
+    |w: &LbWorld| nlb(&w.h, "-bad", IpAddressType::Ipv4, &w.n.v4),
+    "ValidationError",
+    "Load balancer name '-bad' cannot begin or end with a hyphen"
+)]
+#[case::names_start_without_internal(
+    |w: &LbWorld| internal_dualstack(w, "internal-nlb"),
+    "ValidationError",
+    "Load balancer name 'internal-nlb' cannot begin with 'internal-'"
+)]
+#[tokio::test]
+async fn create_load_balancer_refusals(
+    #[case] request: fn(&LbWorld) -> CreateLoadBalancerFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = lb_world().await;
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!((got_code.as_str(), got_message.as_str()), (code, message));
+    let all = w.h.elb.describe_load_balancers().send().await.unwrap();
+    assert!(
+        all.load_balancers().is_empty(),
+        "a refusal made a load balancer"
+    );
+}
+
 #[tokio::test]
 async fn dualstack_needs_ipv6_subnets() {
     let h = start().await;
     let n = net(&h).await;
-    let (code, msg) = err(nlb(&h, "cp", IpAddressType::Dualstack, &n.v4).send().await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "ValidationError",
-            "You must specify subnets with an associated IPv6 CIDR block."
-        )
-    );
     let out = nlb(&h, "cp", IpAddressType::Dualstack, &n.ds)
         .send()
         .await
@@ -1024,20 +1125,6 @@ async fn internal_dualstack_nlb_is_allowed() {
     let out = h
         .elb
         .create_load_balancer()
-        .name("internal-nlb")
-        .r#type(LoadBalancerTypeEnum::Network)
-        .scheme(LoadBalancerSchemeEnum::Internal)
-        .ip_address_type(IpAddressType::Dualstack)
-        .subnets(&n.ds[0])
-        .send()
-        .await;
-    // "internal-" is a reserved prefix for names.
-    let (code, msg) = err(out);
-    assert_eq!(code, "ValidationError");
-    assert!(msg.contains("cannot begin with 'internal-'"), "{msg}");
-    let out = h
-        .elb
-        .create_load_balancer()
         .name("private-nlb")
         .r#type(LoadBalancerTypeEnum::Network)
         .scheme(LoadBalancerSchemeEnum::Internal)
@@ -1053,40 +1140,10 @@ async fn internal_dualstack_nlb_is_allowed() {
 }
 
 #[tokio::test]
-async fn no_load_balancer_in_ipv6_only_subnets() {
-    let h = start().await;
-    let n = net(&h).await;
-    for ip in [IpAddressType::Ipv4, IpAddressType::Dualstack] {
-        let (code, msg) = err(nlb(&h, "v6only", ip, &n.v6).send().await);
-        assert_eq!(code, "InvalidSubnet");
-        assert!(msg.contains("IPv6-only"), "{msg}");
-    }
-}
-
-#[tokio::test]
 async fn ip_address_type_rules() {
     let h = start().await;
     let n = net(&h).await;
-    let (code, msg) = err(
-        nlb(&h, "x", IpAddressType::DualstackWithoutPublicIpv4, &n.ds)
-            .send()
-            .await,
-    );
-    assert_eq!(code, "ValidationError");
-    assert!(msg.contains("Application Load Balancers"), "{msg}");
-    // The default type is application: one subnet is not enough for it.
-    let (code, msg) = err(h
-        .elb
-        .create_load_balancer()
-        .name("alb")
-        .subnets(&n.ds[0])
-        .send()
-        .await);
-    assert_eq!(code, "ValidationError");
-    assert_eq!(
-        msg,
-        "At least two subnets in two different Availability Zones must be specified"
-    );
+    // The default type is application.
     let alb = h
         .elb
         .create_load_balancer()
@@ -1108,46 +1165,6 @@ async fn ip_address_type_rules() {
         1,
         "an ALB gets the VPC's default group"
     );
-    // Prefix source NAT is only for dualstack NLBs.
-    let (code, _) = err(nlb(&h, "pfx", IpAddressType::Ipv4, &n.v4)
-        .enable_prefix_for_ipv6_source_nat(EnablePrefixForIpv6SourceNatEnum::On)
-        .send()
-        .await);
-    assert_eq!(code, "ValidationError");
-}
-
-#[tokio::test]
-async fn subnet_rules() {
-    let h = start().await;
-    let n = net(&h).await;
-    let same_az = vec![n.ds[0].clone(), n.v4[0].clone()];
-    let (code, msg) = err(nlb(&h, "x", IpAddressType::Ipv4, &same_az).send().await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "ValidationError",
-            "You cannot specify multiple subnets in the same Availability Zone"
-        )
-    );
-    let (code, msg) = err(
-        nlb(&h, "x", IpAddressType::Ipv4, &["subnet-nope".to_owned()])
-            .send()
-            .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("SubnetNotFound", "The subnet ID 'subnet-nope' is not valid")
-    );
-    let other = vpc(&h, "10.1.0.0/16", false).await;
-    let far = subnet(&h, &other, "us-east-1c", Some("10.1.0.0/24"), None).await;
-    let (code, _) = err(nlb(&h, "x", IpAddressType::Ipv4, &[n.v4[0].clone(), far])
-        .send()
-        .await);
-    assert_eq!(code, "InvalidConfigurationRequest");
-    let (code, _) = err(nlb(&h, "bad_name", IpAddressType::Ipv4, &n.v4).send().await);
-    assert_eq!(code, "ValidationError");
-    let (code, _) = err(nlb(&h, "-bad", IpAddressType::Ipv4, &n.v4).send().await);
-    assert_eq!(code, "ValidationError");
 }
 
 #[tokio::test]
