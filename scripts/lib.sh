@@ -5,7 +5,7 @@
 # wherever CARGO_TARGET_DIR puts them (cargo names what it built).
 build_fake_bins() {
   local bins
-  bins=$(cargo build --release --quiet -p fake-ec2 --bins --message-format=json-render-diagnostics |
+  bins=$(cargo build --release --quiet -p fake-ec2 -p fake-ec2-bench --bins --message-format=json-render-diagnostics |
     python3 -c 'import json, sys
 for m in map(json.loads, sys.stdin):
     if m.get("reason") == "compiler-artifact" and m.get("executable"):

@@ -4,8 +4,13 @@
 //!
 //! Shared by the property tests (`tests/it/bad_input.rs`), the cargo-fuzz
 //! target (`fuzz/fuzz_targets/dispatch.rs`, nightly) and the stable runner
-//! (`cargo run -p fake-ec2 --bin fake-ec2-fuzz`). The XML reader here is
-//! deliberately separate from the fake's own XML writer.
+//! (`cargo run -p fake-ec2 --features fuzzing --bin fake-ec2-fuzz`). Behind
+//! the `fuzzing` feature. Answers are read with quick-xml, deliberately
+//! apart from the fake's own XML writer.
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
 
 use crate::dispatch::{RawRequest, RawResponse};
 use crate::journal::Service;
@@ -265,108 +270,131 @@ impl Element {
     }
 }
 
-/// Reads one XML element (no declaration): names, attributes, nesting,
-/// entities, characters XML 1.0 allows, and no text mixed with elements.
+/// Reads one XML element (no declaration) with quick-xml: names,
+/// attributes, nesting, entities, characters XML 1.0 allows, and no text
+/// mixed with elements. Comments, CDATA, processing instructions and
+/// doctypes are refused: the fake writes none.
 pub fn parse_xml(doc: &str) -> Result<Element, String> {
-    let mut p = XmlReader { s: doc, at: 0 };
-    let root = p.element()?;
-    if !p.s[p.at..].trim().is_empty() {
-        return Err(format!("content after the root element at {}", p.at));
-    }
-    Ok(root)
-}
-
-struct XmlReader<'a> {
-    s: &'a str,
-    at: usize,
-}
-
-impl<'a> XmlReader<'a> {
-    fn rest(&self) -> &'a str {
-        &self.s[self.at..]
-    }
-
-    fn eat(&mut self, prefix: &str) -> bool {
-        if self.rest().starts_with(prefix) {
-            self.at += prefix.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn name(&mut self) -> Result<String, String> {
-        let len = self
-            .rest()
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-            .unwrap_or(self.rest().len());
-        let name = self.rest()[..len].to_owned();
-        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
-            return Err(format!("bad name at {}", self.at));
-        }
-        self.at += len;
-        Ok(name)
-    }
-
-    fn element(&mut self) -> Result<Element, String> {
-        if !self.eat("<") {
-            return Err(format!("expected '<' at {}", self.at));
-        }
-        let name = self.name()?;
-        loop {
-            let trimmed = self.rest().trim_start();
-            self.at = self.s.len() - trimmed.len();
-            if self.eat("/>") {
-                return Ok(Element {
-                    name,
-                    ..Element::default()
-                });
+    let mut reader = Reader::from_str(doc);
+    let mut open: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let at = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("{e} at {}", reader.error_position()))?;
+        let after_root = open.is_empty() && root.is_some();
+        match event {
+            Event::Start(_) | Event::Empty(_) if after_root => {
+                return Err(format!("content after the root element at {at}"));
             }
-            if self.eat(">") {
-                break;
+            Event::Start(tag) => open.push(start(&tag)?),
+            Event::Empty(tag) => close(start(&tag)?, &mut open, &mut root)?,
+            Event::End(_) => {
+                // quick-xml has checked the end tag's name against the start's.
+                let element = open.pop().ok_or("an end tag without a start")?;
+                close(element, &mut open, &mut root)?;
             }
-            self.name()?;
-            if !self.eat("=\"") {
-                return Err(format!("attribute without a quoted value at {}", self.at));
-            }
-            let end = self
-                .rest()
-                .find('"')
-                .ok_or("an attribute value is not closed")?;
-            let value = &self.rest()[..end];
-            if value.contains('<') {
-                return Err("'<' in an attribute value".to_owned());
-            }
-            check_text(value)?;
-            self.at += end + 1;
-        }
-        let mut element = Element {
-            name,
-            ..Element::default()
-        };
-        loop {
-            let end = self.rest().find('<').ok_or("an element is not closed")?;
-            let text = &self.rest()[..end];
-            check_text(text)?;
-            element.text.push_str(&unescape(text));
-            self.at += end;
-            if self.eat("</") {
-                let close = self.name()?;
-                if close != element.name || !self.eat(">") {
-                    return Err(format!("<{}> closed by </{close}>", element.name));
+            Event::Text(text) => {
+                check_text(&text)?;
+                match open.last_mut() {
+                    Some(element) => element.text.push_str(&text.xml10_content()),
+                    None if text.trim().is_empty() => {}
+                    None if root.is_some() => {
+                        return Err(format!("content after the root element at {at}"));
+                    }
+                    None => return Err(format!("text before the root element at {at}")),
                 }
-                break;
             }
-            element.children.push(self.element()?);
+            Event::GeneralRef(entity) => {
+                let decoded = resolve(&entity)?;
+                let element = open
+                    .last_mut()
+                    .ok_or_else(|| format!("an entity outside the root element at {at}"))?;
+                element.text.push_str(&decoded);
+            }
+            Event::Eof => break,
+            Event::CData(_)
+            | Event::Comment(_)
+            | Event::Decl(_)
+            | Event::PI(_)
+            | Event::DocType(_) => {
+                return Err(format!("not an element, text or entity at {at}"));
+            }
         }
-        if !element.children.is_empty() && !element.text.trim().is_empty() {
-            return Err(format!("text mixed with elements in <{}>", element.name));
+    }
+    if let Some(element) = open.last() {
+        return Err(format!("<{}> is not closed", element.name));
+    }
+    root.ok_or_else(|| "no root element".to_owned())
+}
+
+/// A new element from a start tag, its name and attributes checked.
+fn start(tag: &BytesStart<'_>) -> Result<Element, String> {
+    let qname = tag.name();
+    let name = check_name(qname.as_ref())?;
+    for attribute in tag.attributes() {
+        let attribute = attribute.map_err(|e| format!("bad attribute in <{name}>: {e}"))?;
+        check_name(attribute.key.as_ref())?;
+        if attribute.value.contains('<') {
+            return Err("'<' in an attribute value".to_owned());
         }
-        Ok(element)
+        check_text(&attribute.value)?;
+        attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| format!("bad attribute value in <{name}>: {e}"))?;
+    }
+    Ok(Element {
+        name: name.to_owned(),
+        ..Element::default()
+    })
+}
+
+/// Closes an element: into its parent, or as the root.
+fn close(element: Element, open: &mut [Element], root: &mut Option<Element>) -> Result<(), String> {
+    if !element.children.is_empty() && !element.text.trim().is_empty() {
+        return Err(format!("text mixed with elements in <{}>", element.name));
+    }
+    match open.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None => *root = Some(element),
+    }
+    Ok(())
+}
+
+/// A name: letters, digits, `_`, `-`, `.`, `:`, not starting with a digit or `-`.
+fn check_name(name: &str) -> Result<&str, String> {
+    let ok = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+    if ok {
+        Ok(name)
+    } else {
+        Err(format!("bad name {name:?}"))
     }
 }
 
-/// Text must hold only characters XML 1.0 allows, and `&` only in entities.
+/// One of the five named entities, or a character reference to a
+/// character XML 1.0 allows.
+fn resolve(entity: &BytesRef<'_>) -> Result<String, String> {
+    let name: &str = entity;
+    if entity.is_char_ref() {
+        let c = entity
+            .resolve_char_ref()
+            .map_err(|e| format!("bad character reference &{name};: {e}"))?
+            .ok_or_else(|| format!("bad character reference &{name};"))?;
+        let text = c.to_string();
+        check_text(&text)?;
+        return Ok(text);
+    }
+    resolve_predefined_entity(name)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("unknown entity &{name};"))
+}
+
+/// Text must hold only characters XML 1.0 allows, and no `]]>`.
 fn check_text(text: &str) -> Result<(), String> {
     for c in text.chars() {
         let ok = matches!(c, '\t' | '\n' | '\r')
@@ -383,62 +411,7 @@ fn check_text(text: &str) -> Result<(), String> {
     if text.contains("]]>") {
         return Err("']]>' in text".to_owned());
     }
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        rest = &rest[i + 1..];
-        let end = rest.find(';').ok_or("'&' outside an entity")?;
-        let entity = &rest[..end];
-        let known = matches!(entity, "amp" | "lt" | "gt" | "quot" | "apos")
-            || entity
-                .strip_prefix("#x")
-                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
-            || entity
-                .strip_prefix('#')
-                .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
-        if !known {
-            return Err(format!("unknown entity &{entity};"));
-        }
-        rest = &rest[end + 1..];
-    }
     Ok(())
-}
-
-/// Decodes the five named entities and character references (`&#xD;`,
-/// `&#13;`) in one pass; `check_text` has already refused anything else.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i + 1..];
-        let Some(end) = rest.find(';') else {
-            out.push('&');
-            continue;
-        };
-        let entity = &rest[..end];
-        let decoded = match entity {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "amp" => Some('&'),
-            _ => entity
-                .strip_prefix("#x")
-                .map(|h| u32::from_str_radix(h, 16))
-                .or_else(|| entity.strip_prefix('#').map(str::parse::<u32>))
-                .and_then(Result::ok)
-                .and_then(char::from_u32),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => out.push('&'),
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Parameter names the fake's actions read, for structured inputs.
@@ -889,9 +862,32 @@ mod tests {
             "<a></a><b/>",
             "<a",
             "<1a/>",
+            "<a x=1/>",
+            "<a x=\"&nope;\"/>",
+            "<a><!-- c --></a>",
+            "<a><![CDATA[x]]></a>",
+            "<a>&#0;</a>",
+            "<a>&#x1;</a>",
+            "text<a/>",
+            "",
         ] {
             assert!(parse_xml(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn carriage_returns_survive_the_writer_and_a_parser() {
+        // A parser turns a raw CR (or CR LF) into LF; the writer's `&#xD;` keeps it.
+        let mut doc = String::new();
+        crate::protocol::xml::Node::el("a")
+            .leaf("b", "x\r\ny\rz")
+            .write(&mut doc);
+        assert_eq!(doc, "<a><b>x&#xD;\ny&#xD;z</b></a>");
+        assert_eq!(
+            parse_xml(&doc).unwrap().child("b").unwrap().text,
+            "x\r\ny\rz"
+        );
+        assert_eq!(parse_xml("<b>x\r\ny\rz</b>").unwrap().text, "x\ny\nz");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod dispatch;
 pub mod ec2;
 pub mod elbv2;
 pub mod faults;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ids;
 pub mod journal;

@@ -5,8 +5,8 @@
 //! and checks every answer is an AWS envelope (`fake_ec2::fuzzing`).
 //!
 //! ```sh
-//! cargo run --release -p fake-ec2 --bin fake-ec2-fuzz -- --iterations 1000000 --seed 7
-//! cargo run --release -p fake-ec2 --bin fake-ec2-fuzz -- --corpus fake-ec2/fuzz/corpus/dispatch
+//! cargo run --release -p fake-ec2 --features fuzzing --bin fake-ec2-fuzz -- --iterations 1000000 --seed 7
+//! cargo run --release -p fake-ec2 --features fuzzing --bin fake-ec2-fuzz -- --corpus fake-ec2/fuzz/corpus/dispatch
 //! ```
 //!
 //! A failing input is written to `fuzz-failure-<seed>-<n>.bin` and the run

@@ -6,6 +6,7 @@
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::error::SdkError;
+use aws_sdk_elasticloadbalancingv2::types as elb_types;
 use fake_ec2::{Fake, Seed, Server};
 
 pub const REGION: &str = "us-east-1";
@@ -302,4 +303,85 @@ pub fn parse_response(raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
         .collect();
     (status, headers, body.to_owned())
+}
+
+// ELBv2 setups shared by the load balancer, target group, listener, target,
+// tag and fault tests.
+
+/// A dualstack VPC with, per AZ (a, b): one IPv4-only, one dualstack and one
+/// IPv6-only subnet.
+pub struct Net {
+    pub vpc: String,
+    pub block: String,
+    pub v4: Vec<String>,
+    pub ds: Vec<String>,
+    pub v6: Vec<String>,
+}
+
+pub async fn net(h: &Harness) -> Net {
+    let vpc_id = vpc(h, "10.0.0.0/16", true).await;
+    let block = vpc_ipv6_block(h, &vpc_id).await;
+    let mut n = Net {
+        vpc: vpc_id.clone(),
+        block: block.clone(),
+        v4: vec![],
+        ds: vec![],
+        v6: vec![],
+    };
+    for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+        n.v4.push(subnet(h, &vpc_id, az, Some(&format!("10.0.{i}.0/24")), None).await);
+        n.ds.push(
+            subnet(
+                h,
+                &vpc_id,
+                az,
+                Some(&format!("10.0.{}.0/24", 10 + i)),
+                Some(&sub_block(&block, 64, 10 + i)),
+            )
+            .await,
+        );
+        n.v6.push(subnet(h, &vpc_id, az, None, Some(&sub_block(&block, 64, 20 + i))).await);
+    }
+    n
+}
+
+pub fn nlb(h: &Harness, name: &str, ip: elb_types::IpAddressType, subnets: &[String]) -> aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder{
+    h.elb
+        .create_load_balancer()
+        .name(name)
+        .r#type(elb_types::LoadBalancerTypeEnum::Network)
+        .scheme(elb_types::LoadBalancerSchemeEnum::InternetFacing)
+        .ip_address_type(ip)
+        .set_subnets(Some(subnets.to_vec()))
+}
+
+pub async fn tg(
+    h: &Harness,
+    name: &str,
+    vpc: &str,
+    ip: elb_types::TargetGroupIpAddressTypeEnum,
+    kind: elb_types::TargetTypeEnum,
+) -> String {
+    h.elb
+        .create_target_group()
+        .name(name)
+        .protocol(elb_types::ProtocolEnum::Tcp)
+        .port(6443)
+        .vpc_id(vpc)
+        .target_type(kind)
+        .ip_address_type(ip)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn forward(tg: &str) -> elb_types::Action {
+    elb_types::Action::builder()
+        .r#type(elb_types::ActionTypeEnum::Forward)
+        .target_group_arn(tg)
+        .build()
 }

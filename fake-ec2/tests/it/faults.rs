@@ -8,7 +8,6 @@ use fake_ec2::FaultRule;
 use fake_ec2::faults::Outcome;
 
 use crate::common::*;
-use crate::elbv2::{net, nlb};
 use crate::gateways::{attached_igw, eip, igw, public_network};
 
 fn rule(action: &str) -> FaultRule {

@@ -6,6 +6,9 @@ use aws_sdk_ec2::types::{
     NatGatewayState, ResourceType, Tag, TagSpecification,
 };
 
+use aws_sdk_ec2::operation::create_nat_gateway::builders::CreateNatGatewayFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
 
 pub fn tag_spec(resource_type: ResourceType, key: &str, value: &str) -> TagSpecification {
@@ -1016,8 +1019,16 @@ async fn nat_gateway_client_token_is_idempotent() {
     );
 }
 
-#[tokio::test]
-async fn create_nat_gateway_validation() {
+/// The world a refused CreateNatGateway meets: a public subnet holding a
+/// private gateway at 10.0.0.77, an IPv6-only subnet, a free Elastic IP.
+struct NatWorld {
+    h: Harness,
+    subnet: String,
+    v6_only: String,
+    alloc: String,
+}
+
+async fn nat_world() -> NatWorld {
     let h = start().await;
     let (vpc_id, _, subnet_id) = public_network(&h).await;
     let block = vpc_ipv6_block(&h, &vpc_id).await;
@@ -1030,125 +1041,121 @@ async fn create_nat_gateway_validation() {
     )
     .await;
     let alloc = eip(&h).await;
-
-    let (code, msg) = err(h
-        .ec2
-        .create_nat_gateway()
-        .subnet_id(&subnet_id)
-        .send()
-        .await);
-    assert_eq!(code, "MissingParameter");
-    assert_eq!(msg, "The request must contain the parameter AllocationId");
-    let (code, msg) = err(h
+    let ok = h
         .ec2
         .create_nat_gateway()
         .subnet_id(&subnet_id)
         .connectivity_type(ConnectivityType::Private)
-        .allocation_id(&alloc)
+        .private_ip_address("10.0.0.77")
         .send()
-        .await);
-    assert_eq!(code, "InvalidParameterCombination");
-    assert_eq!(
-        msg,
-        "The parameter AllocationId cannot be used with a private NAT gateway."
-    );
-    let (code, msg) = err(h
-        .ec2
-        .create_nat_gateway()
-        .subnet_id(&subnet_id)
-        .connectivity_type(ConnectivityType::from("shared"))
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Value (shared) for parameter ConnectivityType is invalid."
-    );
-    let (code, msg) = err(h
-        .ec2
-        .create_nat_gateway()
-        .subnet_id("subnet-0000000000000dead")
-        .allocation_id(&alloc)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidSubnetID.NotFound");
-    assert_eq!(
-        msg,
-        "The subnet ID 'subnet-0000000000000dead' does not exist"
-    );
-    let (code, msg) = err(h
-        .ec2
-        .create_nat_gateway()
-        .subnet_id(&subnet_id)
-        .allocation_id("eipalloc-0000000000000dead")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidAllocationID.NotFound");
-    assert_eq!(
-        msg,
-        "The allocation ID 'eipalloc-0000000000000dead' does not exist"
-    );
-    // An IPv6-only subnet has no IPv4 address for the gateway, public or private.
-    for private in [false, true] {
-        let req = h.ec2.create_nat_gateway().subnet_id(&v6_only);
-        let req = if private {
-            req.connectivity_type(ConnectivityType::Private)
-        } else {
-            req.allocation_id(&alloc)
-        };
-        let (code, msg) = err(req.send().await);
-        assert_eq!(code, "InvalidParameterValue");
-        assert_eq!(
-            msg,
-            format!(
-                "The subnet '{v6_only}' has no IPv4 CIDR block. A NAT gateway needs an IPv4 address in its subnet."
-            )
-        );
-    }
-    let (status, body) = raw_ec2(&h, "Action=CreateNatGateway&Version=2016-11-15").await;
-    assert_eq!(status, 400);
-    assert!(body.contains("<Code>MissingParameter</Code>"), "{body}");
-    assert!(body.contains("parameter SubnetId"), "{body}");
-
-    // Explicit private addresses.
-    let private = |ip: &'static str| {
-        h.ec2
-            .create_nat_gateway()
-            .subnet_id(&subnet_id)
-            .connectivity_type(ConnectivityType::Private)
-            .private_ip_address(ip)
-            .send()
-    };
-    let (code, msg) = err(private("10.0.9.9").await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Address 10.0.9.9 does not fall within the subnet's address range"
-    );
-    let (code, msg) = err(private("10.0.0.2").await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        format!("Address 10.0.0.2 is reserved by AWS in the subnet {subnet_id}")
-    );
-    let (code, msg) = err(private("not-an-ip").await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Value (not-an-ip) for parameter PrivateIpAddress is invalid."
-    );
-    let ok = private("10.0.0.77").await.unwrap();
+        .await
+        .unwrap();
     assert_eq!(
         ok.nat_gateway().unwrap().nat_gateway_addresses()[0].private_ip(),
         Some("10.0.0.77")
     );
-    let (code, msg) = err(private("10.0.0.77").await);
-    assert_eq!(code, "InvalidIPAddress.InUse");
-    assert_eq!(msg, "Address 10.0.0.77 is in use.");
-    // None of the refused calls made a gateway or used the Elastic IP.
-    let all = h.ec2.describe_nat_gateways().send().await.unwrap();
-    assert_eq!(all.nat_gateways().len(), 1);
-    assert_eq!(address(&h, &alloc).await.association_id(), None);
+    NatWorld {
+        h,
+        subnet: subnet_id,
+        v6_only,
+        alloc,
+    }
+}
+
+fn private_nat_at(w: &NatWorld, ip: &str) -> CreateNatGatewayFluentBuilder {
+    w.h.ec2
+        .create_nat_gateway()
+        .subnet_id(&w.subnet)
+        .connectivity_type(ConnectivityType::Private)
+        .private_ip_address(ip)
+}
+
+/// One refused CreateNatGateway per rule: the request, AWS's code and
+/// message (`{subnet}` and `{v6_only}` stand for the subnets' ids). A
+/// refusal makes no gateway and leaves the Elastic IP free.
+#[rstest]
+#[case::public_needs_an_allocation_id(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.subnet),
+    "MissingParameter",
+    "The request must contain the parameter AllocationId"
+)]
+#[case::private_takes_no_allocation_id(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.subnet).connectivity_type(ConnectivityType::Private).allocation_id(&w.alloc),
+    "InvalidParameterCombination",
+    "The parameter AllocationId cannot be used with a private NAT gateway."
+)]
+#[case::connectivity_is_public_or_private(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.subnet).connectivity_type(ConnectivityType::from("shared")),
+    "InvalidParameterValue",
+    "Value (shared) for parameter ConnectivityType is invalid."
+)]
+#[case::the_subnet_exists(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id("subnet-0000000000000dead").allocation_id(&w.alloc),
+    "InvalidSubnetID.NotFound",
+    "The subnet ID 'subnet-0000000000000dead' does not exist"
+)]
+#[case::the_elastic_ip_exists(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.subnet).allocation_id("eipalloc-0000000000000dead"),
+    "InvalidAllocationID.NotFound",
+    "The allocation ID 'eipalloc-0000000000000dead' does not exist"
+)]
+#[case::public_not_in_an_ipv6_only_subnet(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.v6_only).allocation_id(&w.alloc),
+    "InvalidParameterValue",
+    "The subnet '{v6_only}' has no IPv4 CIDR block. A NAT gateway needs an IPv4 address in its subnet."
+)]
+#[case::private_not_in_an_ipv6_only_subnet(
+    |w: &NatWorld| w.h.ec2.create_nat_gateway().subnet_id(&w.v6_only).connectivity_type(ConnectivityType::Private),
+    "InvalidParameterValue",
+    "The subnet '{v6_only}' has no IPv4 CIDR block. A NAT gateway needs an IPv4 address in its subnet."
+)]
+#[case::private_ip_in_the_subnet(
+    |w: &NatWorld| private_nat_at(w, "10.0.9.9"),
+    "InvalidParameterValue",
+    "Address 10.0.9.9 does not fall within the subnet's address range"
+)]
+#[case::private_ip_not_reserved(
+    |w: &NatWorld| private_nat_at(w, "10.0.0.2"),
+    "InvalidParameterValue",
+    "Address 10.0.0.2 is reserved by AWS in the subnet {subnet}"
+)]
+#[case::private_ip_is_an_address(
+    |w: &NatWorld| private_nat_at(w, "not-an-ip"),
+    "InvalidParameterValue",
+    "Value (not-an-ip) for parameter PrivateIpAddress is invalid."
+)]
+#[case::private_ip_not_taken(
+    |w: &NatWorld| private_nat_at(w, "10.0.0.77"),
+    "InvalidIPAddress.InUse",
+    "Address 10.0.0.77 is in use."
+)]
+#[tokio::test]
+async fn create_nat_gateway_validation(
+    #[case] request: fn(&NatWorld) -> CreateNatGatewayFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = nat_world().await;
+    let message = message
+        .replace("{v6_only}", &w.v6_only)
+        .replace("{subnet}", &w.subnet);
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!(
+        (got_code.as_str(), got_message.as_str()),
+        (code, message.as_str())
+    );
+    let all = w.h.ec2.describe_nat_gateways().send().await.unwrap();
+    assert_eq!(all.nat_gateways().len(), 1, "a refusal made a gateway");
+    assert_eq!(address(&w.h, &w.alloc).await.association_id(), None);
+}
+
+#[tokio::test]
+async fn create_nat_gateway_needs_a_subnet_id() {
+    let h = start().await;
+    let (status, body) = raw_ec2(&h, "Action=CreateNatGateway&Version=2016-11-15").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<Code>MissingParameter</Code>"), "{body}");
+    assert!(body.contains("parameter SubnetId"), "{body}");
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetHealthStateEnum, TargetTypeEnum,
 };
 
+use rstest::rstest;
+
 use crate::common::*;
 
 const AMI: &str = "ami-0123456789abcdef0";
@@ -634,8 +636,15 @@ async fn ipv6_needs_a_capable_type_and_subnet() {
     );
 }
 
-#[tokio::test]
-async fn run_instances_parameter_errors() {
+/// The world a refused launch meets: the subnets above and a security
+/// group of another VPC (its instance is the one instance there).
+struct Launch {
+    h: Harness,
+    n: Net,
+    other_group: String,
+}
+
+async fn launch_world() -> Launch {
     let h = start().await;
     let n = net(&h).await;
     let other_vpc = vpc(&h, "10.1.0.0/16", false).await;
@@ -645,211 +654,172 @@ async fn run_instances_parameter_errors() {
         .group_id()
         .unwrap()
         .to_owned();
+    Launch { h, n, other_group }
+}
 
-    let (code, msg) = err(h
-        .ec2
-        .run_instances()
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(&n.v4)
-        .send()
-        .await);
+async fn instance_count(h: &Harness) -> usize {
+    let out = h.ec2.describe_instances().send().await.unwrap();
+    out.reservations().iter().map(|r| r.instances().len()).sum()
+}
+
+fn six_groups(w: &Launch) -> RunInstancesFluentBuilder {
+    (1..=6).fold(run(&w.h, &w.n.v4, "m5.large"), |b, k| {
+        b.security_group_ids(format!("sg-0000000000000009{k}"))
+    })
+}
+
+/// One refused RunInstances per rule: the request, AWS's code and message
+/// (`{v4}` stands for the IPv4 subnet's id, `{other_group}` for the other
+/// VPC's group). A refused launch leaves no instance behind.
+#[rstest]
+#[case::image_id_is_given(
+    |w: &Launch| w.h.ec2.run_instances().min_count(1).max_count(1).subnet_id(&w.n.v4),
+    "MissingParameter",
+    "The request must contain the parameter ImageId"
+)]
+#[case::image_id_looks_like_an_ami(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").image_id("img-1"),
+    "InvalidAMIID.Malformed",
+    "Invalid id: \"img-1\" (expecting \"ami-...\")"
+)]
+#[case::min_count_is_given(
+    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).max_count(1).subnet_id(&w.n.v4),
+    "MissingParameter",
+    "The request must contain the parameter MinCount"
+)]
+#[case::max_count_is_given(
+    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).min_count(1).subnet_id(&w.n.v4),
+    "MissingParameter",
+    "The request must contain the parameter MaxCount"
+)]
+#[case::min_count_at_most_max_count(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").min_count(3).max_count(2),
+    "InvalidParameterValue",
+    "Value (2) for parameter maxCount is invalid. maxCount must be greater than or equal to minCount (3)."
+)]
+#[case::counts_are_at_least_one(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").min_count(0),
+    "InvalidParameterValue",
+    "Value (0) for parameter minCount is invalid. Expected a positive integer."
+)]
+#[case::instance_type_exists(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.huge"),
+    "InvalidParameterValue",
+    "Invalid value 'm5.huge' for InstanceType."
+)]
+#[case::hop_limit_1_to_64(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").metadata_options(
+        InstanceMetadataOptionsRequest::builder().http_put_response_hop_limit(65).build(),
+    ),
+    "InvalidParameterValue",
+    "Value (65) for parameter MetadataOptions.HttpPutResponseHopLimit is invalid. The hop limit must be between 1 and 64."
+)]
+#[case::metadata_tokens_are_valid(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").metadata_options(
+        InstanceMetadataOptionsRequest::builder()
+            .http_tokens(HttpTokensState::from("sometimes"))
+            .build(),
+    ),
+    "InvalidParameterValue",
+    "Value (sometimes) for parameter MetadataOptions.HttpTokens is invalid."
+)]
+#[case::user_data_is_base64(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").user_data("#!/bin/sh\necho hi\n"),
+    "InvalidParameterValue",
+    "Invalid BASE64 encoding of user data."
+)]
+#[case::a_subnet_or_interfaces(
+    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).min_count(1).max_count(1),
+    "VPCIdNotSpecified",
+    "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC."
+)]
+#[case::group_names_not_with_a_subnet(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").security_groups("default"),
+    "InvalidParameterCombination",
+    "The parameter groupName cannot be used with the parameter subnet"
+)]
+#[case::interfaces_not_with_a_subnet(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").network_interfaces(
+        InstanceNetworkInterfaceSpecification::builder()
+            .device_index(0)
+            .subnet_id(&w.n.v4)
+            .build(),
+    ),
+    "InvalidParameterCombination",
+    "Network interfaces and an instance-level subnet ID may not be specified on the same request"
+)]
+#[case::the_subnet_exists(
+    |w: &Launch| run(&w.h, "subnet-00000000000000099", "m5.large"),
+    "InvalidSubnetID.NotFound",
+    "The subnet ID 'subnet-00000000000000099' does not exist"
+)]
+#[case::at_most_five_groups(
+    six_groups,
+    "SecurityGroupsPerInterfaceLimitExceeded",
+    "The maximum number of security groups per interface has been reached."
+)]
+#[case::groups_exist(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").security_group_ids("sg-00000000000000099"),
+    "InvalidGroup.NotFound",
+    "The security group 'sg-00000000000000099' does not exist"
+)]
+#[case::groups_in_the_subnets_vpc(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").security_group_ids(&w.other_group),
+    "InvalidParameter",
+    "Security group {other_group} and subnet {v4} belong to different networks."
+)]
+#[case::hostname_type_is_known(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").private_dns_name_options(
+        PrivateDnsNameOptionsRequest::builder()
+            .hostname_type(HostnameType::from("fqdn"))
+            .build(),
+    ),
+    "InvalidParameterValue",
+    "Value (fqdn) for parameter PrivateDnsNameOptions.HostnameType is invalid."
+)]
+#[case::zone_is_the_subnets(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large")
+        .placement(Placement::builder().availability_zone("us-east-1b").build()),
+    "InvalidParameterValue",
+    "Value (us-east-1b) for parameter availabilityZone is invalid. Subnet '{v4}' is in availability zone us-east-1a."
+)]
+#[case::zone_exists(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large")
+        .placement(Placement::builder().availability_zone("us-east-1z").build()),
+    "InvalidParameterValue",
+    "Invalid availability zone: [us-east-1z]"
+)]
+#[tokio::test]
+async fn run_instances_parameter_errors(
+    #[case] request: fn(&Launch) -> RunInstancesFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = launch_world().await;
+    let message = message
+        .replace("{v4}", &w.n.v4)
+        .replace("{other_group}", &w.other_group);
+    let (got_code, got_message) = err(request(&w).send().await);
     assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "MissingParameter",
-            "The request must contain the parameter ImageId"
-        )
+        (got_code.as_str(), got_message.as_str()),
+        (code, message.as_str())
     );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large").image_id("img-1").send().await);
-    assert_eq!(code, "InvalidAMIID.Malformed");
-    assert_eq!(msg, "Invalid id: \"img-1\" (expecting \"ami-...\")");
-    let (code, msg) = err(run(&h, &n.v4, "m5.huge").send().await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(msg, "Invalid value 'm5.huge' for InstanceType.");
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .min_count(3)
-        .max_count(2)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
     assert_eq!(
-        msg,
-        "Value (2) for parameter maxCount is invalid. maxCount must be greater than or equal to minCount (3)."
+        instance_count(&w.h).await,
+        1,
+        "a refused launch left an instance"
     );
-    let (code, _) = err(run(&h, &n.v4, "m5.large").min_count(0).send().await);
-    assert_eq!(code, "InvalidParameterValue");
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .network_interfaces(
-            InstanceNetworkInterfaceSpecification::builder()
-                .device_index(0)
-                .subnet_id(&n.v4)
-                .build(),
-        )
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterCombination");
-    assert_eq!(
-        msg,
-        "Network interfaces and an instance-level subnet ID may not be specified on the same request"
-    );
-    let (code, msg) = err(h
-        .ec2
-        .run_instances()
-        .image_id(AMI)
-        .min_count(1)
-        .max_count(1)
-        .send()
-        .await);
-    assert_eq!(code, "VPCIdNotSpecified");
-    assert_eq!(
-        msg,
-        "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC."
-    );
-    let (code, _) = err(run(&h, "subnet-00000000000000099", "m5.large").send().await);
-    assert_eq!(code, "InvalidSubnetID.NotFound");
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .placement(Placement::builder().availability_zone("us-east-1b").build())
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        format!(
-            "Value (us-east-1b) for parameter availabilityZone is invalid. Subnet '{}' is in availability zone us-east-1a.",
-            n.v4
-        )
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .placement(Placement::builder().availability_zone("us-east-1z").build())
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(msg, "Invalid availability zone: [us-east-1z]");
-    run(&h, &n.v4, "m5.large")
+}
+
+#[tokio::test]
+async fn run_instances_in_the_subnets_zone() {
+    let w = launch_world().await;
+    run(&w.h, &w.n.v4, "m5.large")
         .placement(Placement::builder().availability_zone("us-east-1a").build())
         .send()
         .await
         .unwrap();
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .security_group_ids("sg-00000000000000099")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidGroup.NotFound");
-    assert_eq!(
-        msg,
-        "The security group 'sg-00000000000000099' does not exist"
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .security_group_ids(&other_group)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameter");
-    assert_eq!(
-        msg,
-        format!(
-            "Security group {other_group} and subnet {} belong to different networks.",
-            n.v4
-        )
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .security_groups("default")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterCombination");
-    assert_eq!(
-        msg,
-        "The parameter groupName cannot be used with the parameter subnet"
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .metadata_options(
-            InstanceMetadataOptionsRequest::builder()
-                .http_put_response_hop_limit(65)
-                .build(),
-        )
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Value (65) for parameter MetadataOptions.HttpPutResponseHopLimit is invalid. The hop limit must be between 1 and 64."
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .metadata_options(
-            InstanceMetadataOptionsRequest::builder()
-                .http_tokens(HttpTokensState::from("sometimes"))
-                .build(),
-        )
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Value (sometimes) for parameter MetadataOptions.HttpTokens is invalid."
-    );
-    let (code, msg) = err(h
-        .ec2
-        .run_instances()
-        .image_id(AMI)
-        .max_count(1)
-        .subnet_id(&n.v4)
-        .send()
-        .await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "MissingParameter",
-            "The request must contain the parameter MinCount"
-        )
-    );
-    let (code, msg) = err(h
-        .ec2
-        .run_instances()
-        .image_id(AMI)
-        .min_count(1)
-        .subnet_id(&n.v4)
-        .send()
-        .await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "MissingParameter",
-            "The request must contain the parameter MaxCount"
-        )
-    );
-    let mut six = run(&h, &n.v4, "m5.large");
-    for k in 1..=6 {
-        six = six.security_group_ids(format!("sg-0000000000000009{k}"));
-    }
-    let (code, msg) = err(six.send().await);
-    assert_eq!(code, "SecurityGroupsPerInterfaceLimitExceeded");
-    assert_eq!(
-        msg,
-        "The maximum number of security groups per interface has been reached."
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .private_dns_name_options(
-            PrivateDnsNameOptionsRequest::builder()
-                .hostname_type(HostnameType::from("fqdn"))
-                .build(),
-        )
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Value (fqdn) for parameter PrivateDnsNameOptions.HostnameType is invalid."
-    );
-    let (code, msg) = err(run(&h, &n.v4, "m5.large")
-        .user_data("#!/bin/sh\necho hi\n")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(msg, "Invalid BASE64 encoding of user data.");
-    // None of the refused launches left an instance behind.
-    let out = h.ec2.describe_instances().send().await.unwrap();
-    let count: usize = out.reservations().iter().map(|r| r.instances().len()).sum();
-    assert_eq!(count, 2);
+    assert_eq!(instance_count(&w.h).await, 2);
 }
 
 #[tokio::test]

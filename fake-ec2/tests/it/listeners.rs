@@ -3,12 +3,12 @@
 //! DescribeListeners selectors and ModifyListener.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, IpAddressType, LoadBalancerTypeEnum, ProtocolEnum,
-    TargetGroupIpAddressTypeEnum, TargetGroupTuple, TargetTypeEnum,
+    Action, ActionTypeEnum, EnablePrefixForIpv6SourceNatEnum, ForwardActionConfig, IpAddressType,
+    LoadBalancerTypeEnum, ProtocolEnum, TargetGroupIpAddressTypeEnum, TargetGroupTuple,
+    TargetTypeEnum,
 };
 
 use crate::common::*;
-use crate::elbv2::{forward, net, nlb, tg};
 
 /// An NLB on the IPv4 subnets and a TCP target group of its VPC.
 async fn lb_and_group(h: &Harness) -> (String, String) {
@@ -363,4 +363,363 @@ async fn modify_listener_applies_the_listener_rules() {
     let out = modify().port(82).send().await.unwrap();
     assert_eq!(out.listeners()[0].port(), Some(82));
     assert_eq!(out.listeners()[0].protocol(), Some(&ProtocolEnum::Tcp));
+}
+
+#[tokio::test]
+async fn ipv6_target_group_needs_a_dualstack_load_balancer() {
+    let h = start().await;
+    let n = net(&h).await;
+    let v4_lb = nlb(&h, "v4", IpAddressType::Ipv4, &n.ds)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let v6_tg = tg(
+        &h,
+        "v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    let (code, msg) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&v4_lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&v6_tg))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    assert_eq!(
+        msg,
+        "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type"
+    );
+    // After switching the load balancer to dualstack it works, and it cannot go back to ipv4.
+    let out = h
+        .elb
+        .set_ip_address_type()
+        .load_balancer_arn(&v4_lb)
+        .ip_address_type(IpAddressType::Dualstack)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.ip_address_type(), Some(&IpAddressType::Dualstack));
+    let l = h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&v4_lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&v6_tg))
+        .send()
+        .await
+        .unwrap();
+    let listener = &l.listeners()[0];
+    assert!(
+        listener
+            .listener_arn()
+            .unwrap()
+            .contains(":listener/net/v4/"),
+        "{listener:?}"
+    );
+    let (code, _) = err(h
+        .elb
+        .set_ip_address_type()
+        .load_balancer_arn(&v4_lb)
+        .ip_address_type(IpAddressType::Ipv4)
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let d = h
+        .elb
+        .describe_load_balancers()
+        .load_balancer_arns(&v4_lb)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        d.load_balancers()[0]
+            .availability_zones()
+            .iter()
+            .all(|z| z.load_balancer_addresses()[0].ipv6_address().is_some())
+    );
+    // The group now names its load balancer and cannot be deleted.
+    let t = h
+        .elb
+        .describe_target_groups()
+        .load_balancer_arn(&v4_lb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        t.target_groups()[0].load_balancer_arns(),
+        std::slice::from_ref(&v4_lb)
+    );
+    let (code, msg) = err(h
+        .elb
+        .delete_target_group()
+        .target_group_arn(&v6_tg)
+        .send()
+        .await);
+    assert_eq!(code, "ResourceInUse");
+    assert!(msg.contains("currently in use by a listener"), "{msg}");
+    // Same listener again: the same listener; another group on the port: DuplicateListener.
+    let again = h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&v4_lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&v6_tg))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.listeners()[0].listener_arn(), listener.listener_arn());
+    let other = tg(
+        &h,
+        "other",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    let (code, _) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&v4_lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&other))
+        .send()
+        .await);
+    assert_eq!(code, "DuplicateListener");
+    // Deleting the listener frees the group.
+    h.elb
+        .delete_listener()
+        .listener_arn(listener.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    h.elb
+        .delete_target_group()
+        .target_group_arn(&v6_tg)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err(h
+        .elb
+        .delete_listener()
+        .listener_arn(listener.listener_arn().unwrap())
+        .send()
+        .await);
+    assert_eq!(code, "ListenerNotFound");
+}
+
+#[tokio::test]
+async fn udp_on_dualstack_needs_prefix_source_nat() {
+    let h = start().await;
+    let n = net(&h).await;
+    let udp = h
+        .elb
+        .create_target_group()
+        .name("udp")
+        .protocol(ProtocolEnum::Udp)
+        .port(4789)
+        .vpc_id(&n.vpc)
+        .target_type(TargetTypeEnum::Ip)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned();
+    let ds = nlb(&h, "ds", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let (code, msg) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&ds)
+        .protocol(ProtocolEnum::Udp)
+        .port(4789)
+        .default_actions(forward(&udp))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    assert!(msg.contains("EnablePrefixForIpv6SourceNat"), "{msg}");
+    let pfx = nlb(&h, "pfx", IpAddressType::Dualstack, &n.ds)
+        .enable_prefix_for_ipv6_source_nat(EnablePrefixForIpv6SourceNatEnum::On)
+        .send()
+        .await
+        .unwrap();
+    let pfx_arn = pfx.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        pfx.load_balancers()[0].enable_prefix_for_ipv6_source_nat(),
+        Some(&EnablePrefixForIpv6SourceNatEnum::On)
+    );
+    h.elb
+        .create_listener()
+        .load_balancer_arn(&pfx_arn)
+        .protocol(ProtocolEnum::Udp)
+        .port(4789)
+        .default_actions(forward(&udp))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn listener_protocol_and_vpc_rules() {
+    let h = start().await;
+    let n = net(&h).await;
+    let lb = nlb(&h, "cp", IpAddressType::Ipv4, &n.v4)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let tcp = tg(
+        &h,
+        "tcp",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    let (code, msg) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .default_actions(forward(&tcp))
+        .send()
+        .await);
+    assert_eq!(code, "ValidationError");
+    assert!(
+        msg.starts_with("Listener protocol 'HTTP' must be one of"),
+        "{msg}"
+    );
+    let (code, _) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tls)
+        .port(443)
+        .default_actions(forward(&tcp))
+        .send()
+        .await);
+    assert_eq!(code, "CertificateNotFound");
+    let http = h
+        .elb
+        .create_target_group()
+        .name("http")
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&n.vpc)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned();
+    let (code, _) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .default_actions(forward(&http))
+        .send()
+        .await);
+    assert_eq!(code, "IncompatibleProtocols");
+    let other_vpc = vpc(&h, "10.9.0.0/16", false).await;
+    let far = tg(
+        &h,
+        "far",
+        &other_vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    let (code, _) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(81)
+        .default_actions(forward(&far))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let (code, _) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(82)
+        .default_actions(forward(
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/none/0",
+        ))
+        .send()
+        .await);
+    assert_eq!(code, "TargetGroupNotFound");
+    // A target group serves one load balancer.
+    h.elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&tcp))
+        .send()
+        .await
+        .unwrap();
+    let lb2 = nlb(&h, "cp2", IpAddressType::Ipv4, &n.v4)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let (code, msg) = err(h
+        .elb
+        .create_listener()
+        .load_balancer_arn(&lb2)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&tcp))
+        .send()
+        .await);
+    assert_eq!(code, "TargetGroupAssociationLimit");
+    assert!(msg.contains(&tcp), "{msg}");
+    let l = h
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(&lb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(l.listeners().len(), 1);
+    assert_eq!(
+        l.listeners()[0].default_actions()[0].target_group_arn(),
+        Some(tcp.as_str())
+    );
 }

@@ -5,11 +5,14 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{
     EnablePrefixForIpv6SourceNatEnum, IpAddressType, LoadBalancer, LoadBalancerAttribute,
-    LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum, SubnetMapping,
+    LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, ProtocolEnum,
+    SubnetMapping,
 };
 
+use aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
-use crate::elbv2::{forward, net, nlb};
 
 fn mapping(subnet: &str) -> aws_sdk_elasticloadbalancingv2::types::builders::SubnetMappingBuilder {
     SubnetMapping::builder().subnet_id(subnet)
@@ -22,7 +25,7 @@ fn nlb_mapped(
     scheme: LoadBalancerSchemeEnum,
     ip: IpAddressType,
     mappings: Vec<SubnetMapping>,
-) -> aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder{
+) -> CreateLoadBalancerFluentBuilder {
     h.elb
         .create_load_balancer()
         .name(name)
@@ -934,4 +937,466 @@ async fn set_security_groups_rules() {
         .await
         .unwrap();
     assert_eq!(d.load_balancers()[0].security_groups(), [near]);
+}
+
+/// The load balancer tests' `net`, and a subnet of another VPC in us-east-1c.
+struct LbWorld {
+    h: Harness,
+    n: Net,
+    far: String,
+}
+
+async fn lb_world() -> LbWorld {
+    let h = start().await;
+    let n = net(&h).await;
+    let other = vpc(&h, "10.1.0.0/16", false).await;
+    let far = subnet(&h, &other, "us-east-1c", Some("10.1.0.0/24"), None).await;
+    LbWorld { h, n, far }
+}
+
+fn internal_dualstack(w: &LbWorld, name: &str) -> CreateLoadBalancerFluentBuilder {
+    w.h.elb
+        .create_load_balancer()
+        .name(name)
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .ip_address_type(IpAddressType::Dualstack)
+        .subnets(&w.n.ds[0])
+}
+
+/// One refused CreateLoadBalancer per rule: the request, AWS's code and
+/// message (`subnet-00000000000000003` is the first IPv6-only subnet). A
+/// refusal makes no load balancer.
+#[rstest]
+#[case::dualstack_needs_ipv6_subnets(
+    |w: &LbWorld| nlb(&w.h, "cp", IpAddressType::Dualstack, &w.n.v4),
+    "ValidationError",
+    "You must specify subnets with an associated IPv6 CIDR block."
+)]
+#[case::no_ipv4_nlb_in_ipv6_only_subnets(
+    |w: &LbWorld| nlb(&w.h, "v6only", IpAddressType::Ipv4, &w.n.v6),
+    "InvalidSubnet",
+    "The subnet 'subnet-00000000000000003' is IPv6-only. Load balancer nodes need an IPv4 address; use IPv4 or dualstack subnets"
+)]
+#[case::no_dualstack_nlb_in_ipv6_only_subnets(
+    |w: &LbWorld| nlb(&w.h, "v6only", IpAddressType::Dualstack, &w.n.v6),
+    "InvalidSubnet",
+    "The subnet 'subnet-00000000000000003' is IPv6-only. Load balancer nodes need an IPv4 address; use IPv4 or dualstack subnets"
+)]
+#[case::dualstack_without_public_ipv4_is_for_albs(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::DualstackWithoutPublicIpv4, &w.n.ds),
+    "ValidationError",
+    "The IP address type 'dualstack-without-public-ipv4' is supported only by internet-facing Application Load Balancers"
+)]
+#[case::an_alb_needs_two_zones(
+    |w: &LbWorld| w.h.elb.create_load_balancer().name("alb").subnets(&w.n.ds[0]),
+    "ValidationError",
+    "At least two subnets in two different Availability Zones must be specified"
+)]
+#[case::prefix_source_nat_only_on_dualstack(
+    |w: &LbWorld| nlb(&w.h, "pfx", IpAddressType::Ipv4, &w.n.v4)
+        .enable_prefix_for_ipv6_source_nat(EnablePrefixForIpv6SourceNatEnum::On),
+    "ValidationError",
+    "EnablePrefixForIpv6SourceNat can be 'on' only for dualstack Network Load Balancers"
+)]
+#[case::one_subnet_per_zone(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &[w.n.ds[0].clone(), w.n.v4[0].clone()]),
+    "ValidationError",
+    "You cannot specify multiple subnets in the same Availability Zone"
+)]
+#[case::subnets_exist(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &["subnet-nope".to_owned()]),
+    "SubnetNotFound",
+    "The subnet ID 'subnet-nope' is not valid"
+)]
+#[case::subnets_in_one_vpc(
+    |w: &LbWorld| nlb(&w.h, "x", IpAddressType::Ipv4, &[w.n.v4[0].clone(), w.far.clone()]),
+    "InvalidConfigurationRequest",
+    "The subnets of a load balancer must all belong to the same VPC"
+)]
+#[case::names_are_alphanumerics_and_hyphens(
+    |w: &LbWorld| nlb(&w.h, "bad_name", IpAddressType::Ipv4, &w.n.v4),
+    "ValidationError",
+    "Load balancer name 'bad_name' can only contain characters that are alphanumeric characters or hyphens(-)"
+)]
+#[case::names_start_without_a_hyphen(
+    |w: &LbWorld| nlb(&w.h, "-bad", IpAddressType::Ipv4, &w.n.v4),
+    "ValidationError",
+    "Load balancer name '-bad' cannot begin or end with a hyphen"
+)]
+#[case::names_start_without_internal(
+    |w: &LbWorld| internal_dualstack(w, "internal-nlb"),
+    "ValidationError",
+    "Load balancer name 'internal-nlb' cannot begin with 'internal-'"
+)]
+#[tokio::test]
+async fn create_load_balancer_refusals(
+    #[case] request: fn(&LbWorld) -> CreateLoadBalancerFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = lb_world().await;
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!((got_code.as_str(), got_message.as_str()), (code, message));
+    let all = w.h.elb.describe_load_balancers().send().await.unwrap();
+    assert!(
+        all.load_balancers().is_empty(),
+        "a refusal made a load balancer"
+    );
+}
+
+#[tokio::test]
+async fn dualstack_needs_ipv6_subnets() {
+    let h = start().await;
+    let n = net(&h).await;
+    let out = nlb(&h, "cp", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap();
+    let lb = &out.load_balancers()[0];
+    let arn = lb.load_balancer_arn().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/cp/"),
+        "{arn}"
+    );
+    let dns = lb.dns_name().unwrap();
+    assert!(
+        dns.starts_with("cp-") && dns.ends_with(".elb.us-east-1.amazonaws.com"),
+        "{dns}"
+    );
+    assert_eq!(lb.canonical_hosted_zone_id(), Some("Z26RNL4JYFTOTI"));
+    assert_eq!(
+        lb.state().unwrap().code(),
+        Some(&LoadBalancerStateEnum::Provisioning)
+    );
+    assert_eq!(lb.ip_address_type(), Some(&IpAddressType::Dualstack));
+    assert_eq!(lb.r#type(), Some(&LoadBalancerTypeEnum::Network));
+    assert_eq!(lb.vpc_id(), Some(n.vpc.as_str()));
+    assert_eq!(lb.availability_zones().len(), 2);
+    for az in lb.availability_zones() {
+        let a = &az.load_balancer_addresses()[0];
+        let v6 = a
+            .ipv6_address()
+            .expect("a dualstack node has an IPv6 address");
+        let block = h
+            .ec2
+            .describe_subnets()
+            .subnet_ids(az.subnet_id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .subnets()[0]
+            .ipv6_cidr_block_association_set()[0]
+            .ipv6_cidr_block()
+            .unwrap()
+            .to_owned();
+        let net: ipnet::Ipv6Net = block.parse().unwrap();
+        assert!(
+            net.contains(&v6.parse::<std::net::Ipv6Addr>().unwrap()),
+            "{v6} not in {block}"
+        );
+        assert!(
+            a.private_ipv4_address().unwrap().starts_with("10.0.1"),
+            "{a:?}"
+        );
+    }
+    let d = h
+        .elb
+        .describe_load_balancers()
+        .load_balancer_arns(arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.load_balancers()[0].state().unwrap().code(),
+        Some(&LoadBalancerStateEnum::Active)
+    );
+    // An IPv4 NLB on IPv4-only subnets is fine.
+    nlb(&h, "v4", IpAddressType::Ipv4, &n.v4)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn internal_dualstack_nlb_is_allowed() {
+    let h = start().await;
+    let n = net(&h).await;
+    let out = h
+        .elb
+        .create_load_balancer()
+        .name("private-nlb")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .ip_address_type(IpAddressType::Dualstack)
+        .subnets(&n.ds[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.load_balancers()[0].scheme(),
+        Some(&LoadBalancerSchemeEnum::Internal)
+    );
+}
+
+#[tokio::test]
+async fn ip_address_type_rules() {
+    let h = start().await;
+    let n = net(&h).await;
+    // The default type is application.
+    let alb = h
+        .elb
+        .create_load_balancer()
+        .name("alb")
+        .ip_address_type(IpAddressType::DualstackWithoutPublicIpv4)
+        .set_subnets(Some(n.ds.clone()))
+        .send()
+        .await
+        .unwrap();
+    let lb = &alb.load_balancers()[0];
+    assert_eq!(lb.r#type(), Some(&LoadBalancerTypeEnum::Application));
+    assert!(
+        lb.load_balancer_arn()
+            .unwrap()
+            .contains(":loadbalancer/app/alb/")
+    );
+    assert_eq!(
+        lb.security_groups().len(),
+        1,
+        "an ALB gets the VPC's default group"
+    );
+}
+
+#[tokio::test]
+async fn no_nlb_in_edge_zones() {
+    let h =
+        start_yaml("regions:\n  us-east-1:\n    opt_in: [us-east-1-nyc-1, us-east-1-wl1]\n").await;
+    let vpc_id = vpc(&h, "10.0.0.0/16", false).await;
+    let lz = subnet(&h, &vpc_id, "us-east-1-nyc-1a", Some("10.0.0.0/24"), None).await;
+    let wl = subnet(
+        &h,
+        &vpc_id,
+        "us-east-1-wl1-was-wlz-1",
+        Some("10.0.1.0/24"),
+        None,
+    )
+    .await;
+    for s in [lz, wl] {
+        let (code, msg) = err(nlb(&h, "edge", IpAddressType::Ipv4, &[s]).send().await);
+        assert_eq!(code, "AvailabilityZoneNotSupported");
+        assert!(
+            msg.starts_with("Load balancers with type 'network' are not supported in us-east-1-"),
+            "{msg}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn same_name_same_settings_is_the_same_load_balancer() {
+    let h = start().await;
+    let n = net(&h).await;
+    let a = nlb(&h, "cp", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap();
+    let b = nlb(&h, "cp", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        a.load_balancers()[0].load_balancer_arn(),
+        b.load_balancers()[0].load_balancer_arn()
+    );
+    let (code, msg) = err(nlb(&h, "cp", IpAddressType::Ipv4, &n.ds).send().await);
+    assert_eq!(code, "DuplicateLoadBalancerName");
+    assert!(msg.contains("'cp'"), "{msg}");
+    assert_eq!(
+        h.elb
+            .describe_load_balancers()
+            .send()
+            .await
+            .unwrap()
+            .load_balancers()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn describe_delete_and_paging() {
+    let h = start().await;
+    let n = net(&h).await;
+    for name in ["a", "b", "c"] {
+        nlb(&h, name, IpAddressType::Ipv4, &n.ds)
+            .send()
+            .await
+            .unwrap();
+    }
+    let by_name = h
+        .elb
+        .describe_load_balancers()
+        .names("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.load_balancers()[0].load_balancer_name(), Some("b"));
+    let (code, msg) = err(h.elb.describe_load_balancers().names("zz").send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "LoadBalancerNotFound",
+            "One or more load balancers not found"
+        )
+    );
+    let pages: Vec<_> = h
+        .elb
+        .describe_load_balancers()
+        .page_size(2)
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(pages.len(), 2);
+    assert_eq!(
+        pages
+            .iter()
+            .map(|p| p.as_ref().unwrap().load_balancers().len())
+            .sum::<usize>(),
+        3
+    );
+    // Deleting gives the nodes' addresses back; deleting again succeeds.
+    let free = |id: String| {
+        let h = &h;
+        async move {
+            h.ec2
+                .describe_subnets()
+                .subnet_ids(id)
+                .send()
+                .await
+                .unwrap()
+                .subnets()[0]
+                .available_ip_address_count()
+                .unwrap()
+        }
+    };
+    let before = free(n.ds[0].clone()).await;
+    let arn = by_name.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    h.elb
+        .delete_load_balancer()
+        .load_balancer_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(free(n.ds[0].clone()).await, before + 1);
+    h.elb
+        .delete_load_balancer()
+        .load_balancer_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn subnets_vpcs_and_groups_in_use_cannot_be_deleted() {
+    let h = start().await;
+    let n = net(&h).await;
+    let out = nlb(&h, "cp", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err(h.ec2.delete_subnet().subnet_id(&n.ds[0]).send().await);
+    assert_eq!(code, "DependencyViolation");
+    h.elb
+        .delete_load_balancer()
+        .load_balancer_arn(out.load_balancers()[0].load_balancer_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    h.ec2
+        .delete_subnet()
+        .subnet_id(&n.ds[0])
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn deletion_protection() {
+    let h = start().await;
+    let n = net(&h).await;
+    let arn = nlb(&h, "cp", IpAddressType::Ipv4, &n.v4)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let attr = |k: &str, v: &str| LoadBalancerAttribute::builder().key(k).value(v).build();
+    h.elb
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(&arn)
+        .attributes(attr("deletion_protection.enabled", "true"))
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err(h
+        .elb
+        .delete_load_balancer()
+        .load_balancer_arn(&arn)
+        .send()
+        .await);
+    assert_eq!(code, "OperationNotPermitted");
+    let (code, _) = err(h
+        .elb
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(&arn)
+        .attributes(attr("nope", "1"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let a = h
+        .elb
+        .describe_load_balancer_attributes()
+        .load_balancer_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(a.attributes().iter().any(
+        |x| x.key() == Some("load_balancing.cross_zone.enabled") && x.value() == Some("false")
+    ));
+}
+
+#[tokio::test]
+async fn set_subnets_adds_but_never_removes_nlb_zones() {
+    let h = start().await;
+    let n = net(&h).await;
+    let lb = nlb(&h, "cp", IpAddressType::Ipv4, &n.ds[..1])
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let out = h
+        .elb
+        .set_subnets()
+        .load_balancer_arn(&lb)
+        .set_subnets(Some(n.ds.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.availability_zones().len(), 2);
+    let (code, _) = err(h
+        .elb
+        .set_subnets()
+        .load_balancer_arn(&lb)
+        .subnets(&n.ds[1])
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
 }

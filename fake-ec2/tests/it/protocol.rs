@@ -345,3 +345,44 @@ async fn fake_endpoints() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn elbv2_envelopes_are_aws_query_shaped() {
+    let h = start().await;
+    let auth = sigv4("us-east-1", "elasticloadbalancing");
+    let (status, headers, body) = raw_post(&h.server.url(), Some(&auth), "Action=DeleteLoadBalancer&Version=2015-12-01&LoadBalancerArn=arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A123456789012%3Aloadbalancer%2Fnet%2Fx%2F1").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&headers, "x-amzn-requestid"),
+        Some("00000000-0000-4000-8000-000000000001")
+    );
+    assert_eq!(
+        body,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteLoadBalancerResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><DeleteLoadBalancerResult/><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000001</RequestId></ResponseMetadata></DeleteLoadBalancerResponse>"
+    );
+    let (status, _, body) = raw_post(
+        &h.server.url(),
+        Some(&auth),
+        "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=nope",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type><Code>LoadBalancerNotFound</Code><Message>One or more load balancers not found</Message></Error><RequestId>00000000-0000-4000-8000-000000000002</RequestId></ErrorResponse>"
+    );
+    // An empty list arrives as a bare `Names=`.
+    let (status, _, body) = raw_post(
+        &h.server.url(),
+        Some(&auth),
+        "Action=DescribeLoadBalancers&Version=2015-12-01&Names=",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(
+            "<DescribeLoadBalancersResult><LoadBalancers/></DescribeLoadBalancersResult>"
+        ),
+        "{body}"
+    );
+}

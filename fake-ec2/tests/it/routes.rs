@@ -6,6 +6,9 @@ use aws_sdk_ec2::types::{
     RouteTableAssociationStateCode,
 };
 
+use aws_sdk_ec2::operation::associate_route_table::builders::AssociateRouteTableFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
 use crate::gateways::{
     attached_igw, eigw, eip, filter, private_nat, public_nat, public_network, tag_spec,
@@ -762,6 +765,121 @@ async fn routes_become_blackholes_when_targets_go() {
         .unwrap();
 }
 
+/// The world a refused AssociateRouteTable meets: `rtb` holds the public
+/// subnet, `edge_rtb` the VPC's internet gateway, `other_rtb` nothing; a
+/// subnet of another VPC and an internet gateway attached nowhere.
+struct Associated {
+    h: Harness,
+    subnet: String,
+    igw: String,
+    rtb: String,
+    other_rtb: String,
+    foreign_subnet: String,
+    loose_igw: String,
+}
+
+async fn associated() -> Associated {
+    let h = start().await;
+    let (vpc_id, igw, public_subnet) = public_network(&h).await;
+    let rtb = route_table(&h, &vpc_id).await;
+    let other_rtb = route_table(&h, &vpc_id).await;
+    let edge_rtb = route_table(&h, &vpc_id).await;
+    let foreign_vpc = vpc(&h, "10.1.0.0/16", false).await;
+    let foreign_subnet = subnet(&h, &foreign_vpc, "us-east-1a", Some("10.1.0.0/24"), None).await;
+    let loose_igw = crate::gateways::igw(&h).await;
+    let associate = |table: &str| h.ec2.associate_route_table().route_table_id(table);
+    associate(&rtb)
+        .subnet_id(&public_subnet)
+        .send()
+        .await
+        .unwrap();
+    associate(&edge_rtb).gateway_id(&igw).send().await.unwrap();
+    Associated {
+        h,
+        subnet: public_subnet,
+        igw,
+        rtb,
+        other_rtb,
+        foreign_subnet,
+        loose_igw,
+    }
+}
+
+/// One refused AssociateRouteTable per rule: the request, AWS's code and
+/// message (`{rtb}`, `{other_rtb}`, `{foreign_subnet}` and `{loose_igw}`
+/// stand for the world's ids). Nothing is associated by a refusal.
+#[rstest]
+#[case::route_table_exists(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id("rtb-0000000000000dead").subnet_id(&w.subnet),
+    "InvalidRouteTableID.NotFound",
+    "The routeTable ID 'rtb-0000000000000dead' does not exist"
+)]
+#[case::subnet_or_gateway(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb),
+    "MissingParameter",
+    "The request must contain the parameter subnetId or gatewayId"
+)]
+#[case::not_both(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).subnet_id(&w.subnet).gateway_id(&w.igw),
+    "InvalidParameterCombination",
+    "The parameter gatewayId cannot be used with the parameter subnetId"
+)]
+#[case::subnet_exists(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).subnet_id("subnet-0000000000000dead"),
+    "InvalidSubnetID.NotFound",
+    "The subnet ID 'subnet-0000000000000dead' does not exist"
+)]
+#[case::subnet_in_the_tables_vpc(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).subnet_id(&w.foreign_subnet),
+    "InvalidParameterValue",
+    "route table {other_rtb} and subnet {foreign_subnet} belong to different networks"
+)]
+#[case::one_association_per_subnet_same_table(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.rtb).subnet_id(&w.subnet),
+    "Resource.AlreadyAssociated",
+    "the specified association for route table {rtb} conflicts with an existing association"
+)]
+#[case::one_association_per_subnet(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).subnet_id(&w.subnet),
+    "Resource.AlreadyAssociated",
+    "the specified association for route table {other_rtb} conflicts with an existing association"
+)]
+#[case::gateway_exists(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).gateway_id("igw-0000000000000dead"),
+    "InvalidGatewayID.NotFound",
+    "The gateway ID 'igw-0000000000000dead' does not exist"
+)]
+#[case::gateway_attached_to_the_tables_vpc(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).gateway_id(&w.loose_igw),
+    "InvalidParameterValue",
+    "route table {other_rtb} and network gateway {loose_igw} belong to different networks"
+)]
+#[case::one_association_per_gateway(
+    |w: &Associated| w.h.ec2.associate_route_table().route_table_id(&w.other_rtb).gateway_id(&w.igw),
+    "Resource.AlreadyAssociated",
+    "the specified association for route table {other_rtb} conflicts with an existing association"
+)]
+#[tokio::test]
+async fn associate_route_table_refusals(
+    #[case] request: fn(&Associated) -> AssociateRouteTableFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = associated().await;
+    let message = message
+        .replace("{other_rtb}", &w.other_rtb)
+        .replace("{rtb}", &w.rtb)
+        .replace("{foreign_subnet}", &w.foreign_subnet)
+        .replace("{loose_igw}", &w.loose_igw);
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!(
+        (got_code.as_str(), got_message.as_str()),
+        (code, message.as_str())
+    );
+    let other = table(&w.h, &w.other_rtb).await;
+    assert!(other.associations().is_empty(), "{other:?}");
+}
+
 #[tokio::test]
 async fn associate_and_disassociate_route_tables() {
     let h = start().await;
@@ -769,8 +887,6 @@ async fn associate_and_disassociate_route_tables() {
     let rtb = route_table(&h, &vpc_id).await;
     let other_rtb = route_table(&h, &vpc_id).await;
     let edge_rtb = route_table(&h, &vpc_id).await;
-    let foreign_vpc = vpc(&h, "10.1.0.0/16", false).await;
-    let foreign_subnet = subnet(&h, &foreign_vpc, "us-east-1a", Some("10.1.0.0/24"), None).await;
 
     let out = h
         .ec2
@@ -806,93 +922,6 @@ async fn associate_and_disassociate_route_tables() {
     );
     assert_eq!(count_tables(&h, "association.main", "false").await, 1);
 
-    // One explicit association per subnet.
-    for table_id in [&rtb, &other_rtb] {
-        let (code, msg) = err(h
-            .ec2
-            .associate_route_table()
-            .route_table_id(table_id)
-            .subnet_id(&subnet_id)
-            .send()
-            .await);
-        assert_eq!(code, "Resource.AlreadyAssociated");
-        assert_eq!(
-            msg,
-            format!(
-                "the specified association for route table {table_id} conflicts with an existing association"
-            )
-        );
-    }
-    let (code, msg) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&other_rtb)
-        .subnet_id(&foreign_subnet)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        format!("route table {other_rtb} and subnet {foreign_subnet} belong to different networks")
-    );
-    let (code, _) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&other_rtb)
-        .subnet_id("subnet-0000000000000dead")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidSubnetID.NotFound");
-    let (code, msg) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&other_rtb)
-        .send()
-        .await);
-    assert_eq!(code, "MissingParameter");
-    assert_eq!(
-        msg,
-        "The request must contain the parameter subnetId or gatewayId"
-    );
-    let (code, msg) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&other_rtb)
-        .subnet_id(&subnet_id)
-        .gateway_id(&igw_id)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterCombination");
-    assert_eq!(
-        msg,
-        "The parameter gatewayId cannot be used with the parameter subnetId"
-    );
-
-    let loose_igw = crate::gateways::igw(&h).await;
-    let (code, msg) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&edge_rtb)
-        .gateway_id(&loose_igw)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        format!(
-            "route table {edge_rtb} and network gateway {loose_igw} belong to different networks"
-        )
-    );
-    let (code, msg) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&edge_rtb)
-        .gateway_id("igw-0000000000000dead")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidGatewayID.NotFound");
-    assert_eq!(msg, "The gateway ID 'igw-0000000000000dead' does not exist");
-
     // An edge association with the VPC's internet gateway.
     let edge = h
         .ec2
@@ -905,14 +934,6 @@ async fn associate_and_disassociate_route_tables() {
     let t = table(&h, &edge_rtb).await;
     assert_eq!(t.associations()[0].gateway_id(), Some(igw_id.as_str()));
     assert_eq!(count_tables(&h, "association.gateway-id", &igw_id).await, 1);
-    let (code, _) = err(h
-        .ec2
-        .associate_route_table()
-        .route_table_id(&other_rtb)
-        .gateway_id(&igw_id)
-        .send()
-        .await);
-    assert_eq!(code, "Resource.AlreadyAssociated");
 
     // Tables with associations, and main tables, stay.
     let (code, msg) = err(h.ec2.delete_route_table().route_table_id(&rtb).send().await);

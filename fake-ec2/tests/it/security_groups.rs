@@ -9,6 +9,8 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerSchemeEnum, LoadBalancerTypeEnum};
 
+use rstest::rstest;
+
 use crate::common::*;
 
 const ACCOUNT: &str = "123456789012";
@@ -555,108 +557,81 @@ async fn duplicate_rules_are_refused_all_or_nothing() {
     );
 }
 
+/// One refused ingress permission per rule: the permission, AWS's code and
+/// message. A refusal adds no rule to the group.
+#[rstest]
+#[case::all_is_no_protocol(
+    perm("all", None, None).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "Invalid value 'all' for IP protocol. Unknown protocol."
+)]
+#[case::protocol_numbers_0_to_255(
+    perm("256", None, None).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "Invalid value '256' for IP protocol. Unknown protocol."
+)]
+#[case::tcp_needs_both_ports(
+    perm("tcp", Some(22), None).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange."
+)]
+#[case::udp_to_port_at_most_65535(
+    perm("udp", Some(1), Some(70000)).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "TCP/UDP (to) port (70000) out of range"
+)]
+#[case::tcp_from_port_at_least_0(
+    perm("tcp", Some(-1), Some(-1)).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "TCP/UDP (from) port (-1) out of range"
+)]
+#[case::tcp_from_at_most_to(
+    perm("tcp", Some(100), Some(50)).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "Invalid TCP/UDP port range: the from port (100) is greater than the to port (50)."
+)]
+#[case::icmp_code_at_most_255(
+    perm("icmp", Some(8), Some(300)).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "ICMP code (300) out of range"
+)]
+#[case::icmp_type_at_most_255(
+    perm("icmp", Some(256), Some(0)).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "ICMP type (256) out of range"
+)]
+#[case::icmp_needs_type_and_code(
+    perm("icmp", None, None).ip_ranges(v4("10.0.0.0/8")).build(),
+    "InvalidParameterValue",
+    "Invalid value 'Must specify both from and to ports with ICMP.' for portRange."
+)]
+#[case::rule_descriptions_follow_the_name_rules(
+    tcp(22)
+        .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").description("admin's laptop").build())
+        .build(),
+    "InvalidParameterValue",
+    "Invalid rule description. Valid descriptions are strings less than 256 characters from the following set:  a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*"
+)]
 #[tokio::test]
-async fn protocol_and_port_rules() {
+async fn protocol_and_port_rules(
+    #[case] permission: IpPermission,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let h = start().await;
+    let vpc_id = vpc(&h, "10.0.0.0/16", true).await;
+    let sg = group(&h, &vpc_id, "rules").await;
+    let (got_code, got_message) = ingress_error(&h, &sg, vec![permission]).await;
+    assert_eq!((got_code.as_str(), got_message.as_str()), (code, message));
+    assert!(describe(&h, &sg).await.ip_permissions().is_empty());
+}
+
+#[tokio::test]
+async fn accepted_protocol_and_port_forms() {
     let h = start().await;
     let vpc_id = vpc(&h, "10.0.0.0/16", true).await;
     let sg = group(&h, &vpc_id, "rules").await;
     let any = || v4("10.0.0.0/8");
-    let (code, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("all", None, None).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Invalid value 'all' for IP protocol. Unknown protocol."
-    );
-    assert_eq!(
-        allow_in(
-            &h,
-            &sg,
-            vec![perm("256", None, None).ip_ranges(any()).build()]
-        )
-        .await,
-        "InvalidParameterValue"
-    );
-    let (code, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("tcp", Some(22), None).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange."
-    );
-    let (_, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("udp", Some(1), Some(70000)).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(msg, "TCP/UDP (to) port (70000) out of range");
-    let (_, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("tcp", Some(-1), Some(-1)).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(msg, "TCP/UDP (from) port (-1) out of range");
-    assert_eq!(
-        allow_in(
-            &h,
-            &sg,
-            vec![perm("tcp", Some(100), Some(50)).ip_ranges(any()).build()]
-        )
-        .await,
-        "InvalidParameterValue"
-    );
-    let (_, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("icmp", Some(8), Some(300)).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(msg, "ICMP code (300) out of range");
-    let (_, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![perm("icmp", Some(256), Some(0)).ip_ranges(any()).build()],
-    )
-    .await;
-    assert_eq!(msg, "ICMP type (256) out of range");
-    assert_eq!(
-        allow_in(
-            &h,
-            &sg,
-            vec![perm("icmp", None, None).ip_ranges(any()).build()]
-        )
-        .await,
-        "InvalidParameterValue"
-    );
-
-    let (code, msg) = ingress_error(
-        &h,
-        &sg,
-        vec![
-            tcp(22)
-                .ip_ranges(
-                    IpRange::builder()
-                        .cidr_ip("10.0.0.0/8")
-                        .description("admin's laptop")
-                        .build(),
-                )
-                .build(),
-        ],
-    )
-    .await;
-    assert_eq!(code, "InvalidParameterValue");
-    assert!(msg.starts_with("Invalid rule description."), "{msg}");
-
     // Accepted forms, stored the way AWS reports them.
     let ok = vec![
         perm("TCP", Some(80), Some(443)).ip_ranges(any()).build(),

@@ -4,6 +4,9 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, HostnameType, SubnetCidrBlockStateCode, SubnetState,
 };
 
+use aws_sdk_ec2::operation::create_subnet::builders::CreateSubnetFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
 
 async fn dualstack_vpc(h: &Harness) -> (String, String) {
@@ -134,99 +137,139 @@ async fn ipv6_only_subnet_rules() {
     .await;
 }
 
-#[tokio::test]
-async fn ipv4_subnet_cidr_rules() {
-    let h = start().await;
-    let vpc_id = vpc(&h, "10.0.0.0/16", false).await;
-    subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), None).await;
-    let create = |cidr: &str| {
-        h.ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(cidr)
-            .send()
-    };
-    let (code, msg) = err(create("10.1.0.0/24").await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("InvalidSubnet.Range", "The CIDR '10.1.0.0/24' is invalid.")
-    );
-    let (code, _) = err(create("10.0.16.0/29").await);
-    assert_eq!(code, "InvalidSubnet.Range");
-    let (code, msg) = err(create("10.0.0.128/25").await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "InvalidSubnet.Conflict",
-            "The CIDR '10.0.0.128/25' conflicts with another subnet"
-        )
-    );
-    let (code, _) = err(create("10.0.1.7/24").await);
-    assert_eq!(code, "InvalidParameterValue");
-    let (code, msg) = err(h.ec2.create_subnet().vpc_id(&vpc_id).send().await);
-    assert_eq!(code, "MissingParameter");
-    assert_eq!(
-        msg,
-        "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided."
-    );
-    let (code, _) = err(h
-        .ec2
-        .create_subnet()
-        .vpc_id("vpc-nope")
-        .cidr_block("10.0.0.0/24")
-        .send()
-        .await);
-    assert_eq!(code, "InvalidVpcID.NotFound");
+/// The world a refused CreateSubnet meets: a dualstack 10.0.0.0/16 VPC
+/// holding 10.0.0.0/24 with the first /64 of its block, and an IPv4-only
+/// 10.9.0.0/16 VPC.
+struct SubnetWorld {
+    h: Harness,
+    vpc: String,
+    block: String,
+    first: String,
+    v4_vpc: String,
 }
 
-#[tokio::test]
-async fn ipv6_subnet_cidr_rules() {
+async fn subnet_world() -> SubnetWorld {
     let h = start().await;
     let (vpc_id, block) = dualstack_vpc(&h).await;
     let first = sub_block(&block, 64, 0);
     subnet(&h, &vpc_id, "us-east-1a", Some("10.0.0.0/24"), Some(&first)).await;
-    let create = |v4: &str, v6: String| {
-        h.ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(v4)
-            .ipv6_cidr_block(v6)
-            .send()
-    };
-    // /62 is not a step of 4.
-    let bad = format!("{}/62", first.trim_end_matches("/64"));
-    let (code, msg) = err(create("10.0.1.0/24", bad.clone()).await);
-    assert_eq!(code, "InvalidParameterValue");
-    assert_eq!(
-        msg,
-        format!("invalid value for parameter ipv6-cidr-block: {bad}")
-    );
-    // Outside every VPC block.
-    let (code, msg) = err(create("10.0.1.0/24", "2001:db8::/64".into()).await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "InvalidSubnet.Range",
-            "The IPv6 CIDR '2001:db8::/64' is invalid."
-        )
-    );
-    // Overlapping: a /60 that holds the first /64.
-    let (code, _) = err(create("10.0.1.0/24", sub_block(&block, 60, 0)).await);
-    assert_eq!(code, "InvalidSubnet.Conflict");
-    // Host bits set.
-    let (code, _) = err(create("10.0.1.0/24", first.replace("::/64", "::1/64")).await);
-    assert_eq!(code, "InvalidParameterValue");
-    // An IPv4-only VPC has no IPv6 block to take from.
     let v4_vpc = vpc(&h, "10.9.0.0/16", false).await;
-    let (code, _) = err(h
-        .ec2
-        .create_subnet()
-        .vpc_id(&v4_vpc)
-        .cidr_block("10.9.0.0/24")
-        .ipv6_cidr_block(first)
-        .send()
-        .await);
-    assert_eq!(code, "InvalidSubnet.Range");
+    SubnetWorld {
+        h,
+        vpc: vpc_id,
+        block,
+        first,
+        v4_vpc,
+    }
+}
+
+/// `first` as a /62: not a step of 4.
+fn first_as_62(w: &SubnetWorld) -> String {
+    format!("{}/62", w.first.trim_end_matches("/64"))
+}
+
+fn create_v4(w: &SubnetWorld, cidr: &str) -> CreateSubnetFluentBuilder {
+    w.h.ec2.create_subnet().vpc_id(&w.vpc).cidr_block(cidr)
+}
+
+fn create_ds(w: &SubnetWorld, v6: String) -> CreateSubnetFluentBuilder {
+    create_v4(w, "10.0.1.0/24").ipv6_cidr_block(v6)
+}
+
+/// Checks one refused CreateSubnet (`{bad62}` in the message stands for
+/// [`first_as_62`]; the VPC's block is 2600:1f18:0:100::/56, the region's
+/// first) and that it made no subnet.
+async fn refused_subnet(
+    request: fn(&SubnetWorld) -> CreateSubnetFluentBuilder,
+    code: &str,
+    message: &str,
+) {
+    let w = subnet_world().await;
+    let message = message.replace("{bad62}", &first_as_62(&w));
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!(
+        (got_code.as_str(), got_message.as_str()),
+        (code, message.as_str())
+    );
+    let all = w.h.ec2.describe_subnets().send().await.unwrap();
+    assert_eq!(all.subnets().len(), 1, "a refusal made a subnet");
+}
+
+/// One refused IPv4 CreateSubnet per rule: the request, AWS's code and message.
+#[rstest]
+#[case::inside_the_vpc(
+    |w: &SubnetWorld| create_v4(w, "10.1.0.0/24"),
+    "InvalidSubnet.Range",
+    "The CIDR '10.1.0.0/24' is invalid."
+)]
+#[case::at_most_a_28(
+    |w: &SubnetWorld| create_v4(w, "10.0.16.0/29"),
+    "InvalidSubnet.Range",
+    "The CIDR '10.0.16.0/29' is invalid."
+)]
+#[case::no_overlap(
+    |w: &SubnetWorld| create_v4(w, "10.0.0.128/25"),
+    "InvalidSubnet.Conflict",
+    "The CIDR '10.0.0.128/25' conflicts with another subnet"
+)]
+#[case::canonical(
+    |w: &SubnetWorld| create_v4(w, "10.0.1.7/24"),
+    "InvalidParameterValue",
+    "Value (10.0.1.7/24) for parameter cidrBlock is invalid. This is not a valid CIDR block."
+)]
+#[case::a_cidr_block(
+    |w: &SubnetWorld| w.h.ec2.create_subnet().vpc_id(&w.vpc),
+    "MissingParameter",
+    "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided."
+)]
+#[case::the_vpc_exists(
+    |w: &SubnetWorld| w.h.ec2.create_subnet().vpc_id("vpc-nope").cidr_block("10.0.0.0/24"),
+    "InvalidVpcID.NotFound",
+    "The vpc ID 'vpc-nope' does not exist"
+)]
+#[tokio::test]
+async fn ipv4_subnet_cidr_rules(
+    #[case] request: fn(&SubnetWorld) -> CreateSubnetFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    refused_subnet(request, code, message).await;
+}
+
+/// One refused IPv6 CreateSubnet per rule: the request, AWS's code and message.
+#[rstest]
+#[case::steps_of_4(
+    |w: &SubnetWorld| create_ds(w, first_as_62(w)),
+    "InvalidParameterValue",
+    "invalid value for parameter ipv6-cidr-block: {bad62}"
+)]
+#[case::inside_a_vpc_block(
+    |w: &SubnetWorld| create_ds(w, "2001:db8::/64".into()),
+    "InvalidSubnet.Range",
+    "The IPv6 CIDR '2001:db8::/64' is invalid."
+)]
+#[case::no_overlap(
+    |w: &SubnetWorld| create_ds(w, sub_block(&w.block, 60, 0)),
+    "InvalidSubnet.Conflict",
+    "The CIDR '2600:1f18:0:100::/60' conflicts with another subnet"
+)]
+#[case::no_host_bits(
+    |w: &SubnetWorld| create_ds(w, w.first.replace("::/64", "::1/64")),
+    "InvalidParameterValue",
+    "invalid value for parameter ipv6-cidr-block: 2600:1f18:0:100::1/64"
+)]
+#[case::the_vpc_has_an_ipv6_block(
+    |w: &SubnetWorld| w.h.ec2.create_subnet().vpc_id(&w.v4_vpc).cidr_block("10.9.0.0/24").ipv6_cidr_block(&w.first),
+    "InvalidSubnet.Range",
+    "The IPv6 CIDR '2600:1f18:0:100::/64' is invalid."
+)]
+#[tokio::test]
+async fn ipv6_subnet_cidr_rules(
+    #[case] request: fn(&SubnetWorld) -> CreateSubnetFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    refused_subnet(request, code, message).await;
 }
 
 #[tokio::test]

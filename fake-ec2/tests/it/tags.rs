@@ -8,7 +8,6 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::common::*;
-use crate::elbv2::{net, nlb, tg};
 
 fn tag(k: &str, v: &str) -> Tag {
     Tag::builder().key(k).value(v).build()
@@ -597,4 +596,89 @@ async fn carriage_returns_in_tag_values_round_trip() {
         .await
         .unwrap();
     assert_eq!(d.tag_descriptions()[0].tags()[0].value(), Some("a\r\nb"));
+}
+
+#[tokio::test]
+async fn elbv2_at_most_fifty_tags_on_resources_that_exist() {
+    let h = start().await;
+    let n = net(&h).await;
+    let lb = nlb(&h, "cp", IpAddressType::Ipv4, &n.v4)
+        .tags(
+            ElbTag::builder()
+                .key("sigs.k8s.io/cluster-api-provider-aws/cluster/c1")
+                .value("owned")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    let t = tg(
+        &h,
+        "cp",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    h.elb
+        .add_tags()
+        .resource_arns(&lb)
+        .resource_arns(&t)
+        .tags(ElbTag::builder().key("Name").value("cp").build())
+        .send()
+        .await
+        .unwrap();
+    h.elb
+        .remove_tags()
+        .resource_arns(&t)
+        .tag_keys("Name")
+        .send()
+        .await
+        .unwrap();
+    let d = h
+        .elb
+        .describe_tags()
+        .resource_arns(&lb)
+        .resource_arns(&t)
+        .send()
+        .await
+        .unwrap();
+    let lb_tags: Vec<_> = d.tag_descriptions()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        lb_tags,
+        [
+            (
+                "sigs.k8s.io/cluster-api-provider-aws/cluster/c1".to_owned(),
+                "owned".to_owned()
+            ),
+            ("Name".to_owned(), "cp".to_owned())
+        ]
+    );
+    assert!(d.tag_descriptions()[1].tags().is_empty());
+    let many: Vec<ElbTag> = (0..51)
+        .map(|i| ElbTag::builder().key(format!("k{i}")).value("v").build())
+        .collect();
+    let (code, _) = err(h
+        .elb
+        .add_tags()
+        .resource_arns(&t)
+        .set_tags(Some(many))
+        .send()
+        .await);
+    assert_eq!(code, "TooManyTags");
+    let (code, _) = err(h
+        .elb
+        .describe_tags()
+        .resource_arns(lb.replace("/cp/", "/nope/"))
+        .send()
+        .await);
+    assert_eq!(code, "LoadBalancerNotFound");
 }

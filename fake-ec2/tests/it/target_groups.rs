@@ -6,8 +6,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, ProtocolEnum, TargetGroupAttribute, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 
+use aws_sdk_elasticloadbalancingv2::operation::create_target_group::builders::CreateTargetGroupFluentBuilder;
+use rstest::rstest;
+
 use crate::common::*;
-use crate::elbv2::{forward, net, nlb, tg};
 
 #[tokio::test]
 async fn target_type_and_ip_address_type_take_their_values() {
@@ -480,6 +482,212 @@ async fn modify_target_group_attributes_rules() {
         .send()
         .await
         .unwrap();
+}
+
+/// A VPC (the load balancer tests' `net`) holding the IPv6 instance group `cp-v6`.
+struct Groups {
+    h: Harness,
+    n: Net,
+}
+
+async fn groups() -> Groups {
+    let h = start().await;
+    let n = net(&h).await;
+    tg(
+        &h,
+        "cp-v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    Groups { h, n }
+}
+
+/// A TCP group on port 1 of the world's VPC, named `name`.
+fn tcp_group(w: &Groups, name: &str) -> CreateTargetGroupFluentBuilder {
+    w.h.elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Tcp)
+        .port(1)
+        .vpc_id(&w.n.vpc)
+}
+
+/// One refused CreateTargetGroup per rule: the request, AWS's code and
+/// message. A refusal adds no group.
+#[rstest]
+#[case::same_name_other_settings(
+    |w: &Groups| tcp_group(w, "cp-v6").port(6443),
+    "DuplicateTargetGroupName",
+    "A target group with the same name 'cp-v6' exists, but with different settings"
+)]
+#[case::no_ipv6_for_lambda(
+    |w: &Groups| w.h.elb.create_target_group().name("x").target_type(TargetTypeEnum::Lambda).ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6),
+    "ValidationError",
+    "The IP address type 'ipv6' is not supported for target groups of type 'lambda'"
+)]
+#[case::no_ipv6_for_alb(
+    |w: &Groups| w.h.elb.create_target_group().name("x").target_type(TargetTypeEnum::Alb).ip_address_type(TargetGroupIpAddressTypeEnum::Ipv6),
+    "ValidationError",
+    "The IP address type 'ipv6' is not supported for target groups of type 'alb'"
+)]
+#[case::the_vpc_exists(
+    |w: &Groups| tcp_group(w, "novpc").vpc_id("vpc-nope"),
+    "ValidationError",
+    "The VPC ID 'vpc-nope' is not found"
+)]
+#[case::health_check_interval_5_to_300(
+    |w: &Groups| tcp_group(w, "hc").health_check_interval_seconds(1),
+    "ValidationError",
+    "1 validation error detected: Value '1' at 'healthCheckIntervalSeconds' failed to satisfy constraint: Member must have value between 5 and 300"
+)]
+#[case::health_check_timeout_2_to_120(
+    |w: &Groups| tcp_group(w, "hc").health_check_timeout_seconds(121),
+    "ValidationError",
+    "1 validation error detected: Value '121' at 'healthCheckTimeoutSeconds' failed to satisfy constraint: Member must have value between 2 and 120"
+)]
+#[case::healthy_threshold_2_to_10(
+    |w: &Groups| tcp_group(w, "hc").healthy_threshold_count(11),
+    "ValidationError",
+    "1 validation error detected: Value '11' at 'healthyThresholdCount' failed to satisfy constraint: Member must have value between 2 and 10"
+)]
+#[case::unhealthy_threshold_2_to_10(
+    |w: &Groups| tcp_group(w, "hc").unhealthy_threshold_count(1),
+    "ValidationError",
+    "1 validation error detected: Value '1' at 'unhealthyThresholdCount' failed to satisfy constraint: Member must have value between 2 and 10"
+)]
+#[tokio::test]
+async fn create_target_group_refusals(
+    #[case] request: fn(&Groups) -> CreateTargetGroupFluentBuilder,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let w = groups().await;
+    let (got_code, got_message) = err(request(&w).send().await);
+    assert_eq!((got_code.as_str(), got_message.as_str()), (code, message));
+    let all = w.h.elb.describe_target_groups().send().await.unwrap();
+    assert_eq!(all.target_groups().len(), 1, "a refusal added a group");
+}
+
+#[tokio::test]
+async fn target_group_rules() {
+    let h = start().await;
+    let n = net(&h).await;
+    let arn = tg(
+        &h,
+        "cp-v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Instance,
+    )
+    .await;
+    assert!(
+        arn.starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cp-v6/"),
+        "{arn}"
+    );
+    let d = h
+        .elb
+        .describe_target_groups()
+        .target_group_arns(&arn)
+        .send()
+        .await
+        .unwrap();
+    let t = &d.target_groups()[0];
+    assert_eq!(
+        t.ip_address_type(),
+        Some(&TargetGroupIpAddressTypeEnum::Ipv6)
+    );
+    assert_eq!(t.health_check_protocol(), Some(&ProtocolEnum::Tcp));
+    assert_eq!(t.health_check_port(), Some("traffic-port"));
+    assert!(t.load_balancer_arns().is_empty());
+    // Same name and settings: the same group; other settings: an error.
+    assert_eq!(
+        tg(
+            &h,
+            "cp-v6",
+            &n.vpc,
+            TargetGroupIpAddressTypeEnum::Ipv6,
+            TargetTypeEnum::Instance
+        )
+        .await,
+        arn
+    );
+    let (code, msg) = err(h.elb.describe_target_groups().names("nope").send().await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("TargetGroupNotFound", "One or more target groups not found")
+    );
+}
+
+#[tokio::test]
+async fn target_group_attributes() {
+    let h = start().await;
+    let n = net(&h).await;
+    let arn = tg(
+        &h,
+        "cp",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let a = h
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let get = |attrs: &[TargetGroupAttribute], k: &str| {
+        attrs
+            .iter()
+            .find(|a| a.key() == Some(k))
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        get(a.attributes(), "preserve_client_ip.enabled").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        get(a.attributes(), "deregistration_delay.timeout_seconds").as_deref(),
+        Some("300")
+    );
+    let attr = |k: &str, v: &str| TargetGroupAttribute::builder().key(k).value(v).build();
+    let m = h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("preserve_client_ip.enabled", "true"))
+        .attributes(attr(
+            "deregistration_delay.connection_termination.enabled",
+            "true",
+        ))
+        .attributes(attr("deregistration_delay.timeout_seconds", "30"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(m.attributes(), "deregistration_delay.timeout_seconds").as_deref(),
+        Some("30")
+    );
+    let (code, _) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("deregistration_delay.timeout_seconds", "4000"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let (code, _) = err(h
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attr("bogus", "1"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidConfigurationRequest");
 }
 
 #[tokio::test]

@@ -3,11 +3,11 @@
 //! are addresses, alb and lambda targets, ports.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, TargetDescription, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
+    IpAddressType, LoadBalancerStateEnum, ProtocolEnum, TargetDescription,
+    TargetGroupIpAddressTypeEnum, TargetHealthStateEnum, TargetTypeEnum,
 };
 
 use crate::common::*;
-use crate::elbv2::{net, nlb, tg};
 
 fn target(id: &str) -> TargetDescription {
     TargetDescription::builder().id(id).build()
@@ -366,4 +366,227 @@ async fn target_ports_are_1_to_65535() {
         d.target_health_descriptions()[0].target().unwrap().port(),
         Some(65535)
     );
+}
+
+#[tokio::test]
+async fn ip_targets_match_the_group_family_and_the_vpc() {
+    let h = start().await;
+    let n = net(&h).await;
+    let v4 = tg(
+        &h,
+        "v4",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let v6 = tg(
+        &h,
+        "v6",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv6,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let target = |id: &str| TargetDescription::builder().id(id).build();
+    let (code, msg) = err(h
+        .elb
+        .register_targets()
+        .target_group_arn(&v4)
+        .targets(target("affe:affe:affe::affe"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "ValidationError",
+            "The IP address 'affe:affe:affe::affe' is not a valid IPv4 address"
+        )
+    );
+    let (code, msg) = err(h
+        .elb
+        .register_targets()
+        .target_group_arn(&v6)
+        .targets(target("10.0.1.10"))
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "ValidationError",
+            "The IP address '10.0.1.10' is not a valid IPv6 address"
+        )
+    );
+    let (code, _) = err(h
+        .elb
+        .register_targets()
+        .target_group_arn(&v6)
+        .targets(target("2001:db8::10"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidTarget");
+    let (code, _) = err(h
+        .elb
+        .register_targets()
+        .target_group_arn(&v4)
+        .targets(target("8.8.8.8"))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidTarget");
+    let inside = sub_block(&n.block, 64, 10).replace("::/64", "::10");
+    h.elb
+        .register_targets()
+        .target_group_arn(&v6)
+        .targets(target(&inside))
+        .send()
+        .await
+        .unwrap();
+    h.elb
+        .register_targets()
+        .target_group_arn(&v4)
+        .targets(target("10.0.10.10"))
+        .send()
+        .await
+        .unwrap();
+    // Unused until a listener forwards to the group.
+    let health = |arn: String| {
+        let h = &h;
+        async move {
+            h.elb
+                .describe_target_health()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let d = health(v6.clone()).await;
+    let th = d.target_health_descriptions()[0].target_health().unwrap();
+    assert_eq!(th.state(), Some(&TargetHealthStateEnum::Unused));
+    assert_eq!(th.reason().map(|r| r.as_str()), Some("Target.NotInUse"));
+    let lb = nlb(&h, "ds", IpAddressType::Dualstack, &n.ds)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    h.elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&v6))
+        .send()
+        .await
+        .unwrap();
+    let d = health(v6.clone()).await;
+    assert_eq!(
+        d.target_health_descriptions()[0]
+            .target_health()
+            .unwrap()
+            .state(),
+        Some(&TargetHealthStateEnum::Healthy)
+    );
+    assert_eq!(
+        d.target_health_descriptions()[0].target().unwrap().port(),
+        Some(6443)
+    );
+    h.elb
+        .deregister_targets()
+        .target_group_arn(&v6)
+        .targets(target(&inside))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        health(v6.clone())
+            .await
+            .target_health_descriptions()
+            .is_empty()
+    );
+    let (code, _) = err(h
+        .elb
+        .deregister_targets()
+        .target_group_arn(&v6)
+        .targets(target(&inside))
+        .send()
+        .await);
+    assert_eq!(code, "InvalidTarget");
+}
+
+#[tokio::test]
+async fn health_settles_deterministically() {
+    let h = start_yaml("settle_reads: 1\n").await;
+    let n = net(&h).await;
+    let v4 = tg(
+        &h,
+        "v4",
+        &n.vpc,
+        TargetGroupIpAddressTypeEnum::Ipv4,
+        TargetTypeEnum::Ip,
+    )
+    .await;
+    let lb = nlb(&h, "cp", IpAddressType::Ipv4, &n.v4)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    h.elb
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Tcp)
+        .port(6443)
+        .default_actions(forward(&v4))
+        .send()
+        .await
+        .unwrap();
+    h.elb
+        .register_targets()
+        .target_group_arn(&v4)
+        .targets(TargetDescription::builder().id("10.0.0.10").build())
+        .send()
+        .await
+        .unwrap();
+    let state = || async {
+        h.elb
+            .describe_target_health()
+            .target_group_arn(&v4)
+            .send()
+            .await
+            .unwrap()
+            .target_health_descriptions()
+            .first()
+            .and_then(|d| d.target_health())
+            .and_then(|t| t.state())
+            .cloned()
+    };
+    assert_eq!(state().await, Some(TargetHealthStateEnum::Initial));
+    assert_eq!(state().await, Some(TargetHealthStateEnum::Healthy));
+    h.elb
+        .deregister_targets()
+        .target_group_arn(&v4)
+        .targets(TargetDescription::builder().id("10.0.0.10").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state().await, Some(TargetHealthStateEnum::Draining));
+    assert_eq!(state().await, None);
+    // The load balancer stays provisioning for one read.
+    let lb_state = || async {
+        let d = h
+            .elb
+            .describe_load_balancers()
+            .load_balancer_arns(&lb)
+            .send()
+            .await
+            .unwrap();
+        d.load_balancers()[0].state().unwrap().code().cloned()
+    };
+    assert_eq!(lb_state().await, Some(LoadBalancerStateEnum::Provisioning));
+    assert_eq!(lb_state().await, Some(LoadBalancerStateEnum::Active));
 }
