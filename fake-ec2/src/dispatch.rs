@@ -6,9 +6,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::ec2::{self, Ctx};
+use crate::consistency;
+use crate::ec2;
 use crate::elbv2;
-use crate::faults::{self, FaultOutcome};
+use crate::faults::FaultOutcome;
 use crate::ids::request_id;
 use crate::journal::{
     JournalEntry, MAX_VALUE_BYTES, Service, is_mutating, redacted_params, truncated,
@@ -17,6 +18,7 @@ use crate::protocol::envelope;
 use crate::protocol::error::AwsResult;
 use crate::protocol::sigv4::{self, AuthError, CredentialScope, SignedRequest};
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 use crate::world::{Undo, World};
 
 /// A request as it came off the wire.
@@ -335,7 +337,7 @@ fn run(
     }
     let now = world.now();
     let state = world.region(call.account, call.region);
-    if let Some(e) = faults::check_unseen(state, call.service, params) {
+    if let Some(e) = consistency::check_unseen(state, call.service, params) {
         return (Err(e), true);
     }
     let fate = fault.fate.take();
@@ -351,7 +353,9 @@ fn run(
             guarded(action, || handler(&mut ctx, params)).and(Err(AwsError::dry_run_operation()));
         return (result, false);
     }
-    let before = fault.not_found_reads.map(|_| faults::resource_ids(state));
+    let before = fault
+        .not_found_reads
+        .map(|_| consistency::resource_ids(state));
     let mut ctx = Ctx {
         region: state,
         now,
@@ -359,7 +363,7 @@ fn run(
     };
     let result = guarded(action, || handler(&mut ctx, params));
     if let (Ok(answer), Some(before), Some(reads)) = (&result, &before, fault.not_found_reads) {
-        faults::hide_created(state, before, answer, reads);
+        consistency::hide_created(state, before, answer, reads);
     }
     (result, false)
 }

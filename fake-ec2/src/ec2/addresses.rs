@@ -20,12 +20,13 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use super::errors;
 use super::filters::{self, Filterable};
 use super::tags::{self, Tags};
-use super::{Ctx, errors};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
+use crate::region::Region;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Address {

@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors, route_tables};
+use super::{Ec2State, errors, route_tables};
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EgressOnlyInternetGateway {

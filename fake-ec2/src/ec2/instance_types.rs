@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

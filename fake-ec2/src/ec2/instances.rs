@@ -47,11 +47,12 @@ use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// AWS's default instance type for RunInstances without `InstanceType`.
 pub const DEFAULT_INSTANCE_TYPE: &str = "m1.small";

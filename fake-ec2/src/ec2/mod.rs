@@ -22,11 +22,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::faults::Fate;
-use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
 
 pub const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 pub const API_VERSION: &str = "2016-11-15";
@@ -48,28 +46,6 @@ pub struct Ec2State {
     pub ipams: BTreeMap<String, pools::Ipam>,
     pub ipam_scopes: BTreeMap<String, pools::IpamScope>,
     pub ipam_pools: BTreeMap<String, pools::IpamPool>,
-}
-
-/// What a handler works on: the caller's region, the request time, and
-/// what a fault rule decided for the resource a create call makes.
-pub struct Ctx<'a> {
-    pub region: &'a mut Region,
-    pub now: Timestamp,
-    pub fate: Option<Fate>,
-}
-
-impl Ctx<'_> {
-    pub fn ec2(&mut self) -> &mut Ec2State {
-        &mut self.region.ec2
-    }
-
-    pub fn next_id(&mut self, prefix: &str) -> String {
-        self.region.ids.next(prefix)
-    }
-
-    pub fn account(&self) -> &str {
-        &self.region.account
-    }
 }
 
 /// An action handler: parameters in, the children of `<ActionResponse>` out.

@@ -34,12 +34,13 @@ use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors, route_tables};
+use super::{Ec2State, errors, route_tables};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// Quota "NAT gateways per Availability Zone" (default value).
 pub const MAX_PER_ZONE: usize = 5;

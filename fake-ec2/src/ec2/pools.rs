@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// A BYOIP IPv6 pool (`ipv6pool-ec2-...`) with the CIDRs brought to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -41,11 +41,12 @@ use super::filters::{self, Filterable};
 use super::nat_gateways::NatGateway;
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,11 +53,12 @@ use serde::{Deserialize, Serialize};
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
+use crate::region::Region;
 
 /// Quota "Inbound or outbound rules per security group", per address family.
 pub const MAX_RULES_PER_DIRECTION: usize = 60;

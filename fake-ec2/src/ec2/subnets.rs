@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::vpcs::{CidrBlockState, Vpc, rename};
+use super::vpcs::{CidrBlockState, Vpc};
 use super::zones::{Zone, ZoneType};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Filter, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubnetIpv6Association {

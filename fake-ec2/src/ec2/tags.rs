@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, Ec2State, paging};
+use super::{Ec2State, paging};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 pub type Tags = BTreeMap<String, String>;
 

@@ -15,10 +15,12 @@ use super::route_tables::RouteTable;
 use super::security_groups::SecurityGroup;
 use super::tags::{self, Tags};
 use super::zones::ZoneType;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// IPv4 VPC blocks are /16 to /28.
 pub const VPC_IPV4_PREFIX: std::ops::RangeInclusive<u8> = 16..=28;
@@ -690,15 +692,6 @@ fn default_dhcp_options(ctx: &mut Ctx<'_>) -> String {
         ctx.region.ids.next("dopt");
     }
     "dopt-00000000000000001".to_owned()
-}
-
-/// Re-labels an `item` element (resource renderers produce list items).
-pub fn rename(node: Node, name: &'static str) -> Node {
-    let mut out = Node::el(name);
-    for c in node.child_nodes() {
-        out.push(c.clone());
-    }
-    out
 }
 
 pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

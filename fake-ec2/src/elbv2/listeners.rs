@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::errors;
 use super::load_balancers::LoadBalancer;
 use super::{Tags, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightedTargetGroup {

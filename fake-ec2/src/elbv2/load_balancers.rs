@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LbAddress {

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
 pub const API_VERSION: &str = "2015-12-01";

@@ -2,9 +2,9 @@
 //! groups and listeners, found by the kind their ARN names.
 
 use super::{Tags, errors, member_list, parse_tags, tags_xml};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// A resource's tags by ARN, or its kind's not-found error.
 fn tags_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut Tags> {

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::errors;
 use super::load_balancers::parse_attributes;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 /// A registered target; health is worked out when read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,9 +12,9 @@ use ipnet::Ipv4Net;
 
 use super::errors;
 use super::target_groups::{RegisteredTarget, TargetGroup};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 struct TargetRef {
     id: String,
