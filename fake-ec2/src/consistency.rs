@@ -9,33 +9,14 @@ use std::collections::BTreeSet;
 use crate::journal::Service;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Region;
+use crate::registry::id_prefix;
 use crate::{ec2, elbv2};
 
 /// Every resource id (or ARN) one region holds.
 pub fn resource_ids(region: &Region) -> BTreeSet<String> {
-    fn keys<V>(m: &std::collections::BTreeMap<String, V>) -> impl Iterator<Item = &String> {
-        m.keys()
-    }
-    let e = &region.ec2;
-    let l = &region.elbv2;
-    keys(&e.vpcs)
-        .chain(keys(&e.subnets))
-        .chain(keys(&e.internet_gateways))
-        .chain(keys(&e.egress_only_internet_gateways))
-        .chain(keys(&e.addresses))
-        .chain(keys(&e.nat_gateways))
-        .chain(keys(&e.route_tables))
-        .chain(keys(&e.security_groups))
-        .chain(keys(&e.instances))
-        .chain(keys(&e.ipv6_pools))
-        .chain(keys(&e.ipams))
-        .chain(keys(&e.ipam_scopes))
-        .chain(keys(&e.ipam_pools))
-        .chain(keys(&l.load_balancers))
-        .chain(keys(&l.target_groups))
-        .chain(keys(&l.listeners))
-        .cloned()
-        .collect()
+    let ec2 = region.ec2.resources().into_iter().map(|e| e.key);
+    let elbv2 = region.elbv2.resources().into_iter().map(|e| e.key);
+    ec2.chain(elbv2).map(str::to_owned).collect()
 }
 
 /// Hides the resources a call created (those in `after` but not `before`
@@ -75,40 +56,16 @@ fn names_resource(key: &str) -> bool {
 fn not_found(service: Service, id: &str) -> Option<AwsError> {
     if let Some(rest) = id.strip_prefix("arn:") {
         let resource = rest.splitn(5, ':').nth(4).unwrap_or("");
-        return match resource.split('/').next() {
-            Some("loadbalancer") => Some(elbv2::errors::load_balancer_not_found()),
-            Some("targetgroup") => Some(elbv2::errors::target_group_not_found()),
-            Some("listener") => Some(elbv2::errors::listener_not_found()),
-            _ => None,
-        };
+        let kind = resource.split('/').next()?;
+        let family = elbv2::FAMILIES.iter().find(|f| f.prefix == kind)?;
+        return Some((family.not_found)(id));
     }
-    let prefix = id.rsplit_once('-').map_or("", |(p, _)| p);
-    Some(match (service, prefix) {
-        (Service::Elbv2, "subnet") => elbv2::errors::subnet_not_found(id),
-        (Service::Elbv2, "sg") => elbv2::errors::invalid_security_group(id),
-        (Service::Elbv2, "eipalloc") => elbv2::errors::allocation_id_not_found(id),
-        (Service::Elbv2, "i") => elbv2::errors::invalid_target(format!(
-            "The following targets are not valid instances: '{id}'"
-        )),
-        (Service::Elbv2, "vpc") => {
-            elbv2::errors::validation(format!("The VPC ID '{id}' is not found"))
-        }
-        (Service::Elbv2, _) => return None,
-        (Service::Ec2, "vpc") => ec2::errors::vpc_not_found(id),
-        (Service::Ec2, "subnet") => ec2::errors::subnet_not_found(id),
-        (Service::Ec2, "rtb") => ec2::errors::route_table_not_found(id),
-        (Service::Ec2, "igw") => ec2::errors::internet_gateway_not_found(id),
-        (Service::Ec2, "eigw") => ec2::errors::egress_only_gateway_not_found(id),
-        (Service::Ec2, "eipalloc") => ec2::errors::allocation_not_found(id),
-        (Service::Ec2, "nat") => ec2::errors::nat_gateway_not_found(id),
-        (Service::Ec2, "sg") => ec2::errors::security_group_not_found(id),
-        (Service::Ec2, "i") => ec2::errors::instance_not_found(id),
-        (Service::Ec2, "ipv6pool-ec2") => ec2::errors::ipv6_pool_not_found(id),
-        (Service::Ec2, "ipam") => ec2::errors::ipam_not_found(id),
-        (Service::Ec2, "ipam-pool") => ec2::errors::ipam_pool_not_found(id),
-        (Service::Ec2, "ipam-scope") => ec2::errors::ipam_scope_not_found(id),
-        (Service::Ec2, _) => return None,
-    })
+    let prefix = id_prefix(id).unwrap_or("");
+    let family = ec2::FAMILIES.iter().find(|f| f.prefix == prefix)?;
+    match service {
+        Service::Ec2 => Some((family.not_found)(id)),
+        Service::Elbv2 => (family.elbv2_not_found)(id),
+    }
 }
 
 /// A call that names a hidden resource answers its NotFound error; every

@@ -24,6 +24,7 @@ pub mod journal;
 pub mod persist;
 pub mod protocol;
 pub mod region;
+pub mod registry;
 pub mod seed;
 pub mod server;
 pub mod state;

@@ -27,6 +27,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 use crate::region::Region;
+use crate::registry::Resource;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Address {
@@ -42,6 +43,32 @@ pub struct Address {
     /// The NAT gateway holding this address, if any.
     pub nat_gateway_id: Option<String>,
     pub tags: Tags,
+}
+
+impl Resource for Address {
+    const PREFIX: &'static str = "eipalloc";
+    const RESOURCE_TYPE: &'static str = "elastic-ip";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.allocation_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::allocation_not_found(id)
+    }
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::allocation_id_not_found(id))
+    }
 }
 
 impl Address {

@@ -53,6 +53,7 @@ use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
+use crate::registry::Resource;
 
 /// AWS's default instance type for RunInstances without `InstanceType`.
 pub const DEFAULT_INSTANCE_TYPE: &str = "m1.small";
@@ -114,6 +115,34 @@ pub struct Instance {
     /// The launch parameters, to tell a retry from a different request with the same token.
     #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
     pub request_fingerprint: String,
+}
+
+impl Resource for Instance {
+    const PREFIX: &'static str = "i";
+    const RESOURCE_TYPE: &'static str = "instance";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.instance_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::instance_not_found(id)
+    }
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::invalid_target(format!(
+            "The following targets are not valid instances: '{id}'"
+        )))
+    }
 }
 
 impl Instance {

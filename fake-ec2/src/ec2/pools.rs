@@ -5,6 +5,7 @@
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
@@ -14,6 +15,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
+use crate::registry::Resource;
 
 /// A BYOIP IPv6 pool (`ipv6pool-ec2-...`) with the CIDRs brought to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,6 +116,94 @@ pub struct IpamPool {
     pub cidrs: Vec<IpamPoolCidr>,
     pub allocations: Vec<IpamAllocation>,
     pub tags: Tags,
+}
+
+impl Resource for Ipv6Pool {
+    const PREFIX: &'static str = "ipv6pool-ec2";
+    const RESOURCE_TYPE: &'static str = "ipv6pool-ec2";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.pool_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::ipv6_pool_not_found(id)
+    }
+}
+
+impl Resource for Ipam {
+    const PREFIX: &'static str = "ipam";
+    const RESOURCE_TYPE: &'static str = "ipam";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.ipam_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::ipam_not_found(id)
+    }
+}
+
+impl Resource for IpamScope {
+    const PREFIX: &'static str = "ipam-scope";
+    const RESOURCE_TYPE: &'static str = "ipam-scope";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.ipam_scope_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::ipam_scope_not_found(id)
+    }
+}
+
+impl Resource for IpamPool {
+    const PREFIX: &'static str = "ipam-pool";
+    const RESOURCE_TYPE: &'static str = "ipam-pool";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.ipam_pool_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::ipam_pool_not_found(id)
+    }
 }
 
 /// An allocation a VPC will take from an IPAM pool once every check passed.
@@ -398,24 +488,13 @@ fn ipv6_pool_xml(pool: &Ipv6Pool) -> Node {
 }
 
 pub fn describe_ipv6_pools(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("PoolId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipv6_pools.contains_key(id) {
-            return Err(errors::ipv6_pool_not_found(id));
-        }
+    Describe {
+        ids: "PoolId",
+        set: "ipv6PoolSet",
+        limits: Limits::new(1, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipv6_pools.values(), &filters)?
-        .into_iter()
-        .filter(|pool| ids.is_empty() || ids.contains(&pool.pool_id))
-        .map(ipv6_pool_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(1, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipv6PoolSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipv6_pools, ipv6_pool_xml)
 }
 
 fn ipam_xml(ipam: &Ipam) -> Node {
@@ -526,21 +605,13 @@ pub fn create_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipams(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipams.contains_key(id) {
-            return Err(errors::ipam_not_found(id));
-        }
+    Describe {
+        ids: "IpamId",
+        set: "ipamSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipams.values(), &filters)?
-        .into_iter()
-        .filter(|i| ids.is_empty() || ids.contains(&i.ipam_id))
-        .map(ipam_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(vec![Node::set("ipamSet", page)], next))
+    .run(p, &ctx.ec2().ipams, ipam_xml)
 }
 
 pub fn delete_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -581,24 +652,13 @@ pub fn delete_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipam_scopes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamScopeId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipam_scopes.contains_key(id) {
-            return Err(errors::ipam_scope_not_found(id));
-        }
+    Describe {
+        ids: "IpamScopeId",
+        set: "ipamScopeSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipam_scopes.values(), &filters)?
-        .into_iter()
-        .filter(|s| ids.is_empty() || ids.contains(&s.ipam_scope_id))
-        .map(scope_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipamScopeSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipam_scopes, scope_xml)
 }
 
 fn netmask(p: &Params, key: &str, family: AddressFamily) -> AwsResult<Option<u8>> {
@@ -733,24 +793,13 @@ pub fn create_ipam_pool(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipam_pools(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamPoolId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipam_pools.contains_key(id) {
-            return Err(errors::ipam_pool_not_found(id));
-        }
+    Describe {
+        ids: "IpamPoolId",
+        set: "ipamPoolSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipam_pools.values(), &filters)?
-        .into_iter()
-        .filter(|pool| ids.is_empty() || ids.contains(&pool.ipam_pool_id))
-        .map(IpamPool::to_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipamPoolSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipam_pools, IpamPool::to_xml)
 }
 
 pub fn delete_ipam_pool(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

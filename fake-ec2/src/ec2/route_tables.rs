@@ -37,9 +37,10 @@ use std::net::Ipv6Addr;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::nat_gateways::NatGateway;
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, errors};
 use crate::cidr;
@@ -47,6 +48,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
+use crate::registry::{self, Resource};
 
 /// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +101,28 @@ pub struct RouteTable {
     pub routes: Vec<Route>,
     pub associations: Vec<RouteTableAssociation>,
     pub tags: Tags,
+}
+
+impl Resource for RouteTable {
+    const PREFIX: &'static str = "rtb";
+    const RESOURCE_TYPE: &'static str = "route-table";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.route_table_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::route_table_not_found(id)
+    }
 }
 
 impl RouteTable {
@@ -354,9 +378,7 @@ pub fn refresh_route_states(ec2: &mut Ec2State) {
 }
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a RouteTable> {
-    ec2.route_tables
-        .get(id)
-        .ok_or_else(|| errors::route_table_not_found(id))
+    registry::find(&ec2.route_tables, id)
 }
 
 /// The destination parameters: (wire parameter, name in messages).
@@ -558,29 +580,21 @@ pub fn create_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
 }
 
 pub fn describe_route_tables(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("RouteTableId");
-    let filters = p.filters()?;
+    let describe = Describe {
+        ids: "RouteTableId",
+        set: "routeTableSet",
+        limits: Limits::new(5, 100),
+        ids_set: Some("routeTableIds"),
+    };
     let ec2 = ctx.ec2();
-    for id in &ids {
-        find(ec2, id)?;
-    }
-    filters::check::<RouteTable>(&filters)?;
+    let req = describe.request(p, &ec2.route_tables)?;
+    filters::check::<RouteTable>(&req.filters)?;
     refresh_route_states(ec2);
-    let items = filters::select(ec2.route_tables.values(), &filters)?
+    let items = filters::select(req.candidates(&ec2.route_tables), &req.filters)?
         .into_iter()
-        .filter(|t| ids.is_empty() || ids.contains(&t.route_table_id))
         .map(RouteTable::to_xml)
         .collect();
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 100),
-        (!ids.is_empty()).then_some("routeTableIds"),
-    )?;
-    Ok(paging::with_token(
-        vec![Node::set("routeTableSet", page)],
-        next,
-    ))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

@@ -59,6 +59,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 use crate::region::Region;
+use crate::registry::Resource;
 
 /// Quota "Inbound or outbound rules per security group", per address family.
 pub const MAX_RULES_PER_DIRECTION: usize = 60;
@@ -225,6 +226,32 @@ pub struct SecurityGroup {
     pub ingress: Vec<SecurityGroupRule>,
     pub egress: Vec<SecurityGroupRule>,
     pub tags: Tags,
+}
+
+impl Resource for SecurityGroup {
+    const PREFIX: &'static str = "sg";
+    const RESOURCE_TYPE: &'static str = "security-group";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.group_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::security_group_not_found(id)
+    }
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::invalid_security_group(id))
+    }
 }
 
 impl SecurityGroup {

@@ -8,8 +8,9 @@
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::pools::{self, IpamAllocationRequest};
 use super::route_tables::RouteTable;
 use super::security_groups::SecurityGroup;
@@ -21,6 +22,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
+use crate::registry::{self, Resource};
 
 /// IPv4 VPC blocks are /16 to /28.
 pub const VPC_IPV4_PREFIX: std::ops::RangeInclusive<u8> = 16..=28;
@@ -134,6 +136,34 @@ pub struct Vpc {
     pub default_security_group_id: String,
     pub default_network_acl_id: String,
     pub tags: Tags,
+}
+
+impl Resource for Vpc {
+    const PREFIX: &'static str = "vpc";
+    const RESOURCE_TYPE: &'static str = "vpc";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.vpc_id
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(id: &str) -> AwsError {
+        errors::vpc_not_found(id)
+    }
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::validation(format!(
+            "The VPC ID '{id}' is not found"
+        )))
+    }
 }
 
 impl Vpc {
@@ -606,7 +636,7 @@ fn plan_ipv4(
 }
 
 fn find_vpc<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a Vpc> {
-    ec2.vpcs.get(id).ok_or_else(|| errors::vpc_not_found(id))
+    registry::find(&ec2.vpcs, id)
 }
 
 pub fn create_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -695,23 +725,16 @@ fn default_dhcp_options(ctx: &mut Ctx<'_>) -> String {
 }
 
 pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("VpcId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        find_vpc(ec2, id)?;
-    }
-    // Named ids are looked up, not searched for (id order, no duplicates).
-    let pool: Vec<&Vpc> = if ids.is_empty() {
-        ec2.vpcs.values().collect()
-    } else {
-        ids.iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .filter_map(|id| ec2.vpcs.get(id))
-            .collect()
+    let describe = Describe {
+        ids: "VpcId",
+        set: "vpcSet",
+        limits: Limits::new(5, 1000),
+        ids_set: Some("vpcIdsSet"),
     };
-    let selected: Vec<String> = filters::select(pool, &filters)?
+    let ec2 = ctx.ec2();
+    let req = describe.request(p, &ec2.vpcs)?;
+    // Filters see the state before this read settles it.
+    let selected: Vec<String> = filters::select(req.candidates(&ec2.vpcs), &req.filters)?
         .into_iter()
         .map(|v| v.vpc_id.clone())
         .collect();
@@ -721,13 +744,7 @@ pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         vpc.observe();
         items.push(vpc.to_xml());
     }
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 1000),
-        (!ids.is_empty()).then_some("vpcIdsSet"),
-    )?;
-    Ok(paging::with_token(vec![Node::set("vpcSet", page)], next))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

@@ -9,10 +9,6 @@ pub mod tags;
 pub mod target_groups;
 pub mod targets;
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -27,12 +23,14 @@ pub use target_groups::TargetGroup;
 /// ELBv2 tags keep the order they were added in.
 pub type Tags = Vec<(String, String)>;
 
-/// Every ELBv2 resource of one account in one region, keyed by ARN.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Elbv2State {
-    pub load_balancers: BTreeMap<String, LoadBalancer>,
-    pub target_groups: BTreeMap<String, TargetGroup>,
-    pub listeners: BTreeMap<String, Listener>,
+crate::registry::families! {
+    /// Every ELBv2 resource of one account in one region, keyed by ARN: one
+    /// line a family registers it (see [`crate::registry`]).
+    pub struct Elbv2State<Tags = Tags> {
+        load_balancers: LoadBalancer,
+        target_groups: TargetGroup,
+        listeners: Listener,
+    }
 }
 
 impl Elbv2State {

@@ -8,27 +8,9 @@ use crate::region::Ctx;
 
 /// A resource's tags by ARN, or its kind's not-found error.
 fn tags_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut Tags> {
-    let elb = &mut ctx.region.elbv2;
-    if arn.contains(":loadbalancer/") {
-        elb.load_balancers
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::load_balancer_not_found)
-    } else if arn.contains(":targetgroup/") {
-        elb.target_groups
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::target_group_not_found)
-    } else if arn.contains(":listener/") {
-        elb.listeners
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::listener_not_found)
-    } else {
-        Err(errors::validation(format!(
-            "'{arn}' is not a valid resource ARN"
-        )))
-    }
+    ctx.region.elbv2.tags_mut(arn, |arn| {
+        errors::validation(format!("'{arn}' is not a valid resource ARN"))
+    })
 }
 
 fn resource_arns(p: &Params) -> AwsResult<Vec<String>> {

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::errors;
 use super::load_balancers::parse_attributes;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
+use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
+use crate::registry::Resource;
 
 /// A registered target; health is worked out when read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +56,32 @@ pub struct TargetGroup {
     pub attributes: BTreeMap<String, String>,
     pub targets: Vec<RegisteredTarget>,
     pub tags: Tags,
+}
+
+impl Resource for TargetGroup {
+    const PREFIX: &'static str = "targetgroup";
+    const RESOURCE_TYPE: &'static str = "targetgroup";
+    type Tags = Tags;
+
+    fn id(&self) -> &str {
+        &self.target_group_arn
+    }
+
+    fn tag_map(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tag_map_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn not_found(_id: &str) -> AwsError {
+        errors::target_group_not_found()
+    }
+
+    fn owns(id: &str) -> bool {
+        id.contains(":targetgroup/")
+    }
 }
 
 impl TargetGroup {
