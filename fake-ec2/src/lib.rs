@@ -28,6 +28,7 @@ pub mod registry;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod view;
 pub mod world;
 
 pub use dispatch::{RawRequest, RawResponse};

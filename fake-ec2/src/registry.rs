@@ -59,6 +59,12 @@ pub trait Resource {
         None
     }
 
+    /// Whether the resource is gone though still listed (a terminated
+    /// instance, a deleted NAT gateway).
+    fn is_gone(&self) -> bool {
+        false
+    }
+
     /// Whether an id (or ARN) is one of this family's: by prefix for EC2;
     /// ELBv2 families say by their ARN's kind.
     fn owns(id: &str) -> bool {
@@ -115,6 +121,8 @@ pub struct Entry<'a, T> {
     /// The id it holds (the same, in a consistent state).
     pub id: &'a str,
     pub tags: &'a T,
+    /// [`Resource::is_gone`].
+    pub gone: bool,
     pub family: &'static Family,
 }
 
@@ -178,6 +186,7 @@ macro_rules! families {
                                 key: key.as_str(),
                                 id: $crate::registry::Resource::id(r),
                                 tags: $crate::registry::Resource::tag_map(r),
+                                gone: $crate::registry::Resource::is_gone(r),
                                 family,
                             }),
                     );

@@ -194,6 +194,12 @@ impl Fake {
         StateDump::of(&self.lock())
     }
 
+    /// Reads the state through a [`crate::view::View`] (under the lock:
+    /// requests wait until `f` returns).
+    pub fn view<R>(&self, f: impl FnOnce(&crate::view::View<'_>) -> R) -> R {
+        f(&crate::view::View::new(&self.lock()))
+    }
+
     /// Back to the seeded state, journal and counters included. Panics when
     /// the state file cannot be saved ([`Fake::try_reset`] says why).
     pub fn reset(&self) {

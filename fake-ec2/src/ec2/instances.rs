@@ -143,6 +143,10 @@ impl Resource for Instance {
             "The following targets are not valid instances: '{id}'"
         )))
     }
+
+    fn is_gone(&self) -> bool {
+        self.state == "terminated"
+    }
 }
 
 impl Instance {

@@ -97,6 +97,10 @@ impl Resource for NatGateway {
     fn not_found(id: &str) -> AwsError {
         errors::nat_gateway_not_found(id)
     }
+
+    fn is_gone(&self) -> bool {
+        self.state == "deleted"
+    }
 }
 
 impl NatGateway {
