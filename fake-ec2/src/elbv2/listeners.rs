@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::load_balancers::LoadBalancer;
+use super::types::{LbIpType, TgIpType};
 use super::{Tags, member_list, page, parse_tags, with_marker};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
@@ -269,7 +270,7 @@ fn check_listener(
                 ),
             ));
         }
-        if tg.ip_address_type == "ipv6" && lb.ip_address_type == "ipv4" {
+        if tg.ip_address_type == TgIpType::Ipv6 && lb.ip_address_type == LbIpType::Ipv4 {
             return Err(errors::invalid_configuration(
                 "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type",
             ));

@@ -8,6 +8,7 @@ pub mod load_balancers;
 pub mod tags;
 pub mod target_groups;
 pub mod targets;
+pub mod types;
 
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::load_balancers::parse_attributes;
+use super::types::TgIpType;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
 use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
@@ -51,7 +52,7 @@ pub struct TargetGroup {
     /// instance | ip | lambda | alb
     pub target_type: String,
     /// ipv4 | ipv6
-    pub ip_address_type: String,
+    pub ip_address_type: TgIpType,
     pub health_check: HealthCheck,
     pub attributes: BTreeMap<String, String>,
     pub targets: Vec<RegisteredTarget>,
@@ -111,7 +112,7 @@ impl TargetGroup {
                 load_balancer_arns.iter().map(|a| Node::text("member", a)),
             ))
             .leaf("TargetType", &self.target_type)
-            .leaf("IpAddressType", &self.ip_address_type)
+            .leaf("IpAddressType", self.ip_address_type)
     }
 
     /// The settings that make two CreateTargetGroup calls "the same".
@@ -270,13 +271,8 @@ pub fn create_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             "1 validation error detected: Value '{target_type}' at 'targetType' failed to satisfy constraint: Member must satisfy enum value set: [instance, ip, lambda, alb]"
         )));
     }
-    let ip_type = p.value("IpAddressType").unwrap_or("ipv4").to_owned();
-    if !["ipv4", "ipv6"].contains(&ip_type.as_str()) {
-        return Err(errors::validation(format!(
-            "1 validation error detected: Value '{ip_type}' at 'ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, ipv6]"
-        )));
-    }
-    if ip_type == "ipv6" && (target_type == "lambda" || target_type == "alb") {
+    let ip_type = TgIpType::parse(p.value("IpAddressType").unwrap_or("ipv4"))?;
+    if ip_type == TgIpType::Ipv6 && (target_type == "lambda" || target_type == "alb") {
         return Err(errors::validation(format!(
             "The IP address type 'ipv6' is not supported for target groups of type '{target_type}'"
         )));

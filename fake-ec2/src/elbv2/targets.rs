@@ -12,6 +12,7 @@ use ipnet::Ipv4Net;
 
 use super::errors;
 use super::target_groups::{RegisteredTarget, TargetGroup};
+use super::types::TgIpType;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -83,9 +84,9 @@ fn check_targets(ctx: &Ctx<'_>, tg: &TargetGroup, targets: &[TargetRef]) -> AwsR
                     not_running.push(t.id.clone());
                 } else if i.vpc_id != vpc_id {
                     other_vpc.push(t.id.clone());
-                } else if tg.ip_address_type == "ipv6" && i.primary_ipv6().is_none() {
+                } else if tg.ip_address_type == TgIpType::Ipv6 && i.primary_ipv6().is_none() {
                     no_ipv6.push(t.id.clone());
-                } else if tg.ip_address_type == "ipv4" && i.private_ip_address().is_none() {
+                } else if tg.ip_address_type == TgIpType::Ipv4 && i.private_ip_address().is_none() {
                     no_ipv4.push(t.id.clone());
                 }
             }

@@ -329,8 +329,8 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
             out.load_balancers.push(LbSummary {
                 name: lb.name.clone(),
                 lb_type: lb.lb_type.clone(),
-                scheme: lb.scheme.clone(),
-                ip_address_type: lb.ip_address_type.clone(),
+                scheme: lb.scheme.to_string(),
+                ip_address_type: lb.ip_address_type.to_string(),
                 state: lb.state.clone(),
                 zones: lb
                     .availability_zones
@@ -372,7 +372,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                 name: tg.name.clone(),
                 protocol: tg.protocol.clone().unwrap_or_default(),
                 port: tg.port,
-                ip_address_type: tg.ip_address_type.clone(),
+                ip_address_type: tg.ip_address_type.to_string(),
                 targets: tg
                     .targets
                     .iter()
