@@ -14,8 +14,9 @@
 //!
 //! A new family (a classic ELB, EKS, STS resource) touches:
 //!
-//! 1. its own file: the resource struct; `impl Resource` (prefix, resource
-//!    type, id, tags, NotFound); `impl Filterable` for an EC2-style
+//! 1. its own file: the resource struct; its [`Resource`] impl (prefix,
+//!    resource type, id, tags, NotFound), one [`resource!`] line for a
+//!    family that keeps its id in a field; `impl Filterable` for an EC2-style
 //!    Describe; its handlers, the Describe one through
 //!    [`crate::ec2::describe::Describe`];
 //! 2. one registration line in its service's `families!` list (`mod.rs`),
@@ -142,6 +143,44 @@ impl<R> Store<R> for BTreeMap<String, R> {
         BTreeMap::get_mut(self, id)
     }
 }
+
+/// Implements [`Resource`] for a family whose resources keep their id in
+/// a field and their tags in `tags`:
+/// `resource!(Vpc: "vpc", "vpc", vpc_id, Tags, |id| errors::vpc_not_found(id));`
+/// (type: prefix, resource type, id field, tag collection, NotFound), then,
+/// after a `;`, any further trait items (`elbv2_not_found`, `owns`,
+/// `is_gone`).
+macro_rules! resource {
+    (
+        $ty:ty : $prefix:literal, $rt:literal, $id:ident, $tags:ty,
+        |$arg:ident| $nf:expr $(; $($extra:tt)*)?
+    ) => {
+        impl $crate::registry::Resource for $ty {
+            const PREFIX: &'static str = $prefix;
+            const RESOURCE_TYPE: &'static str = $rt;
+            type Tags = $tags;
+
+            fn id(&self) -> &str {
+                &self.$id
+            }
+
+            fn tag_map(&self) -> &$tags {
+                &self.tags
+            }
+
+            fn tag_map_mut(&mut self) -> &mut $tags {
+                &mut self.tags
+            }
+
+            fn not_found($arg: &str) -> $crate::protocol::AwsError {
+                $nf
+            }
+
+            $($($extra)*)?
+        }
+    };
+}
+pub(crate) use resource;
 
 /// The type a family's resources are kept in: a map by id unless the
 /// registration names another [`Store`].

@@ -27,7 +27,6 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 use crate::region::Region;
-use crate::registry::Resource;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Address {
@@ -45,31 +44,13 @@ pub struct Address {
     pub tags: Tags,
 }
 
-impl Resource for Address {
-    const PREFIX: &'static str = "eipalloc";
-    const RESOURCE_TYPE: &'static str = "elastic-ip";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.allocation_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::allocation_not_found(id)
-    }
+crate::registry::resource!(
+    Address: "eipalloc", "elastic-ip", allocation_id, Tags, |id| errors::allocation_not_found(id);
 
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::allocation_id_not_found(id))
     }
-}
+);
 
 impl Address {
     /// Held by a NAT gateway, a load balancer or an instance.

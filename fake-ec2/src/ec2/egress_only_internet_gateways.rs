@@ -20,12 +20,11 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, errors, route_tables};
-use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
-use crate::registry::{self, Resource};
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EgressOnlyInternetGateway {
@@ -37,27 +36,11 @@ pub struct EgressOnlyInternetGateway {
     pub tags: Tags,
 }
 
-impl Resource for EgressOnlyInternetGateway {
-    const PREFIX: &'static str = "eigw";
-    const RESOURCE_TYPE: &'static str = "egress-only-internet-gateway";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.egress_only_internet_gateway_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::egress_only_gateway_not_found(id)
-    }
-}
+crate::registry::resource!(
+    EgressOnlyInternetGateway: "eigw", "egress-only-internet-gateway",
+    egress_only_internet_gateway_id, Tags,
+    |id| errors::egress_only_gateway_not_found(id)
+);
 
 impl EgressOnlyInternetGateway {
     pub fn is_attached(&self) -> bool {

@@ -53,7 +53,6 @@ use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 /// AWS's default instance type for RunInstances without `InstanceType`.
 pub const DEFAULT_INSTANCE_TYPE: &str = "m1.small";
@@ -117,26 +116,8 @@ pub struct Instance {
     pub request_fingerprint: String,
 }
 
-impl Resource for Instance {
-    const PREFIX: &'static str = "i";
-    const RESOURCE_TYPE: &'static str = "instance";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.instance_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::instance_not_found(id)
-    }
+crate::registry::resource!(
+    Instance: "i", "instance", instance_id, Tags, |id| errors::instance_not_found(id);
 
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::invalid_target(format!(
@@ -147,7 +128,7 @@ impl Resource for Instance {
     fn is_gone(&self) -> bool {
         self.state == "terminated"
     }
-}
+);
 
 impl Instance {
     /// The primary interface (device index 0).

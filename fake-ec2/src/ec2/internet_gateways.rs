@@ -19,12 +19,11 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, addresses, errors, route_tables};
-use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
-use crate::registry::{self, Resource};
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IgwAttachment {
@@ -41,27 +40,10 @@ pub struct InternetGateway {
     pub tags: Tags,
 }
 
-impl Resource for InternetGateway {
-    const PREFIX: &'static str = "igw";
-    const RESOURCE_TYPE: &'static str = "internet-gateway";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.internet_gateway_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::internet_gateway_not_found(id)
-    }
-}
+crate::registry::resource!(
+    InternetGateway: "igw", "internet-gateway", internet_gateway_id, Tags,
+    |id| errors::internet_gateway_not_found(id)
+);
 
 impl InternetGateway {
     pub fn attached_vpc(&self) -> Option<&str> {

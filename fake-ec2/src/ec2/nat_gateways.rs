@@ -42,7 +42,6 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 /// Quota "NAT gateways per Availability Zone" (default value).
 pub const MAX_PER_ZONE: usize = 5;
@@ -77,31 +76,13 @@ pub struct NatGateway {
     pub stuck: bool,
 }
 
-impl Resource for NatGateway {
-    const PREFIX: &'static str = "nat";
-    const RESOURCE_TYPE: &'static str = "natgateway";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.nat_gateway_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::nat_gateway_not_found(id)
-    }
+crate::registry::resource!(
+    NatGateway: "nat", "natgateway", nat_gateway_id, Tags, |id| errors::nat_gateway_not_found(id);
 
     fn is_gone(&self) -> bool {
         self.state == "deleted"
     }
-}
+);
 
 impl NatGateway {
     /// Counts against quotas and blocks deletes of its subnet and VPC.

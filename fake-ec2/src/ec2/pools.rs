@@ -15,7 +15,6 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 /// A BYOIP IPv6 pool (`ipv6pool-ec2-...`) with the CIDRs brought to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,93 +117,20 @@ pub struct IpamPool {
     pub tags: Tags,
 }
 
-impl Resource for Ipv6Pool {
-    const PREFIX: &'static str = "ipv6pool-ec2";
-    const RESOURCE_TYPE: &'static str = "ipv6pool-ec2";
-    type Tags = Tags;
+crate::registry::resource!(
+    Ipv6Pool: "ipv6pool-ec2", "ipv6pool-ec2", pool_id, Tags, |id| errors::ipv6_pool_not_found(id)
+);
 
-    fn id(&self) -> &str {
-        &self.pool_id
-    }
+crate::registry::resource!(Ipam: "ipam", "ipam", ipam_id, Tags, |id| errors::ipam_not_found(id));
 
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
+crate::registry::resource!(
+    IpamScope: "ipam-scope", "ipam-scope", ipam_scope_id, Tags,
+    |id| errors::ipam_scope_not_found(id)
+);
 
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::ipv6_pool_not_found(id)
-    }
-}
-
-impl Resource for Ipam {
-    const PREFIX: &'static str = "ipam";
-    const RESOURCE_TYPE: &'static str = "ipam";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.ipam_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::ipam_not_found(id)
-    }
-}
-
-impl Resource for IpamScope {
-    const PREFIX: &'static str = "ipam-scope";
-    const RESOURCE_TYPE: &'static str = "ipam-scope";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.ipam_scope_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::ipam_scope_not_found(id)
-    }
-}
-
-impl Resource for IpamPool {
-    const PREFIX: &'static str = "ipam-pool";
-    const RESOURCE_TYPE: &'static str = "ipam-pool";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.ipam_pool_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::ipam_pool_not_found(id)
-    }
-}
+crate::registry::resource!(
+    IpamPool: "ipam-pool", "ipam-pool", ipam_pool_id, Tags, |id| errors::ipam_pool_not_found(id)
+);
 
 /// An allocation a VPC will take from an IPAM pool once every check passed.
 #[derive(Debug, Clone)]

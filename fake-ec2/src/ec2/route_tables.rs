@@ -48,7 +48,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::{self, Resource};
+use crate::registry;
 
 /// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,27 +103,9 @@ pub struct RouteTable {
     pub tags: Tags,
 }
 
-impl Resource for RouteTable {
-    const PREFIX: &'static str = "rtb";
-    const RESOURCE_TYPE: &'static str = "route-table";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.route_table_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::route_table_not_found(id)
-    }
-}
+crate::registry::resource!(
+    RouteTable: "rtb", "route-table", route_table_id, Tags, |id| errors::route_table_not_found(id)
+);
 
 impl RouteTable {
     pub fn new(route_table_id: String, vpc_id: String, owner_id: String) -> Self {

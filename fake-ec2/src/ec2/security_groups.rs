@@ -59,7 +59,6 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 use crate::region::Region;
-use crate::registry::Resource;
 
 /// Quota "Inbound or outbound rules per security group", per address family.
 pub const MAX_RULES_PER_DIRECTION: usize = 60;
@@ -228,31 +227,13 @@ pub struct SecurityGroup {
     pub tags: Tags,
 }
 
-impl Resource for SecurityGroup {
-    const PREFIX: &'static str = "sg";
-    const RESOURCE_TYPE: &'static str = "security-group";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.group_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::security_group_not_found(id)
-    }
+crate::registry::resource!(
+    SecurityGroup: "sg", "security-group", group_id, Tags, |id| errors::security_group_not_found(id);
 
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::invalid_security_group(id))
     }
-}
+);
 
 impl SecurityGroup {
     /// A group's default egress: everything to `0.0.0.0/0`, and to `::/0`

@@ -23,7 +23,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Filter, Node, Params};
 use crate::region::Ctx;
-use crate::registry::{self, Resource};
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubnetIpv6Association {
@@ -59,31 +59,13 @@ pub struct Subnet {
     pub used_ipv6: BTreeSet<Ipv6Addr>,
 }
 
-impl Resource for Subnet {
-    const PREFIX: &'static str = "subnet";
-    const RESOURCE_TYPE: &'static str = "subnet";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.subnet_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::subnet_not_found(id)
-    }
+crate::registry::resource!(
+    Subnet: "subnet", "subnet", subnet_id, Tags, |id| errors::subnet_not_found(id);
 
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::subnet_not_found(id))
     }
-}
+);
 
 /// The region's subnets by id, with an index by VPC, so CIDR checks and
 /// `vpc-id` lookups cost the VPC's subnets rather than the region's. Reads

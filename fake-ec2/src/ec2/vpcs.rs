@@ -22,7 +22,7 @@ use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::{self, Resource};
+use crate::registry;
 
 /// IPv4 VPC blocks are /16 to /28.
 pub const VPC_IPV4_PREFIX: std::ops::RangeInclusive<u8> = 16..=28;
@@ -138,33 +138,15 @@ pub struct Vpc {
     pub tags: Tags,
 }
 
-impl Resource for Vpc {
-    const PREFIX: &'static str = "vpc";
-    const RESOURCE_TYPE: &'static str = "vpc";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.vpc_id
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(id: &str) -> AwsError {
-        errors::vpc_not_found(id)
-    }
+crate::registry::resource!(
+    Vpc: "vpc", "vpc", vpc_id, Tags, |id| errors::vpc_not_found(id);
 
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::validation(format!(
             "The VPC ID '{id}' is not found"
         )))
     }
-}
+);
 
 impl Vpc {
     /// IPv4 blocks that are part of the VPC.

@@ -13,7 +13,6 @@ use super::{Tags, member_list, page, parse_tags, with_marker};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightedTargetGroup {
@@ -43,31 +42,13 @@ pub struct Listener {
     pub tags: Tags,
 }
 
-impl Resource for Listener {
-    const PREFIX: &'static str = "listener";
-    const RESOURCE_TYPE: &'static str = "listener";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.listener_arn
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(_id: &str) -> AwsError {
-        errors::listener_not_found()
-    }
+crate::registry::resource!(
+    Listener: "listener", "listener", listener_arn, Tags, |_id| errors::listener_not_found();
 
     fn owns(id: &str) -> bool {
         id.contains(":listener/")
     }
-}
+);
 
 impl Listener {
     /// Every target group the listener forwards to.

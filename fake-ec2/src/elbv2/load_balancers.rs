@@ -16,11 +16,9 @@ use super::types::{LbIpType, Scheme, TgIpType};
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
-use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LbAddress {
@@ -70,31 +68,14 @@ pub struct LoadBalancer {
     pub failure_reason: Option<String>,
 }
 
-impl Resource for LoadBalancer {
-    const PREFIX: &'static str = "loadbalancer";
-    const RESOURCE_TYPE: &'static str = "loadbalancer";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.load_balancer_arn
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(_id: &str) -> AwsError {
-        errors::load_balancer_not_found()
-    }
+crate::registry::resource!(
+    LoadBalancer: "loadbalancer", "loadbalancer", load_balancer_arn, Tags,
+    |_id| errors::load_balancer_not_found();
 
     fn owns(id: &str) -> bool {
         id.contains(":loadbalancer/")
     }
-}
+);
 
 impl LoadBalancer {
     pub fn is_network(&self) -> bool {

@@ -11,11 +11,9 @@ use super::errors;
 use super::load_balancers::parse_attributes;
 use super::types::TgIpType;
 use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
-use crate::protocol::AwsError;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
-use crate::registry::Resource;
 
 /// A registered target; health is worked out when read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,31 +57,14 @@ pub struct TargetGroup {
     pub tags: Tags,
 }
 
-impl Resource for TargetGroup {
-    const PREFIX: &'static str = "targetgroup";
-    const RESOURCE_TYPE: &'static str = "targetgroup";
-    type Tags = Tags;
-
-    fn id(&self) -> &str {
-        &self.target_group_arn
-    }
-
-    fn tag_map(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tag_map_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
-    fn not_found(_id: &str) -> AwsError {
-        errors::target_group_not_found()
-    }
+crate::registry::resource!(
+    TargetGroup: "targetgroup", "targetgroup", target_group_arn, Tags,
+    |_id| errors::target_group_not_found();
 
     fn owns(id: &str) -> bool {
         id.contains(":targetgroup/")
     }
-}
+);
 
 impl TargetGroup {
     pub fn to_xml(&self, load_balancer_arns: &[String]) -> Node {
