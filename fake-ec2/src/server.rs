@@ -23,6 +23,7 @@ use crate::faults::FaultRule;
 use crate::journal::{JournalEntry, Service};
 use crate::persist::{JournalWriter, StateFile, StateFileError, StateLock};
 use crate::protocol::AwsError;
+use crate::protocol::error::QueryCode;
 use crate::protocol::sigv4::Credentials;
 use crate::seed::{Seed, SeedError};
 use crate::state::StateDump;
@@ -398,16 +399,16 @@ async fn read_body(
 /// The AWS error for a body that could not be read.
 fn body_error(e: BodyError) -> AwsError {
     match e {
-        BodyError::TooLarge => AwsError::new(
-            "RequestEntityTooLarge",
+        BodyError::TooLarge => AwsError::coded(
+            QueryCode::RequestEntityTooLarge,
             format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
         ),
-        BodyError::Incomplete => AwsError::new(
-            "MalformedQueryString",
+        BodyError::Incomplete => AwsError::coded(
+            QueryCode::MalformedQueryString,
             "The request body is incomplete: the connection ended before the body did.",
         ),
-        BodyError::TimedOut(t) => AwsError::new(
-            "RequestTimeout",
+        BodyError::TimedOut(t) => AwsError::coded(
+            QueryCode::RequestTimeout,
             format!(
                 "Your socket connection to the server was not read from or written to within the timeout period: the request body did not arrive within {} ms.",
                 t.as_millis()

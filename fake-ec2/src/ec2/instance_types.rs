@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::errors::Ec2Code;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use crate::protocol::error::AwsResult;
@@ -242,8 +243,8 @@ impl Filterable for InstanceTypeInfo {
 }
 
 pub fn invalid_instance_types(names: &[String]) -> AwsError {
-    AwsError::new(
-        "InvalidInstanceType",
+    AwsError::coded(
+        Ec2Code::InvalidInstanceType,
         format!(
             "The following supplied instance types do not exist: [{}]",
             names.join(", ")

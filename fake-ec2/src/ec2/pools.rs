@@ -208,8 +208,8 @@ impl IpamPool {
             None if self.cidrs.iter().all(|c| c.cidr.prefix_len() > len) => Err(
                 AwsError::invalid_parameter_value("The allocation size is too big for the pool."),
             ),
-            None => Err(AwsError::new(
-                "InsufficientCidrBlocks",
+            None => Err(AwsError::coded(
+                errors::Ec2Code::InsufficientCidrBlocks,
                 format!(
                     "There is not enough free space in the IPAM pool '{id}' for a /{len} allocation."
                 ),
@@ -868,8 +868,8 @@ pub fn provision_ipam_pool_cidr(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
                     }
                 })
                 .ok_or_else(|| {
-                    AwsError::new(
-                        "InsufficientCidrBlocks",
+                    AwsError::coded(
+                        errors::Ec2Code::InsufficientCidrBlocks,
                         format!("The source pool '{src}' has no free /{len} CIDR."),
                     )
                 })?
@@ -955,8 +955,8 @@ pub fn get_ipam_pool_allocations(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec
             .iter()
             .any(|x| x.ipam_pool_allocation_id == a)
     {
-        return Err(AwsError::new(
-            "InvalidIpamPoolAllocationId.NotFound",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidIpamPoolAllocationIdNotFound,
             format!("The ipam pool allocation ID '{a}' does not exist"),
         ));
     }

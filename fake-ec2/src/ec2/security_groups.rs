@@ -690,8 +690,8 @@ fn group_peer(ec2: &Ec2State, target: &SecurityGroup, pair: &Params) -> AwsResul
 
 fn prefix_list_peer(text: &str) -> AwsResult<Peer> {
     if !text.starts_with("pl-") || text.len() <= 3 {
-        return Err(AwsError::new(
-            "InvalidPrefixListId.NotFound",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidPrefixListIdNotFound,
             format!("The prefix list ID '{text}' does not exist"),
         ));
     }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::errors::Ec2Code;
 use super::{Ec2State, paging};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
@@ -68,8 +69,8 @@ pub fn check_tag(key: &str, value: &str) -> AwsResult<()> {
 
 fn check_count(n: usize) -> AwsResult<()> {
     if n > MAX_TAGS {
-        return Err(AwsError::new(
-            "TagLimitExceeded",
+        return Err(AwsError::coded(
+            Ec2Code::TagLimitExceeded,
             format!("The maximum number of tags per resource, {MAX_TAGS}, has been exceeded."),
         ));
     }
@@ -96,7 +97,7 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
 /// for an id of no family the fake stores).
 fn tags_mut<'a>(ec2: &'a mut Ec2State, id: &str) -> AwsResult<&'a mut Tags> {
     ec2.tags_mut(id, |id| {
-        AwsError::new("InvalidID", format!("The ID '{id}' is not valid"))
+        AwsError::coded(Ec2Code::InvalidId, format!("The ID '{id}' is not valid"))
     })
 }
 

@@ -847,8 +847,8 @@ pub fn associate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
                     .iter()
                     .any(|a| a.source == Ipv6Source::Amazon && a.network_border_group == plan.1)
             {
-                return Err(AwsError::new(
-                    "CidrLimitExceeded",
+                return Err(AwsError::coded(
+                    errors::Ec2Code::CidrLimitExceeded,
                     format!(
                         "This network '{id}' already has an Amazon-provided IPv6 CIDR block in the network border group '{}'.",
                         plan.1
@@ -891,8 +891,8 @@ fn associate_ipv4(ctx: &mut Ctx<'_>, p: &Params, vpc: &Vpc) -> AwsResult<Vec<Nod
     }
     let (block, alloc) = plan_ipv4(ctx, p, &vpc.vpc_id)?.expect("asked for IPv4");
     if let Some(conflict) = active.iter().find(|b| cidr::overlaps_v4(b, &block)) {
-        return Err(AwsError::new(
-            "InvalidVpc.Range",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidVpcRange,
             format!("The CIDR '{block}' overlaps the CIDR '{conflict}' of the VPC."),
         ));
     }
@@ -953,8 +953,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
             .find(|a| a.association_id == assoc_id)
             .expect("found above");
         if a.cidr_block == vpc.cidr_block {
-            return Err(AwsError::new(
-                "OperationNotPermitted",
+            return Err(AwsError::coded(
+                errors::Ec2Code::OperationNotPermitted,
                 format!(
                     "The vpc CIDR block with association ID {assoc_id} may not be disassociated. It is the primary IPv4 CIDR block of the VPC"
                 ),

@@ -212,8 +212,8 @@ fn check_listener(
         }
     }
     if matches!(protocol, "TLS" | "HTTPS") && certificates.is_empty() {
-        return Err(AwsError::new(
-            "CertificateNotFound",
+        return Err(AwsError::coded(
+            errors::ElbCode::CertificateNotFound,
             format!("A certificate must be specified for {protocol} listeners"),
         ));
     }
@@ -244,8 +244,8 @@ fn check_listener(
         if let Some(tg_protocol) = &tg.protocol
             && !compatible(protocol, tg_protocol)
         {
-            return Err(AwsError::new(
-                "IncompatibleProtocols",
+            return Err(AwsError::coded(
+                errors::ElbCode::IncompatibleProtocols,
                 format!(
                     "Listener protocol '{protocol}' is not compatible with target group protocol '{tg_protocol}'"
                 ),
@@ -262,8 +262,8 @@ fn check_listener(
             .filter(|l| *l != lb.load_balancer_arn)
             .collect();
         if !others.is_empty() {
-            return Err(AwsError::new(
-                "TargetGroupAssociationLimit",
+            return Err(AwsError::coded(
+                errors::ElbCode::TargetGroupAssociationLimit,
                 format!(
                     "The following target groups cannot be associated with more than one load balancer: {arn}"
                 ),

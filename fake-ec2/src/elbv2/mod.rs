@@ -11,7 +11,7 @@ pub mod targets;
 pub mod types;
 
 use crate::protocol::error::AwsResult;
-use crate::protocol::{Node, Params};
+use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
@@ -169,8 +169,8 @@ pub fn parse_tags(p: &Params) -> AwsResult<Tags> {
         let value = t.get("Value").unwrap_or("").to_owned();
         crate::ec2::tags::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
         if tags.iter().any(|(k, _)| *k == key) {
-            return Err(crate::protocol::AwsError::new(
-                "DuplicateTagKeys",
+            return Err(AwsError::coded(
+                errors::ElbCode::DuplicateTagKeys,
                 format!("Tag key '{key}' is duplicated"),
             ));
         }

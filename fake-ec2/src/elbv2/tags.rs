@@ -69,8 +69,8 @@ pub fn remove_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 pub fn describe_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arns = resource_arns(p)?;
     if arns.len() > 20 {
-        return Err(AwsError::new(
-            "ValidationError",
+        return Err(AwsError::coded(
+            errors::ElbCode::ValidationError,
             "1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length less than or equal to 20",
         ));
     }
