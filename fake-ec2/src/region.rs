@@ -14,7 +14,6 @@ use crate::ec2::zones::Zone;
 use crate::elbv2::Elbv2State;
 use crate::faults::Fate;
 use crate::ids::{Ids, Timestamp};
-use crate::seed::RegionSeed;
 
 /// Account used when the access key id is not a 12-digit account number.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -62,27 +61,17 @@ pub struct Region {
     pub unseen: BTreeMap<String, u32>,
 }
 
-pub(crate) fn instance_types_for(seed: Option<&RegionSeed>) -> Vec<InstanceTypeInfo> {
-    let mut zones = Vec::new();
-    let mut instance_types = crate::ec2::instance_types::catalog();
-    if let Some(seed) = seed {
-        seed.apply_catalogs(&mut zones, &mut instance_types);
-    }
-    instance_types
-}
-
 impl Region {
+    /// A region without resources, with these zones and instance types
+    /// (`Seed::new_region` in seed.rs gives it the catalogs and the
+    /// seed's additions).
     pub(crate) fn new(
         account: &str,
         name: &str,
-        seed: Option<&RegionSeed>,
+        zones: Vec<Zone>,
+        instance_types: Vec<InstanceTypeInfo>,
         config: &Config,
     ) -> Self {
-        let mut zones = crate::ec2::zones::catalog(name);
-        let mut instance_types = crate::ec2::instance_types::catalog();
-        if let Some(seed) = seed {
-            seed.apply_catalogs(&mut zones, &mut instance_types);
-        }
         Self {
             account: account.to_owned(),
             name: name.to_owned(),

@@ -656,6 +656,26 @@ fn first_text(nodes: &[Node], name: &str) -> Option<String> {
     })
 }
 
+impl Seed {
+    /// A region's state on its first use: the fake's catalogs of zones and
+    /// instance types with this seed's additions for it, no resources yet.
+    pub(crate) fn new_region(&self, account: &str, name: &str, config: &Config) -> Region {
+        let (zones, instance_types) = self.catalogs(name);
+        Region::new(account, name, zones, instance_types, config)
+    }
+
+    /// A region's zones and instance types: the fake's catalogs with this
+    /// seed's additions for it.
+    pub(crate) fn catalogs(&self, name: &str) -> (Vec<Zone>, Vec<InstanceTypeInfo>) {
+        let mut zones = crate::ec2::zones::catalog(name);
+        let mut instance_types = crate::ec2::instance_types::catalog();
+        if let Some(seed) = self.regions.get(name) {
+            seed.apply_catalogs(&mut zones, &mut instance_types);
+        }
+        (zones, instance_types)
+    }
+}
+
 impl RegionSeed {
     /// Creates the region's seeded resources through the same code paths
     /// as the API, so a seed that breaks an AWS rule fails with AWS's error.

@@ -159,9 +159,7 @@ impl World {
         let mut regions = BTreeMap::new();
         for mut r in file.regions {
             crate::integrity::check_region(&r)?;
-            r.instance_types = Arc::new(crate::region::instance_types_for(
-                file.seed.regions.get(&r.name),
-            ));
+            r.instance_types = Arc::new(file.seed.catalogs(&r.name).1);
             let (account, name) = (r.account.clone(), r.name.clone());
             if regions.insert((account.clone(), name.clone()), r).is_some() {
                 return Err(format!(
@@ -238,7 +236,7 @@ impl World {
         let config = &self.config;
         self.regions
             .entry(key)
-            .or_insert_with(|| Region::new(account, region, seed.regions.get(region), config))
+            .or_insert_with(|| seed.new_region(account, region, config))
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {
