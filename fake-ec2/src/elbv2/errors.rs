@@ -39,6 +39,13 @@ pub fn validation(message: impl Into<String>) -> AwsError {
     AwsError::coded(ElbCode::ValidationError, message)
 }
 
+/// `family`: `IP`, `IPv4` or `IPv6`.
+pub fn not_an_ip_address(ip: &str, family: &str) -> AwsError {
+    validation(format!(
+        "The IP address '{ip}' is not a valid {family} address"
+    ))
+}
+
 pub fn invalid_configuration(message: impl Into<String>) -> AwsError {
     AwsError::coded(ElbCode::InvalidConfigurationRequest, message)
 }

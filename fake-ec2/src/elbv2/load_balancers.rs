@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::types::{LbIpType, Scheme, TgIpType};
-use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
+use super::{
+    Tags, attribute_changes, attributes_xml, check_name, member_list, page, parse_tags, with_marker,
+};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
@@ -184,26 +186,8 @@ fn parse_mappings(p: &Params) -> AwsResult<Option<Vec<Mapping>>> {
                     .value("SubnetId")
                     .ok_or_else(|| errors::validation("A subnet mapping must specify a subnet ID"))?
                     .to_owned();
-                let private_ipv4 = e
-                    .value("PrivateIPv4Address")
-                    .map(|v| {
-                        v.parse().map_err(|_| {
-                            errors::validation(format!(
-                                "The IP address '{v}' is not a valid IPv4 address"
-                            ))
-                        })
-                    })
-                    .transpose()?;
-                let ipv6 = e
-                    .value("IPv6Address")
-                    .map(|v| {
-                        v.parse().map_err(|_| {
-                            errors::validation(format!(
-                                "The IP address '{v}' is not a valid IPv6 address"
-                            ))
-                        })
-                    })
-                    .transpose()?;
+                let private_ipv4 = parse_ip(e.value("PrivateIPv4Address"), "IPv4")?;
+                let ipv6 = parse_ip(e.value("IPv6Address"), "IPv6")?;
                 Ok(Mapping {
                     subnet_id,
                     allocation_id: e.value("AllocationId").map(str::to_owned),
@@ -703,6 +687,14 @@ fn find_lb<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a LoadBalancer> {
         .ok_or_else(errors::load_balancer_not_found)
 }
 
+/// An optional address parameter; one that is not an address of the
+/// family is AWS's ValidationError.
+fn parse_ip<T: std::str::FromStr>(value: Option<&str>, family: &str) -> AwsResult<Option<T>> {
+    value
+        .map(|v| v.parse().map_err(|_| errors::not_an_ip_address(v, family)))
+        .transpose()
+}
+
 /// An IPv6 target group attached through a listener keeps a load balancer dualstack.
 fn has_ipv6_target_group(ctx: &Ctx<'_>, lb_arn: &str) -> bool {
     let elb = &ctx.region.elbv2;
@@ -883,29 +875,6 @@ pub fn set_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     )])
 }
 
-fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
-    Node::members(
-        "Attributes",
-        attrs
-            .iter()
-            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
-    )
-}
-
-/// `Attributes.member.N.{Key,Value}`.
-pub fn parse_attributes(p: &Params) -> AwsResult<Vec<(String, String)>> {
-    p.member_structs("Attributes")
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| {
-            let key = a
-                .value("Key")
-                .ok_or_else(|| errors::validation("An attribute key must be specified"))?;
-            Ok((key.to_owned(), a.get("Value").unwrap_or("").to_owned()))
-        })
-        .collect()
-}
-
 pub fn describe_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("LoadBalancerArn")?;
     let lb = find_lb(ctx, arn)?;
@@ -914,12 +883,7 @@ pub fn describe_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsRe
 
 pub fn modify_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("LoadBalancerArn")?.to_owned();
-    let changes = parse_attributes(p)?;
-    if changes.is_empty() {
-        return Err(errors::validation(
-            "At least one attribute must be specified",
-        ));
-    }
+    let changes = attribute_changes(p)?;
     let lb = find_lb(ctx, &arn)?;
     for (k, v) in &changes {
         if !lb.attributes.contains_key(k) {

@@ -10,6 +10,8 @@ pub mod target_groups;
 pub mod targets;
 pub mod types;
 
+use std::collections::BTreeMap;
+
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -189,6 +191,41 @@ pub fn tags_xml(tags: &Tags) -> Node {
         tags.iter()
             .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
     )
+}
+
+/// `Attributes/member{Key,Value}`.
+pub fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
+    Node::members(
+        "Attributes",
+        attrs
+            .iter()
+            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
+    )
+}
+
+/// `Attributes.member.N.{Key,Value}`.
+fn parse_attributes(p: &Params) -> AwsResult<Vec<(String, String)>> {
+    p.member_structs("Attributes")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            let key = a
+                .value("Key")
+                .ok_or_else(|| errors::validation("An attribute key must be specified"))?;
+            Ok((key.to_owned(), a.get("Value").unwrap_or("").to_owned()))
+        })
+        .collect()
+}
+
+/// A Modify...Attributes call's changes: at least one.
+pub fn attribute_changes(p: &Params) -> AwsResult<Vec<(String, String)>> {
+    let changes = parse_attributes(p)?;
+    if changes.is_empty() {
+        return Err(errors::validation(
+            "At least one attribute must be specified",
+        ));
+    }
+    Ok(changes)
 }
 
 /// `Marker` / `PageSize` paging (PageSize 1-400).

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::errors;
-use super::load_balancers::parse_attributes;
 use super::types::TgIpType;
-use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
+use super::{
+    Tags, attribute_changes, attributes_xml, check_name, member_list, page, parse_tags, with_marker,
+};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -408,7 +409,7 @@ pub fn delete_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     Ok(Vec::new())
 }
 
-fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
+pub(super) fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
     ctx.region
         .elbv2
         .target_groups
@@ -431,15 +432,6 @@ pub fn modify_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     Ok(vec![Node::members("TargetGroups", [tg.to_xml(&lbs)])])
 }
 
-fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
-    Node::members(
-        "Attributes",
-        attrs
-            .iter()
-            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
-    )
-}
-
 pub fn describe_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("TargetGroupArn")?;
     Ok(vec![attributes_xml(&find_tg(ctx, arn)?.attributes)])
@@ -447,12 +439,7 @@ pub fn describe_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsRes
 
 pub fn modify_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("TargetGroupArn")?.to_owned();
-    let changes = parse_attributes(p)?;
-    if changes.is_empty() {
-        return Err(errors::validation(
-            "At least one attribute must be specified",
-        ));
-    }
+    let changes = attribute_changes(p)?;
     let tg = find_tg(ctx, &arn)?;
     for (k, v) in &changes {
         if !tg.attributes.contains_key(k) {

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use ipnet::Ipv4Net;
 
 use super::errors;
-use super::target_groups::{RegisteredTarget, TargetGroup};
+use super::target_groups::{RegisteredTarget, TargetGroup, find_tg};
 use super::types::TgIpType;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
@@ -39,14 +39,6 @@ fn parse_targets(p: &Params) -> AwsResult<Vec<TargetRef>> {
             })
         })
         .collect()
-}
-
-fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
-    ctx.region
-        .elbv2
-        .target_groups
-        .get(arn)
-        .ok_or_else(errors::target_group_not_found)
 }
 
 /// Private IPv4 ranges AWS accepts for IP targets outside the VPC's own blocks.
@@ -124,24 +116,15 @@ fn check_targets(ctx: &Ctx<'_>, tg: &TargetGroup, targets: &[TargetRef]) -> AwsR
         "ip" => {
             let vpc = ec2.vpcs.get(vpc_id);
             for t in targets {
-                let ip: IpAddr = t.id.parse().map_err(|_| {
-                    errors::validation(format!(
-                        "The IP address '{}' is not a valid IP address",
-                        t.id
-                    ))
-                })?;
+                let ip: IpAddr =
+                    t.id.parse()
+                        .map_err(|_| errors::not_an_ip_address(&t.id, "IP"))?;
                 match (ip, tg.ip_address_type.as_str()) {
                     (IpAddr::V6(_), "ipv4") => {
-                        return Err(errors::validation(format!(
-                            "The IP address '{}' is not a valid IPv4 address",
-                            t.id
-                        )));
+                        return Err(errors::not_an_ip_address(&t.id, "IPv4"));
                     }
                     (IpAddr::V4(_), "ipv6") => {
-                        return Err(errors::validation(format!(
-                            "The IP address '{}' is not a valid IPv6 address",
-                            t.id
-                        )));
+                        return Err(errors::not_an_ip_address(&t.id, "IPv6"));
                     }
                     (IpAddr::V4(v4), _) => {
                         let in_vpc = vpc.is_some_and(|v| v.ipv4_blocks().any(|b| b.contains(&v4)));
