@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bookkeeping;
 pub mod cidr;
 mod conn;
 mod consistency;

@@ -109,10 +109,10 @@ pub struct Instance {
     /// Position in its reservation (`amiLaunchIndex`).
     pub ami_launch_index: u32,
     pub architecture: String,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// The launch parameters, to tell a retry from a different request with the same token.
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub request_fingerprint: String,
 }
 

@@ -69,7 +69,7 @@ pub struct NatGateway {
     pub tags: Tags,
     /// The Elastic IP association (`eipassoc-`) of a public gateway.
     pub association_id: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// Never leaves `pending` (the `outcome: stuck` fault).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -84,7 +84,7 @@ pub struct Ipv6Association {
     pub state: CidrBlockState,
     pub network_border_group: String,
     pub source: Ipv6Source,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
 }
 

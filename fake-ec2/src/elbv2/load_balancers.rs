@@ -59,7 +59,7 @@ pub struct LoadBalancer {
     pub enable_prefix_for_ipv6_source_nat: Option<String>,
     pub attributes: BTreeMap<String, String>,
     pub tags: Tags,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// Never leaves `provisioning` (the `outcome: stuck` fault).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
