@@ -78,6 +78,27 @@ pub fn find<'a, R: Resource>(store: &'a BTreeMap<String, R>, id: &str) -> AwsRes
     store.get(id).ok_or_else(|| R::not_found(id))
 }
 
+/// Tag key and value rules both services share (ELBv2 answers a breach
+/// as its ValidationError): key 1-128 characters and not `aws:`-prefixed, value up to 256.
+pub fn check_tag(key: &str, value: &str) -> AwsResult<()> {
+    if key.is_empty() || key.chars().count() > 128 {
+        return Err(AwsError::invalid_parameter_value(format!(
+            "Tag key exceeds the maximum length of 128 characters: {key}"
+        )));
+    }
+    if value.chars().count() > 256 {
+        return Err(AwsError::invalid_parameter_value(format!(
+            "Tag value exceeds the maximum length of 256 characters: {value}"
+        )));
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err(AwsError::invalid_parameter_value(
+            "Tag keys starting with 'aws:' are reserved for internal use",
+        ));
+    }
+    Ok(())
+}
+
 /// The prefix of an EC2 id: `ipam-pool` of `ipam-pool-0123`.
 pub fn id_prefix(id: &str) -> Option<&str> {
     id.rsplit_once('-').map(|(p, _)| p)

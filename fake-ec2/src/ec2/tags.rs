@@ -9,7 +9,7 @@ use super::{Ec2State, paging};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
-use crate::registry::Family;
+use crate::registry::{self, Family};
 
 pub type Tags = BTreeMap<String, String>;
 
@@ -43,28 +43,8 @@ fn key_value(t: &Params) -> AwsResult<(String, String)> {
         .value("Key")
         .ok_or_else(|| AwsError::missing_parameter("Tag.Key"))?;
     let value = t.get("Value").unwrap_or("");
-    check_tag(key, value)?;
+    registry::check_tag(key, value)?;
     Ok((key.to_owned(), value.to_owned()))
-}
-
-/// Tag key and value rules: key 1-128 characters and not `aws:`-prefixed, value up to 256.
-pub fn check_tag(key: &str, value: &str) -> AwsResult<()> {
-    if key.is_empty() || key.chars().count() > 128 {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "Tag key exceeds the maximum length of 128 characters: {key}"
-        )));
-    }
-    if value.chars().count() > 256 {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "Tag value exceeds the maximum length of 256 characters: {value}"
-        )));
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(AwsError::invalid_parameter_value(
-            "Tag keys starting with 'aws:' are reserved for internal use",
-        ));
-    }
-    Ok(())
 }
 
 fn check_count(n: usize) -> AwsResult<()> {

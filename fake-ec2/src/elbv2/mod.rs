@@ -169,7 +169,7 @@ pub fn parse_tags(p: &Params) -> AwsResult<Tags> {
             .ok_or_else(|| errors::validation("A tag key must be specified"))?
             .to_owned();
         let value = t.get("Value").unwrap_or("").to_owned();
-        crate::ec2::tags::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
+        crate::registry::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
         if tags.iter().any(|(k, _)| *k == key) {
             return Err(AwsError::coded(
                 errors::ElbCode::DuplicateTagKeys,
