@@ -29,8 +29,10 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::elbv2::errors::ElbCode;
 use crate::journal::truncated;
 use crate::protocol::AwsError;
+use crate::protocol::error::QueryCode;
 use crate::server::{Fake, aws_error_response, service_of};
 
 /// Connections accepted beyond `max_connections`, each for one request:
@@ -491,10 +493,9 @@ fn refuse_host<B>(fake: &Fake, req: &Request<B>, host: &str) -> Response<Body> {
     }
     let service = service_of(req.headers(), req.uri().query());
     let err = match service {
-        crate::Service::Ec2 => AwsError::new("UnauthorizedOperation", why),
-        crate::Service::Elbv2 => AwsError::new("AccessDenied", why),
-    }
-    .with_status(403);
+        crate::Service::Ec2 => AwsError::coded(QueryCode::UnauthorizedOperation, why),
+        crate::Service::Elbv2 => AwsError::coded(ElbCode::AccessDenied, why),
+    };
     aws_error_response(fake, service, &err)
 }
 

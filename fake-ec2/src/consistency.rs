@@ -1,112 +1,127 @@
-//! Checks a state file's regions before they are used: every map of
-//! resources is keyed by the resource's own id (handlers look a resource up
-//! by the id it holds, so a key that differs would make it unreachable or
-//! panic), and the references handlers index by are there.
-//!
-//! Both state structs are destructured without `..`: a new map in either
-//! does not compile until it is checked here.
+//! Eventual consistency: a resource a create call made (when a fault rule's
+//! `not_found_reads` fires) answers its NotFound error to the next calls
+//! that name it by id, as AWS's API does for a while after a create. It
+//! needs to know every family's ids and errors; the fault rules that decide
+//! when it applies are in [`crate::faults`].
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-use crate::ec2::Ec2State;
-use crate::elbv2::Elbv2State;
-use crate::world::Region;
+use crate::journal::Service;
+use crate::protocol::{AwsError, Node, Params};
+use crate::region::Region;
+use crate::registry::id_prefix;
+use crate::{ec2, elbv2};
 
-/// The first inconsistency in a region, worded for the operator.
-pub fn check_region(region: &Region) -> Result<(), String> {
-    let at = |e: String| format!("region {} of account {}: {e}", region.name, region.account);
-    check_ec2(&region.ec2).map_err(at)?;
-    check_elbv2(&region.elbv2).map_err(at)
+/// Every resource id (or ARN) one region holds.
+pub fn resource_ids(region: &Region) -> BTreeSet<String> {
+    let ec2 = region.ec2.resources().into_iter().map(|e| e.key);
+    let elbv2 = region.elbv2.resources().into_iter().map(|e| e.key);
+    ec2.chain(elbv2).map(str::to_owned).collect()
 }
 
-/// Every entry's key is its id.
-fn keyed<'a, V: 'a>(
-    map: &str,
-    entries: impl IntoIterator<Item = (&'a String, &'a V)>,
-    id: impl Fn(&V) -> &str,
-) -> Result<(), String> {
-    for (key, value) in entries {
-        let inner = id(value);
-        if key != inner {
-            return Err(format!(
-                "{map}: the entry keyed '{key}' holds the id '{inner}'"
-            ));
+/// Hides the resources a call created (those in `after` but not `before`
+/// that its answer names) from the next `reads` calls that name them.
+pub fn hide_created(region: &mut Region, before: &BTreeSet<String>, answer: &[Node], reads: u32) {
+    let mut text = String::new();
+    for n in answer {
+        n.write(&mut text);
+    }
+    for id in resource_ids(region).difference(before) {
+        if text.contains(id.as_str()) {
+            region.unseen.insert(id.clone(), reads);
         }
     }
-    Ok(())
 }
 
-fn check_ec2(state: &Ec2State) -> Result<(), String> {
-    let Ec2State {
-        vpcs,
-        subnets,
-        internet_gateways,
-        egress_only_internet_gateways,
-        addresses,
-        nat_gateways,
-        route_tables,
-        security_groups,
-        instances,
-        ipv6_pools,
-        ipams,
-        ipam_scopes,
-        ipam_pools,
-    } = state;
-    keyed("vpcs", vpcs, |v| &v.vpc_id)?;
-    keyed("subnets", subnets.iter(), |s| &s.subnet_id)?;
-    keyed("internet_gateways", internet_gateways, |g| {
-        &g.internet_gateway_id
-    })?;
-    keyed(
-        "egress_only_internet_gateways",
-        egress_only_internet_gateways,
-        |g| &g.egress_only_internet_gateway_id,
-    )?;
-    keyed("addresses", addresses, |a| &a.allocation_id)?;
-    keyed("nat_gateways", nat_gateways, |n| &n.nat_gateway_id)?;
-    keyed("route_tables", route_tables, |r| &r.route_table_id)?;
-    keyed("security_groups", security_groups, |g| &g.group_id)?;
-    keyed("instances", instances, |i| &i.instance_id)?;
-    keyed("ipv6_pools", ipv6_pools, |p| &p.pool_id)?;
-    keyed("ipams", ipams, |i| &i.ipam_id)?;
-    keyed("ipam_scopes", ipam_scopes, |s| &s.ipam_scope_id)?;
-    keyed("ipam_pools", ipam_pools, |p| &p.ipam_pool_id)?;
-    references(
-        "ipam_pools",
-        ipam_pools,
-        |p| p.source_ipam_pool_id.as_deref(),
-        "source pool",
-        ipam_pools,
-    )
+/// Whether a parameter names resources by id: `VpcId`, `SubnetId.1`,
+/// `LoadBalancerArns.member.1`, `Subnets.member.2`, `Targets.member.1.Id`
+/// ... but not filter values or tags.
+fn names_resource(key: &str) -> bool {
+    if key.starts_with("Filter.") || key.starts_with("Tag") {
+        return false;
+    }
+    let last = key
+        .rsplit('.')
+        .find(|s| *s != "member" && !s.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("");
+    last.ends_with("Id")
+        || last.ends_with("Ids")
+        || last.ends_with("Arn")
+        || last.ends_with("Arns")
+        || last == "Subnets"
+        || last == "SecurityGroups"
 }
 
-fn check_elbv2(state: &Elbv2State) -> Result<(), String> {
-    let Elbv2State {
-        load_balancers,
-        target_groups,
-        listeners,
-    } = state;
-    keyed("load_balancers", load_balancers, |l| &l.load_balancer_arn)?;
-    keyed("target_groups", target_groups, |t| &t.target_group_arn)?;
-    keyed("listeners", listeners, |l| &l.listener_arn)
+/// The NotFound answer for a hidden resource, as the calling service words it.
+fn not_found(service: Service, id: &str) -> Option<AwsError> {
+    if let Some(rest) = id.strip_prefix("arn:") {
+        let resource = rest.splitn(5, ':').nth(4).unwrap_or("");
+        let kind = resource.split('/').next()?;
+        let family = elbv2::FAMILIES.iter().find(|f| f.prefix == kind)?;
+        return Some((family.not_found)(id));
+    }
+    let prefix = id_prefix(id).unwrap_or("");
+    let family = ec2::FAMILIES.iter().find(|f| f.prefix == prefix)?;
+    match service {
+        Service::Ec2 => Some((family.not_found)(id)),
+        Service::Elbv2 => (family.elbv2_not_found)(id),
+    }
 }
 
-/// Every reference an entry makes names an entry of `to`.
-fn references<V, W>(
-    map: &str,
-    from: &BTreeMap<String, V>,
-    reference: impl Fn(&V) -> Option<&str>,
-    what: &str,
-    to: &BTreeMap<String, W>,
-) -> Result<(), String> {
-    for (key, value) in from {
-        if let Some(target) = reference(value)
-            && !to.contains_key(target)
-        {
-            return Err(format!(
-                "{map}: '{key}' names the {what} '{target}', which is not in the file"
-            ));
+/// A call that names a hidden resource answers its NotFound error; every
+/// hidden resource it names has one read fewer to wait.
+pub fn check_unseen(region: &mut Region, service: Service, params: &Params) -> Option<AwsError> {
+    if region.unseen.is_empty() {
+        return None;
+    }
+    // In parameter order; the first one decides the answer.
+    let mut named: Vec<&str> = Vec::new();
+    for (k, v) in params.iter() {
+        if names_resource(k) && region.unseen.contains_key(v) && !named.contains(&v) {
+            named.push(v);
         }
     }
-    Ok(())
+    let error = named.iter().find_map(|id| not_found(service, id));
+    for id in named {
+        if let Some(left) = region.unseen.get_mut(id) {
+            *left -= 1;
+            if *left == 0 {
+                region.unseen.remove(id);
+            }
+        }
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_that_name_resources() {
+        for key in [
+            "VpcId",
+            "SubnetId.3",
+            "ResourceId.1",
+            "LoadBalancerArns.member.1",
+            "LoadBalancerArn",
+            "Subnets.member.2",
+            "SecurityGroups.member.1",
+            "Targets.member.1.Id",
+            "IpPermissions.1.Groups.1.GroupId",
+            "SubnetMappings.member.1.AllocationId",
+        ] {
+            assert!(names_resource(key), "{key}");
+        }
+        for key in [
+            "Filter.1.Value.1",
+            "TagSpecification.1.Tag.1.Value",
+            "Tag.1.Value",
+            "CidrBlock",
+            "ClientToken",
+            "Action",
+        ] {
+            assert!(!names_resource(key), "{key}");
+        }
+    }
 }

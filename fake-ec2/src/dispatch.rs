@@ -6,17 +6,21 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::ec2::{self, Ctx};
+use crate::consistency;
+use crate::ec2;
+use crate::ec2::errors::Ec2Code;
 use crate::elbv2;
-use crate::faults::{self, FaultOutcome};
+use crate::elbv2::errors::ElbCode;
+use crate::faults::FaultOutcome;
 use crate::ids::request_id;
 use crate::journal::{
     JournalEntry, MAX_VALUE_BYTES, Service, is_mutating, redacted_params, truncated,
 };
 use crate::protocol::envelope;
-use crate::protocol::error::AwsResult;
+use crate::protocol::error::{AwsResult, QueryCode};
 use crate::protocol::sigv4::{self, AuthError, CredentialScope, SignedRequest};
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 use crate::world::{Undo, World};
 
 /// A request as it came off the wire.
@@ -275,32 +279,29 @@ pub fn error_body(service: Service, e: &AwsError, request_id: &str) -> String {
 /// words of the service it was for.
 fn auth_error(service: Service, e: &AuthError) -> AwsError {
     match (e, service) {
-        (AuthError::Missing, Service::Ec2) => AwsError::new(
-            "MissingAuthenticationToken",
+        (AuthError::Missing, Service::Ec2) => AwsError::coded(
+            Ec2Code::MissingAuthenticationToken,
             "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
-        )
-        .with_status(401),
-        (AuthError::Missing, Service::Elbv2) => AwsError::new(
-            "MissingAuthenticationToken",
+        ),
+        (AuthError::Missing, Service::Elbv2) => AwsError::coded(
+            ElbCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
-        )
-        .with_status(403),
-        (AuthError::Incomplete(why), _) => AwsError::new("IncompleteSignature", why.clone()),
-        (AuthError::UnknownAccessKey, Service::Ec2) => AwsError::new(
-            "AuthFailure",
+        ),
+        (AuthError::Incomplete(why), _) => {
+            AwsError::coded(QueryCode::IncompleteSignature, why.clone())
+        }
+        (AuthError::UnknownAccessKey, Service::Ec2) => AwsError::coded(
+            QueryCode::AuthFailure,
             "AWS was not able to validate the provided access credentials",
-        )
-        .with_status(401),
-        (AuthError::UnknownAccessKey, Service::Elbv2) => AwsError::new(
-            "InvalidClientTokenId",
+        ),
+        (AuthError::UnknownAccessKey, Service::Elbv2) => AwsError::coded(
+            ElbCode::InvalidClientTokenId,
             "The security token included in the request is invalid.",
-        )
-        .with_status(403),
-        (AuthError::Mismatch, _) => AwsError::new(
-            "SignatureDoesNotMatch",
+        ),
+        (AuthError::Mismatch, _) => AwsError::coded(
+            QueryCode::SignatureDoesNotMatch,
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
-        )
-        .with_status(403),
+        ),
     }
 }
 
@@ -335,7 +336,7 @@ fn run(
     }
     let now = world.now();
     let state = world.region(call.account, call.region);
-    if let Some(e) = faults::check_unseen(state, call.service, params) {
+    if let Some(e) = consistency::check_unseen(state, call.service, params) {
         return (Err(e), true);
     }
     let fate = fault.fate.take();
@@ -351,7 +352,9 @@ fn run(
             guarded(action, || handler(&mut ctx, params)).and(Err(AwsError::dry_run_operation()));
         return (result, false);
     }
-    let before = fault.not_found_reads.map(|_| faults::resource_ids(state));
+    let before = fault
+        .not_found_reads
+        .map(|_| consistency::resource_ids(state));
     let mut ctx = Ctx {
         region: state,
         now,
@@ -359,7 +362,7 @@ fn run(
     };
     let result = guarded(action, || handler(&mut ctx, params));
     if let (Ok(answer), Some(before), Some(reads)) = (&result, &before, fault.not_found_reads) {
-        faults::hide_created(state, before, answer, reads);
+        consistency::hide_created(state, before, answer, reads);
     }
     (result, false)
 }

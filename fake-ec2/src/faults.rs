@@ -3,14 +3,10 @@
 //! load balancers that fail or never settle), deterministically (an Nth call,
 //! or a seeded probability).
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::journal::Service;
-use crate::protocol::{AwsError, Node, Params};
-use crate::world::Region;
-use crate::{ec2, elbv2};
+use crate::protocol::AwsError;
 
 /// One fault: which calls it applies to and what it does to them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -269,131 +265,6 @@ impl Faults {
     }
 }
 
-/// Every resource id (or ARN) one region holds.
-pub fn resource_ids(region: &Region) -> BTreeSet<String> {
-    fn keys<V>(m: &std::collections::BTreeMap<String, V>) -> impl Iterator<Item = &String> {
-        m.keys()
-    }
-    let e = &region.ec2;
-    let l = &region.elbv2;
-    keys(&e.vpcs)
-        .chain(keys(&e.subnets))
-        .chain(keys(&e.internet_gateways))
-        .chain(keys(&e.egress_only_internet_gateways))
-        .chain(keys(&e.addresses))
-        .chain(keys(&e.nat_gateways))
-        .chain(keys(&e.route_tables))
-        .chain(keys(&e.security_groups))
-        .chain(keys(&e.instances))
-        .chain(keys(&e.ipv6_pools))
-        .chain(keys(&e.ipams))
-        .chain(keys(&e.ipam_scopes))
-        .chain(keys(&e.ipam_pools))
-        .chain(keys(&l.load_balancers))
-        .chain(keys(&l.target_groups))
-        .chain(keys(&l.listeners))
-        .cloned()
-        .collect()
-}
-
-/// Hides the resources a call created (those in `after` but not `before`
-/// that its answer names) from the next `reads` calls that name them.
-pub fn hide_created(region: &mut Region, before: &BTreeSet<String>, answer: &[Node], reads: u32) {
-    let mut text = String::new();
-    for n in answer {
-        n.write(&mut text);
-    }
-    for id in resource_ids(region).difference(before) {
-        if text.contains(id.as_str()) {
-            region.unseen.insert(id.clone(), reads);
-        }
-    }
-}
-
-/// Whether a parameter names resources by id: `VpcId`, `SubnetId.1`,
-/// `LoadBalancerArns.member.1`, `Subnets.member.2`, `Targets.member.1.Id`
-/// ... but not filter values or tags.
-fn names_resource(key: &str) -> bool {
-    if key.starts_with("Filter.") || key.starts_with("Tag") {
-        return false;
-    }
-    let last = key
-        .rsplit('.')
-        .find(|s| *s != "member" && !s.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or("");
-    last.ends_with("Id")
-        || last.ends_with("Ids")
-        || last.ends_with("Arn")
-        || last.ends_with("Arns")
-        || last == "Subnets"
-        || last == "SecurityGroups"
-}
-
-/// The NotFound answer for a hidden resource, as the calling service words it.
-fn not_found(service: Service, id: &str) -> Option<AwsError> {
-    if let Some(rest) = id.strip_prefix("arn:") {
-        let resource = rest.splitn(5, ':').nth(4).unwrap_or("");
-        return match resource.split('/').next() {
-            Some("loadbalancer") => Some(elbv2::errors::load_balancer_not_found()),
-            Some("targetgroup") => Some(elbv2::errors::target_group_not_found()),
-            Some("listener") => Some(elbv2::errors::listener_not_found()),
-            _ => None,
-        };
-    }
-    let prefix = id.rsplit_once('-').map_or("", |(p, _)| p);
-    Some(match (service, prefix) {
-        (Service::Elbv2, "subnet") => elbv2::errors::subnet_not_found(id),
-        (Service::Elbv2, "sg") => elbv2::errors::invalid_security_group(id),
-        (Service::Elbv2, "eipalloc") => elbv2::errors::allocation_id_not_found(id),
-        (Service::Elbv2, "i") => elbv2::errors::invalid_target(format!(
-            "The following targets are not valid instances: '{id}'"
-        )),
-        (Service::Elbv2, "vpc") => {
-            elbv2::errors::validation(format!("The VPC ID '{id}' is not found"))
-        }
-        (Service::Elbv2, _) => return None,
-        (Service::Ec2, "vpc") => ec2::errors::vpc_not_found(id),
-        (Service::Ec2, "subnet") => ec2::errors::subnet_not_found(id),
-        (Service::Ec2, "rtb") => ec2::errors::route_table_not_found(id),
-        (Service::Ec2, "igw") => ec2::errors::internet_gateway_not_found(id),
-        (Service::Ec2, "eigw") => ec2::errors::egress_only_gateway_not_found(id),
-        (Service::Ec2, "eipalloc") => ec2::errors::allocation_not_found(id),
-        (Service::Ec2, "nat") => ec2::errors::nat_gateway_not_found(id),
-        (Service::Ec2, "sg") => ec2::errors::security_group_not_found(id),
-        (Service::Ec2, "i") => ec2::errors::instance_not_found(id),
-        (Service::Ec2, "ipv6pool-ec2") => ec2::errors::ipv6_pool_not_found(id),
-        (Service::Ec2, "ipam") => ec2::errors::ipam_not_found(id),
-        (Service::Ec2, "ipam-pool") => ec2::errors::ipam_pool_not_found(id),
-        (Service::Ec2, "ipam-scope") => ec2::errors::ipam_scope_not_found(id),
-        (Service::Ec2, _) => return None,
-    })
-}
-
-/// A call that names a hidden resource answers its NotFound error; every
-/// hidden resource it names has one read fewer to wait.
-pub fn check_unseen(region: &mut Region, service: Service, params: &Params) -> Option<AwsError> {
-    if region.unseen.is_empty() {
-        return None;
-    }
-    // In parameter order; the first one decides the answer.
-    let mut named: Vec<&str> = Vec::new();
-    for (k, v) in params.iter() {
-        if names_resource(k) && region.unseen.contains_key(v) && !named.contains(&v) {
-            named.push(v);
-        }
-    }
-    let error = named.iter().find_map(|id| not_found(service, id));
-    for id in named {
-        if let Some(left) = region.unseen.get_mut(id) {
-            *left -= 1;
-            if *left == 0 {
-                region.unseen.remove(id);
-            }
-        }
-    }
-    error
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,33 +379,5 @@ mod tests {
         let second = f.evaluate(Service::Ec2, "CreateNatGateway");
         assert_eq!(second.fate, Some(Fate::Stuck));
         assert!(f.evaluate(Service::Ec2, "CreateVpc").fate.is_none());
-    }
-
-    #[test]
-    fn parameters_that_name_resources() {
-        for key in [
-            "VpcId",
-            "SubnetId.3",
-            "ResourceId.1",
-            "LoadBalancerArns.member.1",
-            "LoadBalancerArn",
-            "Subnets.member.2",
-            "SecurityGroups.member.1",
-            "Targets.member.1.Id",
-            "IpPermissions.1.Groups.1.GroupId",
-            "SubnetMappings.member.1.AllocationId",
-        ] {
-            assert!(names_resource(key), "{key}");
-        }
-        for key in [
-            "Filter.1.Value.1",
-            "TagSpecification.1.Tag.1.Value",
-            "Tag.1.Value",
-            "CidrBlock",
-            "ClientToken",
-            "Action",
-        ] {
-            assert!(!names_resource(key), "{key}");
-        }
     }
 }

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bookkeeping;
 pub mod cidr;
 mod conn;
 mod consistency;
@@ -20,12 +21,16 @@ pub mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ids;
+mod integrity;
 pub mod journal;
 pub mod persist;
 pub mod protocol;
+pub mod region;
+pub mod registry;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod view;
 pub mod world;
 
 pub use dispatch::{RawRequest, RawResponse};

@@ -166,7 +166,7 @@ impl StateFile {
 
     /// Replaces the file with the world, atomically.
     pub fn save(&self, world: &World) -> Result<(), StateFileError> {
-        let bytes = crate::state::with_bookkeeping(|| serde_json::to_vec(&world.to_file()))
+        let bytes = crate::bookkeeping::with_bookkeeping(|| serde_json::to_vec(&world.to_file()))
             .map_err(|e| self.invalid(e.to_string()))?;
         self.replace(&self.path, &bytes)
     }

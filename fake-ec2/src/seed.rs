@@ -24,16 +24,16 @@ use std::path::Path;
 use ipnet::{IpNet, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use crate::ec2::Ctx;
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ec2::pools::{self, AddressFamily, NewIpamPool};
 use crate::ec2::tags::Tags;
 use crate::ec2::vpcs::{CidrBlockState, Ipv6Association, Ipv6Source};
 use crate::ec2::zones::{OptInStatus, Zone};
 use crate::faults::FaultRule;
+use crate::ids::Timestamp;
 use crate::protocol::sigv4::SecretKey;
 use crate::protocol::{Node, Params};
-use crate::world::{Config, DEFAULT_ACCOUNT, DEFAULT_REGION, World};
+use crate::region::{Config, Ctx, DEFAULT_ACCOUNT, DEFAULT_REGION, Region};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -276,48 +276,6 @@ impl Seed {
                 .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
             settle_reads: self.settle_reads,
         }
-    }
-
-    /// Creates the seeded resources through the same code paths as the API,
-    /// so a seed that breaks an AWS rule fails with AWS's error.
-    pub(crate) fn apply_resources(&self, world: &mut World) -> Result<(), SeedError> {
-        let account = world.config.default_account.clone();
-        for (name, rs) in &self.regions {
-            let now = world.now();
-            let region = world.region(&account, name);
-            let invalid = |message: String| SeedError::Invalid {
-                region: name.clone(),
-                message,
-            };
-            for group in &rs.opt_in {
-                if !region.zones.iter().any(|z| &z.group_name == group) {
-                    return Err(invalid(format!("no zone group '{group}' to opt in to")));
-                }
-            }
-            let mut ctx = Ctx {
-                region,
-                now,
-                fate: None,
-            };
-            for pool in &rs.ipv6_pools {
-                ctx.region.ec2.ipv6_pools.insert(
-                    pool.pool_id.clone(),
-                    pools::Ipv6Pool {
-                        pool_id: pool.pool_id.clone(),
-                        description: pool.description.clone().unwrap_or_default(),
-                        pool_cidr_blocks: pool.cidrs.clone(),
-                        tags: pool.tags.clone(),
-                    },
-                );
-            }
-            if !rs.ipam_pools.is_empty() {
-                seed_ipam_pools(&mut ctx, name, &rs.ipam_pools).map_err(invalid)?;
-            }
-            for (i, vpc) in rs.vpcs.iter().enumerate() {
-                seed_vpc(&mut ctx, vpc).map_err(|e| invalid(format!("vpcs[{i}]: {e}")))?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -698,7 +656,70 @@ fn first_text(nodes: &[Node], name: &str) -> Option<String> {
     })
 }
 
+impl Seed {
+    /// A region's state on its first use: the fake's catalogs of zones and
+    /// instance types with this seed's additions for it, no resources yet.
+    pub(crate) fn new_region(&self, account: &str, name: &str, config: &Config) -> Region {
+        let (zones, instance_types) = self.catalogs(name);
+        Region::new(account, name, zones, instance_types, config)
+    }
+
+    /// A region's zones and instance types: the fake's catalogs with this
+    /// seed's additions for it.
+    pub(crate) fn catalogs(&self, name: &str) -> (Vec<Zone>, Vec<InstanceTypeInfo>) {
+        let mut zones = crate::ec2::zones::catalog(name);
+        let mut instance_types = crate::ec2::instance_types::catalog();
+        if let Some(seed) = self.regions.get(name) {
+            seed.apply_catalogs(&mut zones, &mut instance_types);
+        }
+        (zones, instance_types)
+    }
+}
+
 impl RegionSeed {
+    /// Creates the region's seeded resources through the same code paths
+    /// as the API, so a seed that breaks an AWS rule fails with AWS's error.
+    pub(crate) fn apply_resources(
+        &self,
+        name: &str,
+        region: &mut Region,
+        now: Timestamp,
+    ) -> Result<(), SeedError> {
+        let rs = self;
+        let invalid = |message: String| SeedError::Invalid {
+            region: name.to_owned(),
+            message,
+        };
+        for group in &rs.opt_in {
+            if !region.zones.iter().any(|z| &z.group_name == group) {
+                return Err(invalid(format!("no zone group '{group}' to opt in to")));
+            }
+        }
+        let mut ctx = Ctx {
+            region,
+            now,
+            fate: None,
+        };
+        for pool in &rs.ipv6_pools {
+            ctx.region.ec2.ipv6_pools.insert(
+                pool.pool_id.clone(),
+                pools::Ipv6Pool {
+                    pool_id: pool.pool_id.clone(),
+                    description: pool.description.clone().unwrap_or_default(),
+                    pool_cidr_blocks: pool.cidrs.clone(),
+                    tags: pool.tags.clone(),
+                },
+            );
+        }
+        if !rs.ipam_pools.is_empty() {
+            seed_ipam_pools(&mut ctx, name, &rs.ipam_pools).map_err(invalid)?;
+        }
+        for (i, vpc) in rs.vpcs.iter().enumerate() {
+            seed_vpc(&mut ctx, vpc).map_err(|e| invalid(format!("vpcs[{i}]: {e}")))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn apply_catalogs(
         &self,
         zones: &mut Vec<Zone>,
@@ -728,7 +749,7 @@ mod tests {
     fn parses_the_documented_example() {
         let text = "account_id: \"123456789012\"\ndefault_region: us-east-1\nregions:\n  us-east-1:\n    opt_in: [us-east-1-nyc-1]\n    ipv6_pools:\n      - pool_id: ipv6pool-ec2-0123456789abcdef0\n        cidrs: [\"2001:db8:1200::/40\"]\n    ipam_pools:\n      - ipam_pool_id: ipam-pool-0123456789abcdef0\n        address_family: ipv6\n        cidrs: [\"2001:db8:ab00::/40\"]\n        allocation_default_netmask_length: 56\n";
         let seed = Seed::from_yaml(text).unwrap();
-        let mut world = World::new(seed).unwrap();
+        let mut world = crate::World::new(seed).unwrap();
         let region = world.region("123456789012", "us-east-1");
         assert!(region.zone("us-east-1-nyc-1a").unwrap().is_usable());
         assert!(
@@ -800,6 +821,6 @@ mod tests {
     #[test]
     fn bad_opt_in_group_is_refused() {
         let seed = Seed::from_yaml("regions:\n  us-east-1:\n    opt_in: [nowhere-1]\n").unwrap();
-        assert!(World::new(seed).is_err());
+        assert!(crate::World::new(seed).is_err());
     }
 }

@@ -23,6 +23,7 @@ use crate::faults::FaultRule;
 use crate::journal::{JournalEntry, Service};
 use crate::persist::{JournalWriter, StateFile, StateFileError, StateLock};
 use crate::protocol::AwsError;
+use crate::protocol::error::QueryCode;
 use crate::protocol::sigv4::Credentials;
 use crate::seed::{Seed, SeedError};
 use crate::state::StateDump;
@@ -192,6 +193,12 @@ impl Fake {
     /// The whole state, deterministic (sorted by account, region and id).
     pub fn dump(&self) -> StateDump {
         StateDump::of(&self.lock())
+    }
+
+    /// Reads the state through a [`crate::view::View`] (under the lock:
+    /// requests wait until `f` returns).
+    pub fn view<R>(&self, f: impl FnOnce(&crate::view::View<'_>) -> R) -> R {
+        f(&crate::view::View::new(&self.lock()))
     }
 
     /// Back to the seeded state, journal and counters included. Panics when
@@ -392,16 +399,16 @@ async fn read_body(
 /// The AWS error for a body that could not be read.
 fn body_error(e: BodyError) -> AwsError {
     match e {
-        BodyError::TooLarge => AwsError::new(
-            "RequestEntityTooLarge",
+        BodyError::TooLarge => AwsError::coded(
+            QueryCode::RequestEntityTooLarge,
             format!("The request body exceeds the maximum size of {MAX_BODY} bytes."),
         ),
-        BodyError::Incomplete => AwsError::new(
-            "MalformedQueryString",
+        BodyError::Incomplete => AwsError::coded(
+            QueryCode::MalformedQueryString,
             "The request body is incomplete: the connection ended before the body did.",
         ),
-        BodyError::TimedOut(t) => AwsError::new(
-            "RequestTimeout",
+        BodyError::TimedOut(t) => AwsError::coded(
+            QueryCode::RequestTimeout,
             format!(
                 "Your socket connection to the server was not read from or written to within the timeout period: the request body did not arrive within {} ms.",
                 t.as_millis()

@@ -7,18 +7,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ec2::Ec2State;
-use crate::ec2::instance_types::InstanceTypeInfo;
-use crate::ec2::zones::Zone;
-use crate::elbv2::Elbv2State;
 use crate::faults::{FaultRule, Faults};
-use crate::ids::{EPOCH, Ids, Timestamp};
+use crate::ids::{EPOCH, Timestamp};
 use crate::journal::JournalEntry;
 use crate::protocol::sigv4::Credentials;
-use crate::seed::{RegionSeed, Seed};
+pub use crate::region::{Config, DEFAULT_ACCOUNT, DEFAULT_REGION, Region};
+use crate::seed::Seed;
 
-/// Account used when the access key id is not a 12-digit account number.
-pub const DEFAULT_ACCOUNT: &str = "123456789012";
 /// How many journal entries a fake keeps at the least (the newest ones);
 /// each entry's `seq` numbers it for good.
 pub const JOURNAL_LIMIT: usize = 100_000;
@@ -26,100 +21,6 @@ pub const JOURNAL_LIMIT: usize = 100_000;
 /// keeps at the least: the journal holds the newest entries within both
 /// limits, and drops the oldest when it reaches twice either.
 pub const JOURNAL_BYTE_LIMIT: usize = 32 * 1024 * 1024;
-
-/// Region used when a request carries no SigV4 scope.
-pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// Settings that apply to every region.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Config {
-    pub default_account: String,
-    pub default_region: String,
-    /// How many Describe reads see a new resource in its transitional state
-    /// (`pending`, `associating`, `provisioning`) before it settles. 0: the
-    /// create answer shows the transitional state, every later read the final one.
-    pub settle_reads: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            default_account: DEFAULT_ACCOUNT.to_owned(),
-            default_region: DEFAULT_REGION.to_owned(),
-            settle_reads: 0,
-        }
-    }
-}
-
-/// Everything the fake holds for one account in one region.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Region {
-    pub account: String,
-    pub name: String,
-    pub ids: Ids,
-    pub zones: Vec<Zone>,
-    /// The catalog and the seed's additions; never changed by a request, so
-    /// a state file leaves it out and loading rebuilds it.
-    #[serde(skip)]
-    pub instance_types: Arc<Vec<InstanceTypeInfo>>,
-    pub ec2: Ec2State,
-    pub elbv2: Elbv2State,
-    pub settle_reads: u32,
-    /// Resources that answer NotFound to this many more calls naming them
-    /// (the `not_found_reads` fault: eventual consistency after a create).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub unseen: BTreeMap<String, u32>,
-}
-
-fn instance_types_for(seed: Option<&RegionSeed>) -> Vec<InstanceTypeInfo> {
-    let mut zones = Vec::new();
-    let mut instance_types = crate::ec2::instance_types::catalog();
-    if let Some(seed) = seed {
-        seed.apply_catalogs(&mut zones, &mut instance_types);
-    }
-    instance_types
-}
-
-impl Region {
-    fn new(account: &str, name: &str, seed: Option<&RegionSeed>, config: &Config) -> Self {
-        let mut zones = crate::ec2::zones::catalog(name);
-        let mut instance_types = crate::ec2::instance_types::catalog();
-        if let Some(seed) = seed {
-            seed.apply_catalogs(&mut zones, &mut instance_types);
-        }
-        Self {
-            account: account.to_owned(),
-            name: name.to_owned(),
-            ids: Ids::default(),
-            zones,
-            instance_types: Arc::new(instance_types),
-            ec2: Ec2State::default(),
-            elbv2: Elbv2State::default(),
-            settle_reads: config.settle_reads,
-            unseen: BTreeMap::new(),
-        }
-    }
-
-    pub fn zone(&self, name: &str) -> Option<&Zone> {
-        self.zones.iter().find(|z| z.name == name)
-    }
-
-    pub fn zone_by_id(&self, id: &str) -> Option<&Zone> {
-        self.zones.iter().find(|z| z.zone_id == id)
-    }
-
-    pub fn instance_type(&self, name: &str) -> Option<&InstanceTypeInfo> {
-        self.instance_types.iter().find(|t| t.instance_type == name)
-    }
-
-    /// `arn:aws:<service>:<region>:<account>:<resource>`
-    pub fn arn(&self, service: &str, resource: &str) -> String {
-        format!(
-            "arn:aws:{service}:{}:{}:{resource}",
-            self.name, self.account
-        )
-    }
-}
 
 /// The state behind one fake endpoint.
 #[derive(Debug)]
@@ -209,7 +110,11 @@ impl World {
             journal_bytes: 0,
         };
         let seed = world.seed.clone();
-        seed.apply_resources(&mut world)?;
+        let account = world.config.default_account.clone();
+        for (name, rs) in &seed.regions {
+            let now = world.now();
+            rs.apply_resources(name, world.region(&account, name), now)?;
+        }
         Ok(world)
     }
 
@@ -253,8 +158,8 @@ impl World {
         }
         let mut regions = BTreeMap::new();
         for mut r in file.regions {
-            crate::consistency::check_region(&r)?;
-            r.instance_types = Arc::new(instance_types_for(file.seed.regions.get(&r.name)));
+            crate::integrity::check_region(&r)?;
+            r.instance_types = Arc::new(file.seed.catalogs(&r.name).1);
             let (account, name) = (r.account.clone(), r.name.clone());
             if regions.insert((account.clone(), name.clone()), r).is_some() {
                 return Err(format!(
@@ -331,7 +236,7 @@ impl World {
         let config = &self.config;
         self.regions
             .entry(key)
-            .or_insert_with(|| Region::new(account, region, seed.regions.get(region), config))
+            .or_insert_with(|| seed.new_region(account, region, config))
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {

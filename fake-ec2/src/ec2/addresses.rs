@@ -20,12 +20,15 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
+use super::errors;
 use super::filters::{self, Filterable};
+use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::{Ctx, errors};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
+use crate::region::Region;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Address {
@@ -42,6 +45,14 @@ pub struct Address {
     pub nat_gateway_id: Option<String>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    Address: "eipalloc", "elastic-ip", allocation_id, Tags, |id| errors::allocation_not_found(id);
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::allocation_id_not_found(id))
+    }
+);
 
 impl Address {
     /// Held by a NAT gateway, a load balancer or an instance.
@@ -198,18 +209,21 @@ pub fn allocate_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     Ok(out)
 }
 
+/// DescribeAddresses' ids and list; its limits go unused: the API has no
+/// paging.
+const DESCRIBE: Describe = Describe {
+    ids: "AllocationId",
+    set: "addressesSet",
+    limits: Limits::new(1, 1),
+    ids_set: None,
+};
+
 /// Every address, by `AllocationId.N`, `PublicIp.N` and filters; no paging
 /// (the API has none).
 pub fn describe_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("AllocationId");
-    let ips = p.list("PublicIp");
-    let filters = p.filters()?;
     let ec2 = &ctx.region.ec2;
-    for id in &ids {
-        if !ec2.addresses.contains_key(id) {
-            return Err(errors::allocation_not_found(id));
-        }
-    }
+    let req = DESCRIBE.request(p, &ec2.addresses)?;
+    let ips = p.list("PublicIp");
     for ip in &ips {
         if !ec2
             .addresses
@@ -220,13 +234,12 @@ pub fn describe_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         }
     }
     let owner = ctx.region.account.as_str();
-    let items: Vec<Node> = filters::select(ec2.addresses.values(), &filters)?
+    let items: Vec<Node> = filters::select(req.candidates(&ec2.addresses), &req.filters)?
         .into_iter()
-        .filter(|a| ids.is_empty() || ids.contains(&a.allocation_id))
         .filter(|a| ips.is_empty() || ips.contains(&a.public_ip.to_string()))
         .map(|a| a.to_xml(owner))
         .collect();
-    Ok(vec![Node::set("addressesSet", items)])
+    Ok(vec![Node::set(DESCRIBE.set, items)])
 }
 
 pub fn release_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

@@ -15,13 +15,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors, route_tables};
+use super::{Ec2State, errors, route_tables};
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EgressOnlyInternetGateway {
@@ -32,6 +35,12 @@ pub struct EgressOnlyInternetGateway {
     pub client_token: Option<String>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    EgressOnlyInternetGateway: "eigw", "egress-only-internet-gateway",
+    egress_only_internet_gateway_id, Tags,
+    |id| errors::egress_only_gateway_not_found(id)
+);
 
 impl EgressOnlyInternetGateway {
     pub fn is_attached(&self) -> bool {
@@ -72,9 +81,7 @@ impl Filterable for EgressOnlyInternetGateway {
 }
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a EgressOnlyInternetGateway> {
-    ec2.egress_only_internet_gateways
-        .get(id)
-        .ok_or_else(|| errors::egress_only_gateway_not_found(id))
+    registry::find(&ec2.egress_only_internet_gateways, id)
 }
 
 fn answer(gw: &EgressOnlyInternetGateway) -> Vec<Node> {
@@ -130,31 +137,22 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     Ok(out)
 }
 
+const DESCRIBE: Describe = Describe {
+    ids: "EgressOnlyInternetGatewayId",
+    set: "egressOnlyInternetGatewaySet",
+    limits: Limits::new(5, 255),
+    ids_set: Some("egressOnlyInternetGatewayIds"),
+};
+
 pub fn describe_egress_only_internet_gateways(
     ctx: &mut Ctx<'_>,
     p: &Params,
 ) -> AwsResult<Vec<Node>> {
-    let ids = p.list("EgressOnlyInternetGatewayId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        find(ec2, id)?;
-    }
-    let items = filters::select(ec2.egress_only_internet_gateways.values(), &filters)?
-        .into_iter()
-        .filter(|g| ids.is_empty() || ids.contains(&g.egress_only_internet_gateway_id))
-        .map(EgressOnlyInternetGateway::to_xml)
-        .collect();
-    let (page, next) = paging::page_named(
-        items,
+    DESCRIBE.run(
         p,
-        Limits::new(5, 255),
-        (!ids.is_empty()).then_some("egressOnlyInternetGatewayIds"),
-    )?;
-    Ok(paging::with_token(
-        vec![Node::set("egressOnlyInternetGatewaySet", page)],
-        next,
-    ))
+        &ctx.ec2().egress_only_internet_gateways,
+        EgressOnlyInternetGateway::to_xml,
+    )
 }
 
 pub fn delete_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

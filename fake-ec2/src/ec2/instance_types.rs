@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
+use super::errors::Ec2Code;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -242,8 +243,8 @@ impl Filterable for InstanceTypeInfo {
 }
 
 pub fn invalid_instance_types(names: &[String]) -> AwsError {
-    AwsError::new(
-        "InvalidInstanceType",
+    AwsError::coded(
+        Ec2Code::InvalidInstanceType,
         format!(
             "The following supplied instance types do not exist: [{}]",
             names.join(", ")

@@ -47,11 +47,12 @@ use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// AWS's default instance type for RunInstances without `InstanceType`.
 pub const DEFAULT_INSTANCE_TYPE: &str = "m1.small";
@@ -108,12 +109,26 @@ pub struct Instance {
     /// Position in its reservation (`amiLaunchIndex`).
     pub ami_launch_index: u32,
     pub architecture: String,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// The launch parameters, to tell a retry from a different request with the same token.
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub request_fingerprint: String,
 }
+
+crate::registry::resource!(
+    Instance: "i", "instance", instance_id, Tags, |id| errors::instance_not_found(id);
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::invalid_target(format!(
+            "The following targets are not valid instances: '{id}'"
+        )))
+    }
+
+    fn is_gone(&self) -> bool {
+        self.state == "terminated"
+    }
+);
 
 impl Instance {
     /// The primary interface (device index 0).

@@ -14,13 +14,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, addresses, errors, route_tables};
+use super::{Ec2State, addresses, errors, route_tables};
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IgwAttachment {
@@ -36,6 +39,11 @@ pub struct InternetGateway {
     pub attachments: Vec<IgwAttachment>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    InternetGateway: "igw", "internet-gateway", internet_gateway_id, Tags,
+    |id| errors::internet_gateway_not_found(id)
+);
 
 impl InternetGateway {
     pub fn attached_vpc(&self) -> Option<&str> {
@@ -82,9 +90,7 @@ impl Filterable for InternetGateway {
 }
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a InternetGateway> {
-    ec2.internet_gateways
-        .get(id)
-        .ok_or_else(|| errors::internet_gateway_not_found(id))
+    registry::find(&ec2.internet_gateways, id)
 }
 
 pub fn create_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -101,28 +107,15 @@ pub fn create_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     Ok(vec![answer])
 }
 
+const DESCRIBE: Describe = Describe {
+    ids: "InternetGatewayId",
+    set: "internetGatewaySet",
+    limits: Limits::new(5, 1000),
+    ids_set: Some("internetGatewayIds"),
+};
+
 pub fn describe_internet_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("InternetGatewayId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        find(ec2, id)?;
-    }
-    let items = filters::select(ec2.internet_gateways.values(), &filters)?
-        .into_iter()
-        .filter(|g| ids.is_empty() || ids.contains(&g.internet_gateway_id))
-        .map(InternetGateway::to_xml)
-        .collect();
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 1000),
-        (!ids.is_empty()).then_some("internetGatewayIds"),
-    )?;
-    Ok(paging::with_token(
-        vec![Node::set("internetGatewaySet", page)],
-        next,
-    ))
+    DESCRIBE.run(p, &ctx.ec2().internet_gateways, InternetGateway::to_xml)
 }
 
 pub fn delete_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

@@ -2,6 +2,7 @@
 //! table, and one module per resource family.
 
 pub mod addresses;
+pub mod describe;
 pub mod egress_only_internet_gateways;
 pub mod errors;
 pub mod filters;
@@ -18,57 +19,30 @@ pub mod tags;
 pub mod vpcs;
 pub mod zones;
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
-use crate::faults::Fate;
-use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
 
 pub const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 pub const API_VERSION: &str = "2016-11-15";
 
-/// Every EC2 resource of one account in one region, keyed by id.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Ec2State {
-    pub vpcs: BTreeMap<String, vpcs::Vpc>,
-    pub subnets: subnets::Subnets,
-    pub internet_gateways: BTreeMap<String, internet_gateways::InternetGateway>,
-    pub egress_only_internet_gateways:
-        BTreeMap<String, egress_only_internet_gateways::EgressOnlyInternetGateway>,
-    pub addresses: BTreeMap<String, addresses::Address>,
-    pub nat_gateways: BTreeMap<String, nat_gateways::NatGateway>,
-    pub route_tables: BTreeMap<String, route_tables::RouteTable>,
-    pub security_groups: BTreeMap<String, security_groups::SecurityGroup>,
-    pub instances: BTreeMap<String, instances::Instance>,
-    pub ipv6_pools: BTreeMap<String, pools::Ipv6Pool>,
-    pub ipams: BTreeMap<String, pools::Ipam>,
-    pub ipam_scopes: BTreeMap<String, pools::IpamScope>,
-    pub ipam_pools: BTreeMap<String, pools::IpamPool>,
-}
-
-/// What a handler works on: the caller's region, the request time, and
-/// what a fault rule decided for the resource a create call makes.
-pub struct Ctx<'a> {
-    pub region: &'a mut Region,
-    pub now: Timestamp,
-    pub fate: Option<Fate>,
-}
-
-impl Ctx<'_> {
-    pub fn ec2(&mut self) -> &mut Ec2State {
-        &mut self.region.ec2
-    }
-
-    pub fn next_id(&mut self, prefix: &str) -> String {
-        self.region.ids.next(prefix)
-    }
-
-    pub fn account(&self) -> &str {
-        &self.region.account
+crate::registry::families! {
+    /// Every EC2 resource of one account in one region, keyed by id: one
+    /// line a family registers it (see [`crate::registry`]).
+    pub struct Ec2State<Tags = tags::Tags> {
+        vpcs: vpcs::Vpc,
+        subnets: subnets::Subnet => subnets::Subnets,
+        internet_gateways: internet_gateways::InternetGateway,
+        egress_only_internet_gateways: egress_only_internet_gateways::EgressOnlyInternetGateway,
+        addresses: addresses::Address,
+        nat_gateways: nat_gateways::NatGateway,
+        route_tables: route_tables::RouteTable,
+        security_groups: security_groups::SecurityGroup,
+        instances: instances::Instance,
+        ipv6_pools: pools::Ipv6Pool,
+        ipams: pools::Ipam,
+        ipam_scopes: pools::IpamScope,
+        ipam_pools: pools::IpamPool,
     }
 }
 

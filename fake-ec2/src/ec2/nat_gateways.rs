@@ -30,16 +30,18 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors, route_tables};
+use super::{Ec2State, errors, route_tables};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// Quota "NAT gateways per Availability Zone" (default value).
 pub const MAX_PER_ZONE: usize = 5;
@@ -67,12 +69,20 @@ pub struct NatGateway {
     pub tags: Tags,
     /// The Elastic IP association (`eipassoc-`) of a public gateway.
     pub association_id: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// Never leaves `pending` (the `outcome: stuck` fault).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stuck: bool,
 }
+
+crate::registry::resource!(
+    NatGateway: "nat", "natgateway", nat_gateway_id, Tags, |id| errors::nat_gateway_not_found(id);
+
+    fn is_gone(&self) -> bool {
+        self.state == "deleted"
+    }
+);
 
 impl NatGateway {
     /// Counts against quotas and blocks deletes of its subnet and VPC.
@@ -399,22 +409,21 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
 }
 
 pub fn describe_nat_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("NatGatewayId");
-    let filters = p.filters()?;
+    let describe = Describe {
+        ids: "NatGatewayId",
+        set: "natGatewaySet",
+        limits: Limits::new(5, 1000),
+        ids_set: Some("natGatewayIds"),
+    };
     let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.nat_gateways.contains_key(id) {
-            return Err(errors::nat_gateway_not_found(id));
-        }
-    }
+    let req = describe.request(p, &ec2.nat_gateways)?;
     // Settle before filtering so `state` filters see what the answer shows.
-    let selected: Vec<String> = ec2
-        .nat_gateways
-        .values()
-        .filter(|n| ids.is_empty() || ids.contains(&n.nat_gateway_id))
+    let selected: Vec<String> = req
+        .candidates(&ec2.nat_gateways)
+        .into_iter()
         .map(|n| n.nat_gateway_id.clone())
         .collect();
-    filters::check::<NatGateway>(&filters)?;
+    filters::check::<NatGateway>(&req.filters)?;
     for id in &selected {
         ec2.nat_gateways
             .get_mut(id)
@@ -424,20 +433,11 @@ pub fn describe_nat_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     let items = selected
         .iter()
         .map(|id| &ec2.nat_gateways[id])
-        .filter(|n| filters::matches(*n, &filters))
+        .filter(|n| filters::matches(*n, &req.filters))
         .map(NatGateway::to_xml)
         .collect();
     route_tables::refresh_route_states(ec2);
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 1000),
-        (!ids.is_empty()).then_some("natGatewayIds"),
-    )?;
-    Ok(paging::with_token(
-        vec![Node::set("natGatewaySet", page)],
-        next,
-    ))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

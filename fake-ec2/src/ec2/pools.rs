@@ -5,14 +5,16 @@
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// A BYOIP IPv6 pool (`ipv6pool-ec2-...`) with the CIDRs brought to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,6 +117,21 @@ pub struct IpamPool {
     pub tags: Tags,
 }
 
+crate::registry::resource!(
+    Ipv6Pool: "ipv6pool-ec2", "ipv6pool-ec2", pool_id, Tags, |id| errors::ipv6_pool_not_found(id)
+);
+
+crate::registry::resource!(Ipam: "ipam", "ipam", ipam_id, Tags, |id| errors::ipam_not_found(id));
+
+crate::registry::resource!(
+    IpamScope: "ipam-scope", "ipam-scope", ipam_scope_id, Tags,
+    |id| errors::ipam_scope_not_found(id)
+);
+
+crate::registry::resource!(
+    IpamPool: "ipam-pool", "ipam-pool", ipam_pool_id, Tags, |id| errors::ipam_pool_not_found(id)
+);
+
 /// An allocation a VPC will take from an IPAM pool once every check passed.
 #[derive(Debug, Clone)]
 pub struct IpamAllocationRequest {
@@ -191,8 +208,8 @@ impl IpamPool {
             None if self.cidrs.iter().all(|c| c.cidr.prefix_len() > len) => Err(
                 AwsError::invalid_parameter_value("The allocation size is too big for the pool."),
             ),
-            None => Err(AwsError::new(
-                "InsufficientCidrBlocks",
+            None => Err(AwsError::coded(
+                errors::Ec2Code::InsufficientCidrBlocks,
                 format!(
                     "There is not enough free space in the IPAM pool '{id}' for a /{len} allocation."
                 ),
@@ -397,24 +414,13 @@ fn ipv6_pool_xml(pool: &Ipv6Pool) -> Node {
 }
 
 pub fn describe_ipv6_pools(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("PoolId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipv6_pools.contains_key(id) {
-            return Err(errors::ipv6_pool_not_found(id));
-        }
+    Describe {
+        ids: "PoolId",
+        set: "ipv6PoolSet",
+        limits: Limits::new(1, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipv6_pools.values(), &filters)?
-        .into_iter()
-        .filter(|pool| ids.is_empty() || ids.contains(&pool.pool_id))
-        .map(ipv6_pool_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(1, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipv6PoolSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipv6_pools, ipv6_pool_xml)
 }
 
 fn ipam_xml(ipam: &Ipam) -> Node {
@@ -525,21 +531,13 @@ pub fn create_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipams(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipams.contains_key(id) {
-            return Err(errors::ipam_not_found(id));
-        }
+    Describe {
+        ids: "IpamId",
+        set: "ipamSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipams.values(), &filters)?
-        .into_iter()
-        .filter(|i| ids.is_empty() || ids.contains(&i.ipam_id))
-        .map(ipam_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(vec![Node::set("ipamSet", page)], next))
+    .run(p, &ctx.ec2().ipams, ipam_xml)
 }
 
 pub fn delete_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -580,24 +578,13 @@ pub fn delete_ipam(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipam_scopes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamScopeId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipam_scopes.contains_key(id) {
-            return Err(errors::ipam_scope_not_found(id));
-        }
+    Describe {
+        ids: "IpamScopeId",
+        set: "ipamScopeSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipam_scopes.values(), &filters)?
-        .into_iter()
-        .filter(|s| ids.is_empty() || ids.contains(&s.ipam_scope_id))
-        .map(scope_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipamScopeSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipam_scopes, scope_xml)
 }
 
 fn netmask(p: &Params, key: &str, family: AddressFamily) -> AwsResult<Option<u8>> {
@@ -732,24 +719,13 @@ pub fn create_ipam_pool(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 }
 
 pub fn describe_ipam_pools(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("IpamPoolId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        if !ec2.ipam_pools.contains_key(id) {
-            return Err(errors::ipam_pool_not_found(id));
-        }
+    Describe {
+        ids: "IpamPoolId",
+        set: "ipamPoolSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
     }
-    let items = filters::select(ec2.ipam_pools.values(), &filters)?
-        .into_iter()
-        .filter(|pool| ids.is_empty() || ids.contains(&pool.ipam_pool_id))
-        .map(IpamPool::to_xml)
-        .collect();
-    let (page, next) = paging::page(items, p, Limits::new(5, 1000), false)?;
-    Ok(paging::with_token(
-        vec![Node::set("ipamPoolSet", page)],
-        next,
-    ))
+    .run(p, &ctx.ec2().ipam_pools, IpamPool::to_xml)
 }
 
 pub fn delete_ipam_pool(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -892,8 +868,8 @@ pub fn provision_ipam_pool_cidr(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
                     }
                 })
                 .ok_or_else(|| {
-                    AwsError::new(
-                        "InsufficientCidrBlocks",
+                    AwsError::coded(
+                        errors::Ec2Code::InsufficientCidrBlocks,
                         format!("The source pool '{src}' has no free /{len} CIDR."),
                     )
                 })?
@@ -979,8 +955,8 @@ pub fn get_ipam_pool_allocations(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec
             .iter()
             .any(|x| x.ipam_pool_allocation_id == a)
     {
-        return Err(AwsError::new(
-            "InvalidIpamPoolAllocationId.NotFound",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidIpamPoolAllocationIdNotFound,
             format!("The ipam pool allocation ID '{a}' does not exist"),
         ));
     }

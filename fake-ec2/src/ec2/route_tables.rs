@@ -37,15 +37,18 @@ use std::net::Ipv6Addr;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::nat_gateways::NatGateway;
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::vpcs::rename;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
+use crate::registry;
 
 /// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +102,10 @@ pub struct RouteTable {
     pub associations: Vec<RouteTableAssociation>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    RouteTable: "rtb", "route-table", route_table_id, Tags, |id| errors::route_table_not_found(id)
+);
 
 impl RouteTable {
     pub fn new(route_table_id: String, vpc_id: String, owner_id: String) -> Self {
@@ -353,9 +360,7 @@ pub fn refresh_route_states(ec2: &mut Ec2State) {
 }
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a RouteTable> {
-    ec2.route_tables
-        .get(id)
-        .ok_or_else(|| errors::route_table_not_found(id))
+    registry::find(&ec2.route_tables, id)
 }
 
 /// The destination parameters: (wire parameter, name in messages).
@@ -557,29 +562,21 @@ pub fn create_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
 }
 
 pub fn describe_route_tables(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("RouteTableId");
-    let filters = p.filters()?;
+    let describe = Describe {
+        ids: "RouteTableId",
+        set: "routeTableSet",
+        limits: Limits::new(5, 100),
+        ids_set: Some("routeTableIds"),
+    };
     let ec2 = ctx.ec2();
-    for id in &ids {
-        find(ec2, id)?;
-    }
-    filters::check::<RouteTable>(&filters)?;
+    let req = describe.request(p, &ec2.route_tables)?;
+    filters::check::<RouteTable>(&req.filters)?;
     refresh_route_states(ec2);
-    let items = filters::select(ec2.route_tables.values(), &filters)?
+    let items = filters::select(req.candidates(&ec2.route_tables), &req.filters)?
         .into_iter()
-        .filter(|t| ids.is_empty() || ids.contains(&t.route_table_id))
         .map(RouteTable::to_xml)
         .collect();
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 100),
-        (!ids.is_empty()).then_some("routeTableIds"),
-    )?;
-    Ok(paging::with_token(
-        vec![Node::set("routeTableSet", page)],
-        next,
-    ))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

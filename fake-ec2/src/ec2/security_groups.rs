@@ -53,11 +53,12 @@ use serde::{Deserialize, Serialize};
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
-use crate::world::Region;
+use crate::region::Ctx;
+use crate::region::Region;
 
 /// Quota "Inbound or outbound rules per security group", per address family.
 pub const MAX_RULES_PER_DIRECTION: usize = 60;
@@ -225,6 +226,14 @@ pub struct SecurityGroup {
     pub egress: Vec<SecurityGroupRule>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    SecurityGroup: "sg", "security-group", group_id, Tags, |id| errors::security_group_not_found(id);
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::invalid_security_group(id))
+    }
+);
 
 impl SecurityGroup {
     /// A group's default egress: everything to `0.0.0.0/0`, and to `::/0`
@@ -681,8 +690,8 @@ fn group_peer(ec2: &Ec2State, target: &SecurityGroup, pair: &Params) -> AwsResul
 
 fn prefix_list_peer(text: &str) -> AwsResult<Peer> {
     if !text.starts_with("pl-") || text.len() <= 3 {
-        return Err(AwsError::new(
-            "InvalidPrefixListId.NotFound",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidPrefixListIdNotFound,
             format!("The prefix list ID '{text}' does not exist"),
         ));
     }

@@ -11,15 +11,19 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::vpcs::{CidrBlockState, Vpc, rename};
+use super::vpcs::{CidrBlockState, Vpc};
 use super::zones::{Zone, ZoneType};
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Filter, Node, Params};
+use crate::region::Ctx;
+use crate::registry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubnetIpv6Association {
@@ -54,6 +58,14 @@ pub struct Subnet {
     pub used_ipv4: BTreeSet<Ipv4Addr>,
     pub used_ipv6: BTreeSet<Ipv6Addr>,
 }
+
+crate::registry::resource!(
+    Subnet: "subnet", "subnet", subnet_id, Tags, |id| errors::subnet_not_found(id);
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::subnet_not_found(id))
+    }
+);
 
 /// The region's subnets by id, with an index by VPC, so CIDR checks and
 /// `vpc-id` lookups cost the VPC's subnets rather than the region's. Reads
@@ -96,6 +108,16 @@ impl Subnets {
             .into_iter()
             .flatten()
             .filter_map(|id| self.by_id.get(id))
+    }
+}
+
+impl registry::Store<Subnet> for Subnets {
+    fn map(&self) -> &BTreeMap<String, Subnet> {
+        &self.by_id
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut Subnet> {
+        self.by_id.get_mut(id)
     }
 }
 
@@ -346,9 +368,7 @@ impl Filterable for Subnet {
 }
 
 fn find_subnet<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a Subnet> {
-    ec2.subnets
-        .get(id)
-        .ok_or_else(|| errors::subnet_not_found(id))
+    registry::find(&ec2.subnets, id)
 }
 
 /// The zone a CreateSubnet asks for (by name or id), or the region's first AZ.
@@ -587,23 +607,19 @@ fn candidates<'a>(ec2: &'a Ec2State, ids: &[String], filters: &[Filter]) -> Vec<
 }
 
 pub fn describe_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("SubnetId");
-    let filters = p.filters()?;
+    let describe = Describe {
+        ids: "SubnetId",
+        set: "subnetSet",
+        limits: Limits::new(5, 1000),
+        ids_set: Some("subnetIds"),
+    };
     let ec2 = ctx.ec2();
-    for id in &ids {
-        find_subnet(ec2, id)?;
-    }
-    let items = filters::select(candidates(ec2, &ids, &filters), &filters)?
+    let req = describe.request(p, &ec2.subnets)?;
+    let items = filters::select(candidates(ec2, &req.ids, &req.filters), &req.filters)?
         .into_iter()
         .map(Subnet::to_xml)
         .collect();
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 1000),
-        (!ids.is_empty()).then_some("subnetIds"),
-    )?;
-    Ok(paging::with_token(vec![Node::set("subnetSet", page)], next))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {

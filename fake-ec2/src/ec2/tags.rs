@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, Ec2State, paging};
+use super::errors::Ec2Code;
+use super::{Ec2State, paging};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
+use crate::registry::{self, Family};
 
 pub type Tags = BTreeMap<String, String>;
 
@@ -40,34 +43,14 @@ fn key_value(t: &Params) -> AwsResult<(String, String)> {
         .value("Key")
         .ok_or_else(|| AwsError::missing_parameter("Tag.Key"))?;
     let value = t.get("Value").unwrap_or("");
-    check_tag(key, value)?;
+    registry::check_tag(key, value)?;
     Ok((key.to_owned(), value.to_owned()))
-}
-
-/// Tag key and value rules: key 1-128 characters and not `aws:`-prefixed, value up to 256.
-pub fn check_tag(key: &str, value: &str) -> AwsResult<()> {
-    if key.is_empty() || key.chars().count() > 128 {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "Tag key exceeds the maximum length of 128 characters: {key}"
-        )));
-    }
-    if value.chars().count() > 256 {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "Tag value exceeds the maximum length of 256 characters: {value}"
-        )));
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(AwsError::invalid_parameter_value(
-            "Tag keys starting with 'aws:' are reserved for internal use",
-        ));
-    }
-    Ok(())
 }
 
 fn check_count(n: usize) -> AwsResult<()> {
     if n > MAX_TAGS {
-        return Err(AwsError::new(
-            "TagLimitExceeded",
+        return Err(AwsError::coded(
+            Ec2Code::TagLimitExceeded,
             format!("The maximum number of tags per resource, {MAX_TAGS}, has been exceeded."),
         ));
     }
@@ -85,104 +68,17 @@ pub fn tag_set(tags: &Tags) -> Option<Node> {
     })
 }
 
-/// The DescribeTags `resource-type` of an id, from its prefix.
+/// The DescribeTags `resource-type` of an id, from its family's prefix.
 pub fn resource_type_of(id: &str) -> Option<&'static str> {
-    let prefix = id.rsplit_once('-').map(|(p, _)| p)?;
-    Some(match prefix {
-        "vpc" => "vpc",
-        "subnet" => "subnet",
-        "igw" => "internet-gateway",
-        "eigw" => "egress-only-internet-gateway",
-        "eipalloc" => "elastic-ip",
-        "nat" => "natgateway",
-        "rtb" => "route-table",
-        "sg" => "security-group",
-        "i" => "instance",
-        "ipam" => "ipam",
-        "ipam-pool" => "ipam-pool",
-        "ipam-scope" => "ipam-scope",
-        "ipv6pool-ec2" => "ipv6pool-ec2",
-        "acl" => "network-acl",
-        "dopt" => "dhcp-options",
-        "eni" => "network-interface",
-        _ => return None,
+    Family::find(super::FAMILIES, id).map(|f| f.resource_type)
+}
+
+/// The tags of the resource an id names, or its NotFound error (`InvalidID`
+/// for an id of no family the fake stores).
+fn tags_mut<'a>(ec2: &'a mut Ec2State, id: &str) -> AwsResult<&'a mut Tags> {
+    ec2.tags_mut(id, |id| {
+        AwsError::coded(Ec2Code::InvalidId, format!("The ID '{id}' is not valid"))
     })
-}
-
-impl Ec2State {
-    /// The tag map of any taggable resource, found by its id.
-    pub fn tags_mut(&mut self, id: &str) -> Option<&mut Tags> {
-        match resource_type_of(id)? {
-            "vpc" => self.vpcs.get_mut(id).map(|r| &mut r.tags),
-            "subnet" => self.subnets.get_mut(id).map(|r| &mut r.tags),
-            "internet-gateway" => self.internet_gateways.get_mut(id).map(|r| &mut r.tags),
-            "egress-only-internet-gateway" => self
-                .egress_only_internet_gateways
-                .get_mut(id)
-                .map(|r| &mut r.tags),
-            "elastic-ip" => self.addresses.get_mut(id).map(|r| &mut r.tags),
-            "natgateway" => self.nat_gateways.get_mut(id).map(|r| &mut r.tags),
-            "route-table" => self.route_tables.get_mut(id).map(|r| &mut r.tags),
-            "security-group" => self.security_groups.get_mut(id).map(|r| &mut r.tags),
-            "instance" => self.instances.get_mut(id).map(|r| &mut r.tags),
-            "ipam" => self.ipams.get_mut(id).map(|r| &mut r.tags),
-            "ipam-pool" => self.ipam_pools.get_mut(id).map(|r| &mut r.tags),
-            "ipam-scope" => self.ipam_scopes.get_mut(id).map(|r| &mut r.tags),
-            "ipv6pool-ec2" => self.ipv6_pools.get_mut(id).map(|r| &mut r.tags),
-            _ => None,
-        }
-    }
-
-    /// Every taggable resource's id and tags, for DescribeTags.
-    fn all_tags(&self) -> Vec<(&str, &Tags)> {
-        let mut out: Vec<(&str, &Tags)> = Vec::new();
-        out.extend(self.vpcs.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.subnets.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(
-            self.internet_gateways
-                .iter()
-                .map(|(k, r)| (k.as_str(), &r.tags)),
-        );
-        out.extend(
-            self.egress_only_internet_gateways
-                .iter()
-                .map(|(k, r)| (k.as_str(), &r.tags)),
-        );
-        out.extend(self.addresses.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.nat_gateways.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.route_tables.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(
-            self.security_groups
-                .iter()
-                .map(|(k, r)| (k.as_str(), &r.tags)),
-        );
-        out.extend(self.instances.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.ipams.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.ipam_pools.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.ipam_scopes.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out.extend(self.ipv6_pools.iter().map(|(k, r)| (k.as_str(), &r.tags)));
-        out
-    }
-}
-
-/// The not-found error for an id, by its resource type.
-fn not_found(id: &str) -> AwsError {
-    match resource_type_of(id) {
-        Some("vpc") => super::errors::vpc_not_found(id),
-        Some("subnet") => super::errors::subnet_not_found(id),
-        Some("internet-gateway") => super::errors::internet_gateway_not_found(id),
-        Some("egress-only-internet-gateway") => super::errors::egress_only_gateway_not_found(id),
-        Some("elastic-ip") => super::errors::allocation_not_found(id),
-        Some("natgateway") => super::errors::nat_gateway_not_found(id),
-        Some("route-table") => super::errors::route_table_not_found(id),
-        Some("security-group") => super::errors::security_group_not_found(id),
-        Some("instance") => super::errors::instance_not_found(id),
-        Some("ipam") => super::errors::ipam_not_found(id),
-        Some("ipam-scope") => super::errors::ipam_scope_not_found(id),
-        Some("ipam-pool") => super::errors::ipam_pool_not_found(id),
-        Some("ipv6pool-ec2") => super::errors::ipv6_pool_not_found(id),
-        _ => AwsError::new("InvalidID", format!("The ID '{id}' is not valid")),
-    }
 }
 
 /// CreateTags: `ResourceId.N`, `Tag.N.Key`/`Tag.N.Value`. All-or-nothing.
@@ -201,7 +97,7 @@ pub fn create_tags(ctx: &mut Ctx<'_>, params: &Params) -> AwsResult<Vec<Node>> {
     }
     let ec2 = &mut ctx.region.ec2;
     for id in &ids {
-        let existing = ec2.tags_mut(id).ok_or_else(|| not_found(id))?;
+        let existing = tags_mut(ec2, id)?;
         let new_keys = tags
             .iter()
             .filter(|(k, _)| !existing.contains_key(k))
@@ -209,7 +105,7 @@ pub fn create_tags(ctx: &mut Ctx<'_>, params: &Params) -> AwsResult<Vec<Node>> {
         check_count(existing.len() + new_keys)?;
     }
     for id in &ids {
-        let existing = ec2.tags_mut(id).expect("checked above");
+        let existing = tags_mut(ec2, id).expect("checked above");
         existing.extend(tags.iter().cloned());
     }
     Ok(vec![Node::text("return", true)])
@@ -234,10 +130,10 @@ pub fn delete_tags(ctx: &mut Ctx<'_>, params: &Params) -> AwsResult<Vec<Node>> {
         .collect::<AwsResult<_>>()?;
     let ec2 = &mut ctx.region.ec2;
     for id in &ids {
-        ec2.tags_mut(id).ok_or_else(|| not_found(id))?;
+        tags_mut(ec2, id)?;
     }
     for id in &ids {
-        let tags = ec2.tags_mut(id).expect("checked above");
+        let tags = tags_mut(ec2, id).expect("checked above");
         if wanted.is_empty() {
             tags.clear();
         }
@@ -269,7 +165,8 @@ pub fn describe_tags(ctx: &mut Ctx<'_>, params: &Params) -> AwsResult<Vec<Node>>
         }
     }
     let mut rows: Vec<(String, &'static str, String, String)> = Vec::new();
-    for (id, tags) in ctx.region.ec2.all_tags() {
+    for entry in ctx.region.ec2.resources() {
+        let (id, tags) = (entry.key, entry.tags);
         let Some(rt) = resource_type_of(id) else {
             continue;
         };

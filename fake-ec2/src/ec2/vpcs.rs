@@ -8,17 +8,21 @@
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use super::describe::Describe;
 use super::filters::{self, Filterable};
-use super::paging::{self, Limits};
+use super::paging::Limits;
 use super::pools::{self, IpamAllocationRequest};
 use super::route_tables::RouteTable;
 use super::security_groups::SecurityGroup;
 use super::tags::{self, Tags};
 use super::zones::ZoneType;
-use super::{Ctx, Ec2State, errors};
+use super::{Ec2State, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
+use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
+use crate::registry;
 
 /// IPv4 VPC blocks are /16 to /28.
 pub const VPC_IPV4_PREFIX: std::ops::RangeInclusive<u8> = 16..=28;
@@ -80,7 +84,7 @@ pub struct Ipv6Association {
     pub state: CidrBlockState,
     pub network_border_group: String,
     pub source: Ipv6Source,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
 }
 
@@ -133,6 +137,16 @@ pub struct Vpc {
     pub default_network_acl_id: String,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    Vpc: "vpc", "vpc", vpc_id, Tags, |id| errors::vpc_not_found(id);
+
+    fn elbv2_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elbv2::errors::validation(format!(
+            "The VPC ID '{id}' is not found"
+        )))
+    }
+);
 
 impl Vpc {
     /// IPv4 blocks that are part of the VPC.
@@ -604,7 +618,7 @@ fn plan_ipv4(
 }
 
 fn find_vpc<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a Vpc> {
-    ec2.vpcs.get(id).ok_or_else(|| errors::vpc_not_found(id))
+    registry::find(&ec2.vpcs, id)
 }
 
 pub fn create_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -692,33 +706,17 @@ fn default_dhcp_options(ctx: &mut Ctx<'_>) -> String {
     "dopt-00000000000000001".to_owned()
 }
 
-/// Re-labels an `item` element (resource renderers produce list items).
-pub fn rename(node: Node, name: &'static str) -> Node {
-    let mut out = Node::el(name);
-    for c in node.child_nodes() {
-        out.push(c.clone());
-    }
-    out
-}
-
 pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
-    let ids = p.list("VpcId");
-    let filters = p.filters()?;
-    let ec2 = ctx.ec2();
-    for id in &ids {
-        find_vpc(ec2, id)?;
-    }
-    // Named ids are looked up, not searched for (id order, no duplicates).
-    let pool: Vec<&Vpc> = if ids.is_empty() {
-        ec2.vpcs.values().collect()
-    } else {
-        ids.iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .filter_map(|id| ec2.vpcs.get(id))
-            .collect()
+    let describe = Describe {
+        ids: "VpcId",
+        set: "vpcSet",
+        limits: Limits::new(5, 1000),
+        ids_set: Some("vpcIdsSet"),
     };
-    let selected: Vec<String> = filters::select(pool, &filters)?
+    let ec2 = ctx.ec2();
+    let req = describe.request(p, &ec2.vpcs)?;
+    // Filters see the state before this read settles it.
+    let selected: Vec<String> = filters::select(req.candidates(&ec2.vpcs), &req.filters)?
         .into_iter()
         .map(|v| v.vpc_id.clone())
         .collect();
@@ -728,13 +726,7 @@ pub fn describe_vpcs(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         vpc.observe();
         items.push(vpc.to_xml());
     }
-    let (page, next) = paging::page_named(
-        items,
-        p,
-        Limits::new(5, 1000),
-        (!ids.is_empty()).then_some("vpcIdsSet"),
-    )?;
-    Ok(paging::with_token(vec![Node::set("vpcSet", page)], next))
+    describe.answer(p, &req, items)
 }
 
 pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
@@ -855,8 +847,8 @@ pub fn associate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
                     .iter()
                     .any(|a| a.source == Ipv6Source::Amazon && a.network_border_group == plan.1)
             {
-                return Err(AwsError::new(
-                    "CidrLimitExceeded",
+                return Err(AwsError::coded(
+                    errors::Ec2Code::CidrLimitExceeded,
                     format!(
                         "This network '{id}' already has an Amazon-provided IPv6 CIDR block in the network border group '{}'.",
                         plan.1
@@ -899,8 +891,8 @@ fn associate_ipv4(ctx: &mut Ctx<'_>, p: &Params, vpc: &Vpc) -> AwsResult<Vec<Nod
     }
     let (block, alloc) = plan_ipv4(ctx, p, &vpc.vpc_id)?.expect("asked for IPv4");
     if let Some(conflict) = active.iter().find(|b| cidr::overlaps_v4(b, &block)) {
-        return Err(AwsError::new(
-            "InvalidVpc.Range",
+        return Err(AwsError::coded(
+            errors::Ec2Code::InvalidVpcRange,
             format!("The CIDR '{block}' overlaps the CIDR '{conflict}' of the VPC."),
         ));
     }
@@ -961,8 +953,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
             .find(|a| a.association_id == assoc_id)
             .expect("found above");
         if a.cidr_block == vpc.cidr_block {
-            return Err(AwsError::new(
-                "OperationNotPermitted",
+            return Err(AwsError::coded(
+                errors::Ec2Code::OperationNotPermitted,
                 format!(
                     "The vpc CIDR block with association ID {assoc_id} may not be disassociated. It is the primary IPv4 CIDR block of the VPC"
                 ),

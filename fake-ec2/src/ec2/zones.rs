@@ -7,11 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
 use super::filters::{self, Filterable};
 use super::tags::Tags;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::errors;
 use super::load_balancers::LoadBalancer;
+use super::types::{LbIpType, TgIpType};
 use super::{Tags, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightedTargetGroup {
@@ -40,6 +41,14 @@ pub struct Listener {
     pub alpn_policy: Vec<String>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    Listener: "listener", "listener", listener_arn, Tags, |_id| errors::listener_not_found();
+
+    fn owns(id: &str) -> bool {
+        id.contains(":listener/")
+    }
+);
 
 impl Listener {
     /// Every target group the listener forwards to.
@@ -203,8 +212,8 @@ fn check_listener(
         }
     }
     if matches!(protocol, "TLS" | "HTTPS") && certificates.is_empty() {
-        return Err(AwsError::new(
-            "CertificateNotFound",
+        return Err(AwsError::coded(
+            errors::ElbCode::CertificateNotFound,
             format!("A certificate must be specified for {protocol} listeners"),
         ));
     }
@@ -235,14 +244,14 @@ fn check_listener(
         if let Some(tg_protocol) = &tg.protocol
             && !compatible(protocol, tg_protocol)
         {
-            return Err(AwsError::new(
-                "IncompatibleProtocols",
+            return Err(AwsError::coded(
+                errors::ElbCode::IncompatibleProtocols,
                 format!(
                     "Listener protocol '{protocol}' is not compatible with target group protocol '{tg_protocol}'"
                 ),
             ));
         }
-        if tg.ip_address_type == "ipv6" && lb.ip_address_type == "ipv4" {
+        if tg.ip_address_type == TgIpType::Ipv6 && lb.ip_address_type == LbIpType::Ipv4 {
             return Err(errors::invalid_configuration(
                 "You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type",
             ));
@@ -253,8 +262,8 @@ fn check_listener(
             .filter(|l| *l != lb.load_balancer_arn)
             .collect();
         if !others.is_empty() {
-            return Err(AwsError::new(
-                "TargetGroupAssociationLimit",
+            return Err(AwsError::coded(
+                errors::ElbCode::TargetGroupAssociationLimit,
                 format!(
                     "The following target groups cannot be associated with more than one load balancer: {arn}"
                 ),

@@ -12,12 +12,15 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use super::errors;
-use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
+use super::types::{LbIpType, Scheme, TgIpType};
+use super::{
+    Tags, attribute_changes, attributes_xml, check_name, member_list, page, parse_tags, with_marker,
+};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LbAddress {
@@ -43,20 +46,20 @@ pub struct LoadBalancer {
     pub canonical_hosted_zone_id: String,
     pub created_time: Timestamp,
     /// `internet-facing` or `internal`.
-    pub scheme: String,
+    pub scheme: Scheme,
     pub vpc_id: String,
     /// provisioning | active | failed
     pub state: String,
     /// application | network | gateway
     pub lb_type: String,
     /// ipv4 | dualstack | dualstack-without-public-ipv4
-    pub ip_address_type: String,
+    pub ip_address_type: LbIpType,
     pub availability_zones: Vec<LbZone>,
     pub security_groups: Vec<String>,
     pub enable_prefix_for_ipv6_source_nat: Option<String>,
     pub attributes: BTreeMap<String, String>,
     pub tags: Tags,
-    #[serde(default, skip_serializing_if = "crate::state::hidden_in_dump")]
+    #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// Never leaves `provisioning` (the `outcome: stuck` fault).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -67,13 +70,22 @@ pub struct LoadBalancer {
     pub failure_reason: Option<String>,
 }
 
+crate::registry::resource!(
+    LoadBalancer: "loadbalancer", "loadbalancer", load_balancer_arn, Tags,
+    |_id| errors::load_balancer_not_found();
+
+    fn owns(id: &str) -> bool {
+        id.contains(":loadbalancer/")
+    }
+);
+
 impl LoadBalancer {
     pub fn is_network(&self) -> bool {
         self.lb_type == "network"
     }
 
     pub fn is_dualstack(&self) -> bool {
-        self.ip_address_type != "ipv4"
+        self.ip_address_type.is_dualstack()
     }
 
     fn observe(&mut self) {
@@ -95,7 +107,7 @@ impl LoadBalancer {
             .leaf("CanonicalHostedZoneId", &self.canonical_hosted_zone_id)
             .leaf("CreatedTime", self.created_time)
             .leaf("LoadBalancerName", &self.name)
-            .leaf("Scheme", &self.scheme)
+            .leaf("Scheme", self.scheme)
             .leaf("VpcId", &self.vpc_id)
             .child(
                 Node::el("State").leaf("Code", &self.state).opt_leaf(
@@ -113,7 +125,7 @@ impl LoadBalancer {
                     self.security_groups.iter().map(|s| Node::text("member", s)),
                 )
             }))
-            .leaf("IpAddressType", &self.ip_address_type)
+            .leaf("IpAddressType", self.ip_address_type)
             .opt_leaf(
                 "EnablePrefixForIpv6SourceNat",
                 self.enable_prefix_for_ipv6_source_nat.as_ref(),
@@ -174,26 +186,8 @@ fn parse_mappings(p: &Params) -> AwsResult<Option<Vec<Mapping>>> {
                     .value("SubnetId")
                     .ok_or_else(|| errors::validation("A subnet mapping must specify a subnet ID"))?
                     .to_owned();
-                let private_ipv4 = e
-                    .value("PrivateIPv4Address")
-                    .map(|v| {
-                        v.parse().map_err(|_| {
-                            errors::validation(format!(
-                                "The IP address '{v}' is not a valid IPv4 address"
-                            ))
-                        })
-                    })
-                    .transpose()?;
-                let ipv6 = e
-                    .value("IPv6Address")
-                    .map(|v| {
-                        v.parse().map_err(|_| {
-                            errors::validation(format!(
-                                "The IP address '{v}' is not a valid IPv6 address"
-                            ))
-                        })
-                    })
-                    .transpose()?;
+                let private_ipv4 = parse_ip(e.value("PrivateIPv4Address"), "IPv4")?;
+                let ipv6 = parse_ip(e.value("IPv6Address"), "IPv6")?;
                 Ok(Mapping {
                     subnet_id,
                     allocation_id: e.value("AllocationId").map(str::to_owned),
@@ -214,29 +208,25 @@ struct ZonePlan {
     zones: Vec<(Mapping, String)>,
 }
 
-const IP_ADDRESS_TYPES: [&str; 3] = ["ipv4", "dualstack", "dualstack-without-public-ipv4"];
-
-fn check_ip_address_type(lb_type: &str, scheme: &str, ip_type: &str) -> AwsResult<()> {
-    if !IP_ADDRESS_TYPES.contains(&ip_type) {
-        return Err(errors::validation(format!(
-            "1 validation error detected: Value '{ip_type}' at 'ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack, dualstack-without-public-ipv4]"
-        )));
-    }
-    if ip_type == "dualstack-without-public-ipv4"
-        && (lb_type != "application" || scheme != "internet-facing")
+/// The `IpAddressType` a request gives, checked against the load
+/// balancer's type and scheme.
+fn check_ip_address_type(lb_type: &str, scheme: Scheme, ip_type: &str) -> AwsResult<LbIpType> {
+    let ip_type = LbIpType::parse(ip_type)?;
+    if ip_type == LbIpType::DualstackWithoutPublicIpv4
+        && (lb_type != "application" || scheme != Scheme::InternetFacing)
     {
         return Err(errors::validation(
             "The IP address type 'dualstack-without-public-ipv4' is supported only by internet-facing Application Load Balancers",
         ));
     }
-    Ok(())
+    Ok(ip_type)
 }
 
 fn plan_zones(
     ctx: &Ctx<'_>,
     lb_type: &str,
-    scheme: &str,
-    ip_type: &str,
+    scheme: Scheme,
+    ip_type: LbIpType,
     mappings: &[Mapping],
 ) -> AwsResult<ZonePlan> {
     let ec2 = &ctx.region.ec2;
@@ -282,12 +272,12 @@ fn plan_zones(
                 &subnet.availability_zone,
             ));
         }
-        if ip_type != "ipv4" && !subnet.has_ipv6() {
+        if ip_type.is_dualstack() && !subnet.has_ipv6() {
             return Err(errors::validation(
                 "You must specify subnets with an associated IPv6 CIDR block.",
             ));
         }
-        if scheme == "internet-facing"
+        if scheme == Scheme::InternetFacing
             && lb_type == "network"
             && subnet.available_ip_address_count() < 8
         {
@@ -297,7 +287,7 @@ fn plan_zones(
             )));
         }
         if let Some(alloc) = &m.allocation_id {
-            if lb_type != "network" || scheme != "internet-facing" {
+            if lb_type != "network" || scheme != Scheme::InternetFacing {
                 return Err(errors::validation(
                     "Elastic IP addresses can only be assigned to internet-facing Network Load Balancers",
                 ));
@@ -313,7 +303,7 @@ fn plan_zones(
             }
         }
         if let Some(ip) = m.private_ipv4 {
-            if scheme != "internal" {
+            if scheme != Scheme::Internal {
                 return Err(errors::validation(
                     "Private IPv4 addresses can only be assigned to internal load balancers",
                 ));
@@ -329,7 +319,7 @@ fn plan_zones(
             }
         }
         if let Some(ip) = m.ipv6 {
-            if ip_type == "ipv4" {
+            if ip_type == LbIpType::Ipv4 {
                 return Err(errors::validation(
                     "IPv6 addresses can only be assigned to dualstack load balancers",
                 ));
@@ -492,18 +482,13 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
             "1 validation error detected: Value '{lb_type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [application, network, gateway]"
         )));
     }
-    let scheme = p.value("Scheme").unwrap_or("internet-facing").to_owned();
-    if !["internet-facing", "internal"].contains(&scheme.as_str()) {
-        return Err(errors::validation(format!(
-            "1 validation error detected: Value '{scheme}' at 'scheme' failed to satisfy constraint: Member must satisfy enum value set: [internet-facing, internal]"
-        )));
-    }
-    let ip_type = p.value("IpAddressType").unwrap_or("ipv4").to_owned();
-    check_ip_address_type(&lb_type, &scheme, &ip_type)?;
+    let scheme = Scheme::parse(p.value("Scheme").unwrap_or("internet-facing"))?;
+    let ip_type =
+        check_ip_address_type(&lb_type, scheme, p.value("IpAddressType").unwrap_or("ipv4"))?;
     let prefix_nat = p.value("EnablePrefixForIpv6SourceNat").map(str::to_owned);
     match prefix_nat.as_deref() {
         None | Some("off") => {}
-        Some("on") if lb_type == "network" && ip_type == "dualstack" => {}
+        Some("on") if lb_type == "network" && ip_type == LbIpType::Dualstack => {}
         Some("on") => {
             return Err(errors::validation(
                 "EnablePrefixForIpv6SourceNat can be 'on' only for dualstack Network Load Balancers",
@@ -518,7 +503,7 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
     let mappings = parse_mappings(p)?
         .ok_or_else(|| errors::validation("At least one subnet must be specified"))?;
     let tags = parse_tags(p)?;
-    let plan = plan_zones(ctx, &lb_type, &scheme, &ip_type, &mappings)?;
+    let plan = plan_zones(ctx, &lb_type, scheme, ip_type, &mappings)?;
     let mut security_groups = member_list(p, "SecurityGroups");
     check_security_groups(ctx, &plan.vpc_id, &security_groups)?;
     if security_groups.is_empty()
@@ -557,7 +542,7 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
         return Err(errors::duplicate_load_balancer_name(&name));
     }
 
-    let dualstack = ip_type != "ipv4";
+    let dualstack = ip_type.is_dualstack();
     let mut zones = Vec::with_capacity(plan.zones.len());
     for (m, zone_name) in &plan.zones {
         zones.push(commit_zone(ctx, m, zone_name.clone(), dualstack)?);
@@ -571,7 +556,7 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
     let region = ctx.region.name.clone();
     let dns_name = match lb_type.as_str() {
         "application" => {
-            let prefix = if scheme == "internal" {
+            let prefix = if scheme == Scheme::Internal {
                 "internal-"
             } else {
                 ""
@@ -702,6 +687,14 @@ fn find_lb<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a LoadBalancer> {
         .ok_or_else(errors::load_balancer_not_found)
 }
 
+/// An optional address parameter; one that is not an address of the
+/// family is AWS's ValidationError.
+fn parse_ip<T: std::str::FromStr>(value: Option<&str>, family: &str) -> AwsResult<Option<T>> {
+    value
+        .map(|v| v.parse().map_err(|_| errors::not_an_ip_address(v, family)))
+        .transpose()
+}
+
 /// An IPv6 target group attached through a listener keeps a load balancer dualstack.
 fn has_ipv6_target_group(ctx: &Ctx<'_>, lb_arn: &str) -> bool {
     let elb = &ctx.region.elbv2;
@@ -712,7 +705,7 @@ fn has_ipv6_target_group(ctx: &Ctx<'_>, lb_arn: &str) -> bool {
         .any(|tg| {
             elb.target_groups
                 .get(tg)
-                .is_some_and(|t| t.ip_address_type == "ipv6")
+                .is_some_and(|t| t.ip_address_type == TgIpType::Ipv6)
         })
 }
 
@@ -720,13 +713,13 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     let arn = p.required("LoadBalancerArn")?.to_owned();
     let ip_type = p.required("IpAddressType")?.to_owned();
     let lb = find_lb(ctx, &arn)?.clone();
-    check_ip_address_type(&lb.lb_type, &lb.scheme, &ip_type)?;
-    if ip_type == "ipv4" && has_ipv6_target_group(ctx, &arn) {
+    let ip_type = check_ip_address_type(&lb.lb_type, lb.scheme, &ip_type)?;
+    if ip_type == LbIpType::Ipv4 && has_ipv6_target_group(ctx, &arn) {
         return Err(errors::invalid_configuration(
             "You cannot set the IP address type to 'ipv4' while an IPv6 target group is associated with the load balancer",
         ));
     }
-    if ip_type != "ipv4" {
+    if ip_type.is_dualstack() {
         for z in &lb.availability_zones {
             let has = ctx
                 .region
@@ -755,7 +748,7 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
         let Some(s) = ec2.subnets.get_mut(&z.subnet_id) else {
             continue;
         };
-        match (ip_type != "ipv4", z.address.ipv6_address) {
+        match (ip_type.is_dualstack(), z.address.ipv6_address) {
             (true, None) => z.address.ipv6_address = s.allocate_ipv6(),
             (false, Some(v6)) => {
                 s.release_ipv6(v6);
@@ -771,7 +764,7 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
         .get_mut(&arn)
         .expect("checked above");
     lb.availability_zones = zones;
-    lb.ip_address_type = ip_type.clone();
+    lb.ip_address_type = ip_type;
     Ok(vec![Node::text("IpAddressType", ip_type)])
 }
 
@@ -780,9 +773,9 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let lb = find_lb(ctx, &arn)?.clone();
     let ip_type = p
         .value("IpAddressType")
-        .unwrap_or(&lb.ip_address_type)
+        .unwrap_or(lb.ip_address_type.as_str())
         .to_owned();
-    check_ip_address_type(&lb.lb_type, &lb.scheme, &ip_type)?;
+    let ip_type = check_ip_address_type(&lb.lb_type, lb.scheme, &ip_type)?;
     let mappings = parse_mappings(p)?
         .ok_or_else(|| errors::validation("At least one subnet must be specified"))?;
     if lb.is_network() {
@@ -800,7 +793,7 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     for z in &lb.availability_zones {
         release_zone(ctx, z);
     }
-    let planned = plan_zones(ctx, &lb.lb_type, &lb.scheme, &ip_type, &mappings).and_then(|plan| {
+    let planned = plan_zones(ctx, &lb.lb_type, lb.scheme, ip_type, &mappings).and_then(|plan| {
         if plan.vpc_id != lb.vpc_id {
             return Err(errors::invalid_configuration(
                 "The subnets must belong to the VPC of the load balancer",
@@ -823,7 +816,7 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             return Err(e);
         }
     };
-    let dualstack = ip_type != "ipv4";
+    let dualstack = ip_type.is_dualstack();
     let mut zones = Vec::new();
     for (m, zone_name) in &plan.zones {
         // Keep an existing node's addresses where the subnet stays.
@@ -850,7 +843,7 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         .get_mut(&arn)
         .expect("checked above");
     lb.availability_zones = zones;
-    lb.ip_address_type = ip_type.clone();
+    lb.ip_address_type = ip_type;
     Ok(vec![answer, Node::text("IpAddressType", ip_type)])
 }
 
@@ -882,29 +875,6 @@ pub fn set_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     )])
 }
 
-fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
-    Node::members(
-        "Attributes",
-        attrs
-            .iter()
-            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
-    )
-}
-
-/// `Attributes.member.N.{Key,Value}`.
-pub fn parse_attributes(p: &Params) -> AwsResult<Vec<(String, String)>> {
-    p.member_structs("Attributes")
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| {
-            let key = a
-                .value("Key")
-                .ok_or_else(|| errors::validation("An attribute key must be specified"))?;
-            Ok((key.to_owned(), a.get("Value").unwrap_or("").to_owned()))
-        })
-        .collect()
-}
-
 pub fn describe_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("LoadBalancerArn")?;
     let lb = find_lb(ctx, arn)?;
@@ -913,12 +883,7 @@ pub fn describe_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsRe
 
 pub fn modify_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("LoadBalancerArn")?.to_owned();
-    let changes = parse_attributes(p)?;
-    if changes.is_empty() {
-        return Err(errors::validation(
-            "At least one attribute must be specified",
-        ));
-    }
+    let changes = attribute_changes(p)?;
     let lb = find_lb(ctx, &arn)?;
     for (k, v) in &changes {
         if !lb.attributes.contains_key(k) {

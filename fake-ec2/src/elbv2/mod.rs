@@ -8,14 +8,13 @@ pub mod load_balancers;
 pub mod tags;
 pub mod target_groups;
 pub mod targets;
+pub mod types;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
-use crate::protocol::{Node, Params};
+use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
 pub const API_VERSION: &str = "2015-12-01";
@@ -27,12 +26,14 @@ pub use target_groups::TargetGroup;
 /// ELBv2 tags keep the order they were added in.
 pub type Tags = Vec<(String, String)>;
 
-/// Every ELBv2 resource of one account in one region, keyed by ARN.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Elbv2State {
-    pub load_balancers: BTreeMap<String, LoadBalancer>,
-    pub target_groups: BTreeMap<String, TargetGroup>,
-    pub listeners: BTreeMap<String, Listener>,
+crate::registry::families! {
+    /// Every ELBv2 resource of one account in one region, keyed by ARN: one
+    /// line a family registers it (see [`crate::registry`]).
+    pub struct Elbv2State<Tags = Tags> {
+        load_balancers: LoadBalancer,
+        target_groups: TargetGroup,
+        listeners: Listener,
+    }
 }
 
 impl Elbv2State {
@@ -168,10 +169,10 @@ pub fn parse_tags(p: &Params) -> AwsResult<Tags> {
             .ok_or_else(|| errors::validation("A tag key must be specified"))?
             .to_owned();
         let value = t.get("Value").unwrap_or("").to_owned();
-        crate::ec2::tags::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
+        crate::registry::check_tag(&key, &value).map_err(|e| errors::validation(e.message))?;
         if tags.iter().any(|(k, _)| *k == key) {
-            return Err(crate::protocol::AwsError::new(
-                "DuplicateTagKeys",
+            return Err(AwsError::coded(
+                errors::ElbCode::DuplicateTagKeys,
                 format!("Tag key '{key}' is duplicated"),
             ));
         }
@@ -190,6 +191,41 @@ pub fn tags_xml(tags: &Tags) -> Node {
         tags.iter()
             .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
     )
+}
+
+/// `Attributes/member{Key,Value}`.
+pub fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
+    Node::members(
+        "Attributes",
+        attrs
+            .iter()
+            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
+    )
+}
+
+/// `Attributes.member.N.{Key,Value}`.
+fn parse_attributes(p: &Params) -> AwsResult<Vec<(String, String)>> {
+    p.member_structs("Attributes")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            let key = a
+                .value("Key")
+                .ok_or_else(|| errors::validation("An attribute key must be specified"))?;
+            Ok((key.to_owned(), a.get("Value").unwrap_or("").to_owned()))
+        })
+        .collect()
+}
+
+/// A Modify...Attributes call's changes: at least one.
+pub fn attribute_changes(p: &Params) -> AwsResult<Vec<(String, String)>> {
+    let changes = parse_attributes(p)?;
+    if changes.is_empty() {
+        return Err(errors::validation(
+            "At least one attribute must be specified",
+        ));
+    }
+    Ok(changes)
 }
 
 /// `Marker` / `PageSize` paging (PageSize 1-400).

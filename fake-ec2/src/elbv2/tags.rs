@@ -2,33 +2,15 @@
 //! groups and listeners, found by the kind their ARN names.
 
 use super::{Tags, errors, member_list, parse_tags, tags_xml};
-use crate::ec2::Ctx;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
 
 /// A resource's tags by ARN, or its kind's not-found error.
 fn tags_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut Tags> {
-    let elb = &mut ctx.region.elbv2;
-    if arn.contains(":loadbalancer/") {
-        elb.load_balancers
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::load_balancer_not_found)
-    } else if arn.contains(":targetgroup/") {
-        elb.target_groups
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::target_group_not_found)
-    } else if arn.contains(":listener/") {
-        elb.listeners
-            .get_mut(arn)
-            .map(|r| &mut r.tags)
-            .ok_or_else(errors::listener_not_found)
-    } else {
-        Err(errors::validation(format!(
-            "'{arn}' is not a valid resource ARN"
-        )))
-    }
+    ctx.region.elbv2.tags_mut(arn, |arn| {
+        errors::validation(format!("'{arn}' is not a valid resource ARN"))
+    })
 }
 
 fn resource_arns(p: &Params) -> AwsResult<Vec<String>> {
@@ -87,8 +69,8 @@ pub fn remove_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 pub fn describe_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arns = resource_arns(p)?;
     if arns.len() > 20 {
-        return Err(AwsError::new(
-            "ValidationError",
+        return Err(AwsError::coded(
+            errors::ElbCode::ValidationError,
             "1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length less than or equal to 20",
         ));
     }

@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::errors;
-use super::load_balancers::parse_attributes;
-use super::{Tags, check_name, member_list, page, parse_tags, with_marker};
-use crate::ec2::Ctx;
+use super::types::TgIpType;
+use super::{
+    Tags, attribute_changes, attributes_xml, check_name, member_list, page, parse_tags, with_marker,
+};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 /// A registered target; health is worked out when read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,12 +51,21 @@ pub struct TargetGroup {
     /// instance | ip | lambda | alb
     pub target_type: String,
     /// ipv4 | ipv6
-    pub ip_address_type: String,
+    pub ip_address_type: TgIpType,
     pub health_check: HealthCheck,
     pub attributes: BTreeMap<String, String>,
     pub targets: Vec<RegisteredTarget>,
     pub tags: Tags,
 }
+
+crate::registry::resource!(
+    TargetGroup: "targetgroup", "targetgroup", target_group_arn, Tags,
+    |_id| errors::target_group_not_found();
+
+    fn owns(id: &str) -> bool {
+        id.contains(":targetgroup/")
+    }
+);
 
 impl TargetGroup {
     pub fn to_xml(&self, load_balancer_arns: &[String]) -> Node {
@@ -83,7 +94,7 @@ impl TargetGroup {
                 load_balancer_arns.iter().map(|a| Node::text("member", a)),
             ))
             .leaf("TargetType", &self.target_type)
-            .leaf("IpAddressType", &self.ip_address_type)
+            .leaf("IpAddressType", self.ip_address_type)
     }
 
     /// The settings that make two CreateTargetGroup calls "the same".
@@ -249,13 +260,8 @@ pub fn create_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             "1 validation error detected: Value '{target_type}' at 'targetType' failed to satisfy constraint: Member must satisfy enum value set: [instance, ip, lambda, alb]"
         )));
     }
-    let ip_type = p.value("IpAddressType").unwrap_or("ipv4").to_owned();
-    if !["ipv4", "ipv6"].contains(&ip_type.as_str()) {
-        return Err(errors::validation(format!(
-            "1 validation error detected: Value '{ip_type}' at 'ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, ipv6]"
-        )));
-    }
-    if ip_type == "ipv6" && (target_type == "lambda" || target_type == "alb") {
+    let ip_type = TgIpType::parse(p.value("IpAddressType").unwrap_or("ipv4"))?;
+    if ip_type == TgIpType::Ipv6 && (target_type == "lambda" || target_type == "alb") {
         return Err(errors::validation(format!(
             "The IP address type 'ipv6' is not supported for target groups of type '{target_type}'"
         )));
@@ -410,7 +416,7 @@ pub fn delete_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     Ok(Vec::new())
 }
 
-fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
+pub(super) fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
     ctx.region
         .elbv2
         .target_groups
@@ -433,15 +439,6 @@ pub fn modify_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
     Ok(vec![Node::members("TargetGroups", [tg.to_xml(&lbs)])])
 }
 
-fn attributes_xml(attrs: &BTreeMap<String, String>) -> Node {
-    Node::members(
-        "Attributes",
-        attrs
-            .iter()
-            .map(|(k, v)| Node::el("member").leaf("Key", k).leaf("Value", v)),
-    )
-}
-
 pub fn describe_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("TargetGroupArn")?;
     Ok(vec![attributes_xml(&find_tg(ctx, arn)?.attributes)])
@@ -449,12 +446,7 @@ pub fn describe_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsRes
 
 pub fn modify_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("TargetGroupArn")?.to_owned();
-    let changes = parse_attributes(p)?;
-    if changes.is_empty() {
-        return Err(errors::validation(
-            "At least one attribute must be specified",
-        ));
-    }
+    let changes = attribute_changes(p)?;
     let tg = find_tg(ctx, &arn)?;
     for (k, v) in &changes {
         if !tg.attributes.contains_key(k) {

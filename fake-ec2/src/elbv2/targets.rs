@@ -11,10 +11,11 @@ use std::net::IpAddr;
 use ipnet::Ipv4Net;
 
 use super::errors;
-use super::target_groups::{RegisteredTarget, TargetGroup};
-use crate::ec2::Ctx;
+use super::target_groups::{RegisteredTarget, TargetGroup, find_tg};
+use super::types::TgIpType;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
+use crate::region::Ctx;
 
 struct TargetRef {
     id: String,
@@ -38,14 +39,6 @@ fn parse_targets(p: &Params) -> AwsResult<Vec<TargetRef>> {
             })
         })
         .collect()
-}
-
-fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGroup> {
-    ctx.region
-        .elbv2
-        .target_groups
-        .get(arn)
-        .ok_or_else(errors::target_group_not_found)
 }
 
 /// Private IPv4 ranges AWS accepts for IP targets outside the VPC's own blocks.
@@ -83,9 +76,9 @@ fn check_targets(ctx: &Ctx<'_>, tg: &TargetGroup, targets: &[TargetRef]) -> AwsR
                     not_running.push(t.id.clone());
                 } else if i.vpc_id != vpc_id {
                     other_vpc.push(t.id.clone());
-                } else if tg.ip_address_type == "ipv6" && i.primary_ipv6().is_none() {
+                } else if tg.ip_address_type == TgIpType::Ipv6 && i.primary_ipv6().is_none() {
                     no_ipv6.push(t.id.clone());
-                } else if tg.ip_address_type == "ipv4" && i.private_ip_address().is_none() {
+                } else if tg.ip_address_type == TgIpType::Ipv4 && i.private_ip_address().is_none() {
                     no_ipv4.push(t.id.clone());
                 }
             }
@@ -123,24 +116,15 @@ fn check_targets(ctx: &Ctx<'_>, tg: &TargetGroup, targets: &[TargetRef]) -> AwsR
         "ip" => {
             let vpc = ec2.vpcs.get(vpc_id);
             for t in targets {
-                let ip: IpAddr = t.id.parse().map_err(|_| {
-                    errors::validation(format!(
-                        "The IP address '{}' is not a valid IP address",
-                        t.id
-                    ))
-                })?;
+                let ip: IpAddr =
+                    t.id.parse()
+                        .map_err(|_| errors::not_an_ip_address(&t.id, "IP"))?;
                 match (ip, tg.ip_address_type.as_str()) {
                     (IpAddr::V6(_), "ipv4") => {
-                        return Err(errors::validation(format!(
-                            "The IP address '{}' is not a valid IPv4 address",
-                            t.id
-                        )));
+                        return Err(errors::not_an_ip_address(&t.id, "IPv4"));
                     }
                     (IpAddr::V4(_), "ipv6") => {
-                        return Err(errors::validation(format!(
-                            "The IP address '{}' is not a valid IPv6 address",
-                            t.id
-                        )));
+                        return Err(errors::not_an_ip_address(&t.id, "IPv6"));
                     }
                     (IpAddr::V4(v4), _) => {
                         let in_vpc = vpc.is_some_and(|v| v.ipv4_blocks().any(|b| b.contains(&v4)));

@@ -16,7 +16,109 @@ pub struct AwsError {
 
 pub type AwsResult<T> = Result<T, AwsError>;
 
+/// An error code a service answers: its wire form and the HTTP status AWS
+/// answers it with. Each service keeps its codes in one enum made by
+/// [`error_codes!`]: [`QueryCode`] (both services), `ec2::errors::Ec2Code`,
+/// `elbv2::errors::ElbCode`.
+pub trait ErrorCode: Copy {
+    /// The code on the wire: `InvalidVpcID.NotFound`.
+    fn as_str(self) -> &'static str;
+    /// The HTTP status of an answer with this code.
+    fn status(self) -> u16;
+}
+
+/// Declares an enum of error codes, each variant `Name = "WireCode"`, with
+/// `@ status` after it where AWS answers other than 400, and implements
+/// [`ErrorCode`] for it.
+macro_rules! error_codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $code:literal $(@ $status:literal)?,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every code of the enum.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+        }
+
+        impl $crate::protocol::error::ErrorCode for $name {
+            fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            fn status(self) -> u16 {
+                match self {
+                    $(Self::$variant => $crate::protocol::error::error_codes!(@status $($status)?),)*
+                }
+            }
+        }
+    };
+    (@status) => {
+        400
+    };
+    (@status $status:literal) => {
+        $status
+    };
+}
+pub(crate) use error_codes;
+
+error_codes! {
+    /// The query protocol's codes both services answer, and the server-side
+    /// codes a fault rule may name ([`AwsError::from_code`]).
+    pub enum QueryCode {
+        MissingParameter = "MissingParameter",
+        InvalidParameterValue = "InvalidParameterValue",
+        InvalidParameterCombination = "InvalidParameterCombination",
+        InvalidAction = "InvalidAction",
+        MissingAction = "MissingAction",
+        DependencyViolation = "DependencyViolation",
+        UnsupportedOperation = "UnsupportedOperation",
+        DryRunOperation = "DryRunOperation" @ 412,
+        RequestLimitExceeded = "RequestLimitExceeded" @ 503,
+        InternalError = "InternalError" @ 500,
+        Unavailable = "Unavailable" @ 503,
+        InvalidNextToken = "InvalidNextToken",
+        InternalFailure = "InternalFailure" @ 500,
+        ServiceUnavailable = "ServiceUnavailable" @ 503,
+        InsufficientAddressCapacity = "InsufficientAddressCapacity" @ 500,
+        InsufficientCapacity = "InsufficientCapacity" @ 500,
+        InsufficientInstanceCapacity = "InsufficientInstanceCapacity" @ 500,
+        InsufficientHostCapacity = "InsufficientHostCapacity" @ 500,
+        InsufficientReservedInstanceCapacity = "InsufficientReservedInstanceCapacity" @ 500,
+        ThrottlingException = "ThrottlingException",
+        Throttling = "Throttling",
+        AuthFailure = "AuthFailure" @ 401,
+        UnauthorizedOperation = "UnauthorizedOperation" @ 403,
+        PriorRequestNotComplete = "PriorRequestNotComplete" @ 429,
+        IncompleteSignature = "IncompleteSignature",
+        SignatureDoesNotMatch = "SignatureDoesNotMatch" @ 403,
+        RequestEntityTooLarge = "RequestEntityTooLarge",
+        MalformedQueryString = "MalformedQueryString",
+        RequestTimeout = "RequestTimeout",
+    }
+}
+
 impl AwsError {
+    /// An error with a code of one of the services' [`ErrorCode`] enums, at
+    /// the code's status.
+    pub fn coded(code: impl ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code: Cow::Borrowed(code.as_str()),
+            message: message.into(),
+            status: code.status(),
+        }
+    }
+
+    /// An error with a code no enum knows (one a fault rule names), 400.
     pub fn new(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
@@ -25,30 +127,24 @@ impl AwsError {
         }
     }
 
-    #[must_use]
-    pub fn with_status(mut self, status: u16) -> Self {
-        self.status = status;
-        self
-    }
-
     /// Whether the fault is the caller's (`Sender`) or the service's (`Receiver`).
     pub fn is_server_fault(&self) -> bool {
         self.status >= 500
     }
 
     pub fn missing_parameter(name: &str) -> Self {
-        Self::new(
-            "MissingParameter",
+        Self::coded(
+            QueryCode::MissingParameter,
             format!("The request must contain the parameter {name}"),
         )
     }
 
     pub fn missing_parameter_msg(message: impl Into<String>) -> Self {
-        Self::new("MissingParameter", message)
+        Self::coded(QueryCode::MissingParameter, message)
     }
 
     pub fn invalid_parameter_value(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameterValue", message)
+        Self::coded(QueryCode::InvalidParameterValue, message)
     }
 
     /// The message AWS uses for a value it cannot parse or that is out of range.
@@ -57,62 +153,59 @@ impl AwsError {
     }
 
     pub fn invalid_parameter_combination(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameterCombination", message)
+        Self::coded(QueryCode::InvalidParameterCombination, message)
     }
 
     pub fn invalid_action(action: &str) -> Self {
-        Self::new(
-            "InvalidAction",
+        Self::coded(
+            QueryCode::InvalidAction,
             format!("The action {action} is not valid for this web service."),
         )
     }
 
     pub fn missing_action() -> Self {
-        Self::new(
-            "MissingAction",
+        Self::coded(
+            QueryCode::MissingAction,
             "The request must contain the parameter Action.",
         )
     }
 
     pub fn dependency_violation(message: impl Into<String>) -> Self {
-        Self::new("DependencyViolation", message)
+        Self::coded(QueryCode::DependencyViolation, message)
     }
 
     pub fn unsupported_operation(message: impl Into<String>) -> Self {
-        Self::new("UnsupportedOperation", message)
+        Self::coded(QueryCode::UnsupportedOperation, message)
     }
 
     pub fn dry_run_operation() -> Self {
-        Self::new(
-            "DryRunOperation",
+        Self::coded(
+            QueryCode::DryRunOperation,
             "Request would have succeeded, but DryRun flag is set.",
         )
-        .with_status(412)
     }
 
     pub fn request_limit_exceeded() -> Self {
-        Self::new("RequestLimitExceeded", "Request limit exceeded.").with_status(503)
+        Self::coded(QueryCode::RequestLimitExceeded, "Request limit exceeded.")
     }
 
     pub fn internal_error() -> Self {
-        Self::new(
-            "InternalError",
+        Self::coded(
+            QueryCode::InternalError,
             "An internal error has occurred. Retry your request, but if the problem persists, contact us with details by posting a message on the AWS forums.",
         )
-        .with_status(500)
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            "Unavailable",
+        Self::coded(
+            QueryCode::Unavailable,
             "The server is overloaded and can't handle the request.",
         )
-        .with_status(503)
     }
 
     pub fn invalid_next_token(token: &str) -> Self {
-        Self::new(
-            "InvalidNextToken",
+        Self::coded(
+            QueryCode::InvalidNextToken,
             format!("The token '{token}' is invalid."),
         )
     }
@@ -123,74 +216,60 @@ impl AwsError {
 
     /// ELBv2's (and the query protocol's common) internal error, 500.
     pub fn internal_failure() -> Self {
-        Self::new(
-            "InternalFailure",
+        Self::coded(
+            QueryCode::InternalFailure,
             "The request processing has failed because of an unknown error, exception or failure.",
         )
-        .with_status(500)
     }
 
     /// The query protocol's common "try again later", 503.
     pub fn service_unavailable() -> Self {
-        Self::new(
-            "ServiceUnavailable",
+        Self::coded(
+            QueryCode::ServiceUnavailable,
             "The request has failed due to a temporary failure of the server.",
         )
-        .with_status(503)
     }
 
     /// The AWS error code a fault rule names, with the status AWS uses for it.
     /// Server-side codes (AWS's "server error codes") answer 5xx, so the ELBv2
     /// envelope says `Receiver` and SDKs retry them as AWS's would be.
     pub fn from_code(code: &str, message: Option<&str>) -> Self {
-        let insufficient = || {
-            Self::new(
-                code.to_owned(),
+        let known = QueryCode::ALL.iter().copied().find(|c| c.as_str() == code);
+        let mut err = match known {
+            Some(QueryCode::RequestLimitExceeded) => Self::request_limit_exceeded(),
+            Some(QueryCode::InternalError) => Self::internal_error(),
+            Some(QueryCode::InternalFailure) => Self::internal_failure(),
+            Some(QueryCode::Unavailable) => Self::unavailable(),
+            Some(QueryCode::ServiceUnavailable) => Self::service_unavailable(),
+            Some(
+                c @ (QueryCode::InsufficientAddressCapacity
+                | QueryCode::InsufficientCapacity
+                | QueryCode::InsufficientInstanceCapacity
+                | QueryCode::InsufficientHostCapacity
+                | QueryCode::InsufficientReservedInstanceCapacity),
+            ) => Self::coded(
+                c,
                 "We currently do not have sufficient capacity to fulfill your request.",
-            )
-            .with_status(500)
-        };
-        let known = match code {
-            "RequestLimitExceeded" => Some(Self::request_limit_exceeded()),
-            "InternalError" => Some(Self::internal_error()),
-            "InternalFailure" => Some(Self::internal_failure()),
-            "Unavailable" => Some(Self::unavailable()),
-            "ServiceUnavailable" => Some(Self::service_unavailable()),
-            "InsufficientAddressCapacity" => Some(insufficient()),
-            "InsufficientCapacity" => Some(insufficient()),
-            "InsufficientInstanceCapacity" => Some(insufficient()),
-            "InsufficientHostCapacity" => Some(insufficient()),
-            "InsufficientReservedInstanceCapacity" => Some(insufficient()),
-            "ThrottlingException" => {
-                Some(Self::new("ThrottlingException", "Rate exceeded").with_status(400))
+            ),
+            Some(c @ (QueryCode::ThrottlingException | QueryCode::Throttling)) => {
+                Self::coded(c, "Rate exceeded")
             }
-            "DryRunOperation" => Some(Self::dry_run_operation()),
-            "Throttling" => Some(Self::new("Throttling", "Rate exceeded").with_status(400)),
-            "AuthFailure" => Some(
-                Self::new(
-                    "AuthFailure",
-                    "AWS was not able to validate the provided access credentials",
-                )
-                .with_status(401),
+            Some(QueryCode::DryRunOperation) => Self::dry_run_operation(),
+            Some(QueryCode::AuthFailure) => Self::coded(
+                QueryCode::AuthFailure,
+                "AWS was not able to validate the provided access credentials",
             ),
-            "UnauthorizedOperation" => Some(
-                Self::new(
-                    "UnauthorizedOperation",
-                    "You are not authorized to perform this operation.",
-                )
-                .with_status(403),
+            Some(QueryCode::UnauthorizedOperation) => Self::coded(
+                QueryCode::UnauthorizedOperation,
+                "You are not authorized to perform this operation.",
             ),
-            "PriorRequestNotComplete" => Some(
-                Self::new(
-                    "PriorRequestNotComplete",
-                    "A prior request for this resource has not completed.",
-                )
-                .with_status(429),
+            Some(QueryCode::PriorRequestNotComplete) => Self::coded(
+                QueryCode::PriorRequestNotComplete,
+                "A prior request for this resource has not completed.",
             ),
-            _ => None,
+            // Any other code, a known one too, answers 400.
+            _ => Self::new(code.to_owned(), format!("Injected fault: {code}")),
         };
-        let mut err =
-            known.unwrap_or_else(|| Self::new(code.to_owned(), format!("Injected fault: {code}")));
         if let Some(message) = message {
             err.message = message.to_owned();
         }
@@ -205,3 +284,31 @@ impl std::fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ec2::errors::Ec2Code;
+    use crate::elbv2::errors::ElbCode;
+
+    /// Each wire code is declared once per service, and a service's own
+    /// codes do not repeat the common ones.
+    #[test]
+    fn every_code_is_declared_once() {
+        fn codes<C: ErrorCode>(all: &[C]) -> Vec<&'static str> {
+            all.iter().map(|c| c.as_str()).collect()
+        }
+        let common = codes(QueryCode::ALL);
+        for own in [codes(Ec2Code::ALL), codes(ElbCode::ALL)] {
+            let mut all = [common.clone(), own].concat();
+            let n = all.len();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), n);
+        }
+        assert_eq!(Ec2Code::MissingAuthenticationToken.status(), 401);
+        assert_eq!(ElbCode::MissingAuthenticationToken.status(), 403);
+        assert_eq!(QueryCode::DryRunOperation.status(), 412);
+        assert_eq!(Ec2Code::InvalidVpcIdNotFound.status(), 400);
+    }
+}

@@ -171,6 +171,16 @@ impl Node {
     }
 }
 
+/// Re-labels an `item` element (resource renderers produce list items) as
+/// the single element a create or delete answer holds, e.g. `<vpc>`.
+pub fn rename(node: Node, name: &'static str) -> Node {
+    let mut out = Node::el(name);
+    for c in node.child_nodes() {
+        out.push(c.clone());
+    }
+    out
+}
+
 /// Escapes the five XML special characters and carriage returns (`&#xD;`:
 /// a parser turns a raw CR or CR LF into a plain LF, so "a\r\nb" would come
 /// back as "a\nb"), and replaces characters XML 1.0 cannot carry.

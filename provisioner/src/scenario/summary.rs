@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use fake_ec2::StateDump;
-use fake_ec2::ec2::route_tables::{Destination, Target};
-use fake_ec2::ec2::security_groups::{Peer, SecurityGroupRule};
+use fake_ec2::view::{PeerView, RuleView};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -115,24 +114,22 @@ fn name(tags: &BTreeMap<String, String>) -> Option<String> {
     tags.get("Name").cloned()
 }
 
-fn rule(r: &SecurityGroupRule, names: &BTreeMap<String, String>) -> String {
-    let proto = match r.ip_protocol.as_str() {
+fn rule(r: &RuleView, names: &BTreeMap<String, String>) -> String {
+    let proto = match r.protocol.as_str() {
         "-1" => "all".to_owned(),
         p => p.to_owned(),
     };
     let ports = match (r.from_port, r.to_port) {
-        (Some(f), Some(t)) if r.ip_protocol != "-1" && f == t => format!(" {f}"),
-        (Some(f), Some(t)) if r.ip_protocol != "-1" => format!(" {f}-{t}"),
+        (Some(f), Some(t)) if r.protocol != "-1" && f == t => format!(" {f}"),
+        (Some(f), Some(t)) if r.protocol != "-1" => format!(" {f}-{t}"),
         _ => String::new(),
     };
     let peer = match &r.peer {
-        Peer::Ipv4(n) => n.to_string(),
-        Peer::Ipv6(n) => n.to_string(),
-        Peer::Group { group_id, .. } => names
+        PeerView::Range(range) => range.clone(),
+        PeerView::Group(group_id) => names
             .get(group_id)
             .cloned()
             .unwrap_or_else(|| group_id.clone()),
-        Peer::PrefixList(p) => p.clone(),
     };
     format!("{proto}{ports} {peer}")
 }
@@ -200,31 +197,15 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                         .filter_map(|a| a.subnet_id.clone())
                         .collect(),
                     routes: t
-                        .routes
-                        .iter()
+                        .route_views()
+                        .into_iter()
                         .map(|r| {
-                            let d = match &r.destination {
-                                Destination::Ipv4(n) => n.to_string(),
-                                Destination::Ipv6(n) => n.to_string(),
-                                Destination::PrefixList(p) => p.clone(),
-                            };
-                            let target = match &r.target {
-                                Target::Local => "local".to_owned(),
-                                Target::Gateway(g)
-                                | Target::EgressOnlyInternetGateway(g)
-                                | Target::NatGateway(g)
-                                | Target::Instance(g)
-                                | Target::NetworkInterface(g)
-                                | Target::VpcPeeringConnection(g)
-                                | Target::TransitGateway(g)
-                                | Target::CarrierGateway(g) => g.clone(),
-                            };
                             let state = if r.state == "active" {
                                 String::new()
                             } else {
                                 format!(" ({})", r.state)
                             };
-                            format!("{d} -> {target}{state}")
+                            format!("{} -> {}{state}", r.destination, r.target)
                         })
                         .collect(),
                 })
@@ -236,8 +217,16 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                 .map(|g| GroupSummary {
                     id: g.group_id.clone(),
                     name: g.group_name.clone(),
-                    ingress: g.ingress.iter().map(|r| rule(r, &group_names)).collect(),
-                    egress: g.egress.iter().map(|r| rule(r, &group_names)).collect(),
+                    ingress: g
+                        .ingress_views()
+                        .iter()
+                        .map(|r| rule(r, &group_names))
+                        .collect(),
+                    egress: g
+                        .egress_views()
+                        .iter()
+                        .map(|r| rule(r, &group_names))
+                        .collect(),
                 })
                 .collect();
             let instances = ec2
@@ -340,8 +329,8 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
             out.load_balancers.push(LbSummary {
                 name: lb.name.clone(),
                 lb_type: lb.lb_type.clone(),
-                scheme: lb.scheme.clone(),
-                ip_address_type: lb.ip_address_type.clone(),
+                scheme: lb.scheme.to_string(),
+                ip_address_type: lb.ip_address_type.to_string(),
                 state: lb.state.clone(),
                 zones: lb
                     .availability_zones
@@ -383,7 +372,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                 name: tg.name.clone(),
                 protocol: tg.protocol.clone().unwrap_or_default(),
                 port: tg.port,
-                ip_address_type: tg.ip_address_type.clone(),
+                ip_address_type: tg.ip_address_type.to_string(),
                 targets: tg
                     .targets
                     .iter()

@@ -1,0 +1,145 @@
+//! A read-only view of the fake's state in plain values, for callers that
+//! summarise or check it (scenario summaries, tests) without reaching into
+//! how a family keeps its resources: routes and security group rules as
+//! strings and small structs, and the ids a tag marks.
+//!
+//! ```no_run
+//! let fake = fake_ec2::Fake::new();
+//! let owned = fake.view(|v| v.ids_tagged("kubernetes.io/cluster/demo", Some("owned")));
+//! ```
+
+use crate::ec2::route_tables::{Destination, RouteTable, Target};
+use crate::ec2::security_groups::{Peer, SecurityGroup, SecurityGroupRule};
+use crate::state::StateDump;
+use crate::world::World;
+
+/// A route as AWS prints it: destination, target, state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    /// A CIDR block or a prefix list id.
+    pub destination: String,
+    /// `local`, or the target's id (gateway, NAT gateway, instance ...).
+    pub target: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+/// Whom a security group rule admits (ingress) or reaches (egress).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerView {
+    /// A CIDR block or a prefix list id.
+    Range(String),
+    /// Another security group, by id.
+    Group(String),
+}
+
+/// A security group rule in plain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleView {
+    /// `-1` (all), `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub peer: PeerView,
+}
+
+impl RouteTable {
+    /// The table's routes, in order.
+    pub fn route_views(&self) -> Vec<RouteView> {
+        self.routes
+            .iter()
+            .map(|r| RouteView {
+                destination: match &r.destination {
+                    Destination::Ipv4(n) => n.to_string(),
+                    Destination::Ipv6(n) => n.to_string(),
+                    Destination::PrefixList(p) => p.clone(),
+                },
+                target: match &r.target {
+                    Target::Local => "local".to_owned(),
+                    Target::Gateway(g)
+                    | Target::EgressOnlyInternetGateway(g)
+                    | Target::NatGateway(g)
+                    | Target::Instance(g)
+                    | Target::NetworkInterface(g)
+                    | Target::VpcPeeringConnection(g)
+                    | Target::TransitGateway(g)
+                    | Target::CarrierGateway(g) => g.clone(),
+                },
+                state: r.state.clone(),
+            })
+            .collect()
+    }
+}
+
+fn rule_view(r: &SecurityGroupRule) -> RuleView {
+    RuleView {
+        protocol: r.ip_protocol.clone(),
+        from_port: r.from_port,
+        to_port: r.to_port,
+        peer: match &r.peer {
+            Peer::Ipv4(n) => PeerView::Range(n.to_string()),
+            Peer::Ipv6(n) => PeerView::Range(n.to_string()),
+            Peer::Group { group_id, .. } => PeerView::Group(group_id.clone()),
+            Peer::PrefixList(p) => PeerView::Range(p.clone()),
+        },
+    }
+}
+
+impl SecurityGroup {
+    /// The group's ingress rules, in order.
+    pub fn ingress_views(&self) -> Vec<RuleView> {
+        self.ingress.iter().map(rule_view).collect()
+    }
+
+    /// The group's egress rules, in order.
+    pub fn egress_views(&self) -> Vec<RuleView> {
+        self.egress.iter().map(rule_view).collect()
+    }
+}
+
+/// The fake's state, read through [`crate::Fake::view`].
+#[derive(Debug)]
+pub struct View<'a> {
+    world: &'a World,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(world: &'a World) -> Self {
+        Self { world }
+    }
+
+    /// The whole state as [`crate::Fake::dump`] gives it.
+    pub fn dump(&self) -> StateDump {
+        StateDump::of(self.world)
+    }
+
+    /// The ids (ARNs for ELBv2) of every resource, in any region, that
+    /// carries the tag `key` (with `value`, when given) and is not gone
+    /// (a terminated instance, a deleted NAT gateway); security group rules
+    /// count too. Sorted.
+    pub fn ids_tagged(&self, key: &str, value: Option<&str>) -> Vec<String> {
+        let wanted = |v: &str| value.is_none_or(|w| w == v);
+        let mut out = Vec::new();
+        for region in self.world.regions() {
+            for e in region.ec2.resources() {
+                if e.tags.get(key).is_some_and(|v| wanted(v)) && !e.gone {
+                    out.push(e.id.to_owned());
+                }
+            }
+            for g in region.ec2.security_groups.values() {
+                for r in g.ingress.iter().chain(&g.egress) {
+                    if r.tags.get(key).is_some_and(|v| wanted(v)) {
+                        out.push(r.rule_id.clone());
+                    }
+                }
+            }
+            for e in region.elbv2.resources() {
+                if e.tags.iter().any(|(k, v)| k == key && wanted(v)) && !e.gone {
+                    out.push(e.id.to_owned());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
