@@ -9,6 +9,7 @@ use fake_ec2::{Fake, Seed};
 use libtest_mimic::{Failed, Trial};
 use provisioner::apply::{self, ApplyOptions};
 use provisioner::destroy::{self, DestroyOptions};
+use provisioner::discover::filter;
 use provisioner::pipeline;
 use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
@@ -142,6 +143,24 @@ async fn apply_once(
 /// (nothing the cluster owned is left).
 async fn template_life_cycle(path: &Path) -> Result<(), Failed> {
     let clients = apply_twice(path, &template_vars()).await?;
+    // Each template's MachineDeployment `capa-md-0` asks for
+    // WORKER_MACHINE_COUNT (2) workers.
+    let workers = clients
+        .ec2
+        .describe_instances()
+        .filters(filter("tag:Name", &["capa-md-0-0", "capa-md-0-1"]))
+        .filters(filter("instance-state-name", &["running"]))
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let n = workers
+        .reservations()
+        .iter()
+        .map(|r| r.instances().len())
+        .sum::<usize>();
+    if n != 2 {
+        return Err(format!("{n} workers running, want the template's 2").into());
+    }
     destroy::destroy(&clients, "capa", &DestroyOptions::for_target(true))
         .await
         .map_err(|e| e.to_string())?;
