@@ -135,6 +135,8 @@ pub struct ClusterModel {
     pub workers: Vec<Machines>,
     pub eks: Option<Eks>,
     pub additional_tags: std::collections::BTreeMap<String, String>,
+    /// `spec.bastion` when `enabled` (self-managed clusters).
+    pub bastion: Option<crate::spec::types::Bastion>,
     /// The VPC given by id carries the cluster's owned tag, so CAPA manages
     /// it (`VPCSpec.IsUnmanaged`); set from the facts once discovered.
     #[serde(skip)]
@@ -369,6 +371,7 @@ impl ClusterModel {
                     addons: spec.addons.clone(),
                 }),
                 additional_tags: spec.additional_tags.clone(),
+                bastion: None,
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
             }
@@ -448,6 +451,7 @@ impl ClusterModel {
                 workers: Vec::new(),
                 eks: None,
                 additional_tags: spec.additional_tags.clone(),
+                bastion: spec.bastion.clone().filter(|b| b.enabled),
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
             }

@@ -81,15 +81,15 @@ pub(super) async fn ensure(
 
 /// Scaling down: the cluster's control-plane and worker instances the plan
 /// no longer has (fewer replicas, a MachineDeployment gone) are terminated,
-/// as Cluster API deletes the machines it scales away. Other instances the
-/// cluster owns (a bastion) are left to their own reconcile.
+/// as Cluster API deletes the machines it scales away, and a bastion once
+/// `spec.bastion.enabled` is off (CAPA's `DeleteBastion`).
 async fn retire(k: &Kit<'_>, plan: &Plan, existing: &[Instance]) -> Result<()> {
     let extra: Vec<(String, String)> = existing
         .iter()
         .filter_map(|i| {
             let t = tag_map(i.tags());
             let role = t.get(tags::ROLE).map(String::as_str);
-            if !matches!(role, Some("control-plane" | "node")) {
+            if !matches!(role, Some("control-plane" | "node" | "bastion")) {
                 return None;
             }
             let name = t.get(tags::NAME).cloned().unwrap_or_default();

@@ -201,6 +201,11 @@ pub(super) fn machines(
             }));
         }
     }
+    if let Some(b) = &model.bastion
+        && let Some(subnet) = subnets.iter().find(|s| s.public)
+    {
+        out.push(bastion(model, b, subnet, opts));
+    }
     for w in &model.workers {
         let (Some(deployment), Some(subnet)) = (&w.deployment, worker_subnet(w, subnets)) else {
             continue;
@@ -218,4 +223,47 @@ pub(super) fn machines(
         }));
     }
     out
+}
+
+/// CAPA's `getDefaultBastion`: `<cluster>-bastion` in the first public
+/// subnet, in the bastion group, t2.micro in us-east-1 (t3.micro elsewhere)
+/// unless the spec names a type.
+fn bastion(
+    model: &ClusterModel,
+    b: &crate::spec::types::Bastion,
+    subnet: &LaidOutSubnet,
+    opts: &PlanOptions,
+) -> MachinePlan {
+    let us_east_1 = subnet
+        .availability_zone
+        .as_deref()
+        .is_some_and(|z| z.contains("us-east-1"));
+    let group = Machines {
+        object: format!("{}/bastion", model.infra_object),
+        source: model.infra_source.clone(),
+        replicas: 1,
+        deployment: None,
+        failure_domain: None,
+        spec: crate::spec::types::AwsMachineSpec {
+            instance_type: Some(
+                b.instance_type
+                    .clone()
+                    .unwrap_or_else(|| if us_east_1 { "t2.micro" } else { "t3.micro" }.to_owned()),
+            ),
+            assign_primary_ipv6: Some("disabled".into()),
+            ..Default::default()
+        },
+    };
+    let mut m = machine(
+        model,
+        &group,
+        format!("{}-bastion", model.name),
+        "bastion",
+        subnet,
+        &["bastion"],
+        opts,
+    );
+    m.tags
+        .remove(&tags::kubernetes_key(model.kubernetes_cluster_name()));
+    m
 }

@@ -148,6 +148,11 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         10250,
         &["controlplane", "node"],
     ));
+    // CAPA's defaultSSHIngressRule: with a bastion, SSH from its group.
+    let ssh_from_bastion = || group_rule("SSH", "tcp", 22, 22, &["bastion"]);
+    if model.bastion.is_some() {
+        node.extend(ssh_from_bastion());
+    }
     node.extend(ingress_rule_plans(
         &model.network.additional_node_ingress_rules,
     ));
@@ -178,6 +183,9 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         2380,
         &["controlplane"],
     ));
+    if model.bastion.is_some() {
+        cp.extend(ssh_from_bastion());
+    }
     cp.extend(ingress_rule_plans(
         &model.network.additional_control_plane_ingress_rules,
     ));
@@ -273,12 +281,39 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
             apiserver_lb.push(r);
         }
     }
-    vec![
+    let mut groups = vec![
         sg("apiserver-lb", apiserver_lb),
         sg("lb", lb_rules),
         sg("controlplane", cp_all),
         sg("node", node),
-    ]
+    ];
+    if let Some(b) = &model.bastion {
+        groups.push(sg("bastion", bastion_rules(b, ipv6)));
+    }
+    groups
+}
+
+/// CAPA's bastion group: SSH from `allowedCIDRBlocks` (defaulted to
+/// anywhere unless `disableIngressRules`), the IPv6 entries only when the
+/// VPC has IPv6.
+fn bastion_rules(b: &crate::spec::types::Bastion, ipv6: bool) -> Vec<RulePlan> {
+    let allowed: Vec<String> = if b.allowed_cidr_blocks.is_empty() && !b.disable_ingress_rules {
+        vec!["0.0.0.0/0".into(), "::/0".into()]
+    } else {
+        b.allowed_cidr_blocks.clone()
+    };
+    allowed
+        .iter()
+        .filter_map(|c| c.parse::<IpNet>().ok())
+        .filter(|n| ipv6 || matches!(n, IpNet::V4(_)))
+        .map(|n| RulePlan {
+            description: "SSH".into(),
+            protocol: "tcp".into(),
+            from_port: 22,
+            to_port: 22,
+            peer: Peer::Cidr(n),
+        })
+        .collect()
 }
 
 #[cfg(test)]

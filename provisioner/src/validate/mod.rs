@@ -189,12 +189,6 @@ pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
                 Some(doc.source.clone()),
             ));
         };
-        if spec.bastion.as_ref().is_some_and(|b| b.enabled) {
-            not_built(
-                "spec.bastion.enabled",
-                "the bastion host (and its security group)",
-            );
-        }
         if spec.secondary_control_plane_load_balancer.is_some() {
             not_built(
                 "spec.secondaryControlPlaneLoadBalancer",

@@ -164,7 +164,7 @@ pub(super) fn schema_refusals() {
 }
 
 /// What the manifests ask for and the provisioner does not build is named:
-/// a machine pool by its kind, a bastion by its field; warnings that
+/// a machine pool by its kind, a second load balancer by its field; warnings that
 /// `--strict` makes errors.
 #[test]
 pub(super) fn what_is_not_built_is_named() {
@@ -172,7 +172,10 @@ pub(super) fn what_is_not_built_is_named() {
         "{}---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSManagedMachinePool\nmetadata: {{name: pool}}\nspec: {{}}\n",
         manifests(&Case {
             aws_cluster: Box::leak(
-                format!("{IPV6_CLUSTER}  bastion: {{enabled: true}}\n").into_boxed_str()
+                format!(
+                    "{IPV6_CLUSTER}  secondaryControlPlaneLoadBalancer: {{loadBalancerType: nlb}}\n"
+                )
+                .into_boxed_str()
             ),
             ..base()
         })
@@ -188,7 +191,7 @@ pub(super) fn what_is_not_built_is_named() {
         named,
         [
             ("AWSManagedMachinePool/pool", "kind"),
-            ("AWSCluster/c1", "spec.bastion.enabled")
+            ("AWSCluster/c1", "spec.secondaryControlPlaneLoadBalancer")
         ],
         "{found:#?}"
     );
