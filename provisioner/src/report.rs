@@ -223,6 +223,18 @@ pub fn plan_tree(plan: &Plan) -> String {
             lb.target_group.ip_address_type,
             lb.target_group.health_check_protocol
         );
+        for tg in &lb.additional {
+            let _ = writeln!(
+                o,
+                "   │  └─ listener {p} {} -> target group {} ({p} {}, {}, health {})",
+                tg.port,
+                tg.name,
+                tg.port,
+                tg.ip_address_type,
+                tg.health_check_protocol,
+                p = tg.protocol,
+            );
+        }
     }
     for m in &plan.machines {
         let _ = writeln!(

@@ -11,12 +11,15 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::security_groups::Groups;
-use crate::plan::LoadBalancerPlan;
+use crate::plan::{LoadBalancerPlan, TargetGroupPlan};
 use crate::reconcile::{Error, Kind, Kit, Result, Step, elb_tags, is_real, need, pending};
 
 /// What the load balancer is once it is there.
 pub(super) struct Made {
-    pub target_group_arn: String,
+    /// The API target group's, then each additional listener's: the
+    /// control plane is registered in every one (CAPA's
+    /// `RegisterInstanceWithAPIServerLB`).
+    pub target_group_arns: Vec<String>,
     /// `dns-name:port`, when AWS gave a DNS name.
     pub endpoint: Option<String>,
 }
@@ -38,7 +41,7 @@ pub(super) async fn ensure(
             &pending(&lb.target_group.name),
         );
         Made {
-            target_group_arn: pending(&lb.target_group.name),
+            target_group_arns: vec![pending(&lb.target_group.name)],
             endpoint: None,
         }
     };
@@ -135,11 +138,20 @@ pub(super) async fn ensure(
         }
     };
     wait_active(k, name, &arn).await?;
-    let target_group_arn = target_group(k, lb, vpc_id).await?;
-    listener(k, lb, &arn, &target_group_arn).await?;
+    let mut target_group_arns = Vec::new();
+    for tgp in std::iter::once(&lb.target_group).chain(&lb.additional) {
+        let tg_arn = target_group(k, lb, tgp, vpc_id).await?;
+        let port = if std::ptr::eq(tgp, &lb.target_group) {
+            lb.listener_port
+        } else {
+            tgp.port
+        };
+        listener(k, lb, &arn, port, &tgp.protocol, &tg_arn).await?;
+        target_group_arns.push(tg_arn);
+    }
     attributes(k, lb, &arn).await?;
     Ok(Made {
-        target_group_arn,
+        target_group_arns,
         endpoint: dns.map(|d| format!("{d}:{}", lb.listener_port)),
     })
 }
@@ -177,9 +189,13 @@ async fn wait_active(k: &Kit<'_>, name: &str, arn: &str) -> Result<()> {
     .await
 }
 
-async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Result<String> {
+async fn target_group(
+    k: &Kit<'_>,
+    lb: &LoadBalancerPlan,
+    tgp: &TargetGroupPlan,
+    vpc_id: &str,
+) -> Result<String> {
     const KIND: Kind = Kind::TargetGroup;
-    let tgp = &lb.target_group;
     let found = k
         .call(KIND, &tgp.name, "DescribeTargetGroups")
         .absent_on(
@@ -205,7 +221,7 @@ async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Resul
             k.elb
                 .create_target_group()
                 .name(&tgp.name)
-                .protocol(ProtocolEnum::Tcp)
+                .protocol(ProtocolEnum::from(tgp.protocol.as_str()))
                 .port(i32::from(tgp.port))
                 .vpc_id(vpc_id)
                 .target_type(TargetTypeEnum::Instance)
@@ -215,10 +231,10 @@ async fn target_group(k: &Kit<'_>, lb: &LoadBalancerPlan, vpc_id: &str) -> Resul
                 .health_check_protocol(ProtocolEnum::from(tgp.health_check_protocol.as_str()))
                 .set_health_check_path(tgp.health_check_path.clone())
                 .health_check_port(&tgp.health_check_port)
-                .health_check_interval_seconds(tgp.health_check_interval_seconds)
-                .health_check_timeout_seconds(tgp.health_check_timeout_seconds)
-                .healthy_threshold_count(tgp.healthy_threshold_count)
-                .unhealthy_threshold_count(tgp.unhealthy_threshold_count)
+                .set_health_check_interval_seconds(tgp.health_check_interval_seconds)
+                .set_health_check_timeout_seconds(tgp.health_check_timeout_seconds)
+                .set_healthy_threshold_count(tgp.healthy_threshold_count)
+                .set_unhealthy_threshold_count(tgp.unhealthy_threshold_count)
                 .set_tags(Some(elb_tags(&lb.tags)))
                 .send(),
         )
@@ -313,7 +329,14 @@ async fn attributes(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str) -> Result<()>
     Ok(())
 }
 
-async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -> Result<()> {
+async fn listener(
+    k: &Kit<'_>,
+    lb: &LoadBalancerPlan,
+    arn: &str,
+    port: u16,
+    protocol: &str,
+    tg_arn: &str,
+) -> Result<()> {
     const KIND: Kind = Kind::Listener;
     let name = &lb.name;
     let listeners = k
@@ -323,7 +346,7 @@ async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -
     let has = listeners
         .listeners()
         .iter()
-        .any(|l| l.port() == Some(i32::from(lb.listener_port)));
+        .any(|l| l.port() == Some(i32::from(port)));
     if has {
         return Ok(());
     }
@@ -331,8 +354,8 @@ async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -
         .elb
         .create_listener()
         .load_balancer_arn(arn)
-        .protocol(ProtocolEnum::Tcp)
-        .port(i32::from(lb.listener_port))
+        .protocol(ProtocolEnum::from(protocol))
+        .port(i32::from(port))
         .default_actions(
             Action::builder()
                 .r#type(ActionTypeEnum::Forward)
@@ -343,7 +366,7 @@ async fn listener(k: &Kit<'_>, lb: &LoadBalancerPlan, arn: &str, tg_arn: &str) -
         .call(KIND, name, "CreateListener")
         .after_create(|| req.clone().send())
         .await?;
-    let listener_name = format!("{name}:{}", lb.listener_port);
+    let listener_name = format!("{name}:{port}");
     let larn = need(
         KIND,
         &listener_name,

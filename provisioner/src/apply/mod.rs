@@ -195,7 +195,9 @@ pub async fn apply(
                     .filter(|(m, _)| m.role == "control-plane")
                     .map(|(_, id)| id.clone())
                     .collect();
-                machines::register_targets(k, &lb.target_group_arn, &control_plane).await?;
+                for tg_arn in &lb.target_group_arns {
+                    machines::register_targets(k, tg_arn, &control_plane).await?;
+                }
             }
             Ok(lb.and_then(|lb| lb.endpoint))
         }

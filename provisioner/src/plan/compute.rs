@@ -37,6 +37,23 @@ pub(super) fn load_balancer(
             .and_then(|v| i32::try_from(v).ok())
             .unwrap_or(d)
     };
+    let tg_ip_type = target_group_ip_type(model, subnets);
+    let tg_attributes: Vec<(String, String)> = {
+        let mut a: Vec<(String, String)> = vec![
+            (
+                "target_health_state.unhealthy.connection_termination.enabled".into(),
+                "false".into(),
+            ),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds".into(),
+                "300".into(),
+            ),
+        ];
+        if !lb.preserve_client_ip {
+            a.push(("preserve_client_ip.enabled".into(), "false".into()));
+        }
+        a
+    };
     let mut t = base_tags(model, &name, "apiserver");
     t.remove(tags::NAME);
     t.insert(tags::NAME.into(), name.clone());
@@ -56,32 +73,19 @@ pub(super) fn load_balancer(
         target_group: TargetGroupPlan {
             name: elb_name(&format!("apiserver-target-{}", short_hash(&model.name))),
             port,
-            ip_address_type: target_group_ip_type(model, subnets),
+            ip_address_type: tg_ip_type.clone(),
             health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
                 .then(|| "/readyz".to_owned()),
             health_check_protocol: hc,
             health_check_port: "6443".into(),
-            health_check_interval_seconds: timing(|h| h.interval_seconds, 5),
-            health_check_timeout_seconds: timing(|h| h.timeout_seconds, 4),
-            healthy_threshold_count: timing(|h| h.threshold_count, 2),
-            unhealthy_threshold_count: timing(|h| h.unhealthy_threshold_count, 6),
-            attributes: {
-                let mut a: Vec<(String, String)> = vec![
-                    (
-                        "target_health_state.unhealthy.connection_termination.enabled".into(),
-                        "false".into(),
-                    ),
-                    (
-                        "target_health_state.unhealthy.draining_interval_seconds".into(),
-                        "300".into(),
-                    ),
-                ];
-                if !lb.preserve_client_ip {
-                    a.push(("preserve_client_ip.enabled".into(), "false".into()));
-                }
-                a
-            },
+            health_check_interval_seconds: Some(timing(|h| h.interval_seconds, 5)),
+            health_check_timeout_seconds: Some(timing(|h| h.timeout_seconds, 4)),
+            healthy_threshold_count: Some(timing(|h| h.threshold_count, 2)),
+            unhealthy_threshold_count: Some(timing(|h| h.unhealthy_threshold_count, 6)),
+            protocol: "TCP".into(),
+            attributes: tg_attributes.clone(),
         },
+        additional: additional_target_groups(model, lb, &tg_attributes, tg_ip_type.clone()),
         // Only network load balancers are made here, so CAPA's
         // `idle_timeout.timeout_seconds` (application ones) never applies.
         attributes: vec![(
@@ -90,6 +94,62 @@ pub(super) fn load_balancer(
         )],
         tags: t,
     })
+}
+
+/// CAPA's `getAPIServerLBSpec` for `additionalListeners`: a target group a
+/// listener on its port and protocol, `additional-listener-<hash>`, its IP
+/// type as the listener says (else the API group's), its health check on
+/// its own port and protocol with AWS's timings, or CAPA's
+/// `getAdditionalTargetGroupHealthCheck` (5 s, 4 s, 2, 6 and the overrides)
+/// when `healthCheck` is given.
+fn additional_target_groups(
+    model: &ClusterModel,
+    lb: &crate::spec::types::LoadBalancerSpec,
+    attributes: &[(String, String)],
+    api_ip_type: TgIpType,
+) -> Vec<TargetGroupPlan> {
+    lb.additional_listeners
+        .iter()
+        .filter_map(|l| {
+            let port = u16::try_from(l.port).ok()?;
+            let protocol = l
+                .protocol
+                .clone()
+                .unwrap_or_else(|| "TCP".into())
+                .to_ascii_uppercase();
+            let hc = l.health_check.as_ref();
+            let timing = |f: fn(&crate::spec::types::TargetGroupHealthCheckSpec) -> Option<i64>,
+                          d: i32| {
+                hc.map(|h| f(h).and_then(|v| i32::try_from(v).ok()).unwrap_or(d))
+            };
+            let hc_protocol = hc
+                .and_then(|h| h.protocol.clone())
+                .unwrap_or_else(|| protocol.clone())
+                .to_ascii_uppercase();
+            Some(TargetGroupPlan {
+                name: elb_name(&format!(
+                    "additional-listener-{}",
+                    short_hash(&format!("{}/{port}", model.name))
+                )),
+                port,
+                ip_address_type: l
+                    .target_group_ip_type
+                    .as_deref()
+                    .map_or(api_ip_type.clone(), TgIpType::from_text),
+                health_check_path: hc.and_then(|h| h.path.clone()),
+                health_check_port: hc
+                    .and_then(|h| h.port.clone())
+                    .unwrap_or_else(|| port.to_string()),
+                health_check_protocol: hc_protocol,
+                health_check_interval_seconds: timing(|h| h.interval_seconds, 5),
+                health_check_timeout_seconds: timing(|h| h.timeout_seconds, 4),
+                healthy_threshold_count: timing(|h| h.threshold_count, 2),
+                unhealthy_threshold_count: timing(|h| h.unhealthy_threshold_count, 6),
+                protocol,
+                attributes: attributes.to_vec(),
+            })
+        })
+        .collect()
 }
 
 /// CAPA's `InstanceMetadataOptions.SetDefaults`: endpoint enabled, IPv6

@@ -211,10 +211,13 @@ pub struct TargetGroupPlan {
     /// timeout, 2 to be healthy, 6 to be unhealthy (the spec's healthCheck
     /// overrides the counts and times).
     pub health_check_port: String,
-    pub health_check_interval_seconds: i32,
-    pub health_check_timeout_seconds: i32,
-    pub healthy_threshold_count: i32,
-    pub unhealthy_threshold_count: i32,
+    /// `None`: AWS's default (an additional listener without `healthCheck`).
+    pub health_check_interval_seconds: Option<i32>,
+    pub health_check_timeout_seconds: Option<i32>,
+    pub healthy_threshold_count: Option<i32>,
+    pub unhealthy_threshold_count: Option<i32>,
+    /// The target group's (and its listener's) protocol.
+    pub protocol: String,
     /// Set once the target group is made (`reconcileTargetGroupsAndListeners`).
     pub attributes: Vec<(String, String)>,
 }
@@ -230,6 +233,9 @@ pub struct LoadBalancerPlan {
     pub security_group_roles: Vec<String>,
     pub listener_port: u16,
     pub target_group: TargetGroupPlan,
+    /// `additionalListeners`: one listener and target group each, on the
+    /// listener's port (CAPA's `getAPIServerLBSpec`).
+    pub additional: Vec<TargetGroupPlan>,
     /// CAPA's `getAPIServerLBSpec` attributes (`load_balancing.cross_zone.enabled`
     /// as the spec says), set where the load balancer's differ.
     pub attributes: Vec<(String, String)>,

@@ -218,6 +218,11 @@ pub struct LoadBalancerSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TargetGroupHealthCheckSpec {
+    /// Additional listeners only (the API target group's protocol is
+    /// `healthCheckProtocol`).
+    pub protocol: Option<String>,
+    pub port: Option<String>,
+    pub path: Option<String>,
     pub interval_seconds: Option<i64>,
     pub timeout_seconds: Option<i64>,
     pub threshold_count: Option<i64>,
@@ -231,6 +236,7 @@ pub struct AdditionalListener {
     pub protocol: Option<String>,
     #[serde(rename = "targetGroupIPType")]
     pub target_group_ip_type: Option<String>,
+    pub health_check: Option<TargetGroupHealthCheckSpec>,
 }
 
 // ---------------------------------------------------------------- EKS

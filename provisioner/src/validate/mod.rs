@@ -195,17 +195,6 @@ pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
                 "the second control-plane load balancer",
             );
         }
-        if spec
-            .control_plane_load_balancer
-            .as_ref()
-            .is_some_and(|lb| !lb.additional_listeners.is_empty())
-        {
-            not_built(
-                "spec.controlPlaneLoadBalancer.additionalListeners",
-                "an additional listener's target group and listener (its \
-                security-group rule is made)",
-            );
-        }
     }
     out
 }
