@@ -140,13 +140,10 @@ pub(super) async fn ensure(
     wait_active(k, name, &arn).await?;
     let mut target_group_arns = Vec::new();
     for tgp in std::iter::once(&lb.target_group).chain(&lb.additional) {
+        // Each listener is on its target group's port (the API one's is
+        // `listener_port`, 6443 both).
         let tg_arn = target_group(k, lb, tgp, vpc_id).await?;
-        let port = if std::ptr::eq(tgp, &lb.target_group) {
-            lb.listener_port
-        } else {
-            tgp.port
-        };
-        listener(k, lb, &arn, port, &tgp.protocol, &tg_arn).await?;
+        listener(k, lb, &arn, tgp.port, &tgp.protocol, &tg_arn).await?;
         target_group_arns.push(tg_arn);
     }
     attributes(k, lb, &arn).await?;

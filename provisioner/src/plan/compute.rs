@@ -30,13 +30,7 @@ pub(super) fn load_balancer(
         .unwrap_or_else(|| "TCP".to_owned())
         .to_ascii_uppercase();
     let name = api_lb_name(model);
-    let timing = |f: fn(&crate::spec::types::TargetGroupHealthCheckSpec) -> Option<i64>, d: i32| {
-        lb.health_check
-            .as_ref()
-            .and_then(f)
-            .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(d)
-    };
+    let [interval, timeout, healthy, unhealthy] = capa_timings(lb.health_check.as_ref());
     let tg_ip_type = target_group_ip_type(model, subnets);
     let tg_attributes: Vec<(String, String)> = {
         let mut a: Vec<(String, String)> = vec![
@@ -78,10 +72,10 @@ pub(super) fn load_balancer(
                 .then(|| "/readyz".to_owned()),
             health_check_protocol: hc,
             health_check_port: "6443".into(),
-            health_check_interval_seconds: Some(timing(|h| h.interval_seconds, 5)),
-            health_check_timeout_seconds: Some(timing(|h| h.timeout_seconds, 4)),
-            healthy_threshold_count: Some(timing(|h| h.threshold_count, 2)),
-            unhealthy_threshold_count: Some(timing(|h| h.unhealthy_threshold_count, 6)),
+            health_check_interval_seconds: Some(interval),
+            health_check_timeout_seconds: Some(timeout),
+            healthy_threshold_count: Some(healthy),
+            unhealthy_threshold_count: Some(unhealthy),
             protocol: "TCP".into(),
             attributes: tg_attributes.clone(),
         },
@@ -94,6 +88,19 @@ pub(super) fn load_balancer(
         )],
         tags: t,
     })
+}
+
+/// CAPA's health-check timings (`DefaultAPIServerHealthCheckIntervalSec`
+/// and its kin: interval 5 s, timeout 4 s, 2 to be healthy, 6 to be
+/// unhealthy), each overridden by `healthCheck` where it gives one.
+fn capa_timings(hc: Option<&crate::spec::types::TargetGroupHealthCheckSpec>) -> [i32; 4] {
+    let or = |v: Option<i64>, d: i32| v.and_then(|v| i32::try_from(v).ok()).unwrap_or(d);
+    [
+        or(hc.and_then(|h| h.interval_seconds), 5),
+        or(hc.and_then(|h| h.timeout_seconds), 4),
+        or(hc.and_then(|h| h.threshold_count), 2),
+        or(hc.and_then(|h| h.unhealthy_threshold_count), 6),
+    ]
 }
 
 /// CAPA's `getAPIServerLBSpec` for `additionalListeners`: a target group a
@@ -118,10 +125,8 @@ fn additional_target_groups(
                 .unwrap_or_else(|| "TCP".into())
                 .to_ascii_uppercase();
             let hc = l.health_check.as_ref();
-            let timing = |f: fn(&crate::spec::types::TargetGroupHealthCheckSpec) -> Option<i64>,
-                          d: i32| {
-                hc.map(|h| f(h).and_then(|v| i32::try_from(v).ok()).unwrap_or(d))
-            };
+            // AWS's timings unless `healthCheck` is given.
+            let timings = hc.map(|h| capa_timings(Some(h)));
             let hc_protocol = hc
                 .and_then(|h| h.protocol.clone())
                 .unwrap_or_else(|| protocol.clone())
@@ -141,10 +146,10 @@ fn additional_target_groups(
                     .and_then(|h| h.port.clone())
                     .unwrap_or_else(|| port.to_string()),
                 health_check_protocol: hc_protocol,
-                health_check_interval_seconds: timing(|h| h.interval_seconds, 5),
-                health_check_timeout_seconds: timing(|h| h.timeout_seconds, 4),
-                healthy_threshold_count: timing(|h| h.threshold_count, 2),
-                unhealthy_threshold_count: timing(|h| h.unhealthy_threshold_count, 6),
+                health_check_interval_seconds: timings.map(|t| t[0]),
+                health_check_timeout_seconds: timings.map(|t| t[1]),
+                healthy_threshold_count: timings.map(|t| t[2]),
+                unhealthy_threshold_count: timings.map(|t| t[3]),
                 protocol,
                 attributes: attributes.to_vec(),
             })

@@ -26,11 +26,9 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
                 {
                     no_worker_subnet(v, d, m.failure_domain.as_deref());
                 }
-                let known: Vec<_> = one
-                    .into_iter()
+                one.into_iter()
                     .filter(|s| v.subnets.iter().any(|k| k.key == s.key))
-                    .collect();
-                known
+                    .collect()
             }
         };
         if let Some(id) = m.spec.subnet.as_ref().and_then(|s| s.id.as_deref())

@@ -178,22 +178,20 @@ pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
     });
     let mut out: Vec<Finding> = unknown.chain(refused).chain(kinds).collect();
     for doc in &manifests.aws_clusters {
-        let object = format!("AWSCluster/{}", doc.object.metadata.name);
-        let spec = &doc.object.spec;
-        let mut not_built = |path: &str, what: &str| {
+        if doc
+            .object
+            .spec
+            .secondary_control_plane_load_balancer
+            .is_some()
+        {
             out.push(Finding::new(
                 Rule::ManifestNotBuilt,
-                object.clone(),
-                path,
-                format!("{what} is not built yet by the provisioner; CAPA would build it"),
+                format!("AWSCluster/{}", doc.object.metadata.name),
+                "spec.secondaryControlPlaneLoadBalancer",
+                "the second control-plane load balancer is not built yet by the \
+                provisioner; CAPA would build it",
                 Some(doc.source.clone()),
             ));
-        };
-        if spec.secondary_control_plane_load_balancer.is_some() {
-            not_built(
-                "spec.secondaryControlPlaneLoadBalancer",
-                "the second control-plane load balancer",
-            );
         }
     }
     out
