@@ -105,7 +105,12 @@ async fn existing_cluster(
     if let Some(vpc) = &facts.existing_cluster_vpc {
         facts.existing_subnet_ipv6 = cluster_subnet_blocks(ec2, &vpc.vpc_id, &model.name).await?;
         if model.flavor == crate::model::Flavor::SelfManaged {
-            facts.existing_load_balancer = cluster_load_balancer(elb, &model.name).await?;
+            let secondary = model
+                .secondary_load_balancer
+                .as_ref()
+                .and_then(|lb| lb.name.as_deref());
+            facts.existing_load_balancer =
+                cluster_load_balancer(elb, &model.name, secondary).await?;
         }
     }
     Ok(())
@@ -390,16 +395,23 @@ fn subnet_ipv6_block(s: &aws_sdk_ec2::types::Subnet) -> Option<ipnet::Ipv6Net> {
 
 /// The cluster's API load balancer and its target group, once the cluster
 /// exists: found by the cluster's owned tag and the `apiserver` role, as
-/// apply tags them. Their fields CAPA's webhook keeps immutable are read.
+/// apply tags them (the secondary one, by its name, left out). Their fields
+/// CAPA's webhook keeps immutable are read.
 async fn cluster_load_balancer(
     elb: &aws_sdk_elasticloadbalancingv2::Client,
     cluster: &str,
+    secondary: Option<&str>,
 ) -> Result<Option<LoadBalancerFact>, AwsCallError> {
     let mut lbs = Vec::new();
     let mut pages = elb.describe_load_balancers().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("DescribeLoadBalancers", e))?;
-        lbs.extend(page.load_balancers().iter().cloned());
+        lbs.extend(
+            page.load_balancers()
+                .iter()
+                .filter(|l| secondary.is_none() || l.load_balancer_name() != secondary)
+                .cloned(),
+        );
     }
     let key = tags::owned_key(cluster);
     for chunk in lbs.chunks(20) {

@@ -15,8 +15,8 @@ use serde::Serialize;
 use crate::cidr;
 use crate::facts::{Facts, ZoneType};
 use crate::finding::Finding;
-use crate::model::{ClusterModel, Family, subnet_family};
-use crate::spec::types::Tags;
+use crate::model::{ClusterModel, CpLb, Family, subnet_family};
+use crate::spec::types::{LoadBalancerSpec, Tags};
 use std::collections::BTreeSet;
 
 use crate::model::{Machines, TgIpType};
@@ -422,18 +422,24 @@ fn byo(model: &ClusterModel, facts: &Facts) -> Vec<LaidOutSubnet> {
         .collect()
 }
 
-/// The subnets the API load balancer goes in (CAPA: the spec's list, else
-/// public subnets for internet-facing and private ones for internal; edge
-/// zones excluded; one per zone).
+/// The subnets the primary API load balancer goes in (see [`cp_lb_subnets`]).
 pub fn lb_subnets<'a>(
     model: &ClusterModel,
     subnets: &'a [LaidOutSubnet],
 ) -> Vec<&'a LaidOutSubnet> {
-    let Some(lb) = &model.load_balancer else {
-        return Vec::new();
-    };
+    model
+        .primary_lb()
+        .map(|lb| cp_lb_subnets(lb, subnets))
+        .unwrap_or_default()
+}
+
+/// The subnets a control-plane load balancer goes in (CAPA: the spec's
+/// list, else public subnets for internet-facing and private ones for
+/// internal; edge zones excluded; one per zone).
+pub fn cp_lb_subnets<'a>(lb: CpLb<'_>, subnets: &'a [LaidOutSubnet]) -> Vec<&'a LaidOutSubnet> {
+    let internal = lb.scheme() == "internal";
+    let lb = lb.spec;
     let chosen: Vec<&LaidOutSubnet> = if lb.subnets.is_empty() {
-        let internal = model.lb_scheme() == "internal";
         let private: Vec<&LaidOutSubnet> = subnets
             .iter()
             .filter(|s| !s.public && !s.is_edge())
@@ -525,14 +531,19 @@ pub fn machine_subnets<'a>(
     }
 }
 
-/// The target group IP type: explicit, else CAPA's rule (no IPv6 VPC ->
-/// ipv4; any IPv4-only private subnet -> ipv4; else ipv6).
+/// The primary API target group's IP type (see [`cp_lb_target_group_ip_type`]).
 pub fn target_group_ip_type(model: &ClusterModel, subnets: &[LaidOutSubnet]) -> TgIpType {
-    if let Some(t) = model
-        .load_balancer
-        .as_ref()
-        .and_then(|lb| lb.target_group_ip_type.as_deref())
-    {
+    cp_lb_target_group_ip_type(model, model.load_balancer.as_ref(), subnets)
+}
+
+/// A load balancer's API target group IP type: explicit, else CAPA's rule
+/// (no IPv6 VPC -> ipv4; any IPv4-only private subnet -> ipv4; else ipv6).
+pub fn cp_lb_target_group_ip_type(
+    model: &ClusterModel,
+    lb: Option<&LoadBalancerSpec>,
+    subnets: &[LaidOutSubnet],
+) -> TgIpType {
+    if let Some(t) = lb.and_then(|lb| lb.target_group_ip_type.as_deref()) {
         return TgIpType::from_text(t);
     }
     if !model.ipv6() {

@@ -129,6 +129,9 @@ pub struct ClusterModel {
     pub network: NetworkSpec,
     /// Self-managed only (EKS has no CAPA-managed API load balancer).
     pub load_balancer: Option<LoadBalancerSpec>,
+    /// `spec.secondaryControlPlaneLoadBalancer` (self-managed only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondary_load_balancer: Option<LoadBalancerSpec>,
     pub cluster_network: ClusterNetwork,
     pub control_plane: Option<Machines>,
     pub kubernetes_version: Option<String>,
@@ -192,6 +195,60 @@ pub fn subnet_family(s: &SubnetSpec) -> Family {
     }
 }
 
+/// Which of CAPA's two control-plane load balancers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbRole {
+    /// `spec.controlPlaneLoadBalancer`.
+    Primary,
+    /// `spec.secondaryControlPlaneLoadBalancer`.
+    Secondary,
+}
+
+impl LbRole {
+    /// The field that holds it, as findings name it.
+    pub fn path(self) -> &'static str {
+        match self {
+            LbRole::Primary => "spec.controlPlaneLoadBalancer",
+            LbRole::Secondary => "spec.secondaryControlPlaneLoadBalancer",
+        }
+    }
+}
+
+/// One control-plane load balancer's spec, with CAPA's defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct CpLb<'a> {
+    pub role: LbRole,
+    pub spec: &'a LoadBalancerSpec,
+}
+
+impl<'a> CpLb<'a> {
+    /// `loadBalancerType`: the CRD schema defaults both to `classic` (the
+    /// API server applies it before CAPA's `SetDefaults_AWSClusterSpec`
+    /// would make a secondary one `nlb`).
+    pub fn lb_type(&self) -> &'a str {
+        self.spec.load_balancer_type.as_deref().unwrap_or("classic")
+    }
+
+    /// An ELBv2 load balancer (NLB, ALB, GWLB).
+    pub fn is_v2(&self) -> bool {
+        matches!(self.lb_type(), "nlb" | "alb" | "elb")
+    }
+
+    /// `scheme`: the CRD schema's default is `internet-facing` for both.
+    pub fn scheme(&self) -> &'a str {
+        self.spec.scheme.as_deref().unwrap_or("internet-facing")
+    }
+
+    /// The IP address type: explicit, else dualstack when the VPC has IPv6,
+    /// else ipv4 (what CAPA sends).
+    pub fn ip_address_type(&self, vpc_ipv6: bool) -> &'a str {
+        self.spec
+            .ip_address_type
+            .as_deref()
+            .unwrap_or(if vpc_ipv6 { "dualstack" } else { "ipv4" })
+    }
+}
+
 /// CAPA's load balancer types.
 pub const LB_TYPES: &[&str] = &["classic", "elb", "alb", "nlb", "disabled"];
 
@@ -217,31 +274,42 @@ impl ClusterModel {
         self.network.vpc.id.as_deref().filter(|s| !s.is_empty())
     }
 
+    /// The primary control-plane load balancer's type.
     pub fn lb_type(&self) -> Option<&str> {
-        self.load_balancer
-            .as_ref()
-            .map(|lb| lb.load_balancer_type.as_deref().unwrap_or("classic"))
+        self.primary_lb().map(|lb| lb.lb_type())
     }
 
     /// An ELBv2 load balancer (NLB, ALB, GWLB) the provisioner creates.
     pub fn lb_is_v2(&self) -> bool {
-        matches!(self.lb_type(), Some("nlb" | "alb" | "elb"))
+        self.primary_lb().is_some_and(|lb| lb.is_v2())
     }
 
     pub fn lb_scheme(&self) -> &str {
-        self.load_balancer
-            .as_ref()
-            .and_then(|lb| lb.scheme.as_deref())
-            .unwrap_or("internet-facing")
+        self.primary_lb()
+            .map_or("internet-facing", |lb| lb.scheme())
     }
 
-    /// The load balancer IP address type: explicit, else dualstack when the
-    /// VPC has IPv6, else ipv4 (what CAPA sends).
+    /// The primary load balancer's IP address type (see [`CpLb::ip_address_type`]).
     pub fn lb_ip_address_type(&self) -> &str {
-        self.load_balancer
-            .as_ref()
-            .and_then(|lb| lb.ip_address_type.as_deref())
-            .unwrap_or(if self.ipv6() { "dualstack" } else { "ipv4" })
+        self.primary_lb()
+            .map_or("ipv4", |lb| lb.ip_address_type(self.ipv6()))
+    }
+
+    /// `spec.controlPlaneLoadBalancer` (CAPA defaults it on every AWSCluster).
+    pub fn primary_lb(&self) -> Option<CpLb<'_>> {
+        self.load_balancer.as_ref().map(|spec| CpLb {
+            role: LbRole::Primary,
+            spec,
+        })
+    }
+
+    /// CAPA's `ControlPlaneLoadBalancers()`: the primary, then the secondary.
+    pub fn control_plane_lbs(&self) -> Vec<CpLb<'_>> {
+        let secondary = self.secondary_load_balancer.as_ref().map(|spec| CpLb {
+            role: LbRole::Secondary,
+            spec,
+        });
+        self.primary_lb().into_iter().chain(secondary).collect()
     }
 
     /// The API server port (`clusterNetwork.apiServerPort`, default 6443).
@@ -350,6 +418,7 @@ impl ClusterModel {
                 region: spec.region.clone(),
                 network: spec.network.clone(),
                 load_balancer: None,
+                secondary_load_balancer: None,
                 cluster_network: cluster
                     .object
                     .spec
@@ -440,6 +509,7 @@ impl ClusterModel {
                 region: spec.region.clone(),
                 network: spec.network.clone(),
                 load_balancer: Some(spec.control_plane_load_balancer.clone().unwrap_or_default()),
+                secondary_load_balancer: spec.secondary_control_plane_load_balancer.clone(),
                 cluster_network: cluster
                     .object
                     .spec

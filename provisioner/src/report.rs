@@ -204,7 +204,11 @@ pub fn plan_tree(plan: &Plan) -> String {
             let _ = writeln!(o, "   │    {r}");
         }
     }
-    if let Some(lb) = &plan.load_balancer {
+    for lb in plan
+        .load_balancer
+        .iter()
+        .chain(&plan.secondary_load_balancer)
+    {
         let _ = writeln!(
             o,
             "   ├─ load balancer {} ({} {} {}) in {}",

@@ -228,6 +228,12 @@ rules! {
     LbDualstackNeedsIpv6Subnets = "lb-dualstack-needs-ipv6-subnets", Error, Aws,
         "a dualstack load balancer on subnets without IPv6 (AWS)";
     LbNoSubnets = "lb-no-subnets", Error, CapaController, "no subnet to place the load balancer in";
+    SecondaryLbName = "secondary-lb-name", Error, CapaWebhook,
+        "a secondary control-plane load balancer without a name, or with the primary's";
+    SecondaryLbScheme = "secondary-lb-scheme", Error, CapaWebhook,
+        "two control-plane load balancers with the same scheme";
+    SecondaryLbNotNlb = "secondary-lb-not-nlb", Error, CapaWebhook,
+        "a secondary control-plane load balancer that is not an NLB";
     TgIpTypeInvalid = "tg-ip-type-invalid", Error, CapaWebhook,
         "a targetGroupIPType other than ipv4 or ipv6";
     TgIpTypeClassic = "tg-ip-type-classic", Error, CapaWebhook,

@@ -20,22 +20,56 @@ use provisioner::target::Clients;
 use crate::common::{owned_ids, runtime};
 
 pub fn trials() -> Vec<Trial> {
-    vec![
-        Trial::test(
-            "resilience::apply_interrupted_at_every_mutating_call_converges",
-            || runtime().block_on(apply_interrupted()),
-        ),
-        Trial::test(
-            "resilience::destroy_interrupted_at_every_mutating_call_converges",
-            || runtime().block_on(destroy_interrupted()),
-        ),
-    ]
+    CASES
+        .iter()
+        .flat_map(|case| {
+            let prefix = match case.tag {
+                "" => "resilience::".to_owned(),
+                tag => format!("resilience::{tag}_"),
+            };
+            [
+                Trial::test(
+                    format!("{prefix}apply_interrupted_at_every_mutating_call_converges"),
+                    move || runtime().block_on(apply_interrupted(case)),
+                ),
+                Trial::test(
+                    format!("{prefix}destroy_interrupted_at_every_mutating_call_converges"),
+                    move || runtime().block_on(destroy_interrupted(case)),
+                ),
+            ]
+        })
+        .collect()
 }
 
-const CLUSTER: &str = "ipv6-demo";
+/// A cluster whose apply and destroy are cut at every mutating call.
+struct Case {
+    /// In the trial's name (`resilience::<tag>_...`); empty for the first.
+    tag: &'static str,
+    cluster: &'static str,
+    example: &'static str,
+}
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ipv6-cluster.yaml")
+const CASES: &[Case] = &[
+    // The network and the control plane behind an NLB.
+    Case {
+        tag: "",
+        cluster: "ipv6-demo",
+        example: "ipv6-cluster.yaml",
+    },
+    // Workers, a bastion, a second NLB and an additional listener.
+    Case {
+        tag: "whole_cluster",
+        cluster: "dual-demo",
+        example: "dualstack-whole-cluster.yaml",
+    },
+];
+
+impl Case {
+    fn path(&self) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples")
+            .join(self.example)
+    }
 }
 
 async fn clients() -> Result<Clients, Failed> {
@@ -69,8 +103,8 @@ fn mutating_calls(c: &Clients) -> usize {
         .count()
 }
 
-async fn apply(c: &Clients) -> Result<(), String> {
-    let m = Manifests::load_files(&[example()], &Vars::only(BTreeMap::new()))
+async fn apply(c: &Clients, case: &Case) -> Result<(), String> {
+    let m = Manifests::load_files(&[case.path()], &Vars::only(BTreeMap::new()))
         .map_err(|e| e.to_string())?;
     let model = pipeline::model(&m).map_err(|e| e.to_string())?;
     let p = pipeline::prepare(c, model, None, &PlanOptions::default())
@@ -84,10 +118,10 @@ async fn apply(c: &Clients) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-async fn destroy(c: &Clients) -> Result<(), String> {
+async fn destroy(c: &Clients, case: &Case) -> Result<(), String> {
     let mut opts = DestroyOptions::for_target(true);
     opts.sequential = true;
-    destroy::destroy(c, CLUSTER, &opts)
+    destroy::destroy(c, case.cluster, &opts)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -139,21 +173,21 @@ fn normalise(v: &mut serde_json::Value) {
     }
 }
 
-async fn apply_interrupted() -> Result<(), Failed> {
+async fn apply_interrupted(case: &Case) -> Result<(), Failed> {
     let reference = clients().await?;
-    apply(&reference).await?;
+    apply(&reference, case).await?;
     let total = mutating_calls(&reference);
     let want = shape(&reference);
     let mut failures = Vec::new();
     for k in 0..total {
         let c = clients().await?;
         crash_after(&c, k);
-        if apply(&c).await.is_ok() {
+        if apply(&c, case).await.is_ok() {
             failures.push(format!("k={k}: the interrupted apply did not stop"));
             continue;
         }
         fake(&c).set_faults(Vec::new(), 0);
-        if let Err(e) = apply(&c).await {
+        if let Err(e) = apply(&c, case).await {
             failures.push(format!("k={k}: the resumed apply failed: {e}"));
             continue;
         }
@@ -169,47 +203,53 @@ async fn apply_interrupted() -> Result<(), Failed> {
             failures.push(format!("k={k}: the network differs: {diff:?}"));
             continue;
         }
-        if let Err(e) = destroy(&c).await {
+        if let Err(e) = destroy(&c, case).await {
             failures.push(format!("k={k}: destroy failed: {e}"));
-        } else if !owned_ids(&c, CLUSTER).is_empty() {
-            failures.push(format!("k={k}: destroy left {:?}", owned_ids(&c, CLUSTER)));
+        } else if !owned_ids(&c, case.cluster).is_empty() {
+            failures.push(format!(
+                "k={k}: destroy left {:?}",
+                owned_ids(&c, case.cluster)
+            ));
         }
     }
-    converged("apply", total, &failures)
+    converged("apply", case, total, &failures)
 }
 
-async fn destroy_interrupted() -> Result<(), Failed> {
+async fn destroy_interrupted(case: &Case) -> Result<(), Failed> {
     let reference = clients().await?;
-    apply(&reference).await?;
+    apply(&reference, case).await?;
     let before = mutating_calls(&reference);
-    destroy(&reference).await?;
+    destroy(&reference, case).await?;
     let total = mutating_calls(&reference) - before;
     let mut failures = Vec::new();
     for k in 0..total {
         let c = clients().await?;
-        apply(&c).await?;
+        apply(&c, case).await?;
         // Rules count matching calls from when they are set.
         crash_after(&c, k);
-        if destroy(&c).await.is_ok() {
+        if destroy(&c, case).await.is_ok() {
             failures.push(format!("k={k}: the interrupted destroy did not stop"));
             continue;
         }
         fake(&c).set_faults(Vec::new(), 0);
-        match destroy(&c).await {
+        match destroy(&c, case).await {
             Err(e) => failures.push(format!("k={k}: the resumed destroy failed: {e}")),
-            Ok(()) if !owned_ids(&c, CLUSTER).is_empty() => {
-                failures.push(format!("k={k}: left {:?}", owned_ids(&c, CLUSTER)))
+            Ok(()) if !owned_ids(&c, case.cluster).is_empty() => {
+                failures.push(format!("k={k}: left {:?}", owned_ids(&c, case.cluster)))
             }
             Ok(()) => {}
         }
     }
-    converged("destroy", total, &failures)
+    converged("destroy", case, total, &failures)
 }
 
 /// The verdict over every interruption point: all converged, or which did not.
-fn converged(what: &str, total: usize, failures: &[String]) -> Result<(), Failed> {
+fn converged(what: &str, case: &Case, total: usize, failures: &[String]) -> Result<(), Failed> {
     if failures.is_empty() {
-        eprintln!("{what} interrupted at each of {total} mutating calls: all converged");
+        eprintln!(
+            "{what} of {} interrupted at each of {total} mutating calls: all converged",
+            case.example
+        );
         Ok(())
     } else {
         Err(format!(

@@ -24,6 +24,20 @@ pub(super) struct Made {
     pub endpoint: Option<String>,
 }
 
+/// [`ensure`] for a load balancer the plan may not have.
+pub(super) async fn ensure_if(
+    k: &Kit<'_>,
+    lb: Option<&LoadBalancerPlan>,
+    vpc_id: &str,
+    subnet_ids: &BTreeMap<String, String>,
+    groups: &Groups,
+) -> Result<Option<Made>> {
+    match lb {
+        Some(lb) => ensure(k, lb, vpc_id, subnet_ids, groups).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 pub(super) async fn ensure(
     k: &Kit<'_>,
     lb: &LoadBalancerPlan,

@@ -171,31 +171,39 @@ pub async fn apply(
                 ipv6: vpc_v6,
             };
             let groups = security_groups::ensure(k, plan, vpc_id, blocks, &nat_ips).await?;
-            let load_balancer = async {
-                match &plan.load_balancer {
-                    Some(lb) => {
-                        let made =
-                            load_balancer::ensure(k, lb, vpc_id, subnet_ids, &groups).await?;
-                        Ok(Some(made))
-                    }
-                    None => Ok(None),
-                }
-            };
-            let (lb, instances) = k
+            // CAPA's `ReconcileLoadbalancers`: the primary and the secondary
+            // are made side by side, each waited for on its own.
+            let load_balancers = k.both(
+                load_balancer::ensure_if(
+                    k,
+                    plan.load_balancer.as_ref(),
+                    vpc_id,
+                    subnet_ids,
+                    &groups,
+                ),
+                load_balancer::ensure_if(
+                    k,
+                    plan.secondary_load_balancer.as_ref(),
+                    vpc_id,
+                    subnet_ids,
+                    &groups,
+                ),
+            );
+            let ((lb, secondary), instances) = k
                 .both(
-                    load_balancer,
+                    load_balancers,
                     machines::ensure(k, plan, subnet_ids, &groups),
                 )
                 .await?;
-            if let Some(lb) = &lb {
-                let control_plane: Vec<String> = plan
-                    .machines
-                    .iter()
-                    .zip(&instances)
-                    .filter(|(m, _)| m.role == "control-plane")
-                    .map(|(_, id)| id.clone())
-                    .collect();
-                for tg_arn in &lb.target_group_arns {
+            let control_plane: Vec<String> = plan
+                .machines
+                .iter()
+                .zip(&instances)
+                .filter(|(m, _)| m.role == "control-plane")
+                .map(|(_, id)| id.clone())
+                .collect();
+            for made in lb.iter().chain(&secondary) {
+                for tg_arn in &made.target_group_arns {
                     machines::register_targets(k, tg_arn, &control_plane).await?;
                 }
             }

@@ -5,21 +5,31 @@ use super::*;
 
 pub(super) fn load_balancer(
     model: &ClusterModel,
+    cp_lb: CpLb<'_>,
     subnets: &[LaidOutSubnet],
     notes: &mut Vec<Note>,
 ) -> Option<LoadBalancerPlan> {
-    let lb = model.load_balancer.as_ref()?;
-    let lb_type = match model.lb_type() {
-        Some("nlb") => "network",
-        Some("disabled") | None => return None,
-        Some(other) => {
+    let lb = cp_lb.spec;
+    let lb_type = match cp_lb.lb_type() {
+        "nlb" => "network",
+        "disabled" => return None,
+        // Built by `classic_load_balancer` (primary only: CAPA's webhook
+        // refuses a secondary one that is not an NLB).
+        "classic" => return None,
+        other => {
             notes.push(Note(format!(
                 "control-plane load balancer: a {other} load balancer is not \
-                    provisioned by this tool (classic ELBs are IPv4-only); use \
-                    loadBalancerType: nlb for IPv6 and dualstack"
+                    provisioned by this tool; use loadBalancerType: nlb for \
+                    IPv6 and dualstack"
             )));
             return None;
         }
+    };
+    // The primary's names stay what they were before a second load balancer
+    // existed; the secondary's hashes also take its name.
+    let salt = match cp_lb.role {
+        LbRole::Primary => model.name.clone(),
+        LbRole::Secondary => format!("{}/{}", model.name, cp_lb_name(model, cp_lb)),
     };
     // CAPA's getAPIServerLBSpec: one listener and target group on
     // DefaultAPIServerPort, whatever apiServerPort says (a warning says so).
@@ -29,9 +39,9 @@ pub(super) fn load_balancer(
         .clone()
         .unwrap_or_else(|| "TCP".to_owned())
         .to_ascii_uppercase();
-    let name = api_lb_name(model);
+    let name = cp_lb_name(model, cp_lb);
     let [interval, timeout, healthy, unhealthy] = capa_timings(lb.health_check.as_ref());
-    let tg_ip_type = target_group_ip_type(model, subnets);
+    let tg_ip_type = cp_lb_target_group_ip_type(model, Some(lb), subnets);
     let tg_attributes: Vec<(String, String)> = {
         let mut a: Vec<(String, String)> = vec![
             (
@@ -56,16 +66,16 @@ pub(super) fn load_balancer(
     Some(LoadBalancerPlan {
         name: name.clone(),
         lb_type: lb_type.to_owned(),
-        scheme: Scheme::from_text(model.lb_scheme()),
-        ip_address_type: LbIpType::from_text(model.lb_ip_address_type()),
-        subnet_keys: lb_subnets(model, subnets)
+        scheme: Scheme::from_text(cp_lb.scheme()),
+        ip_address_type: LbIpType::from_text(cp_lb.ip_address_type(model.ipv6())),
+        subnet_keys: cp_lb_subnets(cp_lb, subnets)
             .into_iter()
             .map(|s| s.key.clone())
             .collect(),
         security_group_roles: roles,
         listener_port: port,
         target_group: TargetGroupPlan {
-            name: elb_name(&format!("apiserver-target-{}", short_hash(&model.name))),
+            name: elb_name(&format!("apiserver-target-{}", short_hash(&salt))),
             port,
             ip_address_type: tg_ip_type.clone(),
             health_check_path: matches!(hc.as_str(), "HTTP" | "HTTPS")
@@ -79,7 +89,7 @@ pub(super) fn load_balancer(
             protocol: "TCP".into(),
             attributes: tg_attributes.clone(),
         },
-        additional: additional_target_groups(model, lb, &tg_attributes, tg_ip_type.clone()),
+        additional: additional_target_groups(&salt, lb, &tg_attributes, tg_ip_type.clone()),
         // Only network load balancers are made here, so CAPA's
         // `idle_timeout.timeout_seconds` (application ones) never applies.
         attributes: vec![(
@@ -110,7 +120,7 @@ fn capa_timings(hc: Option<&crate::spec::types::TargetGroupHealthCheckSpec>) -> 
 /// `getAdditionalTargetGroupHealthCheck` (5 s, 4 s, 2, 6 and the overrides)
 /// when `healthCheck` is given.
 fn additional_target_groups(
-    model: &ClusterModel,
+    salt: &str,
     lb: &crate::spec::types::LoadBalancerSpec,
     attributes: &[(String, String)],
     api_ip_type: TgIpType,
@@ -134,7 +144,7 @@ fn additional_target_groups(
             Some(TargetGroupPlan {
                 name: elb_name(&format!(
                     "additional-listener-{}",
-                    short_hash(&format!("{}/{port}", model.name))
+                    short_hash(&format!("{salt}/{port}"))
                 )),
                 port,
                 ip_address_type: l

@@ -10,7 +10,7 @@
 mod compute;
 mod security_groups;
 
-use compute::{load_balancer, machines};
+use compute::machines;
 use security_groups::security_groups;
 
 use std::collections::BTreeMap;
@@ -19,8 +19,10 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::layout::{Ipv6Block, LaidOutSubnet};
-use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type, worker_subnet};
-use crate::model::{ClusterModel, Family, Flavor, Machines};
+use crate::layout::{
+    control_plane_subnets, cp_lb_subnets, cp_lb_target_group_ip_type, worker_subnet,
+};
+use crate::model::{ClusterModel, CpLb, Family, Flavor, LbRole, Machines};
 pub use crate::model::{LbIpType, Scheme, TgIpType};
 use crate::spec::types::{IngressRule, Tags};
 
@@ -291,6 +293,10 @@ pub struct Plan {
     pub route_tables: Vec<RouteTablePlan>,
     pub security_groups: Vec<SecurityGroupPlan>,
     pub load_balancer: Option<LoadBalancerPlan>,
+    /// `spec.secondaryControlPlaneLoadBalancer`: an NLB with its own target
+    /// group and listener; the control plane is registered in both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondary_load_balancer: Option<LoadBalancerPlan>,
     pub machines: Vec<MachinePlan>,
     pub notes: Vec<Note>,
 }
@@ -334,13 +340,20 @@ fn short_hash(text: &str) -> String {
 
 pub use crate::names::capa_lb_name;
 
-/// The API load balancer's name: the spec's, as written (AWS judges it),
-/// else CAPA's.
+/// The primary API load balancer's name (see [`cp_lb_name`]).
 pub fn api_lb_name(model: &ClusterModel) -> String {
     model
-        .load_balancer
-        .as_ref()
-        .and_then(|lb| lb.name.clone())
+        .primary_lb()
+        .map(|lb| cp_lb_name(model, lb))
+        .unwrap_or_else(|| capa_lb_name(&model.namespace, &model.name))
+}
+
+/// A control-plane load balancer's name: the spec's, as written (AWS
+/// judges it), else CAPA's (`LBName` for ELBv2 ones).
+pub fn cp_lb_name(model: &ClusterModel, lb: CpLb<'_>) -> String {
+    lb.spec
+        .name
+        .clone()
         .unwrap_or_else(|| capa_lb_name(&model.namespace, &model.name))
 }
 
@@ -618,7 +631,14 @@ pub fn plan(
     }
 
     let security_groups = security_groups(model);
-    let load_balancer = load_balancer(model, subnets, &mut notes);
+    let load_balancer = model
+        .primary_lb()
+        .and_then(|lb| compute::load_balancer(model, lb, subnets, &mut notes));
+    let secondary_load_balancer = model
+        .control_plane_lbs()
+        .into_iter()
+        .find(|lb| lb.role == LbRole::Secondary)
+        .and_then(|lb| compute::load_balancer(model, lb, subnets, &mut notes));
     let machines = machines(model, subnets, opts);
     if model.flavor == Flavor::Eks {
         notes.push(Note(
@@ -648,6 +668,7 @@ pub fn plan(
         route_tables,
         security_groups,
         load_balancer,
+        secondary_load_balancer,
         machines,
         notes,
     }

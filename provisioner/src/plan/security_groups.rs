@@ -195,12 +195,16 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
     // The `lb` group (on every machine, handed to the CCM): an NLB's nodes
     // and health checks reach the control plane from the VPC's blocks, or
     // from anywhere with preserveClientIP; one more rule a listener.
+    // CAPA's `getSecurityGroupIngressRules` for `lb`: the API rule once
+    // (from the first NLB's peers), each NLB's additional listeners after.
     let mut lb_rules = Vec::new();
-    if let Some(lb) = model
-        .load_balancer
-        .as_ref()
-        .filter(|_| model.lb_type() == Some("nlb"))
+    let mut api_rule_added = false;
+    for cp_lb in model
+        .control_plane_lbs()
+        .into_iter()
+        .filter(|lb| lb.lb_type() == "nlb")
     {
+        let lb = cp_lb.spec;
         let peers = if lb.preserve_client_ip {
             let mut p = vec![Peer::Cidr("0.0.0.0/0".parse().expect("valid"))];
             if ipv6 {
@@ -214,10 +218,14 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
             }
             p
         };
-        let mut listeners = vec![(
-            port,
-            "Allow NLB traffic to the control plane instances.".to_owned(),
-        )];
+        let mut listeners = Vec::new();
+        if !api_rule_added {
+            listeners.push((
+                port,
+                "Allow NLB traffic to the control plane instances.".to_owned(),
+            ));
+            api_rule_added = true;
+        }
         listeners.extend(lb.additional_listeners.iter().map(|l| {
             (
                 l.port,
@@ -229,13 +237,16 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
         }));
         for (p, description) in listeners {
             for peer in &peers {
-                lb_rules.push(RulePlan {
+                let rule = RulePlan {
                     description: description.clone(),
                     protocol: "tcp".into(),
                     from_port: p,
                     to_port: p,
                     peer: peer.clone(),
-                });
+                };
+                if !lb_rules.contains(&rule) {
+                    lb_rules.push(rule);
+                }
             }
         }
     }
@@ -259,11 +270,12 @@ pub(super) fn security_groups(model: &ClusterModel) -> Vec<SecurityGroupPlan> {
     } else {
         vec![api_rule("Kubernetes API", Peer::NatGatewayIps)]
     };
-    let mut custom = model
-        .load_balancer
-        .as_ref()
-        .map(|lb| ingress_rule_plans(&lb.ingress_rules))
-        .unwrap_or_default();
+    // CAPA's `getControlPlaneLBIngressRules`: every load balancer's rules.
+    let mut custom: Vec<RulePlan> = model
+        .control_plane_lbs()
+        .iter()
+        .flat_map(|lb| ingress_rule_plans(&lb.spec.ingress_rules))
+        .collect();
     if custom.is_empty() {
         custom.push(api_rule(
             "Kubernetes API",

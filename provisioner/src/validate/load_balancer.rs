@@ -2,17 +2,86 @@
 //! (the seed's support matrix), its subnets, and the target group's IP type.
 
 use super::{Rule, V};
-use crate::layout::{control_plane_subnets, lb_subnets, target_group_ip_type};
-use crate::model::TgIpType;
-use crate::model::{Family, LB_TYPES};
+use crate::layout::{
+    control_plane_subnets, cp_lb_subnets, cp_lb_target_group_ip_type, target_group_ip_type,
+};
+use crate::model::{CpLb, Family, LB_TYPES, LbRole, TgIpType};
+use crate::spec::types::LoadBalancerSpec;
 
 pub(super) fn load_balancer_rules(v: &mut V<'_>) {
     let model = v.model;
-    let Some(lb) = model.load_balancer.clone() else {
-        return;
+    if let Some(secondary) = &model.secondary_load_balancer {
+        secondary_rules(v, secondary);
+    }
+    let mut port_said = false;
+    for cp in model.control_plane_lbs() {
+        one_load_balancer(v, cp, &mut port_said);
+    }
+}
+
+/// CAPA's `validateControlPlaneLBs` for the secondary load balancer: a
+/// name of its own, a scheme other than the primary's, and an NLB.
+fn secondary_rules(v: &mut V<'_>, secondary: &LoadBalancerSpec) {
+    let model = v.model;
+    let base = LbRole::Secondary.path();
+    let primary = model.load_balancer.clone().unwrap_or_default();
+    match secondary.name.as_deref() {
+        None | Some("") => v.infra(
+            Rule::SecondaryLbName,
+            format!("{base}.name"),
+            "secondary controlPlaneLoadBalancer.name cannot be empty: give the \
+            second load balancer a name of its own",
+        ),
+        Some(name) if primary.name.as_deref() == Some(name) => v.infra(
+            Rule::SecondaryLbName,
+            format!("{base}.name"),
+            format!(
+                "field must be different from controlPlaneLoadBalancer.name: both \
+                are '{name}'; rename the second load balancer"
+            ),
+        ),
+        Some(_) => {}
+    }
+    let scheme = |lb: &LoadBalancerSpec| {
+        lb.scheme
+            .clone()
+            .unwrap_or_else(|| "internet-facing".to_owned())
     };
-    let lb_type = model.lb_type().unwrap_or("classic").to_owned();
-    let base = "spec.controlPlaneLoadBalancer";
+    if scheme(secondary) == scheme(&primary) {
+        v.infra(
+            Rule::SecondaryLbScheme,
+            format!("{base}.scheme"),
+            format!(
+                "control plane load balancers must have different schemes: both \
+                are {}; make one internal and the other internet-facing",
+                scheme(secondary)
+            ),
+        );
+    }
+    let lb_type = secondary.load_balancer_type.as_deref().unwrap_or("classic");
+    if lb_type != "nlb" {
+        v.infra(
+            Rule::SecondaryLbNotNlb,
+            format!("{base}.loadBalancerType"),
+            format!(
+                "secondary control plane load balancer must be a Network Load \
+                Balancer: it is {lb_type} (the CRD's default when not given); set \
+                loadBalancerType: nlb"
+            ),
+        );
+    }
+}
+
+fn one_load_balancer(v: &mut V<'_>, cp: CpLb<'_>, port_said: &mut bool) {
+    let model = v.model;
+    let lb = cp.spec.clone();
+    let lb_type = cp.lb_type().to_owned();
+    let base = cp.role.path();
+    let primary = cp.role == LbRole::Primary;
+    if !primary && lb_type != "nlb" {
+        // Refused by `secondary_rules`; nothing more to say of it.
+        return;
+    }
     if !LB_TYPES.contains(&lb_type.as_str()) {
         v.infra(
             Rule::LbTypeInvalid,
@@ -34,7 +103,8 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         );
     }
     let port = model.api_server_port();
-    if model.lb_is_v2() && port != 6443 {
+    if cp.is_v2() && port != 6443 && !*port_said {
+        *port_said = true;
         v.push(
             Rule::LbApiPortNot6443,
             &format!("Cluster/{}", model.name),
@@ -114,15 +184,15 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         }
     }
     if lb_type == "classic" {
-        classic_rules(v, model.lb_type().is_none());
+        classic_rules(v, lb.load_balancer_type.is_none());
     }
-    if !classic_or_disabled {
+    if !classic_or_disabled && primary {
         immutable_rules(v, &lb);
     }
     if classic_or_disabled {
         return;
     }
-    let ip_type = model.lb_ip_address_type().to_owned();
+    let ip_type = cp.ip_address_type(model.ipv6()).to_owned();
     if ip_type == "dualstack" && !model.ipv6() {
         v.infra(
             Rule::LbDualstackNeedsVpcIpv6,
@@ -132,15 +202,15 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         );
     }
     let subnets = v.subnets;
-    let chosen = lb_subnets(model, subnets);
+    let chosen = cp_lb_subnets(cp, subnets);
     if chosen.is_empty() && !subnets.is_empty() {
         v.infra(
             Rule::LbNoSubnets,
             format!("{base}.subnets"),
             format!(
                 "no subnet for the {} load balancer: it needs {} subnets",
-                model.lb_scheme(),
-                if model.lb_scheme() == "internal" {
+                cp.scheme(),
+                if cp.scheme() == "internal" {
                     "private or public"
                 } else {
                     "public"
@@ -157,7 +227,7 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
             and would hold the {} load balancer; make it dualstack (give it \
             a cidrBlock)",
                 s.key,
-                model.lb_scheme()
+                cp.scheme()
             ),
         );
     } else if ip_type == "dualstack"
@@ -178,7 +248,7 @@ pub(super) fn load_balancer_rules(v: &mut V<'_>) {
         }
     }
     // Targets: the API target group holds the control-plane machines.
-    let tg = target_group_ip_type(model, subnets);
+    let tg = cp_lb_target_group_ip_type(model, Some(&lb), subnets);
     if matches!(tg, TgIpType::Other(_)) {
         return;
     }
@@ -289,7 +359,7 @@ fn api_port_message(port: u16, lb_type: &str) -> String {
 /// update that changes the scheme, name, health-check protocol or target
 /// group IP type of a cluster's load balancer; the provisioner compares the
 /// spec with the load balancer the existing cluster has.
-fn immutable_rules(v: &mut V<'_>, lb: &crate::spec::types::LoadBalancerSpec) {
+fn immutable_rules(v: &mut V<'_>, lb: &LoadBalancerSpec) {
     let model = v.model;
     let Some(have) = v.facts.existing_load_balancer.clone() else {
         return;

@@ -176,25 +176,7 @@ pub fn manifest_findings(manifests: &crate::spec::Manifests) -> Vec<Finding> {
             Some(source.clone()),
         )
     });
-    let mut out: Vec<Finding> = unknown.chain(refused).chain(kinds).collect();
-    for doc in &manifests.aws_clusters {
-        if doc
-            .object
-            .spec
-            .secondary_control_plane_load_balancer
-            .is_some()
-        {
-            out.push(Finding::new(
-                Rule::ManifestNotBuilt,
-                format!("AWSCluster/{}", doc.object.metadata.name),
-                "spec.secondaryControlPlaneLoadBalancer",
-                "the second control-plane load balancer is not built yet by the \
-                provisioner; CAPA would build it",
-                Some(doc.source.clone()),
-            ));
-        }
-    }
-    out
+    unknown.chain(refused).chain(kinds).collect()
 }
 
 /// `--strict`: what the Kubernetes API does not know is refused, as

@@ -304,3 +304,63 @@ pub(super) fn support_matrix_rows() {
         }
     }
 }
+
+/// CAPA's webhook on `secondaryControlPlaneLoadBalancer`: a name of its own,
+/// another scheme than the primary's, an NLB; a valid one has no finding.
+#[test]
+pub(super) fn secondary_load_balancer_rules() {
+    let with = |secondary: &str| -> Case<'static> {
+        Case {
+            aws_cluster: Box::leak(
+                format!("{IPV6_CLUSTER}  secondaryControlPlaneLoadBalancer: {secondary}\n")
+                    .into_boxed_str(),
+            ),
+            ..base()
+        }
+    };
+    let secondary_rules = [
+        Rule::SecondaryLbName,
+        Rule::SecondaryLbScheme,
+        Rule::SecondaryLbNotNlb,
+    ];
+    let good = rules_of(
+        &with("{name: c1-int, loadBalancerType: nlb, scheme: internal}"),
+        &facts(),
+        Some("us-east-1"),
+    );
+    assert!(
+        good.iter().all(|f| !secondary_rules.contains(&f.rule)),
+        "{good:#?}"
+    );
+    // A bare one: the CRD's defaults (classic, internet-facing) and no name.
+    let f = expect(Rule::SecondaryLbName, with("{}"));
+    covers(&f, Rule::SecondaryLbScheme);
+    covers(&f, Rule::SecondaryLbNotNlb);
+    // The primary's name, given on both.
+    let same = Case {
+        aws_cluster: Box::leak(
+            IPV6_CLUSTER
+                .replace(
+                    "    loadBalancerType: nlb\n",
+                    "    loadBalancerType: nlb\n    name: api\n",
+                )
+                .replace(
+                    "  network:\n",
+                    "  secondaryControlPlaneLoadBalancer: {name: api, loadBalancerType: nlb, scheme: internal}\n  network:\n",
+                )
+                .into_boxed_str(),
+        ),
+        ..base()
+    };
+    let f = expect(Rule::SecondaryLbName, same);
+    assert!(
+        f.iter().any(|x| x
+            .message
+            .contains("must be different from controlPlaneLoadBalancer.name")),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter().all(|x| x.rule != Rule::SecondaryLbScheme),
+        "{f:#?}"
+    );
+}

@@ -163,22 +163,13 @@ pub(super) fn schema_refusals() {
     assert!(f.message.contains("less than the minimum of 1"), "{f}");
 }
 
-/// What the manifests ask for and the provisioner does not build is named:
-/// a machine pool by its kind, a second load balancer by its field; warnings that
-/// `--strict` makes errors.
+/// What the manifests ask for and the provisioner does not build is named
+/// by its kind; warnings that `--strict` makes errors.
 #[test]
 pub(super) fn what_is_not_built_is_named() {
     let text = format!(
         "{}---\napiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSManagedMachinePool\nmetadata: {{name: pool}}\nspec: {{}}\n",
-        manifests(&Case {
-            aws_cluster: Box::leak(
-                format!(
-                    "{IPV6_CLUSTER}  secondaryControlPlaneLoadBalancer: {{loadBalancerType: nlb}}\n"
-                )
-                .into_boxed_str()
-            ),
-            ..base()
-        })
+        manifests(&base())
     );
     let m = Manifests::load_str(&text, "m.yaml", &Vars::only(BTreeMap::new())).unwrap();
     let mut found = manifest_findings(&m);
@@ -189,10 +180,7 @@ pub(super) fn what_is_not_built_is_named() {
         .collect();
     assert_eq!(
         named,
-        [
-            ("AWSManagedMachinePool/pool", "kind"),
-            ("AWSCluster/c1", "spec.secondaryControlPlaneLoadBalancer")
-        ],
+        [("AWSManagedMachinePool/pool", "kind")],
         "{found:#?}"
     );
     covers(&found, Rule::ManifestNotBuilt);

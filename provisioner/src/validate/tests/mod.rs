@@ -310,6 +310,7 @@ fn every_rule_has_a_case() {
         subnets::auto_assign_runs_out_in_a_small_block,
         load_balancer::load_balancer_rules,
         load_balancer::support_matrix_rows,
+        load_balancer::secondary_load_balancer_rules,
         machines::machine_rules,
         machines::worker_rules,
         kubernetes::kubernetes_network_rules,
