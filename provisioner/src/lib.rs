@@ -20,6 +20,7 @@ pub mod discover;
 pub mod facts;
 pub mod finding;
 pub mod instance_types;
+pub mod kubeadm;
 pub mod layout;
 pub mod model;
 pub mod names;

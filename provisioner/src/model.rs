@@ -138,6 +138,10 @@ pub struct ClusterModel {
     pub workers: Vec<Machines>,
     pub eks: Option<Eks>,
     pub additional_tags: std::collections::BTreeMap<String, String>,
+    /// The KubeadmControlPlane's configuration and the workers'
+    /// KubeadmConfigTemplates (self-managed clusters).
+    #[serde(skip)]
+    pub kubeadm: Vec<crate::kubeadm::KubeadmConfig>,
     /// `spec.bastion` when `enabled` (self-managed clusters).
     pub bastion: Option<crate::spec::types::Bastion>,
     /// The VPC given by id carries the cluster's owned tag, so CAPA manages
@@ -441,6 +445,7 @@ impl ClusterModel {
                 }),
                 additional_tags: spec.additional_tags.clone(),
                 bastion: None,
+                kubeadm: Vec::new(),
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
             }
@@ -476,6 +481,48 @@ impl ClusterModel {
                     let replicas = kcp.object.spec.replicas.unwrap_or(1);
                     (kcp, template, replicas)
                 });
+            let mut kubeadm: Vec<crate::kubeadm::KubeadmConfig> = control_plane
+                .iter()
+                .map(|(kcp, _, _)| crate::kubeadm::KubeadmConfig {
+                    object: format!("KubeadmControlPlane/{}", kcp.object.metadata.name),
+                    source: Some(kcp.source.clone()),
+                    api_version: kcp.api_version.clone(),
+                    control_plane: true,
+                    spec: kcp.object.spec.kubeadm_config_spec.clone(),
+                })
+                .collect();
+            // The workers' bootstrap templates, each once, as the cluster's
+            // MachineDeployments name them.
+            for t in &m.kubeadm_config_templates {
+                let used = m.machine_deployments.iter().any(|md| {
+                    md.object
+                        .spec
+                        .cluster_name
+                        .as_deref()
+                        .is_none_or(|c| c == name)
+                        && md
+                            .object
+                            .spec
+                            .template
+                            .spec
+                            .bootstrap
+                            .as_ref()
+                            .and_then(|b| b.config_ref.as_ref())
+                            .is_some_and(|r| {
+                                r.kind == "KubeadmConfigTemplate"
+                                    && r.name == t.object.metadata.name
+                            })
+                });
+                if used {
+                    kubeadm.push(crate::kubeadm::KubeadmConfig {
+                        object: format!("KubeadmConfigTemplate/{}", t.object.metadata.name),
+                        source: Some(t.source.clone()),
+                        api_version: t.api_version.clone(),
+                        control_plane: false,
+                        spec: t.object.spec.template.spec.clone(),
+                    });
+                }
+            }
             let control_plane = match control_plane {
                 None => None,
                 Some((kcp, template, replicas)) => {
@@ -522,6 +569,7 @@ impl ClusterModel {
                 eks: None,
                 additional_tags: spec.additional_tags.clone(),
                 bastion: spec.bastion.clone().filter(|b| b.enabled),
+                kubeadm,
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
             }

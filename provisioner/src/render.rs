@@ -115,6 +115,42 @@ pub struct Rendered {
     /// For IPv6-only self-managed clusters: the CoreDNS `forward` line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coredns_forward: Option<String>,
+    /// For IPv6-primary self-managed clusters: the kubeadm settings each
+    /// configuration lacks, as YAML to merge into it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kubeadm_patches: Vec<KubeadmPatch>,
+}
+
+/// What to merge into one kubeadm configuration (see [`crate::kubeadm`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KubeadmPatch {
+    /// `KubeadmControlPlane/<name>` or `KubeadmConfigTemplate/<name>`.
+    pub object: String,
+    /// Where the object is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// YAML from the object's root.
+    pub yaml: String,
+}
+
+/// The kubeadm patches of an IPv6-primary self-managed cluster.
+pub fn kubeadm_patches(model: &ClusterModel) -> Vec<KubeadmPatch> {
+    if model.flavor != Flavor::SelfManaged
+        || kubernetes_families(model).first() != Some(&IpFamily::Ipv6)
+    {
+        return Vec::new();
+    }
+    model
+        .kubeadm
+        .iter()
+        .filter_map(|k| {
+            Some(KubeadmPatch {
+                object: k.object.clone(),
+                source: k.source.as_ref().map(|s| s.to_string()),
+                yaml: k.patch()?,
+            })
+        })
+        .collect()
 }
 
 /// The artifacts of [`render`], as data.
@@ -145,6 +181,7 @@ pub fn rendered(model: &ClusterModel) -> Rendered {
         coredns_forward: (kubernetes_families(model) == [IpFamily::Ipv6]
             && model.flavor == Flavor::SelfManaged)
             .then(|| "forward . fd00:ec2::253 /etc/resolv.conf".to_owned()),
+        kubeadm_patches: kubeadm_patches(model),
         node_ip_families: fams,
     }
 }
@@ -177,6 +214,15 @@ pub fn render(model: &ClusterModel) -> String {
         out.push_str("---\n");
         out.push_str("# 3. CoreDNS: an IPv6-only cluster's resolv.conf may list IPv4 resolvers only;\n#    forward to Route 53's IPv6 resolver first. In the coredns ConfigMap's Corefile,\n#    replace `forward . /etc/resolv.conf` with:\n");
         out.push_str("coredns-corefile-forward: forward . fd00:ec2::253 /etc/resolv.conf\n");
+    }
+    for p in kubeadm_patches(model) {
+        out.push_str("---\n");
+        let at = p.source.map(|s| format!(" ({s})")).unwrap_or_default();
+        out.push_str(&format!(
+            "# kubeadm on an IPv6-primary cluster: merge into {}{at}\n#    what CAPA's IPv6 templates set and it lacks (kubeadm-ipv6-settings).\n",
+            p.object
+        ));
+        out.push_str(&p.yaml);
     }
     out
 }

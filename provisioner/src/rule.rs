@@ -248,6 +248,9 @@ rules! {
         "ipv6 targets when the control plane has no IPv6 (seed matrix row 7)";
     TgIpv4NeedsCpIpv4 = "tg-ipv4-needs-cp-ipv4", Error, Aws,
         "ipv4 targets when the control plane is IPv6-only (AWS)";
+    KubeadmIpv6Settings = "kubeadm-ipv6-settings", Warning, Kubernetes,
+        "an IPv6-primary cluster's kubeadm configuration without CAPA's IPv6 settings \
+            (bind-address, node-ip, advertiseAddress)";
     WorkerNoSubnet = "worker-no-subnet", Error, CapaController,
         "a MachineDeployment's machines have no private subnet in their failure domain";
     InstanceTypeUnknown = "instance-type-unknown", Error, Aws, "an instance type AWS does not know";

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 pub use vars::{Unset, Vars};
 
 use types::{
-    AwsCluster, AwsMachineTemplate, AwsManagedControlPlane, Cluster, KubeadmControlPlane,
-    MachineDeployment,
+    AwsCluster, AwsMachineTemplate, AwsManagedControlPlane, Cluster, KubeadmConfigTemplate,
+    KubeadmControlPlane, MachineDeployment,
 };
 
 /// Where an object came from: file and the line its document starts on
@@ -58,6 +58,7 @@ pub struct Manifests {
     pub kubeadm_control_planes: Vec<Doc<KubeadmControlPlane>>,
     pub machine_templates: Vec<Doc<AwsMachineTemplate>>,
     pub machine_deployments: Vec<Doc<MachineDeployment>>,
+    pub kubeadm_config_templates: Vec<Doc<KubeadmConfigTemplate>>,
     /// `Kind/name` of every object of another kind, skipped.
     pub ignored: Vec<String>,
     /// Objects of kinds that make infrastructure the provisioner does not
@@ -166,6 +167,8 @@ impl Manifests {
             .extend(other.kubeadm_control_planes);
         self.machine_templates.extend(other.machine_templates);
         self.machine_deployments.extend(other.machine_deployments);
+        self.kubeadm_config_templates
+            .extend(other.kubeadm_config_templates);
         self.ignored.extend(other.ignored);
         self.not_built.extend(other.not_built);
         self.unknown.extend(other.unknown);
@@ -246,6 +249,9 @@ impl Manifests {
             }
             ("infrastructure.cluster.x-k8s.io", "AWSMachineTemplate") => take!(machine_templates),
             ("cluster.x-k8s.io", "MachineDeployment") => take!(machine_deployments),
+            ("bootstrap.cluster.x-k8s.io", "KubeadmConfigTemplate") => {
+                take!(kubeadm_config_templates)
+            }
             (g, k) if NOT_BUILT.contains(&(g, k)) => {
                 self.not_built.push((format!("{kind}/{name}"), source));
             }

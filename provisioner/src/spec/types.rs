@@ -283,6 +283,91 @@ pub struct KubeadmControlPlaneSpec {
     pub replicas: Option<u32>,
     pub version: Option<String>,
     pub machine_template: Option<KcpMachineTemplate>,
+    pub kubeadm_config_spec: KubeadmConfigSpec,
+}
+
+/// The parts of Cluster API's `KubeadmConfigSpec` an IPv6 cluster needs
+/// set (see [`crate::kubeadm`]); the rest is not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmConfigSpec {
+    pub cluster_configuration: KubeadmClusterConfiguration,
+    pub init_configuration: KubeadmNodeConfiguration,
+    pub join_configuration: KubeadmNodeConfiguration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmClusterConfiguration {
+    pub api_server: KubeadmComponent,
+    pub controller_manager: KubeadmComponent,
+    pub scheduler: KubeadmComponent,
+}
+
+/// `extraArgs`: a map in v1beta1, a list of `{name, value}` in v1beta2;
+/// read as written and interpreted by [`crate::kubeadm::arg`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmComponent {
+    pub extra_args: serde_json::Value,
+}
+
+/// `initConfiguration` or `joinConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmNodeConfiguration {
+    pub node_registration: KubeadmNodeRegistration,
+    #[serde(rename = "localAPIEndpoint")]
+    pub local_api_endpoint: KubeadmApiEndpoint,
+    /// `joinConfiguration.controlPlane` (control-plane joins only).
+    pub control_plane: Option<KubeadmJoinControlPlane>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmNodeRegistration {
+    /// As [`KubeadmComponent::extra_args`].
+    pub kubelet_extra_args: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmApiEndpoint {
+    pub advertise_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubeadmJoinControlPlane {
+    #[serde(rename = "localAPIEndpoint")]
+    pub local_api_endpoint: KubeadmApiEndpoint,
+}
+
+/// A MachineDeployment's `spec.template.spec.bootstrap`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Bootstrap {
+    pub config_ref: Option<ObjectRef>,
+}
+
+/// A worker's bootstrap configuration (`bootstrap.cluster.x-k8s.io`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KubeadmConfigTemplate {
+    pub metadata: ObjectMeta,
+    pub spec: KubeadmConfigTemplateSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KubeadmConfigTemplateSpec {
+    pub template: KubeadmConfigTemplateResource,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KubeadmConfigTemplateResource {
+    pub spec: KubeadmConfigSpec,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -396,6 +481,7 @@ pub struct MachineTemplateSpec {
 #[serde(default, rename_all = "camelCase")]
 pub struct MachineSpec {
     pub infrastructure_ref: Option<ObjectRef>,
+    pub bootstrap: Option<Bootstrap>,
     pub version: Option<String>,
     pub failure_domain: Option<String>,
 }

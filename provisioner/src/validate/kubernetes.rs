@@ -319,6 +319,67 @@ pub(super) fn cni_rules(v: &mut V<'_>) {
     }
 }
 
+/// CAPA's IPv6 templates' kubeadm settings, on a cluster whose primary
+/// family is IPv6: one finding a configuration, naming each missing
+/// setting and the YAML to add (`provisioner render` prints the block).
+pub(super) fn kubeadm_rules(v: &mut V<'_>) {
+    let model = v.model;
+    if model.flavor != Flavor::SelfManaged
+        || crate::render::kubernetes_families(model).first() != Some(&crate::render::IpFamily::Ipv6)
+    {
+        return;
+    }
+    for config in &model.kubeadm {
+        let missing = config.missing();
+        if missing.is_empty() {
+            continue;
+        }
+        let what: Vec<String> = missing
+            .iter()
+            .map(|m| match &m.have {
+                Some(have) => format!("{} (now {have})", config.addition(m)),
+                None => config.addition(m),
+            })
+            .collect();
+        let mut effects = Vec::new();
+        for (key, effect) in [
+            (
+                "bind-address",
+                "the controller manager and the scheduler serve on IPv4 only",
+            ),
+            (
+                "node-ip",
+                "the kubelets take their IPv4 address as the node's on dualstack instances",
+            ),
+            (
+                "advertiseAddress",
+                "the API server advertises an IPv4 address",
+            ),
+        ] {
+            if missing.iter().any(|m| m.key == key) {
+                effects.push(effect);
+            }
+        }
+        let who = match effects.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        v.push(
+            Rule::KubeadmIpv6Settings,
+            &config.object,
+            config.source.as_ref(),
+            config.root(),
+            format!(
+                "the cluster's primary family is IPv6 (its first pod CIDR), but \
+                without CAPA's IPv6 settings {who}; add {} (`provisioner render` \
+                prints the block to merge)",
+                what.join(", ")
+            ),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

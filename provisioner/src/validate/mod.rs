@@ -129,6 +129,7 @@ pub fn validate(
     kubernetes::eks_rules(&mut v);
     kubernetes::ingress_rules(&mut v);
     kubernetes::cni_rules(&mut v);
+    kubernetes::kubeadm_rules(&mut v);
     vpc::migration_rules(&mut v);
     let mut out = v.out;
     out.extend(model.manifest_findings.iter().cloned());

@@ -158,3 +158,100 @@ pub(super) fn ingress_and_cni_rules() {
     let ipip = "\n  region: us-east-1\n  controlPlaneLoadBalancer: {loadBalancerType: nlb}\n  network:\n    cni:\n      cniIngressRules:\n      - {description: VXLAN, protocol: udp, fromPort: 4789, toPort: 4789}\n      - {description: IP-in-IP, protocol: '4', fromPort: -1, toPort: 65535}\n    vpc: {ipv6: {}}\n";
     expect(Rule::CniIpipIpv6, case(ipip));
 }
+
+/// The findings of the base cluster with its kubeadm configuration replaced
+/// (`kubeadm` is the KubeadmControlPlane's `spec.kubeadmConfigSpec`) and a
+/// MachineDeployment bootstrapped from `worker` (a KubeadmConfigTemplate's
+/// `spec.template.spec`), on the cluster network `net`.
+fn kubeadm_case(net: &str, kubeadm: &str, worker: &str) -> Vec<Finding> {
+    let c = Case {
+        cluster_network: Box::leak(net.to_owned().into_boxed_str()),
+        ..base()
+    };
+    let text = manifests(&c).replace(KUBEADM_IPV6, &format!("  kubeadmConfigSpec: {kubeadm}"))
+        + &format!(
+            "---
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineDeployment
+metadata: {{name: md}}
+spec:
+  clusterName: c1
+  replicas: 1
+  selector: {{matchLabels: {{}}}}
+  template:
+    spec:
+      clusterName: c1
+      bootstrap: {{configRef: {{kind: KubeadmConfigTemplate, name: md}}}}
+      infrastructureRef: {{kind: AWSMachineTemplate, name: c1-cp}}
+---
+apiVersion: bootstrap.cluster.x-k8s.io/v1beta2
+kind: KubeadmConfigTemplate
+metadata: {{name: md}}
+spec:
+  template:
+    spec: {worker}
+"
+        );
+    let m = Manifests::load_str(&text, "case.yaml", &Vars::only(BTreeMap::new()))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let model = ClusterModel::from_manifests(&m).expect("model");
+    let (subnets, mut f) = crate::layout::subnets(&model, &facts());
+    f.extend(validate(&model, &facts(), &subnets, None));
+    f
+}
+
+/// CAPA's IPv6 kubeadm settings on an IPv6-primary cluster: one finding a
+/// configuration that lacks any, naming each; none with them all, and none
+/// on an IPv4-primary cluster.
+#[test]
+pub(super) fn kubeadm_rules() {
+    let worker_v6 = "{joinConfiguration: {nodeRegistration: {kubeletExtraArgs: [{name: node-ip, value: '::'}]}}}";
+    let kubeadm_of = |f: &[Finding]| -> Vec<Finding> {
+        f.iter()
+            .filter(|x| x.rule == Rule::KubeadmIpv6Settings)
+            .cloned()
+            .collect()
+    };
+    // Both bare: the control plane's six settings and the worker's one.
+    let f = kubeadm_case(V6_NETWORK, "{}", "{}");
+    covers(&f, Rule::KubeadmIpv6Settings);
+    let found = kubeadm_of(&f);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].object, "KubeadmControlPlane/c1-cp");
+    assert_eq!(found[0].path, "spec.kubeadmConfigSpec");
+    assert_eq!(
+        found[0].message.matches(": \"::\"").count(),
+        6,
+        "{found:#?}"
+    );
+    assert_eq!(found[1].object, "KubeadmConfigTemplate/md");
+    assert_eq!(found[1].path, "spec.template.spec");
+    // A v1beta2 template: the addition is a list entry.
+    assert!(
+        found[1].message.contains(
+            "joinConfiguration.nodeRegistration.kubeletExtraArgs: [{name: node-ip, value: \"::\"}]"
+        ),
+        "{found:#?}"
+    );
+    // An IPv4 node-ip is named with what it is now.
+    let f = kubeadm_case(
+        V6_NETWORK,
+        "{}",
+        "{joinConfiguration: {nodeRegistration: {kubeletExtraArgs: [{name: node-ip, value: 10.0.0.1}]}}}",
+    );
+    assert!(
+        kubeadm_of(&f)[1].message.contains("(now 10.0.0.1)"),
+        "{f:#?}"
+    );
+    // Everything set: nothing to say.
+    let full = KUBEADM_IPV6.trim_start_matches("  kubeadmConfigSpec:");
+    let f = kubeadm_case(V6_NETWORK, full, worker_v6);
+    assert!(kubeadm_of(&f).is_empty(), "{f:#?}");
+    // IPv4 first (dualstack, IPv4 primary): kubeadm's defaults are right.
+    let f = kubeadm_case(
+        "\n    pods: {cidrBlocks: [192.168.0.0/16, fd01::/48]}\n    services: {cidrBlocks: [10.96.0.0/12, fd02::/112]}\n",
+        "{}",
+        "{}",
+    );
+    assert!(kubeadm_of(&f).is_empty(), "{f:#?}");
+}

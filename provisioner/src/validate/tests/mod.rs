@@ -126,6 +126,18 @@ fn indent(text: &str, by: usize) -> String {
         .join("\n")
 }
 
+/// The KubeadmControlPlane's `kubeadmConfigSpec`: CAPA's IPv6 settings.
+const KUBEADM_IPV6: &str = "  kubeadmConfigSpec:
+    clusterConfiguration:
+      controllerManager: {extraArgs: {bind-address: '::'}}
+      scheduler: {extraArgs: {bind-address: '::'}}
+    initConfiguration:
+      nodeRegistration: {kubeletExtraArgs: {node-ip: '::'}}
+      localAPIEndpoint: {advertiseAddress: '::'}
+    joinConfiguration:
+      nodeRegistration: {kubeletExtraArgs: {node-ip: '::'}}
+      controlPlane: {localAPIEndpoint: {advertiseAddress: '::'}}";
+
 fn manifests(c: &Case<'_>) -> String {
     format!(
         "apiVersion: cluster.x-k8s.io/v1beta1
@@ -147,7 +159,7 @@ apiVersion: controlplane.cluster.x-k8s.io/v1beta1
 kind: KubeadmControlPlane
 metadata: {{name: c1-cp}}
 spec:
-  kubeadmConfigSpec: {{}}
+{KUBEADM_IPV6}
   replicas: 3
   version: v1.31.0
   machineTemplate:
@@ -316,6 +328,7 @@ fn every_rule_has_a_case() {
         kubernetes::kubernetes_network_rules,
         kubernetes::eks_rules,
         kubernetes::ingress_and_cni_rules,
+        kubernetes::kubeadm_rules,
         manifests::manifest_rules,
         manifests::unknown_fields_and_kinds,
         manifests::a_misspelt_kind_comes_with_the_missing_object,
