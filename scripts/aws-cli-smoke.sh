@@ -59,6 +59,7 @@ v6=$(python3 -c "import ipaddress,sys; print(next(ipaddress.ip_network('$block')
 show ec2 create-subnet --vpc-id "$vpc" --ipv6-native --ipv6-cidr-block "$v6" --availability-zone us-east-1a
 out=$(aws ec2 create-subnet --vpc-id "$vpc" --ipv6-native --ipv6-cidr-block "$v6" --availability-zone us-east-1a --output json)
 echo "$out"
+v6only=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["Subnet"]["SubnetId"])' <<<"$out")
 grep -q '"Ipv6Native": true' <<<"$out" || fail "subnet is not IPv6-only"
 grep -q '"AssignIpv6AddressOnCreation": true' <<<"$out" || fail "IPv6-only subnet must auto-assign IPv6"
 
@@ -138,6 +139,39 @@ echo "$out"
 [ "$status" -ne 0 ] || fail "an IPv6 target group on an ipv4 NLB must be refused"
 grep -q "An error occurred (InvalidConfigurationRequest) when calling the CreateListener operation: You cannot associate an IPv6 target group with a load balancer that has an 'ipv4' IP address type" <<<"$out" \
   || fail "unexpected error text"
+
+# Classic ELB (API 2012-06-01): it signs as elasticloadbalancing too; the
+# fake routes it by Version. Internet-facing needs an internet gateway, and
+# an IPv6-only subnet takes no node.
+classic=(--load-balancer-name cp-classic --listeners Protocol=TCP,LoadBalancerPort=6443,InstanceProtocol=TCP,InstancePort=6443 --subnets "$dsa" "$dsb")
+show elb create-load-balancer "${classic[@]}"
+set +e
+out=$(aws elb create-load-balancer "${classic[@]}" 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "an internet-facing classic load balancer needs an internet gateway"
+grep -q "An error occurred (InvalidSubnet) when calling the CreateLoadBalancer operation: VPC $vpc has no internet gateway" <<<"$out" \
+  || fail "unexpected error text"
+igw=$(aws ec2 create-internet-gateway --query InternetGateway.InternetGatewayId --output text)
+aws ec2 attach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc"
+show elb create-load-balancer "${classic[@]}"
+dns=$(aws elb create-load-balancer "${classic[@]}" --query DNSName --output text)
+echo "$dns"
+[[ "$dns" == cp-classic-*.us-east-1.elb.amazonaws.com ]] || fail "unexpected classic DNS name $dns"
+show elb describe-load-balancers --load-balancer-names cp-classic
+out=$(aws elb describe-load-balancers --load-balancer-names cp-classic --output json)
+echo "$out"
+grep -q "\"VPCId\": \"$vpc\"" <<<"$out" || fail "the classic load balancer is not in the VPC"
+grep -q '"InstancePort": 6443' <<<"$out" || fail "the TCP:6443 listener is missing"
+show elb create-load-balancer --load-balancer-name cp-v6only --listeners Protocol=TCP,LoadBalancerPort=6443,InstancePort=6443 --subnets "$v6only"
+set +e
+out=$(aws elb create-load-balancer --load-balancer-name cp-v6only --listeners Protocol=TCP,LoadBalancerPort=6443,InstancePort=6443 --subnets "$v6only" 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "an IPv6-only subnet must be refused for a classic load balancer"
+grep -q "An error occurred (InvalidSubnet) when calling the CreateLoadBalancer operation" <<<"$out" || fail "unexpected error text"
 
 echo
 echo "aws-cli smoke: all checks passed"

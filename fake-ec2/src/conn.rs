@@ -494,7 +494,7 @@ fn refuse_host<B>(fake: &Fake, req: &Request<B>, host: &str) -> Response<Body> {
     let service = service_of(req.headers(), req.uri().query());
     let err = match service {
         crate::Service::Ec2 => AwsError::coded(QueryCode::UnauthorizedOperation, why),
-        crate::Service::Elbv2 => AwsError::coded(ElbCode::AccessDenied, why),
+        crate::Service::Elbv2 | crate::Service::Elb => AwsError::coded(ElbCode::AccessDenied, why),
     };
     aws_error_response(fake, service, &err)
 }
@@ -504,7 +504,7 @@ fn overloaded<B>(fake: &Fake, req: &Request<B>, max: usize) -> Response<Body> {
     let service = service_of(req.headers(), req.uri().query());
     let mut err = match service {
         crate::Service::Ec2 => AwsError::unavailable(),
-        crate::Service::Elbv2 => AwsError::service_unavailable(),
+        crate::Service::Elbv2 | crate::Service::Elb => AwsError::service_unavailable(),
     };
     err.message = format!(
         "The server is overloaded and can't handle the request: fake-ec2 serves {max} connections at once (--max-connections). Retry later."

@@ -10,13 +10,14 @@ use crate::journal::Service;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Region;
 use crate::registry::id_prefix;
-use crate::{ec2, elbv2};
+use crate::{ec2, elb, elbv2};
 
 /// Every resource id (or ARN) one region holds.
 pub fn resource_ids(region: &Region) -> BTreeSet<String> {
     let ec2 = region.ec2.resources().into_iter().map(|e| e.key);
     let elbv2 = region.elbv2.resources().into_iter().map(|e| e.key);
-    ec2.chain(elbv2).map(str::to_owned).collect()
+    let elb = region.elb.resources().into_iter().map(|e| e.key);
+    ec2.chain(elbv2).chain(elb).map(str::to_owned).collect()
 }
 
 /// Hides the resources a call created (those in `after` but not `before`
@@ -50,6 +51,8 @@ fn names_resource(key: &str) -> bool {
         || last.ends_with("Arns")
         || last == "Subnets"
         || last == "SecurityGroups"
+        || last == "LoadBalancerName"
+        || last == "LoadBalancerNames"
 }
 
 /// The NotFound answer for a hidden resource, as the calling service words it.
@@ -65,6 +68,7 @@ fn not_found(service: Service, id: &str) -> Option<AwsError> {
     match service {
         Service::Ec2 => Some((family.not_found)(id)),
         Service::Elbv2 => (family.elbv2_not_found)(id),
+        Service::Elb => (family.elb_not_found)(id),
     }
 }
 
@@ -81,7 +85,14 @@ pub fn check_unseen(region: &mut Region, service: Service, params: &Params) -> O
             named.push(v);
         }
     }
-    let error = named.iter().find_map(|id| not_found(service, id));
+    let error = named.iter().find_map(|id| {
+        // A classic load balancer is named, not numbered: only classic ELB
+        // calls name one.
+        if region.elb.load_balancers.contains_key(*id) {
+            return (service == Service::Elb).then(|| elb::errors::load_balancer_not_found(id));
+        }
+        not_found(service, id)
+    });
     for id in named {
         if let Some(left) = region.unseen.get_mut(id) {
             *left -= 1;
@@ -110,6 +121,9 @@ mod tests {
             "Targets.member.1.Id",
             "IpPermissions.1.Groups.1.GroupId",
             "SubnetMappings.member.1.AllocationId",
+            "LoadBalancerName",
+            "LoadBalancerNames.member.1",
+            "Instances.member.1.InstanceId",
         ] {
             assert!(names_resource(key), "{key}");
         }

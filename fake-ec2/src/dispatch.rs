@@ -1,6 +1,6 @@
 //! One request, start to finish: decode parameters, check the signature
-//! (with `verify_sigv4`), route to EC2 or ELBv2 by the SigV4 scope (falling
-//! back on `Version`), pick account and region, apply fault rules, run the
+//! (with `verify_sigv4`), route to EC2, ELBv2 or classic ELB by the SigV4
+//! scope and `Version`, pick account and region, apply fault rules, run the
 //! action (on a scratch copy for `DryRun`), record the journal entry and
 //! build the envelope.
 
@@ -9,6 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::consistency;
 use crate::ec2;
 use crate::ec2::errors::Ec2Code;
+use crate::elb;
 use crate::elbv2;
 use crate::elbv2::errors::ElbCode;
 use crate::faults::FaultOutcome;
@@ -55,11 +56,16 @@ pub struct RawResponse {
 }
 
 /// Which service a request is for: the SigV4 scope decides, then `Version`.
+/// Classic ELB and ELBv2 sign with the same service name,
+/// `elasticloadbalancing`: `Version=2012-06-01` picks classic ELB.
 fn route(scope: Option<&CredentialScope>, params: &Params) -> Service {
+    let version = params.get("Version");
     match scope.map(|s| s.service.as_str()) {
         Some("ec2") => Service::Ec2,
+        Some("elasticloadbalancing") if version == Some(elb::API_VERSION) => Service::Elb,
         Some("elasticloadbalancing") => Service::Elbv2,
-        _ if params.get("Version") == Some(elbv2::API_VERSION) => Service::Elbv2,
+        _ if version == Some(elbv2::API_VERSION) => Service::Elbv2,
+        _ if version == Some(elb::API_VERSION) => Service::Elb,
         _ => Service::Ec2,
     }
 }
@@ -71,6 +77,7 @@ fn lookup(service: Service, action: &str) -> Option<ec2::Handler> {
     match service {
         Service::Ec2 => ec2::handler(action),
         Service::Elbv2 => elbv2::handler(action),
+        Service::Elb => elb::handler(action),
     }
 }
 
@@ -170,6 +177,7 @@ fn process_with(
             match service {
                 Service::Ec2 => envelope::ec2_success(&action, ec2::XMLNS, &rid, children),
                 Service::Elbv2 => envelope::query_success(&action, elbv2::XMLNS, &rid, children),
+                Service::Elb => envelope::query_success(&action, elb::XMLNS, &rid, children),
             },
         ),
         Err(e) => (e.status, error_body(service, e, &rid)),
@@ -247,7 +255,7 @@ fn shorten_echoes(e: &mut AwsError, params: &Params) {
 pub fn not_saved(world: &mut World, answer: &RawResponse, seq: u64, why: &str) -> RawResponse {
     let mut e = match answer.service {
         Service::Ec2 => AwsError::internal_error(),
-        Service::Elbv2 => AwsError::internal_failure(),
+        Service::Elbv2 | Service::Elb => AwsError::internal_failure(),
     };
     e.message = format!(
         "The change was not made because the fake could not save it: {why}. Retry once the state file can be written."
@@ -272,6 +280,7 @@ pub fn error_body(service: Service, e: &AwsError, request_id: &str) -> String {
     match service {
         Service::Ec2 => envelope::ec2_error(e, request_id),
         Service::Elbv2 => envelope::query_error(e, elbv2::XMLNS, request_id),
+        Service::Elb => envelope::query_error(e, elb::XMLNS, request_id),
     }
 }
 
@@ -283,7 +292,7 @@ fn auth_error(service: Service, e: &AuthError) -> AwsError {
             Ec2Code::MissingAuthenticationToken,
             "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
         ),
-        (AuthError::Missing, Service::Elbv2) => AwsError::coded(
+        (AuthError::Missing, Service::Elbv2 | Service::Elb) => AwsError::coded(
             ElbCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
         ),
@@ -294,7 +303,7 @@ fn auth_error(service: Service, e: &AuthError) -> AwsError {
             QueryCode::AuthFailure,
             "AWS was not able to validate the provided access credentials",
         ),
-        (AuthError::UnknownAccessKey, Service::Elbv2) => AwsError::coded(
+        (AuthError::UnknownAccessKey, Service::Elbv2 | Service::Elb) => AwsError::coded(
             ElbCode::InvalidClientTokenId,
             "The security token included in the request is invalid.",
         ),

@@ -184,7 +184,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
         }
         let request_id = match resp.service {
             Service::Ec2 => root.child("requestId"),
-            Service::Elbv2 => root
+            Service::Elbv2 | Service::Elb => root
                 .child("ResponseMetadata")
                 .and_then(|m| m.child("RequestId")),
         };
@@ -215,7 +215,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
                 error.children[1].text.clone(),
             )
         }
-        Service::Elbv2 => {
+        Service::Elbv2 | Service::Elb => {
             if root.name != "ErrorResponse" || root.names() != ["Error", "RequestId"] {
                 return fail("not an ELBv2 error envelope");
             }
@@ -527,6 +527,17 @@ pub const PARAM_NAMES: &[&str] = &[
     "PageSize",
     "Marker",
     "EnablePrefixForIpv6SourceNat",
+    "LoadBalancerName",
+    "LoadBalancerNames.member.1",
+    "Listeners.member.1.Protocol",
+    "Listeners.member.1.LoadBalancerPort",
+    "Listeners.member.1.InstancePort",
+    "AvailabilityZones.member.1",
+    "Instances.member.1.InstanceId",
+    "HealthCheck.Target",
+    "HealthCheck.Interval",
+    "LoadBalancerAttributes.ConnectionSettings.IdleTimeout",
+    "LoadBalancerAttributes.AdditionalAttributes.member.1.Key",
 ];
 
 /// Values worth trying: ids the seeded world holds, CIDRs good and bad,
@@ -712,6 +723,23 @@ const ACTION_PARAMS: &[(&str, &[&str])] = &[
     ("DescribeTargetGroups", &["TargetGroupArns.member.1", "LoadBalancerArn", "PageSize", "Marker"]),
 ];
 
+/// The parameters classic ELB's actions read (their names overlap ELBv2's).
+#[rustfmt::skip]
+const CLASSIC_ACTION_PARAMS: &[(&str, &[&str])] = &[
+    ("CreateLoadBalancer", &["LoadBalancerName", "Listeners.member.1.Protocol", "Listeners.member.1.LoadBalancerPort", "Listeners.member.1.InstanceProtocol", "Listeners.member.1.InstancePort", "Listeners.member.1.SSLCertificateId", "Listeners.member.2.Protocol", "Listeners.member.2.LoadBalancerPort", "Listeners.member.2.InstancePort", "Subnets.member.1", "Subnets.member.2", "AvailabilityZones.member.1", "SecurityGroups.member.1", "Scheme", "Tags.member.1.Key", "Tags.member.1.Value"]),
+    ("DescribeLoadBalancers", &["LoadBalancerNames.member.1", "PageSize", "Marker"]),
+    ("DeleteLoadBalancer", &["LoadBalancerName"]),
+    ("ConfigureHealthCheck", &["LoadBalancerName", "HealthCheck.Target", "HealthCheck.Interval", "HealthCheck.Timeout", "HealthCheck.UnhealthyThreshold", "HealthCheck.HealthyThreshold"]),
+    ("DescribeLoadBalancerAttributes", &["LoadBalancerName"]),
+    ("ModifyLoadBalancerAttributes", &["LoadBalancerName", "LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled", "LoadBalancerAttributes.ConnectionDraining.Enabled", "LoadBalancerAttributes.ConnectionDraining.Timeout", "LoadBalancerAttributes.ConnectionSettings.IdleTimeout", "LoadBalancerAttributes.AccessLog.Enabled", "LoadBalancerAttributes.AccessLog.S3BucketName", "LoadBalancerAttributes.AccessLog.EmitInterval", "LoadBalancerAttributes.AdditionalAttributes.member.1.Key", "LoadBalancerAttributes.AdditionalAttributes.member.1.Value"]),
+    ("RegisterInstancesWithLoadBalancer", &["LoadBalancerName", "Instances.member.1.InstanceId", "Instances.member.2.InstanceId"]),
+    ("DeregisterInstancesFromLoadBalancer", &["LoadBalancerName", "Instances.member.1.InstanceId"]),
+    ("DescribeInstanceHealth", &["LoadBalancerName", "Instances.member.1.InstanceId"]),
+    ("AddTags", &["LoadBalancerNames.member.1", "Tags.member.1.Key", "Tags.member.1.Value"]),
+    ("RemoveTags", &["LoadBalancerNames.member.1", "Tags.member.1.Key"]),
+    ("DescribeTags", &["LoadBalancerNames.member.1", "LoadBalancerNames.member.2"]),
+];
+
 /// Values by what a parameter's name says it holds.
 #[rustfmt::skip]
 const VALUES_BY_NAME: &[(&str, &[&str])] = &[
@@ -752,6 +780,12 @@ const VALUES_BY_NAME: &[(&str, &[&str])] = &[
     ("Scheme", &["internal", "internet-facing"]),
     ("InstanceType", &["m5.large", "t2.micro", "c5.large", "m6g.medium", "a1.metal"]),
     ("ImageId", &["ami-12345678", "ami-0abcdef1234567890"]),
+    ("Target", &["TCP:6443", "HTTP:80/healthz", "HTTPS:443/", "SSL:443", "UDP:53", "TCP:0", "HTTP:80"]),
+    ("Interval", &["5", "30", "300", "4", "301"]),
+    ("Threshold", &["2", "10", "1", "11"]),
+    ("Timeout", &["1", "2", "5", "60", "300", "3600", "3601", "0"]),
+    ("Enabled", &["true", "false", "yes"]),
+    ("EmitInterval", &["5", "60", "10"]),
     ("Name", &["lb", "tg", "web", "a-b", "-bad"]),
     ("Key", &["Name", "kubernetes.io/cluster/x", "aws:reserved"]),
 ];
@@ -775,19 +809,35 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
     if rng.below(8) == 0 {
         return rng.bytes(256);
     }
-    let ec2 = rng.below(2) == 0;
+    // EC2 half the time, ELBv2 and classic ELB a quarter each.
+    let service = match rng.below(4) {
+        0 | 1 => Service::Ec2,
+        2 => Service::Elbv2,
+        _ => Service::Elb,
+    };
+    let (actions, version, own_params) = match service {
+        Service::Ec2 => (crate::ec2::ACTIONS, crate::ec2::API_VERSION, ACTION_PARAMS),
+        Service::Elbv2 => (
+            crate::elbv2::ACTIONS,
+            crate::elbv2::API_VERSION,
+            ACTION_PARAMS,
+        ),
+        Service::Elb => (
+            crate::elb::ACTIONS,
+            crate::elb::API_VERSION,
+            CLASSIC_ACTION_PARAMS,
+        ),
+    };
     let action = match rng.below(10) {
         0 => String::from_utf8_lossy(&rng.bytes(12)).into_owned(),
-        _ if ec2 => rng.pick(crate::ec2::ACTIONS).to_owned(),
-        _ => rng.pick(crate::elbv2::ACTIONS).to_owned(),
+        _ => rng.pick(actions).to_owned(),
     };
     let version = match rng.below(10) {
         0 => "1999-01-01",
-        _ if ec2 => crate::ec2::API_VERSION,
-        _ => crate::elbv2::API_VERSION,
+        _ => version,
     };
     let mut params: Vec<(String, String)> = Vec::new();
-    if let Some((_, own)) = ACTION_PARAMS.iter().find(|(a, _)| *a == action) {
+    if let Some((_, own)) = own_params.iter().find(|(a, _)| *a == action) {
         for name in own.iter() {
             if rng.below(3) > 0 {
                 params.push(((*name).to_owned(), value_for(rng, name)));
@@ -810,7 +860,7 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
     );
     let scope = if rng.below(4) == 0 {
         0
-    } else if ec2 {
+    } else if service == Service::Ec2 {
         1
     } else {
         2

@@ -33,6 +33,8 @@ pub fn truncated(text: &str) -> Cow<'_, str> {
 pub enum Service {
     Ec2,
     Elbv2,
+    /// Classic Elastic Load Balancing (API 2012-06-01).
+    Elb,
 }
 
 impl Service {
@@ -40,6 +42,7 @@ impl Service {
         match self {
             Service::Ec2 => "ec2",
             Service::Elbv2 => "elbv2",
+            Service::Elb => "elb",
         }
     }
 }

@@ -491,6 +491,9 @@ mod tests {
             format!(
                 "Action=CreateLoadBalancer&Version=2015-12-01&Name=lb&Type=network&Subnets.member.1={a}&Subnets.member.2={b}"
             ),
+            format!(
+                "Action=CreateLoadBalancer&Version=2012-06-01&LoadBalancerName=classic&Listeners.member.1.Protocol=TCP&Listeners.member.1.LoadBalancerPort=6443&Listeners.member.1.InstancePort=6443&Subnets.member.1={a}"
+            ),
         ] {
             let answer = call(&mut world, &body);
             assert!(!answer.contains("<Error>"), "{body}: {answer}");
@@ -535,10 +538,11 @@ mod tests {
             ("elbv2", "load_balancers"),
             ("elbv2", "target_groups"),
             ("elbv2", "listeners"),
+            ("elb", "load_balancers"),
         ];
         // Every map of the state is in the list (and non-empty here).
         let region = &good["regions"][0];
-        let listed: usize = ["ec2", "elbv2"]
+        let listed: usize = ["ec2", "elbv2", "elb"]
             .iter()
             .map(|s| region[s].as_object().unwrap().len())
             .sum();

@@ -1,4 +1,4 @@
-//! One account in one region: its resources of both services, its zones
+//! One account in one region: its resources of every service, its zones
 //! and instance types, its id counters ([`Region`]); the settings every
 //! region shares ([`Config`]); and what a handler of either service works
 //! on ([`Ctx`]).
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ec2::Ec2State;
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ec2::zones::Zone;
+use crate::elb::ElbState;
 use crate::elbv2::Elbv2State;
 use crate::faults::Fate;
 use crate::ids::{Ids, Timestamp};
@@ -54,6 +55,9 @@ pub struct Region {
     pub instance_types: Arc<Vec<InstanceTypeInfo>>,
     pub ec2: Ec2State,
     pub elbv2: Elbv2State,
+    /// Classic load balancers (absent from state files written before them).
+    #[serde(default)]
+    pub elb: ElbState,
     pub settle_reads: u32,
     /// Resources that answer NotFound to this many more calls naming them
     /// (the `not_found_reads` fault: eventual consistency after a create).
@@ -80,6 +84,7 @@ impl Region {
             instance_types: Arc::new(instance_types),
             ec2: Ec2State::default(),
             elbv2: Elbv2State::default(),
+            elb: ElbState::default(),
             settle_reads: config.settle_reads,
             unseen: BTreeMap::new(),
         }

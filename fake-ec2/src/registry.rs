@@ -12,7 +12,7 @@
 //!
 //! # Adding a family
 //!
-//! A new family (a classic ELB, EKS, STS resource) touches:
+//! A new family (classic ELB's load balancers were one; EKS, STS) touches:
 //!
 //! 1. its own file: the resource struct; its [`Resource`] impl (prefix,
 //!    resource type, id, tags, NotFound), one [`resource!`] line for a
@@ -57,6 +57,12 @@ pub trait Resource {
     /// What ELBv2 answers for this EC2 resource when it cannot see it (a
     /// subnet, a security group ...); `None`: ELBv2 never names one.
     fn elbv2_not_found(_id: &str) -> Option<AwsError> {
+        None
+    }
+
+    /// The same for classic ELB (which names subnets, security groups and
+    /// instances); `None`: classic ELB never names one.
+    fn elb_not_found(_id: &str) -> Option<AwsError> {
         None
     }
 
@@ -115,6 +121,7 @@ pub struct Family {
     pub owns: fn(&str) -> bool,
     pub not_found: fn(&str) -> AwsError,
     pub elbv2_not_found: fn(&str) -> Option<AwsError>,
+    pub elb_not_found: fn(&str) -> Option<AwsError>,
 }
 
 impl Family {
@@ -126,6 +133,7 @@ impl Family {
             owns: R::owns,
             not_found: R::not_found,
             elbv2_not_found: R::elbv2_not_found,
+            elb_not_found: R::elb_not_found,
         }
     }
 

@@ -431,10 +431,13 @@ pub(crate) fn service_of(headers: &HeaderMap, query: Option<&str>) -> Service {
                 .find(|(k, _)| k == "X-Amz-Credential")
                 .and_then(|(_, v)| crate::protocol::sigv4::parse_credential(&v))
         });
+    let classic = || pairs().any(|(k, v)| k == "Version" && v == crate::elb::API_VERSION);
     match scope.as_ref().map(|s| s.service.as_str()) {
+        Some("elasticloadbalancing") if classic() => Service::Elb,
         Some("elasticloadbalancing") => Service::Elbv2,
         Some("ec2") => Service::Ec2,
         _ if pairs().any(|(k, v)| k == "Version" && v == elbv2::API_VERSION) => Service::Elbv2,
+        _ if classic() => Service::Elb,
         _ => Service::Ec2,
     }
 }
@@ -517,7 +520,7 @@ fn json(value: &impl serde::Serialize) -> Response {
 async fn health() -> Response {
     json(&serde_json::json!({
         "status": "ok",
-        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION},
+        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION, "elb": crate::elb::API_VERSION},
     }))
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::ec2::Ec2State;
+use crate::elb::ElbState;
 use crate::elbv2::Elbv2State;
 use crate::world::World;
 
@@ -17,6 +18,7 @@ pub struct RegionDump {
     pub region: String,
     pub ec2: Ec2State,
     pub elbv2: Elbv2State,
+    pub elb: ElbState,
 }
 
 impl StateDump {
@@ -29,6 +31,7 @@ impl StateDump {
                     region: r.name.clone(),
                     ec2: r.ec2.clone(),
                     elbv2: r.elbv2.clone(),
+                    elb: r.elb.clone(),
                 })
                 .collect(),
         }

@@ -133,7 +133,12 @@ impl<'a> View<'a> {
                     }
                 }
             }
-            for e in region.elbv2.resources() {
+            for e in region
+                .elbv2
+                .resources()
+                .into_iter()
+                .chain(region.elb.resources())
+            {
                 if e.tags.iter().any(|(k, v)| k == key && wanted(v)) && !e.gone {
                     out.push(e.id.to_owned());
                 }

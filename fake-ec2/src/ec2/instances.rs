@@ -125,6 +125,10 @@ crate::registry::resource!(
         )))
     }
 
+    fn elb_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elb::errors::instance_not_found(id))
+    }
+
     fn is_gone(&self) -> bool {
         self.state == "terminated"
     }
@@ -1352,6 +1356,8 @@ pub fn terminate_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             observe_instance(ec2, id);
         }
     }
+    // A classic load balancer lets a terminated instance go at once.
+    ctx.region.elb.forget_instances(&ids);
     Ok(vec![Node::set("instancesSet", items)])
 }
 

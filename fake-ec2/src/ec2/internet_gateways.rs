@@ -175,7 +175,7 @@ pub fn detach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
         .addresses
         .values()
         .any(|a| addresses::associated_vpc(ctx.region, a).as_deref() == Some(vpc_id.as_str()));
-    if public_nat || mapped {
+    if public_nat || mapped || ctx.region.elb.has_public_nodes_in(&vpc_id) {
         return Err(errors::mapped_public_addresses(&vpc_id));
     }
     let ec2 = ctx.ec2();

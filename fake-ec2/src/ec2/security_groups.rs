@@ -233,6 +233,10 @@ crate::registry::resource!(
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::invalid_security_group(id))
     }
+
+    fn elb_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elb::errors::invalid_security_group(id))
+    }
 );
 
 impl SecurityGroup {
@@ -951,7 +955,11 @@ pub fn delete_security_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
         .filter(|i| !i.is_terminated())
         .flat_map(|i| &i.network_interfaces)
         .any(|n| n.security_group_ids.contains(&id));
-    if referenced || on_instance || ctx.region.elbv2.uses_security_group(&id) {
+    if referenced
+        || on_instance
+        || ctx.region.elbv2.uses_security_group(&id)
+        || ctx.region.elb.uses_security_group(&id)
+    {
         return Err(errors::security_group_in_use(&id));
     }
     ctx.ec2().security_groups.remove(&id);

@@ -65,6 +65,10 @@ crate::registry::resource!(
     fn elbv2_not_found(id: &str) -> Option<AwsError> {
         Some(crate::elbv2::errors::subnet_not_found(id))
     }
+
+    fn elb_not_found(id: &str) -> Option<AwsError> {
+        Some(crate::elb::errors::subnet_not_found(id))
+    }
 );
 
 /// The region's subnets by id, with an index by VPC, so CIDR checks and
@@ -634,7 +638,8 @@ pub fn delete_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .nat_gateways
             .values()
             .any(|n| n.subnet_id == id && n.is_live())
-        || ctx.region.elbv2.uses_subnet(&id);
+        || ctx.region.elbv2.uses_subnet(&id)
+        || ctx.region.elb.uses_subnet(&id);
     if depends {
         return Err(errors::dependency_violation("subnet", &id));
     }

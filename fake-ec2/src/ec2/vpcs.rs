@@ -752,7 +752,8 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .security_groups
             .values()
             .any(|g| g.vpc_id == id && g.group_id != default_sg)
-        || ctx.region.elbv2.uses_vpc(&id);
+        || ctx.region.elbv2.uses_vpc(&id)
+        || ctx.region.elb.uses_vpc(&id);
     if depends {
         return Err(errors::dependency_violation("vpc", &id));
     }

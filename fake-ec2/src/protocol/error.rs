@@ -289,6 +289,7 @@ impl std::error::Error for AwsError {}
 mod tests {
     use super::*;
     use crate::ec2::errors::Ec2Code;
+    use crate::elb::errors::ClassicCode;
     use crate::elbv2::errors::ElbCode;
 
     /// Each wire code is declared once per service, and a service's own
@@ -299,7 +300,11 @@ mod tests {
             all.iter().map(|c| c.as_str()).collect()
         }
         let common = codes(QueryCode::ALL);
-        for own in [codes(Ec2Code::ALL), codes(ElbCode::ALL)] {
+        for own in [
+            codes(Ec2Code::ALL),
+            codes(ElbCode::ALL),
+            codes(ClassicCode::ALL),
+        ] {
             let mut all = [common.clone(), own].concat();
             let n = all.len();
             all.sort_unstable();
@@ -309,6 +314,8 @@ mod tests {
         assert_eq!(Ec2Code::MissingAuthenticationToken.status(), 401);
         assert_eq!(ElbCode::MissingAuthenticationToken.status(), 403);
         assert_eq!(QueryCode::DryRunOperation.status(), 412);
+        assert_eq!(ClassicCode::InvalidConfigurationRequest.status(), 409);
+        assert_eq!(ClassicCode::LoadBalancerNotFound.status(), 400);
         assert_eq!(Ec2Code::InvalidVpcIdNotFound.status(), 400);
     }
 }

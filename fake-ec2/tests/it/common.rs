@@ -16,6 +16,8 @@ pub struct Harness {
     pub server: Server,
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// Classic ELB (API 2012-06-01), on the same URL.
+    pub classic: aws_sdk_elasticloadbalancing::Client,
 }
 
 pub async fn start() -> Harness {
@@ -27,11 +29,13 @@ pub async fn start_with(seed: Seed) -> Harness {
     let server = fake.start().await.expect("bind 127.0.0.1:0");
     let ec2 = ec2_client(&server.url(), REGION);
     let elb = elb_client(&server.url(), REGION);
+    let classic = classic_client(&server.url(), REGION);
     Harness {
         fake,
         server,
         ec2,
         elb,
+        classic,
     }
 }
 
@@ -75,6 +79,25 @@ pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Cl
         .retry_config(RetryConfig::disabled())
         .build();
     aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+}
+
+/// A classic ELB client set up like [`ec2_client`].
+pub fn classic_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::Client {
+    use aws_sdk_elasticloadbalancing::config::{Builder, retry::RetryConfig};
+    let conf = Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(
+            "AKIDTEST",
+            "not-a-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(url)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_elasticloadbalancing::Client::from_conf(conf)
 }
 
 /// The AWS error code and message of a failed call; panics if it succeeded.

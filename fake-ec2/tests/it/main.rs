@@ -7,6 +7,7 @@
 mod common;
 
 mod bad_input;
+mod classic_elb;
 mod concurrency;
 mod connections;
 mod faults;
