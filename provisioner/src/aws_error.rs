@@ -52,7 +52,8 @@ impl AwsCallError {
 
 /// The service whose SDK defined the operation error `E`.
 fn service_of<E>() -> Service {
-    if std::any::type_name::<E>().starts_with("aws_sdk_elasticloadbalancingv2::") {
+    // Classic ELB (`aws_sdk_elasticloadbalancing`) shares ELBv2's endpoint.
+    if std::any::type_name::<E>().starts_with("aws_sdk_elasticloadbalancing") {
         Service::Elbv2
     } else {
         Service::Ec2
@@ -155,6 +156,12 @@ mod tests {
         assert_eq!(
             service_of::<
                 aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::CreateLoadBalancerError,
+            >(),
+            Service::Elbv2
+        );
+        assert_eq!(
+            service_of::<
+                aws_sdk_elasticloadbalancing::operation::create_load_balancer::CreateLoadBalancerError,
             >(),
             Service::Elbv2
         );

@@ -21,7 +21,18 @@ fn base36(digest: &[u8]) -> String {
 /// `<namespace>-<cluster>-apiserver` (dots made dashes), or past 32
 /// characters 28 base-36 characters of a BLAKE2b-224 hash and `-k8s`.
 pub fn capa_lb_name(namespace: &str, cluster: &str) -> String {
-    let base = format!("{namespace}-{cluster}");
+    generate_elb_name(&format!("{namespace}-{cluster}"))
+}
+
+/// CAPA's `ELBName` for a classic ELB the spec does not name:
+/// `GenerateELBName("<cluster>")`, without the namespace.
+pub fn capa_classic_elb_name(cluster: &str) -> String {
+    generate_elb_name(cluster)
+}
+
+/// CAPA's `GenerateELBName`: `<base>-apiserver` (dots made dashes), or past
+/// 32 characters 28 base-36 characters of a BLAKE2b-224 hash and `-k8s`.
+fn generate_elb_name(base: &str) -> String {
     let standard = format!("{}-apiserver", base.replace('.', "-"));
     if standard.len() <= 32 {
         return standard;
@@ -57,6 +68,17 @@ mod tests {
         assert_eq!(
             capa_lb_name("ns1", "some-really-long-cluster-name-xyz"),
             "ievrmle5618sn1ciwkz4x7k02gqa-k8s"
+        );
+    }
+
+    /// A classic ELB's name leaves the namespace out.
+    #[test]
+    fn capa_classic_elb_names() {
+        assert_eq!(capa_classic_elb_name("row2"), "row2-apiserver");
+        assert_eq!(capa_classic_elb_name("a.b"), "a-b-apiserver");
+        assert_eq!(
+            capa_classic_elb_name("default-a-cluster-name-that-is-long"),
+            capa_lb_name("default", "a-cluster-name-that-is-long")
         );
     }
 

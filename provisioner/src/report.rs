@@ -240,6 +240,24 @@ pub fn plan_tree(plan: &Plan) -> String {
             );
         }
     }
+    if let Some(lb) = &plan.classic_load_balancer {
+        let _ = writeln!(
+            o,
+            "   ├─ classic load balancer {} ({} ipv4) in {}",
+            lb.name,
+            lb.scheme,
+            lb.subnet_keys.join(", ")
+        );
+        let _ = writeln!(
+            o,
+            "   │  └─ listener TCP {} -> instances TCP {} (health {}, cross-zone {}, idle {} s)",
+            lb.listener_port,
+            lb.instance_port,
+            lb.health_check.target,
+            lb.cross_zone,
+            lb.idle_timeout_seconds
+        );
+    }
     for m in &plan.machines {
         let _ = writeln!(
             o,

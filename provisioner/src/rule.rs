@@ -209,8 +209,9 @@ rules! {
         "a scheme other than internet-facing or internal";
     LbImmutableField = "lb-immutable-field", Error, CapaWebhook,
         "a change of an existing cluster's load balancer scheme, name, health-check protocol or target group IP type";
-    LbClassicIpv6OnlyControlPlane = "lb-classic-ipv6-only-control-plane", Error, Kubernetes,
-        "a classic ELB (CAPA's default) in front of control-plane machines without IPv4";
+    LbClassicIpv6OnlyControlPlane = "lb-classic-ipv6-only-control-plane", Error, Aws,
+        "a classic ELB (CAPA's default) in front of control-plane machines without IPv4 \
+            (RegisterInstancesWithLoadBalancer refuses them)";
     LbClassicIpv4Only = "lb-classic-ipv4-only", Warning, Advice,
         "a classic ELB (CAPA's default) on an IPv6 cluster: the API endpoint is IPv4-only";
     LbApiPortNot6443 = "lb-api-port-not-6443", Warning, CapaController,

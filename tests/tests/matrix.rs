@@ -1,5 +1,6 @@
 //! The whole configuration cross product: public subnet family x private
-//! subnet family x load balancer IP type x target group IP type x scheme.
+//! subnet family x load balancer (an NLB of each IP type, or CAPA's default
+//! classic ELB) x target group IP type (NLBs only) x scheme.
 //! For every cell the provisioner runs twice against a fresh fake: with
 //! its validation (its verdict), and without (AWS's verdict, as the fake
 //! gives it). The two must agree: valid cells provision both times;
@@ -19,7 +20,9 @@ use provisioner::target::Clients;
 use crate::common::runtime;
 
 pub const FAMILIES: [&str; 3] = ["ipv4", "dualstack", "ipv6-only"];
-pub const LB_TYPES: [&str; 3] = ["ipv4", "dualstack", "ipv6"];
+/// An NLB's IP address types, and `classic`: no `loadBalancerType`, so
+/// CAPA's default classic ELB (which has no IP type or target group).
+pub const LB_TYPES: [&str; 4] = ["ipv4", "dualstack", "ipv6", "classic"];
 pub const TG_TYPES: [&str; 2] = ["ipv4", "ipv6"];
 pub const SCHEMES: [&str; 2] = ["internet-facing", "internal"];
 
@@ -53,7 +56,8 @@ pub fn cells() -> Vec<Cell> {
     for public in FAMILIES {
         for private in FAMILIES {
             for lb in LB_TYPES {
-                for tg in TG_TYPES {
+                let tgs: &[&'static str] = if lb == "classic" { &["-"] } else { &TG_TYPES };
+                for &tg in tgs {
                     for scheme in SCHEMES {
                         out.push(Cell {
                             public,
@@ -80,8 +84,17 @@ fn subnet(id: &str, family: &str, n: u8, public: bool) -> String {
 }
 
 /// The manifests of a cell: one zone, a public and a private subnet, an
-/// NLB, one control-plane machine. Pods follow the private subnets' family.
+/// NLB (or no load balancer type: a classic ELB), one control-plane
+/// machine. Pods follow the private subnets' family.
 pub fn manifests(c: &Cell) -> String {
+    let lb = if c.lb == "classic" {
+        format!("    scheme: {}\n", c.scheme)
+    } else {
+        format!(
+            "    loadBalancerType: nlb\n    scheme: {}\n    ipAddressType: {}\n    targetGroupIPType: {}\n",
+            c.scheme, c.lb, c.tg
+        )
+    };
     let ipv6 = c.public != "ipv4" || c.private != "ipv4";
     let pods = match c.private {
         "ipv4" => "[192.168.0.0/16]",
@@ -110,11 +123,7 @@ metadata: {{name: cell}}
 spec:
   region: us-east-1
   controlPlaneLoadBalancer:
-    loadBalancerType: nlb
-    scheme: {scheme}
-    ipAddressType: {lb}
-    targetGroupIPType: {tg}
-  network:
+{lb}  network:
     cni:
       cniIngressRules:
       - {{description: VXLAN (calico), protocol: udp, fromPort: 4789, toPort: 4789}}
@@ -141,9 +150,6 @@ spec:
       instanceType: m5.large
       instanceMetadataOptions: {{httpProtocolIpv6: enabled}}
 ",
-        scheme = c.scheme,
-        lb = c.lb,
-        tg = c.tg,
         v6 = if ipv6 { "      ipv6: {}\n" } else { "" },
         public = subnet("cell-public", c.public, 1, true),
         private = subnet("cell-private", c.private, 2, false),

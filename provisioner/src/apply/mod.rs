@@ -9,6 +9,7 @@
 //! With `dry_run`, EC2 creates are sent with `DryRun=true` where every id
 //! they need already exists; the rest is reported as "would create".
 
+mod classic_elb;
 mod gateways;
 mod load_balancer;
 mod machines;
@@ -189,9 +190,17 @@ pub async fn apply(
                     &groups,
                 ),
             );
-            let ((lb, secondary), instances) = k
+            let classic = async {
+                match &plan.classic_load_balancer {
+                    Some(lb) => classic_elb::ensure(k, lb, vpc_id, subnet_ids, &groups)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (((lb, secondary), classic), instances) = k
                 .both(
-                    load_balancers,
+                    k.both(load_balancers, classic),
                     machines::ensure(k, plan, subnet_ids, &groups),
                 )
                 .await?;
@@ -207,7 +216,12 @@ pub async fn apply(
                     machines::register_targets(k, tg_arn, &control_plane).await?;
                 }
             }
-            Ok(lb.and_then(|lb| lb.endpoint))
+            if let (Some(plan_lb), Some(made)) = (&plan.classic_load_balancer, &classic) {
+                classic_elb::register(k, plan_lb, made, &control_plane).await?;
+            }
+            Ok(lb
+                .and_then(|lb| lb.endpoint)
+                .or_else(|| classic.and_then(|c| c.endpoint)))
         }
     };
     let needs_nat_ips = plan

@@ -1,9 +1,73 @@
-//! The cluster's load balancers (by their tags), then its target groups.
+//! The cluster's load balancers (by their tags), then its target groups;
+//! and its classic ELBs (by their tags).
 
 use crate::plan::tags;
 use crate::reconcile::{Kind, Kit, Result};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
+    k.both(v2(k), classic(k)).await?;
+    Ok(())
+}
+
+/// CAPA's `deleteAPIServerELB`: every classic ELB the cluster owns.
+async fn classic(k: &Kit<'_>) -> Result<()> {
+    const KIND: Kind = Kind::ClassicLoadBalancer;
+    let key = tags::owned_key(k.cluster);
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = k
+            .call(KIND, k.cluster, "DescribeLoadBalancers")
+            .once(
+                k.classic
+                    .describe_load_balancers()
+                    .set_marker(marker.clone())
+                    .send(),
+            )
+            .await?;
+        names.extend(
+            out.load_balancer_descriptions()
+                .iter()
+                .filter_map(|d| d.load_balancer_name().map(str::to_owned)),
+        );
+        marker = out.next_marker().map(str::to_owned);
+        if marker.is_none() {
+            break;
+        }
+    }
+    for chunk in names.chunks(20) {
+        let tags = k
+            .call(KIND, k.cluster, "DescribeTags")
+            .once(
+                k.classic
+                    .describe_tags()
+                    .set_load_balancer_names(Some(chunk.to_vec()))
+                    .send(),
+            )
+            .await?;
+        for desc in tags.tag_descriptions() {
+            let owned = desc
+                .tags()
+                .iter()
+                .any(|t| t.key() == key && t.value() == Some("owned"));
+            let Some(name) = desc.load_balancer_name().filter(|_| owned) else {
+                continue;
+            };
+            k.call(KIND, name, "DeleteLoadBalancer")
+                .once(
+                    k.classic
+                        .delete_load_balancer()
+                        .load_balancer_name(name)
+                        .send(),
+                )
+                .await?;
+            k.deleted(KIND, name, name);
+        }
+    }
+    Ok(())
+}
+
+async fn v2(k: &Kit<'_>) -> Result<()> {
     let key = tags::owned_key(k.cluster);
     let out = k
         .call(Kind::LoadBalancer, k.cluster, "DescribeLoadBalancers")

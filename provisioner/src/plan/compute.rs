@@ -100,6 +100,54 @@ pub(super) fn load_balancer(
     })
 }
 
+/// CAPA's `getAPIServerClassicELBSpec`: one TCP listener from
+/// `apiServerPort` to 6443, the API health check, cross-zone as the spec
+/// says, a 10-minute idle timeout, in the subnets an ELBv2 one would use.
+pub(super) fn classic_load_balancer(
+    model: &ClusterModel,
+    cp_lb: CpLb<'_>,
+    subnets: &[LaidOutSubnet],
+) -> ClassicLbPlan {
+    let lb = cp_lb.spec;
+    let name = cp_lb_name(model, cp_lb);
+    let protocol = lb
+        .health_check_protocol
+        .clone()
+        .unwrap_or_else(|| "TCP".to_owned())
+        .to_ascii_uppercase();
+    let target = if matches!(protocol.as_str(), "HTTP" | "HTTPS") {
+        format!("{protocol}:6443/readyz")
+    } else {
+        format!("{protocol}:6443")
+    };
+    let mut t = base_tags(model, &name, "apiserver");
+    t.insert(tags::NAME.into(), name.clone());
+    let mut roles = vec!["apiserver-lb".to_owned()];
+    roles.extend(lb.additional_security_groups.iter().cloned());
+    let [interval, timeout, healthy, unhealthy] = capa_timings(None);
+    ClassicLbPlan {
+        name,
+        scheme: Scheme::from_text(cp_lb.scheme()),
+        subnet_keys: cp_lb_subnets(cp_lb, subnets)
+            .into_iter()
+            .map(|s| s.key.clone())
+            .collect(),
+        security_group_roles: roles,
+        listener_port: model.api_server_port(),
+        instance_port: 6443,
+        health_check: ClassicHealthCheckPlan {
+            target,
+            interval,
+            timeout,
+            healthy_threshold: healthy,
+            unhealthy_threshold: unhealthy,
+        },
+        cross_zone: lb.cross_zone_load_balancing,
+        idle_timeout_seconds: 600,
+        tags: t,
+    }
+}
+
 /// CAPA's health-check timings (`DefaultAPIServerHealthCheckIntervalSec`
 /// and its kin: interval 5 s, timeout 4 s, 2 to be healthy, 6 to be
 /// unhealthy), each overridden by `healthCheck` where it gives one.

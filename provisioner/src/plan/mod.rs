@@ -244,6 +244,39 @@ pub struct LoadBalancerPlan {
     pub tags: Tags,
 }
 
+/// CAPA's default API load balancer: a classic ELB (Elastic Load Balancing
+/// 2012-06-01), as `getAPIServerClassicELBSpec` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassicLbPlan {
+    /// The spec's name, else CAPA's `ELBName` (`<cluster>-apiserver`).
+    pub name: String,
+    pub scheme: Scheme,
+    pub subnet_keys: Vec<String>,
+    pub security_group_roles: Vec<String>,
+    /// One TCP listener on `apiServerPort`, to TCP 6443 on the instances.
+    pub listener_port: u16,
+    pub instance_port: u16,
+    pub health_check: ClassicHealthCheckPlan,
+    /// `crossZoneLoadBalancing`.
+    pub cross_zone: bool,
+    /// CAPA's `IdleTimeout`: 10 minutes.
+    pub idle_timeout_seconds: i32,
+    pub tags: Tags,
+}
+
+/// A classic ELB's health check: `TCP:6443` (or `HTTP(S):6443/readyz` with
+/// `healthCheckProtocol`), every 5 s, 4 s timeout, 2 to be healthy, 6 to
+/// be unhealthy (CAPA's `DefaultAPIServerHealthCheck*`; `healthCheck`
+/// does not apply to a classic ELB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassicHealthCheckPlan {
+    pub target: String,
+    pub interval: i32,
+    pub timeout: i32,
+    pub healthy_threshold: i32,
+    pub unhealthy_threshold: i32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MachinePlan {
     pub name: String,
@@ -297,6 +330,10 @@ pub struct Plan {
     /// group and listener; the control plane is registered in both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_load_balancer: Option<LoadBalancerPlan>,
+    /// CAPA's default: a classic ELB when `loadBalancerType` is not given
+    /// (or is `classic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classic_load_balancer: Option<ClassicLbPlan>,
     pub machines: Vec<MachinePlan>,
     pub notes: Vec<Note>,
 }
@@ -349,12 +386,16 @@ pub fn api_lb_name(model: &ClusterModel) -> String {
 }
 
 /// A control-plane load balancer's name: the spec's, as written (AWS
-/// judges it), else CAPA's (`LBName` for ELBv2 ones).
+/// judges it), else CAPA's (`ELBName` for a classic ELB, `LBName` for
+/// ELBv2 ones).
 pub fn cp_lb_name(model: &ClusterModel, lb: CpLb<'_>) -> String {
-    lb.spec
-        .name
-        .clone()
-        .unwrap_or_else(|| capa_lb_name(&model.namespace, &model.name))
+    lb.spec.name.clone().unwrap_or_else(|| {
+        if lb.lb_type() == "classic" && lb.role == LbRole::Primary {
+            crate::names::capa_classic_elb_name(&model.name)
+        } else {
+            capa_lb_name(&model.namespace, &model.name)
+        }
+    })
 }
 
 /// ELBv2 names: at most 32 characters, alphanumerics and hyphens.
@@ -639,6 +680,10 @@ pub fn plan(
         .into_iter()
         .find(|lb| lb.role == LbRole::Secondary)
         .and_then(|lb| compute::load_balancer(model, lb, subnets, &mut notes));
+    let classic_load_balancer = model
+        .primary_lb()
+        .filter(|lb| lb.lb_type() == "classic")
+        .map(|lb| compute::classic_load_balancer(model, lb, subnets));
     let machines = machines(model, subnets, opts);
     if model.flavor == Flavor::Eks {
         notes.push(Note(
@@ -669,6 +714,7 @@ pub fn plan(
         security_groups,
         load_balancer,
         secondary_load_balancer,
+        classic_load_balancer,
         machines,
         notes,
     }

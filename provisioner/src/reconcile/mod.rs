@@ -35,6 +35,7 @@ pub enum Kind {
     RouteTable,
     SecurityGroup,
     LoadBalancer,
+    ClassicLoadBalancer,
     TargetGroup,
     Listener,
     Instance,
@@ -54,6 +55,7 @@ impl Kind {
             Kind::RouteTable => "route-table",
             Kind::SecurityGroup => "security-group",
             Kind::LoadBalancer => "load-balancer",
+            Kind::ClassicLoadBalancer => "classic-load-balancer",
             Kind::TargetGroup => "target-group",
             Kind::Listener => "listener",
             Kind::Instance => "instance",
@@ -263,6 +265,7 @@ pub fn need(
 pub struct Kit<'a> {
     pub ec2: &'a aws_sdk_ec2::Client,
     pub elb: &'a elbv2::Client,
+    pub classic: &'a aws_sdk_elasticloadbalancing::Client,
     pub cluster: &'a str,
     pub dry_run: bool,
     /// One call at a time, in a fixed order (scenario journals).
@@ -283,6 +286,7 @@ impl<'a> Kit<'a> {
         Self {
             ec2: &clients.ec2,
             elb: &clients.elb,
+            classic: &clients.elb_classic,
             cluster,
             dry_run: false,
             sequential,

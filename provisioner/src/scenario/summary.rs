@@ -18,6 +18,24 @@ pub struct StateSummary {
     pub load_balancers: Vec<LbSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub target_groups: Vec<TgSummary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classic_load_balancers: Vec<ClassicLbSummary>,
+}
+
+/// A classic ELB: where its nodes are, its listeners, health check,
+/// attributes and instances.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClassicLbSummary {
+    pub name: String,
+    pub scheme: String,
+    pub zones: Vec<String>,
+    pub listeners: Vec<String>,
+    /// `target interval/timeout/healthy/unhealthy`.
+    pub health_check: String,
+    /// `cross-zone <bool>, idle <s> s`.
+    pub attributes: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -140,6 +158,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
         elastic_ips: Vec::new(),
         load_balancers: Vec::new(),
         target_groups: Vec::new(),
+        classic_load_balancers: Vec::new(),
     };
     for region in &dump.regions {
         let ec2 = &region.ec2;
@@ -365,6 +384,37 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                         )
                     })
                     .collect(),
+            });
+        }
+        for lb in region.elb.load_balancers.values() {
+            let h = &lb.health_check;
+            out.classic_load_balancers.push(ClassicLbSummary {
+                name: lb.name.clone(),
+                scheme: lb.scheme.to_string(),
+                zones: lb
+                    .zones
+                    .iter()
+                    .map(|z| format!("{} {} {}", z.zone_name, z.subnet_id, z.private_ipv4_address))
+                    .collect(),
+                listeners: lb
+                    .listeners
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} {} -> {} {}",
+                            l.protocol, l.load_balancer_port, l.instance_protocol, l.instance_port
+                        )
+                    })
+                    .collect(),
+                health_check: format!(
+                    "{} {}/{}/{}/{}",
+                    h.target, h.interval, h.timeout, h.healthy_threshold, h.unhealthy_threshold
+                ),
+                attributes: format!(
+                    "cross-zone {}, idle {} s",
+                    lb.attributes.cross_zone_load_balancing, lb.attributes.idle_timeout
+                ),
+                instances: lb.instances.iter().map(|i| i.instance_id.clone()).collect(),
             });
         }
         for tg in el.target_groups.values() {

@@ -335,6 +335,8 @@ pub struct Clients {
     pub region: String,
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// Classic ELB (API 2012-06-01): the same service and endpoint as ELBv2.
+    pub elb_classic: aws_sdk_elasticloadbalancing::Client,
     /// The embedded fake's handle (journal, state) and server, when embedded.
     pub fake: Option<(fake_ec2::Fake, fake_ec2::Server)>,
 }
@@ -423,6 +425,18 @@ fn elb_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbala
     aws_sdk_elasticloadbalancingv2::Client::from_conf(b.build())
 }
 
+fn classic_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbalancing::Client {
+    let mut b = aws_sdk_elasticloadbalancing::config::Builder::from(conf);
+    if endpoint.is_some() {
+        b = b.retry_partition(own_retry_partition(Service::Elbv2));
+    }
+    match endpoint {
+        Some(url) => b = b.endpoint_url(url),
+        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Elbv2))),
+    }
+    aws_sdk_elasticloadbalancing::Client::from_conf(b.build())
+}
+
 /// Settings shared by every client of a fake (embedded or by URL).
 fn fake_config(region: &str, timeouts: Timeouts) -> SdkConfig {
     SdkConfig::builder()
@@ -453,6 +467,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 region: opts.region.clone(),
                 ec2: aws_sdk_ec2::Client::new(&conf),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
+                elb_classic: aws_sdk_elasticloadbalancing::Client::new(&conf),
                 fake: None,
             })
         }
@@ -470,6 +485,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             Ok(Clients {
                 ec2: ec2_from(&conf, ec2.as_ref().map(|e| e.url.as_str())),
                 elb: elb_from(&conf, elb.as_ref().map(|e| e.url.as_str())),
+                elb_classic: classic_from(&conf, elb.as_ref().map(|e| e.url.as_str())),
                 target: Target::Endpoint { ec2, elb },
                 region: opts.region.clone(),
                 fake: None,
@@ -483,6 +499,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             let url = clients.target.endpoint_of(Service::Ec2);
             clients.ec2 = ec2_from(&conf, Some(&url));
             clients.elb = elb_from(&conf, Some(&url));
+            clients.elb_classic = classic_from(&conf, Some(&url));
             Ok(clients)
         }
     }
@@ -498,6 +515,11 @@ pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Cl
     elb_from(&fake_config(region, Timeouts::default()), Some(url))
 }
 
+/// A classic ELB client for a fake endpoint, set up like [`ec2_client`].
+pub fn classic_elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::Client {
+    classic_from(&fake_config(region, Timeouts::default()), Some(url))
+}
+
 impl Clients {
     /// Clients for a fake that the caller already runs (tests, scenarios).
     pub fn for_fake(fake: fake_ec2::Fake, server: fake_ec2::Server, region: &str) -> Self {
@@ -505,6 +527,7 @@ impl Clients {
         Clients {
             ec2: ec2_client(&url, region),
             elb: elb_client(&url, region),
+            elb_classic: classic_elb_client(&url, region),
             target: Target::Embedded { url },
             region: region.to_owned(),
             fake: Some((fake, server)),
@@ -520,6 +543,7 @@ impl Clients {
         Clients {
             ec2: ec2_client(url, region),
             elb: elb_client(url, region),
+            elb_classic: classic_elb_client(url, region),
             target: Target::Endpoint {
                 ec2: Some(e.clone()),
                 elb: Some(e),

@@ -189,10 +189,16 @@ fn one_load_balancer(v: &mut V<'_>, cp: CpLb<'_>, port_said: &mut bool) {
     if !classic_or_disabled && primary {
         immutable_rules(v, &lb);
     }
-    if classic_or_disabled {
+    if lb_type == "disabled" {
         return;
     }
-    let ip_type = cp.ip_address_type(model.ipv6()).to_owned();
+    // A classic ELB is IPv4-only; it takes subnets as an ELBv2 one does.
+    let classic = lb_type == "classic";
+    let ip_type = if classic {
+        "ipv4".to_owned()
+    } else {
+        cp.ip_address_type(model.ipv6()).to_owned()
+    };
     if ip_type == "dualstack" && !model.ipv6() {
         v.infra(
             Rule::LbDualstackNeedsVpcIpv6,
@@ -246,6 +252,9 @@ fn one_load_balancer(v: &mut V<'_>, cp: CpLb<'_>, port_said: &mut bool) {
                 ),
             );
         }
+    }
+    if classic {
+        return;
     }
     // Targets: the API target group holds the control-plane machines.
     let tg = cp_lb_target_group_ip_type(model, Some(&lb), subnets);
