@@ -46,6 +46,7 @@ struct Case {
     /// In the trial's name (`resilience::<tag>_...`); empty for the first.
     tag: &'static str,
     cluster: &'static str,
+    /// Below the repository's root.
     example: &'static str,
 }
 
@@ -54,20 +55,26 @@ const CASES: &[Case] = &[
     Case {
         tag: "",
         cluster: "ipv6-demo",
-        example: "ipv6-cluster.yaml",
+        example: "examples/ipv6-cluster.yaml",
     },
     // Workers, a bastion, a second NLB and an additional listener.
     Case {
         tag: "whole_cluster",
         cluster: "dual-demo",
-        example: "dualstack-whole-cluster.yaml",
+        example: "examples/dualstack-whole-cluster.yaml",
+    },
+    // CAPA's default classic ELB (and its Scenario document, ignored).
+    Case {
+        tag: "classic_elb",
+        cluster: "clv4",
+        example: "scenarios/lb/classic-default-ipv4.yaml",
     },
 ];
 
 impl Case {
     fn path(&self) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples")
+            .join("..")
             .join(self.example)
     }
 }
