@@ -448,7 +448,16 @@ async fn cluster_load_balancer(
             .send()
             .await
             .map_err(|e| aws_error("DescribeTargetGroups", e))?;
-        let target_group = tgs.target_groups().first().map(|t| TargetGroupFact {
+        // The API target group (additional listeners have their own).
+        let api = tgs
+            .target_groups()
+            .iter()
+            .find(|t| {
+                t.target_group_name()
+                    .is_some_and(|n| n.starts_with("apiserver-target-"))
+            })
+            .or_else(|| tgs.target_groups().first());
+        let target_group = api.map(|t| TargetGroupFact {
             name: t.target_group_name().unwrap_or_default().to_owned(),
             ip_address_type: t.ip_address_type().map(|x| x.as_str().to_owned()),
             health_check_protocol: t.health_check_protocol().map(|x| x.as_str().to_owned()),

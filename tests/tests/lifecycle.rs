@@ -24,6 +24,21 @@ pub fn trials() -> Vec<Trial> {
                 .block_on(apply_twice(&example(), &Vars::only(BTreeMap::new())))
                 .map(drop)
         }),
+        // Two NLBs (one with an HTTPS health check and an additional
+        // listener), a bastion and workers: the second apply reads the
+        // existing cluster's load balancers and changes nothing.
+        Trial::test(
+            "lifecycle::whole_cluster_apply_twice_makes_no_mutating_call",
+            || {
+                runtime()
+                    .block_on(apply_twice(
+                        &Path::new(env!("CARGO_MANIFEST_DIR"))
+                            .join("../examples/dualstack-whole-cluster.yaml"),
+                        &Vars::only(BTreeMap::new()),
+                    ))
+                    .map(drop)
+            },
+        ),
         Trial::test(
             "lifecycle::destroy_leaves_nothing_the_cluster_owned",
             || runtime().block_on(destroy_leaves_nothing()),

@@ -64,7 +64,7 @@ pub(super) async fn ensure(
         }
     };
     health_check(k, lb, &described, created).await?;
-    attributes(k, lb).await?;
+    attributes(k, lb, created).await?;
     Ok(Made {
         registered: described
             .instances()
@@ -205,8 +205,8 @@ async fn health_check(
 }
 
 /// CAPA's `configureAttributes`: cross-zone and the idle timeout, where
-/// the load balancer's differ.
-async fn attributes(k: &Kit<'_>, lb: &ClassicLbPlan) -> Result<()> {
+/// the load balancer's differ (part of making it, when it is new).
+async fn attributes(k: &Kit<'_>, lb: &ClassicLbPlan, created: bool) -> Result<()> {
     let have = k
         .call(KIND, &lb.name, "DescribeLoadBalancerAttributes")
         .after_create(|| {
@@ -257,7 +257,9 @@ async fn attributes(k: &Kit<'_>, lb: &ClassicLbPlan) -> Result<()> {
             })
             .await?;
     }
-    k.updated(KIND, &lb.name, &lb.name, differ.join(", "));
+    if !created {
+        k.updated(KIND, &lb.name, &lb.name, differ.join(", "));
+    }
     Ok(())
 }
 
