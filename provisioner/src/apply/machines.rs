@@ -82,8 +82,24 @@ pub(super) async fn ensure(
 /// Scaling down: the cluster's control-plane and worker instances the plan
 /// no longer has (fewer replicas, a MachineDeployment gone) are terminated,
 /// as Cluster API deletes the machines it scales away, and a bastion once
-/// `spec.bastion.enabled` is off (CAPA's `DeleteBastion`).
+/// `spec.bastion.enabled` is off (CAPA's `DeleteBastion`). A control-plane
+/// machine leaves the API load balancers first (CAPA's AWSMachine
+/// `reconcileDelete`: `DeregisterInstanceFromAPIServerELB` and `...LB`).
 async fn retire(k: &Kit<'_>, plan: &Plan, existing: &[Instance]) -> Result<()> {
+    let control_plane: Vec<String> = existing
+        .iter()
+        .filter(|i| {
+            let t = tag_map(i.tags());
+            t.get(tags::ROLE).map(String::as_str) == Some("control-plane")
+                && !t
+                    .get(tags::NAME)
+                    .is_some_and(|n| plan.machines.iter().any(|m| &m.name == n))
+        })
+        .filter_map(|i| i.instance_id().map(str::to_owned))
+        .collect();
+    if !control_plane.is_empty() && !k.dry_run {
+        deregister(k, plan, &control_plane).await?;
+    }
     let extra: Vec<(String, String)> = existing
         .iter()
         .filter_map(|i| {
@@ -115,6 +131,81 @@ async fn retire(k: &Kit<'_>, plan: &Plan, existing: &[Instance]) -> Result<()> {
     }
     for (id, name) in &extra {
         k.deleted(KIND, name, id);
+    }
+    Ok(())
+}
+
+/// Takes control-plane instances out of the plan's load balancers: every
+/// target group of the NLBs (found by name) and the classic ELB.
+async fn deregister(k: &Kit<'_>, plan: &Plan, ids: &[String]) -> Result<()> {
+    let names: Vec<String> = plan
+        .load_balancer
+        .iter()
+        .chain(&plan.secondary_load_balancer)
+        .flat_map(|lb| std::iter::once(&lb.target_group).chain(&lb.additional))
+        .map(|tg| tg.name.clone())
+        .collect();
+    if !names.is_empty() {
+        let found = k
+            .call(Kind::TargetGroup, &plan.cluster, "DescribeTargetGroups")
+            .absent_on(
+                "TargetGroupNotFound",
+                k.elb.describe_target_groups().set_names(Some(names)).send(),
+            )
+            .await?;
+        let arns: Vec<String> = found
+            .iter()
+            .flat_map(|o| o.target_groups())
+            .filter_map(|t| t.target_group_arn().map(str::to_owned))
+            .collect();
+        let targets: Vec<TargetDescription> = ids
+            .iter()
+            .map(|id| TargetDescription::builder().id(id).build())
+            .collect();
+        for arn in &arns {
+            k.call(Kind::TargetGroup, arn, "DeregisterTargets")
+                .once(
+                    k.elb
+                        .deregister_targets()
+                        .target_group_arn(arn)
+                        .set_targets(Some(targets.clone()))
+                        .send(),
+                )
+                .await?;
+            for id in ids {
+                k.record(Action::Deregister, Kind::Target, id, Some(id), None);
+            }
+        }
+    }
+    if let Some(lb) = &plan.classic_load_balancer {
+        let instances: Vec<aws_sdk_elasticloadbalancing::types::Instance> = ids
+            .iter()
+            .map(|id| {
+                aws_sdk_elasticloadbalancing::types::Instance::builder()
+                    .instance_id(id)
+                    .build()
+            })
+            .collect();
+        let out = k
+            .call(
+                Kind::ClassicLoadBalancer,
+                &lb.name,
+                "DeregisterInstancesFromLoadBalancer",
+            )
+            .absent_on(
+                "LoadBalancerNotFound",
+                k.classic
+                    .deregister_instances_from_load_balancer()
+                    .load_balancer_name(&lb.name)
+                    .set_instances(Some(instances))
+                    .send(),
+            )
+            .await?;
+        if out.is_some() {
+            for id in ids {
+                k.record(Action::Deregister, Kind::Target, id, Some(id), None);
+            }
+        }
     }
     Ok(())
 }

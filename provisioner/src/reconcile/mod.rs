@@ -86,6 +86,8 @@ pub enum Action {
     WouldDelete,
     /// A target registered with a target group.
     Register,
+    /// A target taken out of a target group (a control-plane machine scaled away).
+    Deregister,
 }
 
 impl Action {
@@ -99,6 +101,7 @@ impl Action {
             Action::Delete => "delete",
             Action::WouldDelete => "would-delete",
             Action::Register => "register",
+            Action::Deregister => "deregister",
         }
     }
 
