@@ -217,9 +217,9 @@ pub fn render(model: &ClusterModel) -> String {
     }
     for p in kubeadm_patches(model) {
         out.push_str("---\n");
-        let at = p.source.map(|s| format!(" ({s})")).unwrap_or_default();
+        // The object names it; where it is written is in the data form.
         out.push_str(&format!(
-            "# kubeadm on an IPv6-primary cluster: merge into {}{at}\n#    what CAPA's IPv6 templates set and it lacks (kubeadm-ipv6-settings).\n",
+            "# kubeadm on an IPv6-primary cluster: merge into {}\n#    what CAPA's IPv6 templates set and it lacks (kubeadm-ipv6-settings).\n",
             p.object
         ));
         out.push_str(&p.yaml);

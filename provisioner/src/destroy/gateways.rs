@@ -4,7 +4,7 @@
 //! egress-only gateways (only those that carry the cluster's tag AND are
 //! attached to its VPC).
 
-use crate::reconcile::{Kind, Kit, Result, name_of, need};
+use crate::reconcile::{Kind, Kit, Result, listed};
 
 pub(super) async fn delete_internet(k: &Kit<'_>, vpcs: &[String]) -> Result<()> {
     const KIND: Kind = Kind::InternetGateway;
@@ -13,14 +13,13 @@ pub(super) async fn delete_internet(k: &Kit<'_>, vpcs: &[String]) -> Result<()> 
         .once(k.ec2.describe_internet_gateways().filters(k.owned()).send())
         .await?;
     for g in out.internet_gateways() {
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeInternetGateways",
             "InternetGatewayId",
-            g.internet_gateway_id(),
+            (g.internet_gateway_id(), g.tags()),
         )?;
-        let name = name_of(g.tags(), &id);
         let attached: Vec<String> = g
             .attachments()
             .iter()
@@ -68,14 +67,13 @@ pub(super) async fn delete_egress_only(k: &Kit<'_>, vpc: &str) -> Result<()> {
         if !g.attachments().iter().any(|a| a.vpc_id() == Some(vpc)) {
             continue;
         }
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeEgressOnlyInternetGateways",
             "EgressOnlyInternetGatewayId",
-            g.egress_only_internet_gateway_id(),
+            (g.egress_only_internet_gateway_id(), g.tags()),
         )?;
-        let name = name_of(g.tags(), &id);
         k.call(KIND, &name, "DeleteEgressOnlyInternetGateway")
             .delete(|| {
                 k.ec2

@@ -2,7 +2,7 @@
 //! Elastic IPs and subnets until gone), then its Elastic IPs.
 
 use crate::discover::filter;
-use crate::reconcile::{Kind, Kit, Result, Step, name_of, need};
+use crate::reconcile::{Kind, Kit, Result, Step, listed, name_of};
 
 pub(super) async fn delete_gateways(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::NatGateway;
@@ -69,14 +69,13 @@ pub(super) async fn release_addresses(k: &Kit<'_>) -> Result<()> {
         .once(k.ec2.describe_addresses().filters(k.owned()).send())
         .await?;
     for a in out.addresses() {
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeAddresses",
             "AllocationId",
-            a.allocation_id(),
+            (a.allocation_id(), a.tags()),
         )?;
-        let name = name_of(a.tags(), &id);
         k.call(KIND, &name, "ReleaseAddress")
             .delete(|| k.ec2.release_address().allocation_id(&id).send())
             .await?;

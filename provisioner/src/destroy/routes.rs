@@ -1,7 +1,7 @@
 //! The cluster's route tables: disassociated, then deleted. The VPC's main
 //! table goes with the VPC.
 
-use crate::reconcile::{Kind, Kit, Result, name_of, need};
+use crate::reconcile::{Kind, Kit, Result, listed};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::RouteTable;
@@ -10,14 +10,13 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
         .once(k.ec2.describe_route_tables().filters(k.owned()).send())
         .await?;
     for t in out.route_tables() {
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeRouteTables",
             "RouteTableId",
-            t.route_table_id(),
+            (t.route_table_id(), t.tags()),
         )?;
-        let name = name_of(t.tags(), &id);
         if t.associations().iter().any(|a| a.main() == Some(true)) {
             continue;
         }

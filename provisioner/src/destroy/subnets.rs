@@ -1,6 +1,6 @@
 //! The cluster's subnets (a bring-your-own subnet carries no owned tag).
 
-use crate::reconcile::{Kind, Kit, Result, name_of, need};
+use crate::reconcile::{Kind, Kit, Result, listed};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::Subnet;
@@ -9,14 +9,13 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
         .once(k.ec2.describe_subnets().filters(k.owned()).send())
         .await?;
     for s in out.subnets() {
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeSubnets",
             "SubnetId",
-            s.subnet_id(),
+            (s.subnet_id(), s.tags()),
         )?;
-        let name = name_of(s.tags(), &id);
         k.call(KIND, &name, "DeleteSubnet")
             .delete(|| k.ec2.delete_subnet().subnet_id(&id).send())
             .await?;

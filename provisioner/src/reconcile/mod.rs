@@ -499,6 +499,20 @@ pub fn elb_tags(t: &std::collections::BTreeMap<String, String>) -> Vec<elbv2::ty
         .collect()
 }
 
+/// What a Describe listed: its id (an error if AWS left it out, see
+/// [`need`]) and its Name tag, else the id.
+pub fn listed(
+    kind: Kind,
+    name: &str,
+    action: &'static str,
+    field: &'static str,
+    (id, tags): (Option<&str>, &[aws_sdk_ec2::types::Tag]),
+) -> Result<(String, String)> {
+    let id = need(kind, name, action, field, id)?;
+    let name = name_of(tags, &id);
+    Ok((id, name))
+}
+
 /// A resource's Name tag, else `fallback`.
 pub fn name_of(t: &[aws_sdk_ec2::types::Tag], fallback: &str) -> String {
     crate::discover::tag_map(t)
