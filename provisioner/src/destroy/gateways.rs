@@ -18,7 +18,8 @@ pub(super) async fn delete_internet(k: &Kit<'_>, vpcs: &[String]) -> Result<()> 
             k.cluster,
             "DescribeInternetGateways",
             "InternetGatewayId",
-            (g.internet_gateway_id(), g.tags()),
+            g.internet_gateway_id(),
+            g.tags(),
         )?;
         let attached: Vec<String> = g
             .attachments()
@@ -72,7 +73,8 @@ pub(super) async fn delete_egress_only(k: &Kit<'_>, vpc: &str) -> Result<()> {
             k.cluster,
             "DescribeEgressOnlyInternetGateways",
             "EgressOnlyInternetGatewayId",
-            (g.egress_only_internet_gateway_id(), g.tags()),
+            g.egress_only_internet_gateway_id(),
+            g.tags(),
         )?;
         k.call(KIND, &name, "DeleteEgressOnlyInternetGateway")
             .delete(|| {

@@ -74,7 +74,8 @@ pub(super) async fn release_addresses(k: &Kit<'_>) -> Result<()> {
             k.cluster,
             "DescribeAddresses",
             "AllocationId",
-            (a.allocation_id(), a.tags()),
+            a.allocation_id(),
+            a.tags(),
         )?;
         k.call(KIND, &name, "ReleaseAddress")
             .delete(|| k.ec2.release_address().allocation_id(&id).send())

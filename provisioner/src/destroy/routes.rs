@@ -15,7 +15,8 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
             k.cluster,
             "DescribeRouteTables",
             "RouteTableId",
-            (t.route_table_id(), t.tags()),
+            t.route_table_id(),
+            t.tags(),
         )?;
         if t.associations().iter().any(|a| a.main() == Some(true)) {
             continue;

@@ -3,7 +3,7 @@
 
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup, UserIdGroupPair};
 
-use crate::reconcile::{Kind, Kit, Result, name_of, need};
+use crate::reconcile::{Kind, Kit, Result, listed, need};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::SecurityGroup;
@@ -13,16 +13,17 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
         .await?;
     let groups: Vec<SecurityGroup> = out.security_groups().to_vec();
     for g in &groups {
-        let id = need(
+        let (id, name) = listed(
             KIND,
             k.cluster,
             "DescribeSecurityGroups",
             "GroupId",
             g.group_id(),
+            g.tags(),
         )?;
         let refs = group_references(g);
         if !refs.is_empty() {
-            k.call(KIND, &name_of(g.tags(), &id), "RevokeSecurityGroupIngress")
+            k.call(KIND, &name, "RevokeSecurityGroupIngress")
                 .gone_ok(
                     k.ec2
                         .revoke_security_group_ingress()

@@ -14,7 +14,8 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
             k.cluster,
             "DescribeSubnets",
             "SubnetId",
-            (s.subnet_id(), s.tags()),
+            s.subnet_id(),
+            s.tags(),
         )?;
         k.call(KIND, &name, "DeleteSubnet")
             .delete(|| k.ec2.delete_subnet().subnet_id(&id).send())

@@ -499,16 +499,17 @@ pub fn elb_tags(t: &std::collections::BTreeMap<String, String>) -> Vec<elbv2::ty
         .collect()
 }
 
-/// What a Describe listed: its id (an error if AWS left it out, see
-/// [`need`]) and its Name tag, else the id.
+/// What a Describe made for `context` listed: its id (an error if AWS left
+/// it out, see [`need`]) and its Name tag, else the id.
 pub fn listed(
     kind: Kind,
-    name: &str,
+    context: &str,
     action: &'static str,
     field: &'static str,
-    (id, tags): (Option<&str>, &[aws_sdk_ec2::types::Tag]),
+    id: Option<&str>,
+    tags: &[aws_sdk_ec2::types::Tag],
 ) -> Result<(String, String)> {
-    let id = need(kind, name, action, field, id)?;
+    let id = need(kind, context, action, field, id)?;
     let name = name_of(tags, &id);
     Ok((id, name))
 }
