@@ -188,7 +188,7 @@ fn check_role(req: &Request) -> AwsResult<Option<Option<String>>> {
 
 /// A cluster add-on calls may change: one in ACTIVE or UPDATING status.
 fn cluster_ready<'a>(ctx: &'a mut Ctx<'_>, name: &str) -> AwsResult<&'a mut clusters::Cluster> {
-    let cluster = clusters::observe(ctx, name)?;
+    let cluster = clusters::find_mut(ctx, name)?;
     if cluster.status != clusters::ACTIVE && cluster.status != clusters::UPDATING {
         return Err(errors::invalid_request(format!(
             "Cluster '{name}' is not in ACTIVE status"

@@ -933,6 +933,7 @@ pub fn delete_cluster(ctx: &mut Ctx<'_>, req: &Request) -> AwsResult<Value> {
     cluster.reads_left = settle;
     for addon in cluster.addons.values_mut() {
         addon.status = super::addons::DELETING.to_owned();
+        addon.reads_left = settle;
     }
     Ok(json!({ "cluster": cluster.to_json() }))
 }
