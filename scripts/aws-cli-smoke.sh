@@ -173,5 +173,37 @@ echo "$out"
 [ "$status" -ne 0 ] || fail "an IPv6-only subnet must be refused for a classic load balancer"
 grep -q "An error occurred (InvalidSubnet) when calling the CreateLoadBalancer operation" <<<"$out" || fail "unexpected error text"
 
+# EKS (restJson1): an IPv6 cluster on the dualstack subnets, its IPv6
+# service block, the add-on catalog, and an EKS error.
+role=arn:aws:iam::123456789012:role/eks-controlplane.cluster-api-provider-aws.sigs.k8s.io
+show eks create-cluster --name smoke --kubernetes-version 1.31 --role-arn "$role" --resources-vpc-config "subnetIds=$dsa,$dsb" --kubernetes-network-config ipFamily=ipv6
+out=$(aws eks create-cluster --name smoke --kubernetes-version 1.31 --role-arn "$role" --resources-vpc-config "subnetIds=$dsa,$dsb" --kubernetes-network-config ipFamily=ipv6 --output json)
+echo "$out"
+grep -q '"status": "CREATING"' <<<"$out" || fail "a new EKS cluster should be CREATING"
+grep -q '"ipFamily": "ipv6"' <<<"$out" || fail "the cluster is not ipv6"
+show eks describe-cluster --name smoke
+out=$(aws eks describe-cluster --name smoke --output json)
+echo "$out"
+grep -q '"status": "ACTIVE"' <<<"$out" || fail "the EKS cluster should be ACTIVE on the next read"
+v6svc=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["cluster"]["kubernetesNetworkConfig"]["serviceIpv6Cidr"])' <<<"$out")
+[[ "$v6svc" == fd*::/108 ]] || fail "expected an IPv6 service block fd..::/108, got $v6svc"
+show eks describe-addon-versions --kubernetes-version 1.22 --query 'addons[].[addonName,addonVersions[0].addonVersion]'
+out=$(aws eks describe-addon-versions --kubernetes-version 1.22 --query 'addons[].[addonName,addonVersions[0].addonVersion]' --output text)
+echo "$out"
+for want in "vpc-cni	v1.11.0-eksbuild.1" "coredns	v1.8.7-eksbuild.1" "kube-proxy	v1.22.6-eksbuild.1"; do
+  grep -qF "$want" <<<"$out" || fail "the 1.22 catalog lacks $want"
+done
+show eks describe-cluster --name nope
+set +e
+out=$(aws eks describe-cluster --name nope 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] || fail "an unknown EKS cluster must be refused"
+grep -q "An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found for name: nope." <<<"$out" \
+  || fail "unexpected EKS error text"
+sg=$(aws ec2 describe-security-groups --filters Name=tag:aws:eks:cluster-name,Values=smoke --query 'SecurityGroups[0].GroupName' --output text)
+[[ "$sg" == eks-cluster-sg-smoke-* ]] || fail "the EKS cluster security group is missing, got $sg"
+
 echo
 echo "aws-cli smoke: all checks passed"

@@ -491,20 +491,26 @@ fn refuse_host<B>(fake: &Fake, req: &Request<B>, host: &str) -> Response<Body> {
     if req.uri().path().starts_with("/_fake/") {
         return (StatusCode::FORBIDDEN, format!("{why}\n")).into_response();
     }
-    let service = service_of(req.headers(), req.uri().query());
+    let service = service_of(req.headers(), req.uri().path(), req.uri().query());
     let err = match service {
         crate::Service::Ec2 => AwsError::coded(QueryCode::UnauthorizedOperation, why),
         crate::Service::Elbv2 | crate::Service::Elb => AwsError::coded(ElbCode::AccessDenied, why),
+        crate::Service::Eks => {
+            AwsError::coded(crate::eks::errors::EksCode::AccessDeniedException, why)
+        }
     };
     aws_error_response(fake, service, &err)
 }
 
 /// 503 for an AWS request on an overflow connection, in the service's words.
 fn overloaded<B>(fake: &Fake, req: &Request<B>, max: usize) -> Response<Body> {
-    let service = service_of(req.headers(), req.uri().query());
+    let service = service_of(req.headers(), req.uri().path(), req.uri().query());
     let mut err = match service {
         crate::Service::Ec2 => AwsError::unavailable(),
         crate::Service::Elbv2 | crate::Service::Elb => AwsError::service_unavailable(),
+        crate::Service::Eks => {
+            AwsError::coded(crate::eks::errors::EksCode::ServiceUnavailableException, "")
+        }
     };
     err.message = format!(
         "The server is overloaded and can't handle the request: fake-ec2 serves {max} connections at once (--max-connections). Retry later."

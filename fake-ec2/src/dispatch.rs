@@ -1,14 +1,17 @@
 //! One request, start to finish: decode parameters, check the signature
-//! (with `verify_sigv4`), route to EC2, ELBv2 or classic ELB by the SigV4
-//! scope and `Version`, pick account and region, apply fault rules, run the
-//! action (on a scratch copy for `DryRun`), record the journal entry and
-//! build the envelope.
+//! (with `verify_sigv4`), route to EC2, ELBv2, classic ELB or EKS by the
+//! SigV4 scope and `Version` (EKS, a REST service: by its scope `eks`, or,
+//! unsigned, by its paths), pick account and region, apply fault rules, run
+//! the action (on a scratch copy for `DryRun`), record the journal entry and
+//! build the envelope (XML, or JSON for EKS).
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::consistency;
 use crate::ec2;
 use crate::ec2::errors::Ec2Code;
+use crate::eks;
 use crate::elb;
 use crate::elbv2;
 use crate::elbv2::errors::ElbCode;
@@ -31,11 +34,13 @@ pub struct RawRequest<'a> {
     pub authorization: Option<&'a str>,
     /// The URL query string, without `?`.
     pub query: Option<&'a str>,
-    /// The body (form-encoded for both protocols).
+    /// The body (form-encoded for the query protocols, JSON for EKS).
     pub body: &'a [u8],
-    /// The HTTP method (`POST` when empty); only signature checks read it.
+    /// The HTTP method (`POST` when empty); signature checks and EKS's
+    /// routing read it.
     pub method: &'a str,
-    /// The path as sent (`/` when empty); only signature checks read it.
+    /// The path as sent (`/` when empty); signature checks and EKS's
+    /// routing read it.
     pub path: &'a str,
     /// Every header as (name, value), `Authorization` included; only
     /// signature checks read them.
@@ -53,6 +58,15 @@ pub struct RawResponse {
     pub latency_ms: u64,
     /// Whether the action changes state (so a state file is saved after it).
     pub mutating: bool,
+    /// The error code of an error answer (EKS sends it as `x-amzn-ErrorType`).
+    pub error_code: Option<String>,
+}
+
+/// What a handler answered: XML children (the query protocols) or a JSON
+/// document (EKS).
+enum Answer {
+    Xml(Vec<Node>),
+    Json(serde_json::Value),
 }
 
 /// Which service a request is for: the SigV4 scope decides, then `Version`.
@@ -78,6 +92,7 @@ fn lookup(service: Service, action: &str) -> Option<ec2::Handler> {
         Service::Ec2 => ec2::handler(action),
         Service::Elbv2 => elbv2::handler(action),
         Service::Elb => elb::handler(action),
+        Service::Eks => None,
     }
 }
 
@@ -102,7 +117,6 @@ fn process_with(
     if let Some(q) = req.query {
         params.extend_from(q.as_bytes());
     }
-    params.extend_from(req.body);
     let verified = world.credentials.as_ref().map(|keys| {
         let signed = SignedRequest {
             method: req.method,
@@ -113,7 +127,7 @@ fn process_with(
         };
         sigv4::verify(&signed, keys)
     });
-    let scope = match &verified {
+    let signed_scope = |params: &Params| match &verified {
         Some(Ok(scope)) => Some(scope.clone()),
         _ => req
             .authorization
@@ -124,7 +138,24 @@ fn process_with(
                     .and_then(sigv4::parse_credential)
             }),
     };
-    let service = route(scope.as_ref(), &params);
+    let early = signed_scope(&params);
+    // EKS is REST: its body is JSON, not parameters.
+    let is_eks = match &early {
+        Some(s) => s.service == eks::SIGNING_NAME,
+        None => eks::is_eks_path(req.path),
+    };
+    let scope = if is_eks {
+        early
+    } else {
+        params.extend_from(req.body);
+        early.or_else(|| signed_scope(&params))
+    };
+    let service = if is_eks {
+        Service::Eks
+    } else {
+        route(scope.as_ref(), &params)
+    };
+    let eks_req = is_eks.then(|| eks::Request::parse(req.method, req.path, req.query, req.body));
     let account = scope
         .as_ref()
         .map(|s| s.access_key_id.as_str())
@@ -136,7 +167,22 @@ fn process_with(
 
     let seq = world.next_request();
     let rid = request_id(seq);
-    let action = params.value("Action").unwrap_or_default().to_owned();
+    let action = if is_eks {
+        eks::route(req.method, req.path)
+            .map_or("", |(a, _)| a)
+            .to_owned()
+    } else {
+        params.value("Action").unwrap_or_default().to_owned()
+    };
+    let journal_params = match &eks_req {
+        Some(Ok(r)) => redacted_params(
+            r.journal_params()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        ),
+        Some(Err(_)) => BTreeMap::new(),
+        None => redacted_params(params.iter()),
+    };
     let dry_run = service == Service::Ec2
         && params
             .get("DryRun")
@@ -151,6 +197,17 @@ fn process_with(
             let mut fault = world.faults.evaluate(service, &action);
             match fault.error.take() {
                 Some(e) => (fault, Err(e), true),
+                None if is_eks => {
+                    let call = EksCall {
+                        account: &account,
+                        region: &region,
+                        action: &action,
+                        request: eks_req.as_ref().expect("an EKS request"),
+                    };
+                    let fate = fault.fate.take();
+                    let result = run_eks(world, &call, fate);
+                    (fault, result, false)
+                }
                 None => {
                     let call = Call {
                         lookup,
@@ -162,7 +219,7 @@ fn process_with(
                         dry_run,
                     };
                     let (result, injected) = run(world, &call, &mut fault);
-                    (fault, result, injected)
+                    (fault, result.map(Answer::Xml), injected)
                 }
             }
         }
@@ -172,12 +229,15 @@ fn process_with(
         shorten_echoes(e, &params);
     }
     let (status, body) = match &result {
-        Ok(children) => (
+        Ok(Answer::Json(doc)) => (200, doc.to_string()),
+        Ok(Answer::Xml(children)) => (
             200,
             match service {
                 Service::Ec2 => envelope::ec2_success(&action, ec2::XMLNS, &rid, children),
                 Service::Elbv2 => envelope::query_success(&action, elbv2::XMLNS, &rid, children),
-                Service::Elb => envelope::query_success(&action, elb::XMLNS, &rid, children),
+                Service::Elb | Service::Eks => {
+                    envelope::query_success(&action, elb::XMLNS, &rid, children)
+                }
             },
         ),
         Err(e) => (e.status, error_body(service, e, &rid)),
@@ -208,9 +268,9 @@ fn process_with(
             region,
             mutating,
             action,
-            params: redacted_params(params.iter()),
+            params: journal_params,
             status,
-            error_code,
+            error_code: error_code.clone(),
             dry_run,
             injected,
         });
@@ -222,6 +282,7 @@ fn process_with(
         body,
         latency_ms: fault.latency_ms,
         mutating,
+        error_code,
     };
     (answer, undo)
 }
@@ -256,6 +317,7 @@ pub fn not_saved(world: &mut World, answer: &RawResponse, seq: u64, why: &str) -
     let mut e = match answer.service {
         Service::Ec2 => AwsError::internal_error(),
         Service::Elbv2 | Service::Elb => AwsError::internal_failure(),
+        Service::Eks => AwsError::coded(eks::errors::EksCode::ServerException, ""),
     };
     e.message = format!(
         "The change was not made because the fake could not save it: {why}. Retry once the state file can be written."
@@ -272,6 +334,7 @@ pub fn not_saved(world: &mut World, answer: &RawResponse, seq: u64, why: &str) -
         request_id: answer.request_id.clone(),
         latency_ms: answer.latency_ms,
         mutating: answer.mutating,
+        error_code: Some(e.code.to_string()),
     }
 }
 
@@ -281,13 +344,31 @@ pub fn error_body(service: Service, e: &AwsError, request_id: &str) -> String {
         Service::Ec2 => envelope::ec2_error(e, request_id),
         Service::Elbv2 => envelope::query_error(e, elbv2::XMLNS, request_id),
         Service::Elb => envelope::query_error(e, elb::XMLNS, request_id),
+        // The code travels in `x-amzn-ErrorType`; the body has the message.
+        Service::Eks => serde_json::json!({ "message": e.message }).to_string(),
     }
 }
 
 /// The refusal of a request whose signature did not check out, in the
 /// words of the service it was for.
 fn auth_error(service: Service, e: &AuthError) -> AwsError {
+    use eks::errors::EksCode;
     match (e, service) {
+        (AuthError::Missing, Service::Eks) => AwsError::coded(
+            EksCode::MissingAuthenticationTokenException,
+            "Missing Authentication Token",
+        ),
+        (AuthError::Incomplete(why), Service::Eks) => {
+            AwsError::coded(EksCode::IncompleteSignatureException, why.clone())
+        }
+        (AuthError::UnknownAccessKey, Service::Eks) => AwsError::coded(
+            EksCode::UnrecognizedClientException,
+            "The security token included in the request is invalid.",
+        ),
+        (AuthError::Mismatch, Service::Eks) => AwsError::coded(
+            EksCode::InvalidSignatureException,
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        ),
         (AuthError::Missing, Service::Ec2) => AwsError::coded(
             Ec2Code::MissingAuthenticationToken,
             "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
@@ -325,6 +406,39 @@ struct Call<'a> {
     dry_run: bool,
 }
 
+/// One EKS call, routed.
+struct EksCall<'a> {
+    account: &'a str,
+    region: &'a str,
+    action: &'a str,
+    request: &'a AwsResult<eks::Request>,
+}
+
+/// Runs an EKS operation (DryRun and hidden resources do not apply).
+fn run_eks(
+    world: &mut World,
+    call: &EksCall<'_>,
+    fate: Option<crate::faults::Fate>,
+) -> AwsResult<Answer> {
+    let request = call.request.as_ref().map_err(Clone::clone)?;
+    let handler =
+        eks::handler(call.action).ok_or_else(|| eks::errors::unknown_operation(call.action, ""))?;
+    let now = world.now();
+    let state = world.region(call.account, call.region);
+    let mut ctx = Ctx {
+        region: state,
+        now,
+        fate,
+    };
+    let server = || {
+        AwsError::coded(
+            eks::errors::EksCode::ServerException,
+            "An internal error occurred.",
+        )
+    };
+    guarded(call.action, server, || handler(&mut ctx, request)).map(Answer::Json)
+}
+
 /// Runs the action; the flag says whether a fault (a hidden resource) decided the answer.
 fn run(
     world: &mut World,
@@ -357,8 +471,10 @@ fn run(
             now,
             fate,
         };
-        let result =
-            guarded(action, || handler(&mut ctx, params)).and(Err(AwsError::dry_run_operation()));
+        let result = guarded(action, AwsError::internal_error, || {
+            handler(&mut ctx, params)
+        })
+        .and(Err(AwsError::dry_run_operation()));
         return (result, false);
     }
     let before = fault
@@ -369,7 +485,9 @@ fn run(
         now,
         fate,
     };
-    let result = guarded(action, || handler(&mut ctx, params));
+    let result = guarded(action, AwsError::internal_error, || {
+        handler(&mut ctx, params)
+    });
     if let (Ok(answer), Some(before), Some(reads)) = (&result, &before, fault.not_found_reads) {
         consistency::hide_created(state, before, answer, reads);
     }
@@ -377,7 +495,11 @@ fn run(
 }
 
 /// A panic in a handler is a bug in the fake; the client still gets an AWS-shaped 500.
-fn guarded(action: &str, f: impl FnOnce() -> AwsResult<Vec<Node>>) -> AwsResult<Vec<Node>> {
+fn guarded<T>(
+    action: &str,
+    internal: impl FnOnce() -> AwsError,
+    f: impl FnOnce() -> AwsResult<T>,
+) -> AwsResult<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -385,7 +507,7 @@ fn guarded(action: &str, f: impl FnOnce() -> AwsResult<Vec<Node>>) -> AwsResult<
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         tracing::error!(action, panic = %what, "handler panicked");
-        Err(AwsError::internal_error())
+        Err(internal())
     })
 }
 

@@ -15,7 +15,7 @@ pub struct FaultRule {
     /// Only this action (e.g. `CreateSubnet`); any action when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// Only this service (`ec2`, `elbv2` or `elb`, classic ELB); any when absent.
+    /// Only this service (`ec2`, `elbv2`, `elb` (classic ELB) or `eks`); any when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
     /// The AWS error code to answer, e.g. `RequestLimitExceeded`. Its usual
@@ -231,7 +231,11 @@ impl Faults {
             if outcome.error.is_none()
                 && let Some(code) = &rule.error
             {
-                let mut err = AwsError::from_code(code, rule.message.as_deref());
+                let mut err = if service == Service::Eks {
+                    crate::eks::errors::from_code(code, rule.message.as_deref())
+                } else {
+                    AwsError::from_code(code, rule.message.as_deref())
+                };
                 if let Some(status) = rule.status {
                     err.status = status;
                 }

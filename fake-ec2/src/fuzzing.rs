@@ -59,6 +59,8 @@ pub struct OwnedRequest {
     pub body: Vec<u8>,
     /// Check the signature (against [`fuzz_credentials`]).
     pub verify_sigv4: bool,
+    /// An EKS (REST) request's method and path; `POST /` when absent.
+    pub rest: Option<(String, String)>,
 }
 
 /// The one key fuzzed requests may sign with when checking is on.
@@ -77,12 +79,16 @@ impl OwnedRequest {
             headers.push(("authorization", a));
         }
         fake.set_credentials(self.verify_sigv4.then(fuzz_credentials));
+        let (method, path) = self
+            .rest
+            .as_ref()
+            .map_or(("POST", "/"), |(m, p)| (m.as_str(), p.as_str()));
         fake.handle(&RawRequest {
             authorization: self.authorization.as_deref(),
             query: self.query.as_deref(),
             body: &self.body,
-            method: "POST",
-            path: "/",
+            method,
+            path,
             headers: &headers,
         })
     }
@@ -96,15 +102,37 @@ const SCOPES: [&str; 3] = [
     "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20261125/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00",
 ];
 
+/// The EKS scope an EKS input (bit 3 of byte 0) signs with.
+const EKS_SCOPE: &str = "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20261125/us-east-1/eks/aws4_request, SignedHeaders=host, Signature=00";
+
 /// Decodes fuzz bytes: byte 0 picks the `Authorization` header (bits 0-1:
 /// none, an EC2 scope, an ELBv2 scope, or the next line of the input) and
 /// whether signatures are checked (bit 2); then the query string up to the
-/// first NUL byte, if there is one; the rest is the body.
+/// first NUL byte, if there is one; the rest is the body. With bit 3 set
+/// the input is an EKS request: the next line is `METHOD PATH[?QUERY]`,
+/// any scope but none is EKS's, and the rest is the (JSON) body.
 pub fn decode(data: &[u8]) -> OwnedRequest {
     let Some((&selector, mut rest)) = data.split_first() else {
         return OwnedRequest::default();
     };
     let verify_sigv4 = selector & 4 != 0;
+    if selector & 8 != 0 {
+        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        let line = String::from_utf8_lossy(&rest[..end]).into_owned();
+        let body = rest.get(end + 1..).unwrap_or_default().to_vec();
+        let (method, target) = line.split_once(' ').unwrap_or(("GET", line.as_str()));
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+            None => (target.to_owned(), None),
+        };
+        return OwnedRequest {
+            authorization: (selector % 4 != 0).then(|| EKS_SCOPE.to_owned()),
+            query,
+            body,
+            verify_sigv4,
+            rest: Some((method.to_owned(), path)),
+        };
+    }
     let authorization = match selector % 4 {
         0 => None,
         3 => {
@@ -127,7 +155,19 @@ pub fn decode(data: &[u8]) -> OwnedRequest {
         query,
         body,
         verify_sigv4,
+        rest: None,
     }
+}
+
+/// Encodes an EKS request the way [`decode`] reads it back.
+pub fn encode_eks(signed: bool, method: &str, target: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![if signed { 9 } else { 8 }];
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.replace('\n', "").as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
 }
 
 /// Encodes a request the way [`decode`] reads it back (`scope`: 0 none,
@@ -172,6 +212,9 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
     if !AWS_STATUSES.contains(&resp.status) {
         return Err(format!("status {} is not one AWS answers", resp.status));
     }
+    if resp.service == Service::Eks {
+        return check_json_answer(resp);
+    }
     let doc = resp
         .body
         .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
@@ -184,7 +227,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
         }
         let request_id = match resp.service {
             Service::Ec2 => root.child("requestId"),
-            Service::Elbv2 | Service::Elb => root
+            Service::Elbv2 | Service::Elb | Service::Eks => root
                 .child("ResponseMetadata")
                 .and_then(|m| m.child("RequestId")),
         };
@@ -215,7 +258,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
                 error.children[1].text.clone(),
             )
         }
-        Service::Elbv2 | Service::Elb => {
+        Service::Elbv2 | Service::Elb | Service::Eks => {
             if root.name != "ErrorResponse" || root.names() != ["Error", "RequestId"] {
                 return fail("not an ELBv2 error envelope");
             }
@@ -248,6 +291,37 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
     }
     if resp.status == 500 {
         return fail("InternalError: a handler panicked");
+    }
+    Ok(())
+}
+
+/// An EKS answer: a JSON object; an error one has a code (its
+/// `x-amzn-ErrorType`) and a `message`.
+fn check_json_answer(resp: &RawResponse) -> Result<(), String> {
+    let fail = |why: &str| Err(format!("{why}: {}", resp.body));
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str(&resp.body) else {
+        return fail("not a JSON object");
+    };
+    if resp.status == 200 {
+        return if resp.error_code.is_none() {
+            Ok(())
+        } else {
+            fail("a success with an error code")
+        };
+    }
+    let code = resp.error_code.as_deref().unwrap_or("");
+    if code.is_empty() || code.contains(char::is_whitespace) {
+        return fail("the error code is empty or has spaces");
+    }
+    if doc
+        .get("message")
+        .and_then(serde_json::Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return fail("the error has no message");
+    }
+    if resp.status == 500 {
+        return fail("ServerException: a handler panicked");
     }
     Ok(())
 }
@@ -809,7 +883,10 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
     if rng.below(8) == 0 {
         return rng.bytes(256);
     }
-    // EC2 half the time, ELBv2 and classic ELB a quarter each.
+    // One in five is EKS's; of the rest, EC2 half, ELBv2 and classic ELB a quarter each.
+    if rng.below(5) == 0 {
+        return generate_eks(rng);
+    }
     let service = match rng.below(4) {
         0 | 1 => Service::Ec2,
         2 => Service::Elbv2,
@@ -822,7 +899,7 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
             crate::elbv2::API_VERSION,
             ACTION_PARAMS,
         ),
-        Service::Elb => (
+        Service::Elb | Service::Eks => (
             crate::elb::ACTIONS,
             crate::elb::API_VERSION,
             CLASSIC_ACTION_PARAMS,
@@ -872,6 +949,151 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
         encode(scope, None, &body)
     };
     // And now and then signatures are checked (and refused).
+    if rng.below(8) == 0 {
+        input[0] |= 4;
+    }
+    input
+}
+
+/// EKS's operations: method, path (`{c}` a cluster name, `{a}` an add-on,
+/// `{arn}` an encoded ARN, `{u}` an update id) and the body members they read.
+#[rustfmt::skip]
+const EKS_OPERATIONS: &[(&str, &str, &[&str])] = &[
+    ("POST", "/clusters", &["name", "roleArn", "version", "resourcesVpcConfig", "kubernetesNetworkConfig", "logging", "accessConfig", "upgradePolicy", "tags", "clientRequestToken", "encryptionConfig"]),
+    ("GET", "/clusters", &[]),
+    ("GET", "/clusters/{c}", &[]),
+    ("DELETE", "/clusters/{c}", &[]),
+    ("POST", "/clusters/{c}/update-config", &["resourcesVpcConfig", "logging", "accessConfig", "upgradePolicy", "kubernetesNetworkConfig"]),
+    ("POST", "/clusters/{c}/updates", &["version"]),
+    ("GET", "/clusters/{c}/updates", &[]),
+    ("GET", "/clusters/{c}/updates/{u}", &[]),
+    ("POST", "/clusters/{c}/addons", &["addonName", "addonVersion", "resolveConflicts", "configurationValues", "serviceAccountRoleArn", "tags"]),
+    ("GET", "/clusters/{c}/addons", &[]),
+    ("GET", "/clusters/{c}/addons/{a}", &[]),
+    ("DELETE", "/clusters/{c}/addons/{a}", &[]),
+    ("POST", "/clusters/{c}/addons/{a}/update", &["addonVersion", "resolveConflicts", "configurationValues", "serviceAccountRoleArn"]),
+    ("GET", "/addons/supported-versions", &[]),
+    ("POST", "/tags/{arn}", &["tags"]),
+    ("DELETE", "/tags/{arn}", &[]),
+    ("GET", "/tags/{arn}", &[]),
+];
+
+/// Any one of `items`.
+fn choose<'a, T>(rng: &mut Rng, items: &'a [T]) -> &'a T {
+    &items[rng.below(items.len())]
+}
+
+/// EKS query strings worth trying.
+const EKS_QUERIES: &[&str] = &[
+    "",
+    "maxResults=1",
+    "maxResults=0",
+    "maxResults=101",
+    "nextToken=zz",
+    "nextToken=63",
+    "kubernetesVersion=1.31",
+    "kubernetesVersion=9.9",
+    "addonName=vpc-cni",
+    "tagKeys=a&tagKeys=b",
+    "preserve=true",
+    "preserve=maybe",
+    "include=all",
+    "include=ALL",
+    "addonName=coredns",
+];
+
+/// Values for EKS body members, by name.
+fn eks_value(rng: &mut Rng, name: &str) -> serde_json::Value {
+    use serde_json::json;
+    let subnets = json!(["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]);
+    match (name, rng.below(6)) {
+        (_, 0) => json!(rng.below(3)),
+        (_, 1) => json!(String::from_utf8_lossy(&rng.bytes(10))),
+        ("name", _) => json!(rng.pick(&["c1", "c2", "-bad", "x_y"])),
+        ("roleArn", _) => json!(rng.pick(&["arn:aws:iam::123456789012:role/eks", "nope"])),
+        ("version", _) => json!(rng.pick(&["1.20", "1.21", "1.31", "1.32", "1.19", "abc"])),
+        ("resourcesVpcConfig", _) => json!({
+            "subnetIds": if rng.below(4) == 0 { json!(["subnet-0a1b2c3d4e5f60001"]) } else { subnets },
+            "securityGroupIds": choose(rng, &[json!([]), json!(["sg-nope"])]).clone(),
+            "endpointPublicAccess": rng.below(2) == 0,
+            "endpointPrivateAccess": rng.below(2) == 0,
+            "publicAccessCidrs": choose(rng, &[json!(["0.0.0.0/0"]), json!(["::/0"]), json!(["bad"])]).clone(),
+        }),
+        ("kubernetesNetworkConfig", _) => choose(
+            rng,
+            &[
+                json!({"ipFamily": "ipv6"}),
+                json!({"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16"}),
+                json!({"ipFamily": "ipv6", "serviceIpv4Cidr": "172.20.0.0/16"}),
+                json!({"ipFamily": "ipv5"}),
+                json!({"serviceIpv4Cidr": "10.0.0.0/16"}),
+            ],
+        )
+        .clone(),
+        ("logging", _) => {
+            json!({"clusterLogging": [{"types": [rng.pick(&["api", "audit", "bogus"])], "enabled": true}]})
+        }
+        ("accessConfig", _) => {
+            json!({"authenticationMode": rng.pick(&["API", "CONFIG_MAP", "API_AND_CONFIG_MAP", "X"])})
+        }
+        ("upgradePolicy", _) => json!({"supportType": rng.pick(&["STANDARD", "EXTENDED", "X"])}),
+        ("tags", _) => choose(rng, &[json!({"a": "b"}), json!({"aws:x": "y"}), json!({})]).clone(),
+        ("addonName", _) => json!(rng.pick(&["vpc-cni", "coredns", "kube-proxy", "nope"])),
+        ("addonVersion", _) => json!(rng.pick(&["v1.20.1-eksbuild.3", "v1.11.0-eksbuild.1", "v9"])),
+        ("resolveConflicts", _) => json!(rng.pick(&["NONE", "OVERWRITE", "PRESERVE", "x"])),
+        ("configurationValues", _) => {
+            json!(rng.pick(&["{\"env\":{}}", "env:\n  A: b\n", "[1]", "{", ""]))
+        }
+        ("serviceAccountRoleArn", _) => {
+            json!(rng.pick(&["arn:aws:iam::123456789012:role/cni", "x", ""]))
+        }
+        ("encryptionConfig", _) => json!([]),
+        _ => json!(null),
+    }
+}
+
+/// One EKS input: an operation with its own members (some of them), or
+/// now and then a broken body or path.
+fn generate_eks(rng: &mut Rng) -> Vec<u8> {
+    let (method, template, members) = *choose(rng, EKS_OPERATIONS);
+    let arn = rng
+        .pick(&[
+            "arn%3Aaws%3Aeks%3Aus-east-1%3A123456789012%3Acluster%2Fc1",
+            "arn%3Aaws%3Aeks%3Aus-east-1%3A123456789012%3Aaddon%2Fc1%2Fvpc-cni%2Fx",
+            "not-an-arn",
+        ])
+        .to_owned();
+    let mut path = template
+        .replace("{c}", rng.pick(&["c1", "c2", "nope"]))
+        .replace("{a}", rng.pick(&["vpc-cni", "coredns", "nope"]))
+        .replace(
+            "{u}",
+            rng.pick(&["00000001-0000-4000-a000-000000000001", "x"]),
+        )
+        .replace("{arn}", &arn);
+    if rng.below(12) == 0 {
+        path.push_str("/extra");
+    }
+    let query = rng.pick(EKS_QUERIES);
+    let target = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    let body = match rng.below(12) {
+        0 => rng.bytes(40),
+        1 => b"[1,2]".to_vec(),
+        _ => {
+            let mut doc = serde_json::Map::new();
+            for m in members {
+                if rng.below(4) > 0 {
+                    doc.insert((*m).to_owned(), eks_value(rng, m));
+                }
+            }
+            serde_json::Value::Object(doc).to_string().into_bytes()
+        }
+    };
+    let mut input = encode_eks(rng.below(4) > 0, method, &target, &body);
     if rng.below(8) == 0 {
         input[0] |= 4;
     }

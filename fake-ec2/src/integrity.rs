@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::ec2::Ec2State;
+use crate::eks::EksState;
 use crate::elb::ElbState;
 use crate::elbv2::Elbv2State;
 use crate::region::Region;
@@ -19,7 +20,8 @@ pub fn check_region(region: &Region) -> Result<(), String> {
     let at = |e: String| format!("region {} of account {}: {e}", region.name, region.account);
     check_ec2(&region.ec2).map_err(at)?;
     check_elbv2(&region.elbv2).map_err(at)?;
-    check_elb(&region.elb).map_err(at)
+    check_elb(&region.elb).map_err(at)?;
+    check_eks(&region.eks).map_err(at)
 }
 
 /// Every entry's key is the id it holds.
@@ -51,6 +53,10 @@ fn check_elbv2(state: &Elbv2State) -> Result<(), String> {
 }
 
 fn check_elb(state: &ElbState) -> Result<(), String> {
+    keyed(state.resources())
+}
+
+fn check_eks(state: &EksState) -> Result<(), String> {
     keyed(state.resources())
 }
 

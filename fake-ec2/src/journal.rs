@@ -35,6 +35,8 @@ pub enum Service {
     Elbv2,
     /// Classic Elastic Load Balancing (API 2012-06-01).
     Elb,
+    /// Amazon EKS (restJson1, API 2017-11-01).
+    Eks,
 }
 
 impl Service {
@@ -43,6 +45,7 @@ impl Service {
             Service::Ec2 => "ec2",
             Service::Elbv2 => "elbv2",
             Service::Elb => "elb",
+            Service::Eks => "eks",
         }
     }
 }

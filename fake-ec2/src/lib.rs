@@ -1,4 +1,4 @@
-//! An EC2, ELBv2 and classic ELB endpoint that unmodified AWS clients accept and that
+//! An EC2, ELBv2, classic ELB and EKS endpoint that unmodified AWS clients accept and that
 //! enforces AWS's own IPv6 and dualstack rules, in-process or standalone.
 //!
 //! ```no_run
@@ -16,6 +16,7 @@ mod conn;
 mod consistency;
 pub mod dispatch;
 pub mod ec2;
+pub mod eks;
 pub mod elb;
 pub mod elbv2;
 pub mod faults;

@@ -470,7 +470,7 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
-    /// A world with at least one entry in every keyed map of both services.
+    /// A world with at least one entry in every keyed map of every service.
     fn world_with_everything() -> World {
         let seed = crate::Seed::from_yaml(&format!(
             "{}    ipv6_pools:\n      - pool_id: ipv6pool-ec2-0123456789abcdef0\n        cidrs: [\"2001:db8:1200::/40\"]\n    ipam_pools:\n      - ipam_pool_id: ipam-pool-0123456789abcdef0\n        address_family: ipv6\n        cidrs: [\"2001:db8:ab00::/40\"]\n",
@@ -508,6 +508,20 @@ mod tests {
             ),
         );
         assert!(!answer.contains("<Error>"), "{answer}");
+        // An EKS cluster (its security group and network interfaces too).
+        let body = format!(
+            r#"{{"name":"c1","roleArn":"arn:aws:iam::123456789012:role/eks","resourcesVpcConfig":{{"subnetIds":["{a}","{b}"]}}}}"#
+        );
+        let answer = process(
+            &mut world,
+            &RawRequest {
+                body: body.as_bytes(),
+                method: "POST",
+                path: "/clusters",
+                ..RawRequest::default()
+            },
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
         world
     }
 
@@ -535,14 +549,16 @@ mod tests {
             ("ec2", "ipams"),
             ("ec2", "ipam_scopes"),
             ("ec2", "ipam_pools"),
+            ("ec2", "network_interfaces"),
             ("elbv2", "load_balancers"),
             ("elbv2", "target_groups"),
             ("elbv2", "listeners"),
             ("elb", "load_balancers"),
+            ("eks", "clusters"),
         ];
         // Every map of the state is in the list (and non-empty here).
         let region = &good["regions"][0];
-        let listed: usize = ["ec2", "elbv2", "elb"]
+        let listed: usize = ["ec2", "elbv2", "elb", "eks"]
             .iter()
             .map(|s| region[s].as_object().unwrap().len())
             .sum();

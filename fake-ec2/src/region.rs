@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ec2::Ec2State;
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ec2::zones::Zone;
+use crate::eks::EksState;
 use crate::elb::ElbState;
 use crate::elbv2::Elbv2State;
 use crate::faults::Fate;
@@ -58,6 +59,9 @@ pub struct Region {
     /// Classic load balancers (absent from state files written before them).
     #[serde(default)]
     pub elb: ElbState,
+    /// EKS clusters (absent from state files written before them).
+    #[serde(default)]
+    pub eks: EksState,
     pub settle_reads: u32,
     /// Resources that answer NotFound to this many more calls naming them
     /// (the `not_found_reads` fault: eventual consistency after a create).
@@ -85,6 +89,7 @@ impl Region {
             ec2: Ec2State::default(),
             elbv2: Elbv2State::default(),
             elb: ElbState::default(),
+            eks: EksState::default(),
             settle_reads: config.settle_reads,
             unseen: BTreeMap::new(),
         }

@@ -420,7 +420,7 @@ fn body_error(e: BodyError) -> AwsError {
 /// The service a request is for, from what is known before its body: the
 /// SigV4 scope of its `Authorization` header or presigned query, else a
 /// `Version` in the query; EC2 by default.
-pub(crate) fn service_of(headers: &HeaderMap, query: Option<&str>) -> Service {
+pub(crate) fn service_of(headers: &HeaderMap, path: &str, query: Option<&str>) -> Service {
     let pairs = || form_urlencoded::parse(query.unwrap_or("").as_bytes());
     let scope = headers
         .get(header::AUTHORIZATION)
@@ -433,6 +433,8 @@ pub(crate) fn service_of(headers: &HeaderMap, query: Option<&str>) -> Service {
         });
     let classic = || pairs().any(|(k, v)| k == "Version" && v == crate::elb::API_VERSION);
     match scope.as_ref().map(|s| s.service.as_str()) {
+        Some(crate::eks::SIGNING_NAME) => Service::Eks,
+        None if crate::eks::is_eks_path(path) => Service::Eks,
         Some("elasticloadbalancing") if classic() => Service::Elb,
         Some("elasticloadbalancing") => Service::Elbv2,
         Some("ec2") => Service::Ec2,
@@ -451,6 +453,7 @@ pub(crate) fn aws_error_response(fake: &Fake, service: Service, err: &AwsError) 
         &rid,
         dispatch::error_body(service, err, &rid),
         service,
+        Some(&err.code),
     )
 }
 
@@ -460,7 +463,7 @@ async fn aws(State(fake): State<Fake>, request: Request) -> Response {
     let bytes = match read_body(body, &parts.headers, deadline).await {
         Ok(b) => b,
         Err(e) => {
-            let service = service_of(&parts.headers, parts.uri.query());
+            let service = service_of(&parts.headers, parts.uri.path(), parts.uri.query());
             tracing::debug!(error = ?e, "request body not read");
             return aws_error_response(&fake, service, &body_error(e));
         }
@@ -490,17 +493,39 @@ async fn aws(State(fake): State<Fake>, request: Request) -> Response {
         &answer.request_id,
         answer.body,
         answer.service,
+        answer.error_code.as_deref(),
     )
 }
 
-fn xml_response(status: u16, request_id: &str, body: String, service: Service) -> Response {
+/// An answer in the service's content type; EKS's errors name their code
+/// in `x-amzn-ErrorType`.
+fn xml_response(
+    status: u16,
+    request_id: &str,
+    body: String,
+    service: Service,
+    error_code: Option<&str>,
+) -> Response {
+    let ok = status < 300;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml;charset=UTF-8"),
-    );
+    if service == Service::Eks {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(code) = error_code.filter(|_| !ok)
+            && let Ok(v) = HeaderValue::from_str(code)
+        {
+            h.insert("x-amzn-ErrorType", v);
+        }
+    } else {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml;charset=UTF-8"),
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-RequestId", v);
     }
@@ -520,7 +545,7 @@ fn json(value: &impl serde::Serialize) -> Response {
 async fn health() -> Response {
     json(&serde_json::json!({
         "status": "ok",
-        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION, "elb": crate::elb::API_VERSION},
+        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION, "elb": crate::elb::API_VERSION, "eks": crate::eks::API_VERSION},
     }))
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::ec2::Ec2State;
+use crate::eks::EksState;
 use crate::elb::ElbState;
 use crate::elbv2::Elbv2State;
 use crate::world::World;
@@ -19,6 +20,7 @@ pub struct RegionDump {
     pub ec2: Ec2State,
     pub elbv2: Elbv2State,
     pub elb: ElbState,
+    pub eks: EksState,
 }
 
 impl StateDump {
@@ -32,6 +34,7 @@ impl StateDump {
                     ec2: r.ec2.clone(),
                     elbv2: r.elbv2.clone(),
                     elb: r.elb.clone(),
+                    eks: r.eks.clone(),
                 })
                 .collect(),
         }

@@ -49,12 +49,7 @@ fn run(fake: &fake_ec2::Fake, input: &[u8]) -> Result<String, String> {
         Ok(if resp.status == 200 {
             "200".to_owned()
         } else {
-            let code = resp
-                .body
-                .split("<Code>")
-                .nth(1)
-                .and_then(|s| s.split("</Code>").next())
-                .unwrap_or("?");
+            let code = resp.error_code.as_deref().unwrap_or("?");
             format!("{} {code}", resp.status)
         })
     }));

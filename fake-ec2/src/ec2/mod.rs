@@ -10,6 +10,7 @@ pub mod instance_types;
 pub mod instances;
 pub mod internet_gateways;
 pub mod nat_gateways;
+pub mod network_interfaces;
 pub mod paging;
 pub mod pools;
 pub mod route_tables;
@@ -43,6 +44,7 @@ crate::registry::families! {
         ipams: pools::Ipam,
         ipam_scopes: pools::IpamScope,
         ipam_pools: pools::IpamPool,
+        network_interfaces: network_interfaces::NetworkInterface,
     }
 }
 
@@ -123,6 +125,8 @@ pub fn handler(action: &str) -> Option<Handler> {
         "DescribeInstances" => instances::describe_instances,
         "TerminateInstances" => instances::terminate_instances,
 
+        "DescribeNetworkInterfaces" => network_interfaces::describe_network_interfaces,
+
         "DescribeIpv6Pools" => pools::describe_ipv6_pools,
         "CreateIpam" => pools::create_ipam,
         "DescribeIpams" => pools::describe_ipams,
@@ -193,6 +197,7 @@ pub const ACTIONS: &[&str] = &[
     "RunInstances",
     "DescribeInstances",
     "TerminateInstances",
+    "DescribeNetworkInterfaces",
     "DescribeIpv6Pools",
     "CreateIpam",
     "DescribeIpams",

@@ -959,6 +959,7 @@ pub fn delete_security_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
         || on_instance
         || ctx.region.elbv2.uses_security_group(&id)
         || ctx.region.elb.uses_security_group(&id)
+        || ec2.interface_uses_group(&id)
     {
         return Err(errors::security_group_in_use(&id));
     }

@@ -639,7 +639,8 @@ pub fn delete_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .values()
             .any(|n| n.subnet_id == id && n.is_live())
         || ctx.region.elbv2.uses_subnet(&id)
-        || ctx.region.elb.uses_subnet(&id);
+        || ctx.region.elb.uses_subnet(&id)
+        || ec2.interface_in_subnet(&id);
     if depends {
         return Err(errors::dependency_violation("subnet", &id));
     }

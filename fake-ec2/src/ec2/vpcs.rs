@@ -753,7 +753,8 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .values()
             .any(|g| g.vpc_id == id && g.group_id != default_sg)
         || ctx.region.elbv2.uses_vpc(&id)
-        || ctx.region.elb.uses_vpc(&id);
+        || ctx.region.elb.uses_vpc(&id)
+        || ctx.region.ec2.interface_in_vpc(&id);
     if depends {
         return Err(errors::dependency_violation("vpc", &id));
     }

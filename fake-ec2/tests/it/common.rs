@@ -18,6 +18,8 @@ pub struct Harness {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     /// Classic ELB (API 2012-06-01), on the same URL.
     pub classic: aws_sdk_elasticloadbalancing::Client,
+    /// EKS (restJson1), on the same URL.
+    pub eks: aws_sdk_eks::Client,
 }
 
 pub async fn start() -> Harness {
@@ -30,12 +32,14 @@ pub async fn start_with(seed: Seed) -> Harness {
     let ec2 = ec2_client(&server.url(), REGION);
     let elb = elb_client(&server.url(), REGION);
     let classic = classic_client(&server.url(), REGION);
+    let eks = eks_client(&server.url(), REGION);
     Harness {
         fake,
         server,
         ec2,
         elb,
         classic,
+        eks,
     }
 }
 
@@ -98,6 +102,25 @@ pub fn classic_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::
         .retry_config(RetryConfig::disabled())
         .build();
     aws_sdk_elasticloadbalancing::Client::from_conf(conf)
+}
+
+/// An EKS client set up like [`ec2_client`].
+pub fn eks_client(url: &str, region: &str) -> aws_sdk_eks::Client {
+    use aws_sdk_eks::config::{Builder, retry::RetryConfig};
+    let conf = Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(
+            "AKIDTEST",
+            "not-a-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(url)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_eks::Client::from_conf(conf)
 }
 
 /// The AWS error code and message of a failed call; panics if it succeeded.

@@ -10,6 +10,7 @@ mod bad_input;
 mod classic_elb;
 mod concurrency;
 mod connections;
+mod eks;
 mod faults;
 mod gateways;
 mod instances;
