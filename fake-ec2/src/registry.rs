@@ -22,8 +22,8 @@
 //! 2. one registration line in its service's `families!` list (`mod.rs`),
 //!    which adds the map to the region's state, its state-file key and the
 //!    state dump;
-//! 3. its actions' lines in the service's action table (`handler` and
-//!    `ACTIONS` in `mod.rs`), and its error codes where the service keeps
+//! 3. its actions' lines in the service's `actions!` table (`mod.rs`),
+//!    and its error codes where the service keeps
 //!    them (`errors.rs`) when it has new ones.
 //!
 //! Nothing else: tags, eventual consistency and the state file check find
@@ -283,3 +283,70 @@ macro_rules! families {
     };
 }
 pub(crate) use families;
+
+/// A service's action table: `handler(action)` for the dispatcher, and
+/// `ACTIONS`, every action's name in the table's order (docs, the fuzzer
+/// and tests), from one list.
+macro_rules! actions {
+    ($(#[$doc:meta])* $handler:ty { $($name:literal => $f:path,)* }) => {
+        $(#[$doc])*
+        pub fn handler(action: &str) -> Option<$handler> {
+            Some(match action {
+                $($name => $f,)*
+                _ => return None,
+            })
+        }
+
+        /// The names of every action the fake serves, in the table's order.
+        pub const ACTIONS: &[&str] = &[$($name),*];
+    };
+}
+pub(crate) use actions;
+
+#[cfg(test)]
+mod tests {
+    /// Each service answers every action of its table, each name once, and
+    /// none of another service's (a handler wired into the wrong table).
+    #[test]
+    fn every_service_serves_its_own_actions() {
+        type Service = (&'static str, &'static [&'static str], fn(&str) -> bool);
+        let services: [Service; 4] = [
+            ("ec2", crate::ec2::ACTIONS, |a| {
+                crate::ec2::handler(a).is_some()
+            }),
+            ("elbv2", crate::elbv2::ACTIONS, |a| {
+                crate::elbv2::handler(a).is_some()
+            }),
+            ("elb", crate::elb::ACTIONS, |a| {
+                crate::elb::handler(a).is_some()
+            }),
+            ("eks", crate::eks::ACTIONS, |a| {
+                crate::eks::handler(a).is_some()
+            }),
+        ];
+        for (name, actions, serves) in services {
+            let mut seen = std::collections::BTreeSet::new();
+            for a in actions {
+                assert!(seen.insert(a), "{name}: {a} listed twice");
+                assert!(serves(a), "{name}: {a} has no handler");
+            }
+        }
+        let (ec2, elbv2, elb, eks) = (services[0].2, services[1].2, services[2].2, services[3].2);
+        for a in ["CreateLoadBalancer", "CreateCluster", "RegisterTargets"] {
+            assert!(!ec2(a), "ec2 serves {a}");
+        }
+        for a in [
+            "CreateVpc",
+            "CreateCluster",
+            "RegisterInstancesWithLoadBalancer",
+        ] {
+            assert!(!elbv2(a), "elbv2 serves {a}");
+        }
+        for a in ["SetSubnets", "CreateTargetGroup", "CreateVpc"] {
+            assert!(!elb(a), "elb serves {a}");
+        }
+        for a in ["DescribeVpcs", "CreateLoadBalancer", "TagResources"] {
+            assert!(!eks(a), "eks serves {a}");
+        }
+    }
+}

@@ -109,12 +109,11 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
         match default_layout(model, facts, vpc_ipv4_block) {
             Ok(s) => s,
             Err(message) => {
-                findings.push(Finding::new(
+                findings.push(infra_finding(
+                    model,
                     Rule::SubnetDefaultLayout,
-                    model.infra_object.clone(),
                     "spec.network.vpc",
                     message,
-                    model.infra_source.clone(),
                 ));
                 Vec::new()
             }
@@ -123,12 +122,11 @@ pub fn subnets(model: &ClusterModel, facts: &Facts) -> (Vec<LaidOutSubnet>, Vec<
         let mut s = from_spec(model, facts);
         keep_existing_ipv6(facts, &mut s);
         if let Err(message) = auto_assign_ipv6(model, &mut s, vpc_ipv6_block) {
-            findings.push(Finding::new(
+            findings.push(infra_finding(
+                model,
                 Rule::SubnetIpv6AutoAssign,
-                model.infra_object.clone(),
                 "spec.network.subnets",
                 message,
-                model.infra_source.clone(),
             ));
         }
         s
@@ -558,4 +556,15 @@ pub fn cp_lb_target_group_ip_type(
     } else {
         TgIpType::Ipv6
     }
+}
+
+/// A finding about the cluster's infrastructure object at `path`.
+fn infra_finding(model: &ClusterModel, rule: Rule, path: &str, message: String) -> Finding {
+    Finding::new(
+        rule,
+        model.infra_object.clone(),
+        path,
+        message,
+        model.infra_source.clone(),
+    )
 }

@@ -34,3 +34,27 @@ pub mod scenario;
 pub mod spec;
 pub mod target;
 pub mod validate;
+
+#[cfg(test)]
+mod tests {
+    /// Compiles only while an apply and a destroy can run as their own task:
+    /// their futures are `Send` for any lifetime of what they borrow.
+    #[allow(dead_code)]
+    fn apply_and_destroy_can_be_spawned(
+        clients: crate::target::Clients,
+        model: crate::model::ClusterModel,
+        facts: crate::facts::Facts,
+        plan: crate::plan::Plan,
+        opts: crate::apply::ApplyOptions,
+    ) {
+        drop(tokio::spawn(async move {
+            crate::apply::apply(&clients, &model, &facts, &plan, &opts)
+                .await
+                .map(drop)?;
+            let opts = crate::destroy::DestroyOptions::for_target(true);
+            crate::destroy::destroy(&clients, &model.name, &opts)
+                .await
+                .map(drop)
+        }));
+    }
+}

@@ -398,6 +398,12 @@ impl ClusterModel {
         let is_eks = cp_ref.is_some_and(|r| r.kind == "AWSManagedControlPlane")
             || (m.aws_clusters.is_empty() && !m.managed_control_planes.is_empty());
 
+        let cluster_network = cluster
+            .object
+            .spec
+            .cluster_network
+            .clone()
+            .unwrap_or_default();
         let mut findings = Vec::new();
         let model = if is_eks {
             let want = find_by_ref("AWSManagedControlPlane", &format!("{name}-control-plane"));
@@ -423,12 +429,7 @@ impl ClusterModel {
                 network: spec.network.clone(),
                 load_balancer: None,
                 secondary_load_balancer: None,
-                cluster_network: cluster
-                    .object
-                    .spec
-                    .cluster_network
-                    .clone()
-                    .unwrap_or_default(),
+                cluster_network: cluster_network.clone(),
                 control_plane: None,
                 kubernetes_version: spec.version.clone(),
                 workers: Vec::new(),
@@ -557,12 +558,7 @@ impl ClusterModel {
                 network: spec.network.clone(),
                 load_balancer: Some(spec.control_plane_load_balancer.clone().unwrap_or_default()),
                 secondary_load_balancer: spec.secondary_control_plane_load_balancer.clone(),
-                cluster_network: cluster
-                    .object
-                    .spec
-                    .cluster_network
-                    .clone()
-                    .unwrap_or_default(),
+                cluster_network: cluster_network.clone(),
                 control_plane,
                 kubernetes_version,
                 workers: Vec::new(),

@@ -1,6 +1,31 @@
 //! Helpers shared by the workspace tests.
 
+use libtest_mimic::{Failed, Trial};
 use serde::Serialize;
+
+/// The stack each trial runs on. An apply through the SDK polls deeply
+/// nested futures, and a debug build's frames are large: the cross product
+/// measured between 1.6 and 2 MiB, and libtest-mimic's threads have 2 MiB.
+const TRIAL_STACK: usize = 16 << 20;
+
+/// A trial whose body runs on a thread of its own with [`TRIAL_STACK`];
+/// a panic in it is the trial's panic.
+pub fn trial(
+    name: impl Into<String>,
+    body: impl FnOnce() -> Result<(), Failed> + Send + 'static,
+) -> Trial {
+    let name = name.into();
+    let thread = name.clone();
+    Trial::test(name, move || {
+        std::thread::Builder::new()
+            .name(thread)
+            .stack_size(TRIAL_STACK)
+            .spawn(body)
+            .expect("a trial thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
 
 /// A runtime per trial: trials run on libtest-mimic's threads.
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -19,7 +19,7 @@ use crate::common::{owned_ids, runtime};
 
 pub fn trials() -> Vec<Trial> {
     let mut t = vec![
-        Trial::test("lifecycle::apply_twice_makes_no_mutating_call", || {
+        crate::common::trial("lifecycle::apply_twice_makes_no_mutating_call", || {
             runtime()
                 .block_on(apply_twice(&example(), &Vars::only(BTreeMap::new())))
                 .map(drop)
@@ -27,7 +27,7 @@ pub fn trials() -> Vec<Trial> {
         // Two NLBs (one with an HTTPS health check and an additional
         // listener), a bastion and workers: the second apply reads the
         // existing cluster's load balancers and changes nothing.
-        Trial::test(
+        crate::common::trial(
             "lifecycle::whole_cluster_apply_twice_makes_no_mutating_call",
             || {
                 runtime()
@@ -39,35 +39,35 @@ pub fn trials() -> Vec<Trial> {
                     .map(drop)
             },
         ),
-        Trial::test(
+        crate::common::trial(
             "lifecycle::destroy_leaves_nothing_the_cluster_owned",
             || runtime().block_on(destroy_leaves_nothing()),
         ),
-        Trial::test(
+        crate::common::trial(
             "lifecycle::concurrent_apply_builds_the_same_network",
             || runtime().block_on(concurrent_matches_sequential()),
         ),
-        Trial::test(
+        crate::common::trial(
             "lifecycle::concurrent_apply_and_destroy_converge_under_faults",
             || runtime().block_on(concurrent_under_faults()),
         ),
-        Trial::test("lifecycle::apply_after_destroy_builds_it_again", || {
+        crate::common::trial("lifecycle::apply_after_destroy_builds_it_again", || {
             runtime().block_on(apply_after_destroy())
         }),
-        Trial::test("lifecycle::repairs_capa_would_not_make_are_marked", || {
+        crate::common::trial("lifecycle::repairs_capa_would_not_make_are_marked", || {
             runtime().block_on(repairs_are_marked())
         }),
-        Trial::test("lifecycle::dry_run_changes_nothing", || {
+        crate::common::trial("lifecycle::dry_run_changes_nothing", || {
             runtime().block_on(dry_run_changes_nothing())
         }),
-        Trial::test("lifecycle::default_layout_matches_capa_for_a_56", || {
+        crate::common::trial("lifecycle::default_layout_matches_capa_for_a_56", || {
             runtime().block_on(default_layout_matches_capa())
         }),
     ];
     let templates = capa_templates();
     for name in TEMPLATES {
         let path = templates.join(name);
-        t.push(Trial::test(
+        t.push(crate::common::trial(
             format!("lifecycle::capa_template::{name}"),
             move || runtime().block_on(template_life_cycle(&path)),
         ));

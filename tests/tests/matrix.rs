@@ -290,7 +290,7 @@ fn cross_product() -> Result<(), Failed> {
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("matrix::cross_product_verdicts_agree", cross_product),
+        crate::common::trial("matrix::cross_product_verdicts_agree", cross_product),
         readme_trial(),
     ]
 }
@@ -299,7 +299,7 @@ pub fn trials() -> Vec<Trial> {
 /// `scenarios/matrix/`. Rows come from the files themselves (their
 /// configuration from the manifests, their verdict from running them).
 pub fn readme_trial() -> Trial {
-    Trial::test("matrix::readme_support_matrix_is_up_to_date", || {
+    crate::common::trial("matrix::readme_support_matrix_is_up_to_date", || {
         runtime().block_on(readme_is_up_to_date())
     })
 }

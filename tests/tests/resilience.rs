@@ -28,11 +28,11 @@ pub fn trials() -> Vec<Trial> {
                 tag => format!("resilience::{tag}_"),
             };
             [
-                Trial::test(
+                crate::common::trial(
                     format!("{prefix}apply_interrupted_at_every_mutating_call_converges"),
                     move || runtime().block_on(apply_interrupted(case)),
                 ),
-                Trial::test(
+                crate::common::trial(
                     format!("{prefix}destroy_interrupted_at_every_mutating_call_converges"),
                     move || runtime().block_on(destroy_interrupted(case)),
                 ),

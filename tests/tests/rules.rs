@@ -12,11 +12,11 @@ use provisioner::validate::Rule;
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test(
+        crate::common::trial(
             "rules::every_rule_has_an_end_to_end_scenario",
             every_rule_has_a_scenario,
         ),
-        Trial::test("rules::docs_rules_md_is_up_to_date", docs_are_up_to_date),
+        crate::common::trial("rules::docs_rules_md_is_up_to_date", docs_are_up_to_date),
     ]
 }
 

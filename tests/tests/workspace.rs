@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Failed};
 
 mod common;
 mod lifecycle;
@@ -69,7 +69,7 @@ fn main() {
     scenario_files(&scenario_root(), &mut files);
     for f in files {
         let name = format!("scenario::{}", scenario_name(&f));
-        trials.push(Trial::test(name, move || run_scenario(&f)));
+        trials.push(common::trial(name, move || run_scenario(&f)));
     }
     trials.extend(lifecycle::trials());
     trials.extend(matrix::trials());

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::protocol::error::AwsResult;
+use crate::protocol::sigv4::percent_decode;
 use crate::region::Ctx;
 
 pub const API_VERSION: &str = "2017-11-01";
@@ -65,30 +66,6 @@ pub fn is_eks_path(path: &str) -> bool {
     matches!(first, "clusters" | "addons" | "tags" | "cluster-versions")
 }
 
-/// Percent-decodes one path segment (`%2F` included).
-fn decode_segment(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
-}
-
 /// The operation a method and raw path name, with the path's labels.
 pub fn route(method: &str, path: &str) -> Option<(&'static str, Vec<String>)> {
     let raw: Vec<&str> = path
@@ -96,7 +73,7 @@ pub fn route(method: &str, path: &str) -> Option<(&'static str, Vec<String>)> {
         .trim_end_matches('/')
         .split('/')
         .collect();
-    let seg: Vec<String> = raw.iter().map(|s| decode_segment(s)).collect();
+    let seg: Vec<String> = raw.iter().map(|s| percent_decode(s)).collect();
     let s: Vec<&str> = seg.iter().map(String::as_str).collect();
     let label = |i: usize| vec![seg[i].clone()];
     let labels = |i: usize, j: usize| vec![seg[i].clone(), seg[j].clone()];
@@ -124,9 +101,9 @@ pub fn route(method: &str, path: &str) -> Option<(&'static str, Vec<String>)> {
     Some(op)
 }
 
-/// The EKS action table.
-pub fn handler(action: &str) -> Option<Handler> {
-    Some(match action {
+crate::registry::actions! {
+    /// The EKS action table.
+    Handler {
         "CreateCluster" => clusters::create_cluster,
         "DescribeCluster" => clusters::describe_cluster,
         "ListClusters" => clusters::list_clusters,
@@ -144,30 +121,8 @@ pub fn handler(action: &str) -> Option<Handler> {
         "TagResource" => tags::tag_resource,
         "UntagResource" => tags::untag_resource,
         "ListTagsForResource" => tags::list_tags_for_resource,
-        _ => return None,
-    })
+    }
 }
-
-/// The names of every EKS action the fake serves.
-pub const ACTIONS: &[&str] = &[
-    "CreateCluster",
-    "DescribeCluster",
-    "ListClusters",
-    "DeleteCluster",
-    "UpdateClusterConfig",
-    "UpdateClusterVersion",
-    "DescribeUpdate",
-    "ListUpdates",
-    "CreateAddon",
-    "DescribeAddon",
-    "ListAddons",
-    "UpdateAddon",
-    "DeleteAddon",
-    "DescribeAddonVersions",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-];
 
 impl Request {
     /// Decodes a request; an unknown method/path or a body that is not a
@@ -435,13 +390,6 @@ pub fn epoch(t: crate::ids::Timestamp) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn action_list_matches_table() {
-        for a in ACTIONS {
-            assert!(handler(a).is_some(), "{a}");
-        }
-    }
 
     #[test]
     fn routes_on_the_raw_path() {

@@ -68,9 +68,9 @@ impl ElbState {
 
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> AwsResult<Vec<Node>>;
 
-/// The classic ELB action table.
-pub fn handler(action: &str) -> Option<Handler> {
-    Some(match action {
+crate::registry::actions! {
+    /// The classic ELB action table.
+    Handler {
         "CreateLoadBalancer" => load_balancers::create_load_balancer,
         "DescribeLoadBalancers" => load_balancers::describe_load_balancers,
         "DeleteLoadBalancer" => load_balancers::delete_load_balancer,
@@ -83,25 +83,8 @@ pub fn handler(action: &str) -> Option<Handler> {
         "AddTags" => tags::add_tags,
         "RemoveTags" => tags::remove_tags,
         "DescribeTags" => tags::describe_tags,
-        _ => return None,
-    })
+    }
 }
-
-/// The names of every classic ELB action the fake serves.
-pub const ACTIONS: &[&str] = &[
-    "CreateLoadBalancer",
-    "DescribeLoadBalancers",
-    "DeleteLoadBalancer",
-    "ConfigureHealthCheck",
-    "DescribeLoadBalancerAttributes",
-    "ModifyLoadBalancerAttributes",
-    "RegisterInstancesWithLoadBalancer",
-    "DeregisterInstancesFromLoadBalancer",
-    "DescribeInstanceHealth",
-    "AddTags",
-    "RemoveTags",
-    "DescribeTags",
-];
 
 /// An awsQuery list: absent or bare is empty.
 pub fn member_list(p: &Params, name: &str) -> Vec<String> {
@@ -134,17 +117,4 @@ pub fn find_mut<'a>(ctx: &'a mut Ctx<'_>, name: &str) -> AwsResult<&'a mut Class
         .load_balancers
         .get_mut(name)
         .ok_or_else(|| errors::load_balancer_not_found(name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn action_list_matches_table() {
-        for a in ACTIONS {
-            assert!(handler(a).is_some(), "{a}");
-        }
-        assert!(handler("SetSubnets").is_none());
-    }
 }

@@ -687,6 +687,14 @@ fn find_lb<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a LoadBalancer> {
         .ok_or_else(errors::load_balancer_not_found)
 }
 
+pub(super) fn find_lb_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut LoadBalancer> {
+    ctx.region
+        .elbv2
+        .load_balancers
+        .get_mut(arn)
+        .ok_or_else(errors::load_balancer_not_found)
+}
+
 /// An optional address parameter; one that is not an address of the
 /// family is AWS's ValidationError.
 fn parse_ip<T: std::str::FromStr>(value: Option<&str>, family: &str) -> AwsResult<Option<T>> {
@@ -757,12 +765,7 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             _ => {}
         }
     }
-    let lb = ctx
-        .region
-        .elbv2
-        .load_balancers
-        .get_mut(&arn)
-        .expect("checked above");
+    let lb = find_lb_mut(ctx, &arn)?;
     lb.availability_zones = zones;
     lb.ip_address_type = ip_type;
     Ok(vec![Node::text("IpAddressType", ip_type)])
@@ -836,12 +839,7 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         }
     }
     let answer = zones_xml(&zones);
-    let lb = ctx
-        .region
-        .elbv2
-        .load_balancers
-        .get_mut(&arn)
-        .expect("checked above");
+    let lb = find_lb_mut(ctx, &arn)?;
     lb.availability_zones = zones;
     lb.ip_address_type = ip_type;
     Ok(vec![answer, Node::text("IpAddressType", ip_type)])
@@ -862,12 +860,7 @@ pub fn set_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
         ));
     }
     check_security_groups(ctx, &lb.vpc_id, &groups)?;
-    let lb = ctx
-        .region
-        .elbv2
-        .load_balancers
-        .get_mut(&arn)
-        .expect("checked above");
+    let lb = find_lb_mut(ctx, &arn)?;
     lb.security_groups = groups.clone();
     Ok(vec![Node::members(
         "SecurityGroupIds",
@@ -898,12 +891,7 @@ pub fn modify_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResu
             )));
         }
     }
-    let lb = ctx
-        .region
-        .elbv2
-        .load_balancers
-        .get_mut(&arn)
-        .expect("checked above");
+    let lb = find_lb_mut(ctx, &arn)?;
     lb.attributes.extend(changes);
     Ok(vec![attributes_xml(&lb.attributes)])
 }

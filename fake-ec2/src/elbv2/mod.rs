@@ -75,9 +75,9 @@ impl Elbv2State {
 
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> AwsResult<Vec<Node>>;
 
-/// The ELBv2 action table.
-pub fn handler(action: &str) -> Option<Handler> {
-    Some(match action {
+crate::registry::actions! {
+    /// The ELBv2 action table.
+    Handler {
         "CreateLoadBalancer" => load_balancers::create_load_balancer,
         "DescribeLoadBalancers" => load_balancers::describe_load_balancers,
         "DeleteLoadBalancer" => load_balancers::delete_load_balancer,
@@ -102,37 +102,8 @@ pub fn handler(action: &str) -> Option<Handler> {
         "AddTags" => tags::add_tags,
         "RemoveTags" => tags::remove_tags,
         "DescribeTags" => tags::describe_tags,
-        _ => return None,
-    })
+    }
 }
-
-/// The names of every ELBv2 action the fake serves.
-pub const ACTIONS: &[&str] = &[
-    "CreateLoadBalancer",
-    "DescribeLoadBalancers",
-    "DeleteLoadBalancer",
-    "SetIpAddressType",
-    "SetSubnets",
-    "SetSecurityGroups",
-    "DescribeLoadBalancerAttributes",
-    "ModifyLoadBalancerAttributes",
-    "CreateTargetGroup",
-    "DescribeTargetGroups",
-    "DeleteTargetGroup",
-    "ModifyTargetGroup",
-    "DescribeTargetGroupAttributes",
-    "ModifyTargetGroupAttributes",
-    "CreateListener",
-    "DescribeListeners",
-    "DeleteListener",
-    "ModifyListener",
-    "RegisterTargets",
-    "DeregisterTargets",
-    "DescribeTargetHealth",
-    "AddTags",
-    "RemoveTags",
-    "DescribeTags",
-];
 
 /// Load balancer and target group names: 1-32 alphanumerics or hyphens, no
 /// hyphen at either end.
@@ -275,12 +246,5 @@ mod tests {
         assert!(check_name("Load balancer", "x-").is_err());
         assert!(check_name("Load balancer", "a_b").is_err());
         assert!(check_name("Load balancer", &"a".repeat(33)).is_err());
-    }
-
-    #[test]
-    fn action_list_matches_table() {
-        for a in ACTIONS {
-            assert!(handler(a).is_some(), "{a}");
-        }
     }
 }

@@ -424,17 +424,20 @@ pub(super) fn find_tg<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a TargetGr
         .ok_or_else(errors::target_group_not_found)
 }
 
+pub(super) fn find_tg_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut TargetGroup> {
+    ctx.region
+        .elbv2
+        .target_groups
+        .get_mut(arn)
+        .ok_or_else(errors::target_group_not_found)
+}
+
 pub fn modify_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arn = p.required("TargetGroupArn")?.to_owned();
     let tg = find_tg(ctx, &arn)?;
     let hc = health_check_from(p, tg.health_check.clone())?;
     let lbs = ctx.region.elbv2.load_balancers_of(&arn);
-    let tg = ctx
-        .region
-        .elbv2
-        .target_groups
-        .get_mut(&arn)
-        .expect("checked above");
+    let tg = find_tg_mut(ctx, &arn)?;
     tg.health_check = hc;
     Ok(vec![Node::members("TargetGroups", [tg.to_xml(&lbs)])])
 }
@@ -504,12 +507,7 @@ pub fn modify_target_group_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResul
             "{DRAINING} can only be set when {TERMINATION} is false"
         )));
     }
-    let tg = ctx
-        .region
-        .elbv2
-        .target_groups
-        .get_mut(&arn)
-        .expect("checked above");
+    let tg = find_tg_mut(ctx, &arn)?;
     tg.attributes.extend(changes);
     Ok(vec![attributes_xml(&tg.attributes)])
 }

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use ipnet::Ipv4Net;
 
 use super::errors;
-use super::target_groups::{RegisteredTarget, TargetGroup, find_tg};
+use super::target_groups::{RegisteredTarget, TargetGroup, find_tg, find_tg_mut};
 use super::types::TgIpType;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
@@ -209,12 +209,7 @@ pub fn register_targets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         .map(|t| target_port(tg, t))
         .collect::<AwsResult<_>>()?;
     let settle = ctx.region.settle_reads;
-    let tg = ctx
-        .region
-        .elbv2
-        .target_groups
-        .get_mut(&arn)
-        .expect("checked above");
+    let tg = find_tg_mut(ctx, &arn)?;
     for (t, port) in targets.into_iter().zip(ports) {
         match tg
             .targets
@@ -262,12 +257,7 @@ pub fn deregister_targets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         .map(String::as_str)
         == Some("0");
     let settle = ctx.region.settle_reads;
-    let tg = ctx
-        .region
-        .elbv2
-        .target_groups
-        .get_mut(&arn)
-        .expect("checked above");
+    let tg = find_tg_mut(ctx, &arn)?;
     for t in &targets {
         for r in tg
             .targets
@@ -374,12 +364,7 @@ pub fn describe_target_health(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
         }
     }
     // Reading moves registrations on and finishes drains.
-    let tg = ctx
-        .region
-        .elbv2
-        .target_groups
-        .get_mut(&arn)
-        .expect("checked above");
+    let tg = find_tg_mut(ctx, &arn)?;
     for r in &mut tg.targets {
         if asked.is_empty() || asked.iter().any(|a| a.id == r.id) {
             if in_use && r.reads_left > 0 && r.draining_reads.is_none() {

@@ -12,7 +12,8 @@ use aws_sdk_elasticloadbalancing::types::{
     LoadBalancerAttributes, LoadBalancerDescription, Tag,
 };
 
-use super::security_groups::Groups;
+use super::security_groups::{Groups, group_ids_of};
+use super::subnets::subnet_ids_of;
 use crate::plan::ClassicLbPlan;
 use crate::reconcile::{Action, Kind, Kit, Result, is_real, pending};
 
@@ -110,21 +111,8 @@ async fn create(
     subnet_ids: &BTreeMap<String, String>,
     groups: &Groups,
 ) -> Result<()> {
-    let subnets: Vec<String> = lb
-        .subnet_keys
-        .iter()
-        .filter_map(|s| subnet_ids.get(s).cloned())
-        .collect();
-    let sgs: Vec<String> = lb
-        .security_group_roles
-        .iter()
-        .filter_map(|r| {
-            groups
-                .get(r)
-                .cloned()
-                .or_else(|| r.starts_with("sg-").then(|| r.clone()))
-        })
-        .collect();
+    let subnets = subnet_ids_of(&lb.subnet_keys, subnet_ids);
+    let sgs = group_ids_of(&lb.security_group_roles, groups);
     let tags: Vec<Tag> = lb
         .tags
         .iter()

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::ResourceType;
 use super::client_token;
 use crate::discover::filter;
 use crate::plan::{Plan, tags};
-use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, is_real, need, pending};
+use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, existing_id, is_real, made_id};
 
 pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<String> {
     const KIND: Kind = Kind::InternetGateway;
@@ -23,15 +23,7 @@ pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<S
                     .send(),
             )
             .await?;
-        if let Some(g) = out.internet_gateways().first() {
-            let id = need(
-                KIND,
-                &name,
-                "DescribeInternetGateways",
-                "InternetGatewayId",
-                g.internet_gateway_id(),
-            )?;
-            k.exists(KIND, &name, &id);
+        if let Some(id) = k.found(&name, out.internet_gateways().first())? {
             return Ok(id);
         }
     }
@@ -42,12 +34,10 @@ pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<S
         .create_internet_gateway()
         .tag_specifications(ec2_tags(ResourceType::InternetGateway, &t));
     if k.dry_run {
-        k.call(KIND, &name, "CreateInternetGateway")
-            .dry_run(req.dry_run(true).send())
-            .await?;
-        let id = pending(&name);
-        k.created(KIND, &name, &id);
-        return Ok(id);
+        let ask = Some(req.dry_run(true).send());
+        return k
+            .would_create(KIND, &name, "CreateInternetGateway", ask)
+            .await;
     }
     // An earlier, interrupted apply may have created it without attaching it.
     let loose = k
@@ -65,25 +55,13 @@ pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<S
         .iter()
         .find(|g| g.attachments().is_empty())
     {
-        Some(g) => need(
-            KIND,
-            &name,
-            "DescribeInternetGateways",
-            "InternetGatewayId",
-            g.internet_gateway_id(),
-        )?,
+        Some(g) => existing_id(&name, g)?,
         None => {
             let out = k
                 .call(KIND, &name, "CreateInternetGateway")
                 .once(req.send())
                 .await?;
-            need(
-                KIND,
-                &name,
-                "CreateInternetGateway",
-                "InternetGatewayId",
-                out.internet_gateway().and_then(|g| g.internet_gateway_id()),
-            )?
+            made_id(&name, "CreateInternetGateway", out.internet_gateway())?
         }
     };
     k.call(KIND, &name, "AttachInternetGateway")
@@ -146,26 +124,19 @@ pub(super) async fn egress_only(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Resul
         .client_token(client_token(&[&plan.cluster, "eigw", vpc_id]))
         .tag_specifications(ec2_tags(ResourceType::EgressOnlyInternetGateway, &t));
     if k.dry_run {
-        if is_real(vpc_id) {
-            k.call(KIND, &name, "CreateEgressOnlyInternetGateway")
-                .dry_run(req.dry_run(true).send())
-                .await?;
-        }
-        let id = pending(&name);
-        k.created(KIND, &name, &id);
-        return Ok(id);
+        let ask = (is_real(vpc_id)).then(|| req.dry_run(true).send());
+        return k
+            .would_create(KIND, &name, "CreateEgressOnlyInternetGateway", ask)
+            .await;
     }
     let out = k
         .call(KIND, &name, "CreateEgressOnlyInternetGateway")
         .after_create(|| req.clone().send())
         .await?;
-    let id = need(
-        KIND,
+    let id = made_id(
         &name,
         "CreateEgressOnlyInternetGateway",
-        "EgressOnlyInternetGatewayId",
-        out.egress_only_internet_gateway()
-            .and_then(|g| g.egress_only_internet_gateway_id()),
+        out.egress_only_internet_gateway(),
     )?;
     k.created(KIND, &name, &id);
     Ok(id)

@@ -10,9 +10,12 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 
-use super::security_groups::Groups;
+use super::security_groups::{Groups, group_ids_of};
+use super::subnets::subnet_ids_of;
 use crate::plan::{LoadBalancerPlan, TargetGroupPlan};
-use crate::reconcile::{Error, Kind, Kit, Result, Step, elb_tags, is_real, need, pending};
+use crate::reconcile::{
+    Error, Kind, Kit, Result, Step, elb_tags, existing_id, is_real, made_id, need, pending,
+};
 
 /// What the load balancer is once it is there.
 pub(super) struct Made {
@@ -72,13 +75,7 @@ pub(super) async fn ensure(
         .and_then(|out| out.load_balancers().first().cloned());
     let (arn, dns) = match found {
         Some(existing) => {
-            let arn = need(
-                KIND,
-                name,
-                "DescribeLoadBalancers",
-                "LoadBalancerArn",
-                existing.load_balancer_arn(),
-            )?;
+            let arn = existing_id(name, &existing)?;
             k.exists(KIND, name, &arn);
             let cur = existing.ip_address_type().map(|t| t.as_str().to_owned());
             if cur.as_deref() != Some(lb.ip_address_type.as_str()) {
@@ -109,21 +106,8 @@ pub(super) async fn ensure(
         }
         None if k.dry_run => return Ok(would_create()),
         None => {
-            let subnets: Vec<String> = lb
-                .subnet_keys
-                .iter()
-                .filter_map(|s| subnet_ids.get(s).cloned())
-                .collect();
-            let sgs: Vec<String> = lb
-                .security_group_roles
-                .iter()
-                .filter_map(|r| {
-                    groups
-                        .get(r)
-                        .cloned()
-                        .or_else(|| r.starts_with("sg-").then(|| r.clone()))
-                })
-                .collect();
+            let subnets = subnet_ids_of(&lb.subnet_keys, subnet_ids);
+            let sgs = group_ids_of(&lb.security_group_roles, groups);
             let out = k
                 .call(KIND, name, "CreateLoadBalancer")
                 .once(
@@ -216,13 +200,7 @@ async fn target_group(
         .await?
         .and_then(|out| out.target_groups().first().cloned());
     if let Some(t) = found {
-        let arn = need(
-            KIND,
-            &tgp.name,
-            "DescribeTargetGroups",
-            "TargetGroupArn",
-            t.target_group_arn(),
-        )?;
+        let arn = existing_id(&tgp.name, &t)?;
         k.exists(KIND, &tgp.name, &arn);
         return Ok(arn);
     }
@@ -250,15 +228,7 @@ async fn target_group(
                 .send(),
         )
         .await?;
-    let arn = need(
-        KIND,
-        &tgp.name,
-        "CreateTargetGroup",
-        "TargetGroupArn",
-        out.target_groups()
-            .first()
-            .and_then(|t| t.target_group_arn()),
-    )?;
+    let arn = made_id(&tgp.name, "CreateTargetGroup", out.target_groups().first())?;
     k.created(KIND, &tgp.name, &arn);
     if !tgp.attributes.is_empty() {
         let attrs: Vec<TargetGroupAttribute> = tgp
@@ -378,13 +348,7 @@ async fn listener(
         .after_create(|| req.clone().send())
         .await?;
     let listener_name = format!("{name}:{port}");
-    let larn = need(
-        KIND,
-        &listener_name,
-        "CreateListener",
-        "ListenerArn",
-        out.listeners().first().and_then(|l| l.listener_arn()),
-    )?;
+    let larn = made_id(&listener_name, "CreateListener", out.listeners().first())?;
     k.created(KIND, &listener_name, &larn);
     Ok(())
 }

@@ -17,7 +17,7 @@ use super::client_token;
 use super::security_groups::Groups;
 use crate::discover::{filter, tag_map};
 use crate::plan::{MachinePlan, Plan, tags};
-use crate::reconcile::{Action, Error, Kind, Kit, Result, Step, ec2_tags, is_real, need, pending};
+use crate::reconcile::{Action, Error, Kind, Kit, Result, Step, ec2_tags, existing_id, is_real};
 
 const KIND: Kind = Kind::Instance;
 
@@ -51,15 +51,7 @@ pub(super) async fn ensure(
         let found = existing
             .iter()
             .find(|i| tag_map(i.tags()).get(tags::NAME) == Some(&m.name))
-            .map(|i| {
-                need(
-                    KIND,
-                    &m.name,
-                    "DescribeInstances",
-                    "InstanceId",
-                    i.instance_id(),
-                )
-            });
+            .map(|i| existing_id(&m.name, i));
         async move {
             if let Some(id) = found {
                 let id = id?;
@@ -286,27 +278,15 @@ async fn launch(
                 .build(),
         );
     if k.dry_run {
-        if is_real(&subnet) && sgs.iter().all(|s| is_real(s)) {
-            k.call(KIND, &m.name, "RunInstances")
-                .dry_run(req.dry_run(true).send())
-                .await?;
-        }
-        let id = pending(&m.name);
-        k.created(KIND, &m.name, &id);
-        return Ok(id);
+        let ask =
+            (is_real(&subnet) && sgs.iter().all(|s| is_real(s))).then(|| req.dry_run(true).send());
+        return k.would_create(KIND, &m.name, "RunInstances", ask).await;
     }
     let out = k
         .call(KIND, &m.name, "RunInstances")
         .after_create(|| req.clone().send())
         .await?;
-    let id = need(
-        KIND,
-        &m.name,
-        "RunInstances",
-        "InstanceId",
-        out.instances().first().and_then(|i| i.instance_id()),
-    )?;
-    k.created(KIND, &m.name, &id);
+    let id = k.made(&m.name, "RunInstances", out.instances().first())?;
     Ok(id)
 }
 

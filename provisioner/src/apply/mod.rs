@@ -259,27 +259,6 @@ pub async fn apply(
 mod tests {
     use super::client_token;
 
-    /// Compiles only while an apply and a destroy can run as their own task:
-    /// their futures are `Send` for any lifetime of what they borrow.
-    #[allow(dead_code)]
-    fn apply_can_be_spawned(
-        clients: crate::target::Clients,
-        model: crate::model::ClusterModel,
-        facts: crate::facts::Facts,
-        plan: crate::plan::Plan,
-        opts: super::ApplyOptions,
-    ) {
-        drop(tokio::spawn(async move {
-            super::apply(&clients, &model, &facts, &plan, &opts)
-                .await
-                .map(drop)?;
-            let opts = crate::destroy::DestroyOptions::for_target(true);
-            crate::destroy::destroy(&clients, &model.name, &opts)
-                .await
-                .map(drop)
-        }));
-    }
-
     #[test]
     fn client_tokens_follow_the_parents_and_fit_ec2s_limit() {
         let nat = client_token(&["demo", "nat", "us-east-1a", "subnet-1", "eipalloc-1"]);

@@ -10,7 +10,9 @@ use aws_sdk_ec2::types::{DomainType, ResourceType};
 use super::client_token;
 use crate::discover::filter;
 use crate::plan::{Plan, tags};
-use crate::reconcile::{Error, Kind, Kit, Result, Step, ec2_tags, is_real, need, pending};
+use crate::reconcile::{
+    Error, Kind, Kit, Result, Step, ec2_tags, existing_id, is_real, need, pending,
+};
 
 /// Ensures the plan's NAT gateways; their ids by zone.
 pub(super) async fn ensure(
@@ -44,13 +46,7 @@ pub(super) async fn ensure(
         async move {
             let az = n.availability_zone.clone();
             if let Some(g) = found {
-                let id = need(
-                    Kind::NatGateway,
-                    &name,
-                    "DescribeNatGateways",
-                    "NatGatewayId",
-                    g.nat_gateway_id(),
-                )?;
+                let id = existing_id(&name, &g)?;
                 k.exists(Kind::NatGateway, &name, &id);
                 wait(k, &name, &id).await?;
                 return Ok((az, id));
@@ -83,14 +79,7 @@ pub(super) async fn ensure(
                 .call(Kind::NatGateway, &name, "CreateNatGateway")
                 .after_create(|| req.clone().send())
                 .await?;
-            let id = need(
-                Kind::NatGateway,
-                &name,
-                "CreateNatGateway",
-                "NatGatewayId",
-                out.nat_gateway().and_then(|g| g.nat_gateway_id()),
-            )?;
-            k.created(Kind::NatGateway, &name, &id);
+            let id = k.made(&name, "CreateNatGateway", out.nat_gateway())?;
             wait(k, &name, &id).await?;
             Ok((az, id))
         }
@@ -137,15 +126,7 @@ async fn elastic_ip(k: &Kit<'_>, plan: &Plan, az: &str) -> Result<String> {
                 .send(),
         )
         .await?;
-    if let Some(a) = out.addresses().first() {
-        let id = need(
-            KIND,
-            &name,
-            "DescribeAddresses",
-            "AllocationId",
-            a.allocation_id(),
-        )?;
-        k.exists(KIND, &name, &id);
+    if let Some(id) = k.found(&name, out.addresses().first())? {
         return Ok(id);
     }
     let mut t = plan.vpc.tags.clone();
@@ -156,12 +137,8 @@ async fn elastic_ip(k: &Kit<'_>, plan: &Plan, az: &str) -> Result<String> {
         .domain(DomainType::Vpc)
         .tag_specifications(ec2_tags(ResourceType::ElasticIp, &t));
     if k.dry_run {
-        k.call(KIND, &name, "AllocateAddress")
-            .dry_run(req.dry_run(true).send())
-            .await?;
-        let id = pending(&name);
-        k.created(KIND, &name, &id);
-        return Ok(id);
+        let ask = Some(req.dry_run(true).send());
+        return k.would_create(KIND, &name, "AllocateAddress", ask).await;
     }
     let out = k
         .call(KIND, &name, "AllocateAddress")

@@ -12,7 +12,8 @@ use ipnet::IpNet;
 
 use crate::discover::{filter, tag_map};
 use crate::plan::{Destination, Plan, RouteTablePlan, RouteTarget, tags};
-use crate::reconcile::{Kind, Kit, Result, ec2_tags, is_real, need, pending};
+use crate::reconcile::call::Policy;
+use crate::reconcile::{Kind, Kit, Result, ec2_tags, existing_id, is_real};
 
 /// Which subnet a route table is for, so a table an interrupted apply
 /// created but did not associate is found again (CAPA's Name tag is not
@@ -75,13 +76,7 @@ pub(super) async fn ensure(
         async move {
             let (id, current_routes, associated) = match found {
                 Some(t) => {
-                    let id = need(
-                        KIND,
-                        &name,
-                        "DescribeRouteTables",
-                        "RouteTableId",
-                        t.route_table_id(),
-                    )?;
+                    let id = existing_id(&name, &t)?;
                     k.exists(KIND, &name, &id);
                     let assoc = t
                         .associations()
@@ -156,27 +151,14 @@ async fn create(k: &Kit<'_>, rt: &RouteTablePlan, name: &str, vpc_id: &str) -> R
         .vpc_id(vpc_id)
         .tag_specifications(ec2_tags(ResourceType::RouteTable, &t));
     if k.dry_run {
-        if is_real(vpc_id) {
-            k.call(KIND, name, "CreateRouteTable")
-                .dry_run(req.dry_run(true).send())
-                .await?;
-        }
-        let id = pending(name);
-        k.created(KIND, name, &id);
-        return Ok(id);
+        let ask = (is_real(vpc_id)).then(|| req.dry_run(true).send());
+        return k.would_create(KIND, name, "CreateRouteTable", ask).await;
     }
     let out = k
         .call(KIND, name, "CreateRouteTable")
         .after_create(|| req.clone().send())
         .await?;
-    let id = need(
-        KIND,
-        name,
-        "CreateRouteTable",
-        "RouteTableId",
-        out.route_table().and_then(|t| t.route_table_id()),
-    )?;
-    k.created(KIND, name, &id);
+    let id = k.made(name, "CreateRouteTable", out.route_table())?;
     Ok(id)
 }
 
@@ -217,12 +199,14 @@ async fn route(
     if replace {
         let req = fields!(k.ec2.replace_route());
         k.call(KIND, name, "ReplaceRoute")
-            .after_create_or_dry_run(|| req.clone().send())
+            .run(Policy::AFTER_CREATE_OR_DRY_RUN, || req.clone().send())
             .await
+            .map(drop)
     } else {
         let req = fields!(k.ec2.create_route());
         k.call(KIND, name, "CreateRoute")
-            .after_create_or_dry_run(|| req.clone().send())
+            .run(Policy::AFTER_CREATE_OR_DRY_RUN, || req.clone().send())
             .await
+            .map(drop)
     }
 }

@@ -13,12 +13,27 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::discover::filter;
 use crate::plan::{Peer, Plan, SecurityGroupPlan};
-use crate::reconcile::{Kind, Kit, Result, ec2_tags, is_real, need, pending};
+use crate::reconcile::call::Policy;
+use crate::reconcile::{Kind, Kit, Result, ec2_tags, existing_id, is_real, need};
 
 const KIND: Kind = Kind::SecurityGroup;
 
 /// Group ids by role.
 pub(super) type Groups = BTreeMap<String, String>;
+
+/// The ids of the groups a plan names by role (or by id: a group the
+/// user gave); a role not made (a dry run) is left out.
+pub(super) fn group_ids_of(roles: &[String], groups: &Groups) -> Vec<String> {
+    roles
+        .iter()
+        .filter_map(|r| {
+            groups
+                .get(r)
+                .cloned()
+                .or_else(|| r.starts_with("sg-").then(|| r.clone()))
+        })
+        .collect()
+}
 
 /// The VPC's blocks, which rules may name.
 #[derive(Clone, Copy)]
@@ -55,13 +70,7 @@ pub(super) async fn ensure(
             .cloned();
         async move {
             if let Some(e) = found {
-                let id = need(
-                    KIND,
-                    &g.name,
-                    "DescribeSecurityGroups",
-                    "GroupId",
-                    e.group_id(),
-                )?;
+                let id = existing_id(&g.name, &e)?;
                 k.exists(KIND, &g.name, &id);
                 return Ok((g.role.clone(), id, Some(e)));
             }
@@ -99,14 +108,10 @@ async fn create(k: &Kit<'_>, plan: &Plan, g: &SecurityGroupPlan, vpc_id: &str) -
         .vpc_id(vpc_id)
         .tag_specifications(ec2_tags(ResourceType::SecurityGroup, &g.tags));
     if k.dry_run {
-        if is_real(vpc_id) {
-            k.call(KIND, &g.name, "CreateSecurityGroup")
-                .dry_run(req.dry_run(true).send())
-                .await?;
-        }
-        let id = pending(&g.name);
-        k.created(KIND, &g.name, &id);
-        return Ok(id);
+        let ask = (is_real(vpc_id)).then(|| req.dry_run(true).send());
+        return k
+            .would_create(KIND, &g.name, "CreateSecurityGroup", ask)
+            .await;
     }
     let out = k
         .call(KIND, &g.name, "CreateSecurityGroup")
@@ -336,7 +341,7 @@ async fn add_ingress(
         .set_ip_permissions(Some(ip_permissions(want, true)))
         .set_dry_run(k.dry_run.then_some(true));
     k.call(KIND, &g.name, "AuthorizeSecurityGroupIngress")
-        .after_create_or_dry_run(|| req.clone().send())
+        .run(Policy::AFTER_CREATE_OR_DRY_RUN, || req.clone().send())
         .await?;
     if existed {
         k.updated(

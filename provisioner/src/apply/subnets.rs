@@ -13,9 +13,15 @@ use super::on;
 use crate::discover::{filter, tag_map};
 use crate::model::Family;
 use crate::plan::{Plan, SubnetPlan, tags};
-use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, is_real, need, pending};
+use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, existing_id, is_real, pending};
 
 /// Ensures every subnet of the plan; their ids by subnet key.
+/// The ids of the subnets a plan names by key; a subnet not made (a dry
+/// run) is left out.
+pub(super) fn subnet_ids_of(keys: &[String], ids: &BTreeMap<String, String>) -> Vec<String> {
+    keys.iter().filter_map(|s| ids.get(s).cloned()).collect()
+}
+
 pub(super) async fn ensure(
     k: &Kit<'_>,
     plan: &Plan,
@@ -53,13 +59,7 @@ pub(super) async fn ensure(
         async move {
             let id = match found {
                 Some(e) => {
-                    let id = need(
-                        Kind::Subnet,
-                        &s.key,
-                        "DescribeSubnets",
-                        "SubnetId",
-                        e.subnet_id(),
-                    )?;
+                    let id = existing_id(&s.key, e)?;
                     k.exists(Kind::Subnet, &s.key, &id);
                     if s.managed {
                         attributes(k, s, &id, Some(e)).await?;
@@ -121,27 +121,16 @@ async fn create(
         .set_ipv6_native((s.family == Family::Ipv6Only).then_some(true))
         .tag_specifications(ec2_tags(ResourceType::Subnet, &s.tags));
     if k.dry_run {
-        if is_real(vpc_id) {
-            k.call(Kind::Subnet, &s.key, "CreateSubnet")
-                .dry_run(req.dry_run(true).send())
-                .await?;
-        }
-        let id = pending(&s.key);
-        k.created(Kind::Subnet, &s.key, &id);
-        return Ok(id);
+        let ask = (is_real(vpc_id)).then(|| req.dry_run(true).send());
+        return k
+            .would_create(Kind::Subnet, &s.key, "CreateSubnet", ask)
+            .await;
     }
     let out = k
         .call(Kind::Subnet, &s.key, "CreateSubnet")
         .once(req.send())
         .await?;
-    let id = need(
-        Kind::Subnet,
-        &s.key,
-        "CreateSubnet",
-        "SubnetId",
-        out.subnet().and_then(|x| x.subnet_id()),
-    )?;
-    k.created(Kind::Subnet, &s.key, &id);
+    let id = k.made(&s.key, "CreateSubnet", out.subnet())?;
     Ok(id)
 }
 

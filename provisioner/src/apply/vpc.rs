@@ -9,7 +9,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use super::on;
 use crate::discover::{filter, vpc_fact};
 use crate::plan::{Ipv6Plan, Plan};
-use crate::reconcile::{Error, Kind, Kit, Result, Step, ec2_tags, need, pending};
+use crate::reconcile::{Error, Kind, Kit, Result, Step, ec2_tags, existing_id, pending};
 
 /// The VPC as the rest of the apply needs it.
 pub(super) struct Vpc {
@@ -46,7 +46,7 @@ pub(super) async fn ensure(k: &Kit<'_>, plan: &Plan) -> Result<Vpc> {
     };
     let created = found.vpcs().is_empty();
     let id = if let Some(v) = found.vpcs().first() {
-        let id = need(Kind::Vpc, &name, "DescribeVpcs", "VpcId", v.vpc_id())?;
+        let id = existing_id(&name, v)?;
         k.exists(Kind::Vpc, &name, &id);
         id
     } else {
@@ -99,15 +99,7 @@ pub(super) async fn ensure(k: &Kit<'_>, plan: &Plan) -> Result<Vpc> {
             .call(Kind::Vpc, &name, "CreateVpc")
             .once(req.send())
             .await?;
-        let id = need(
-            Kind::Vpc,
-            &name,
-            "CreateVpc",
-            "VpcId",
-            out.vpc().and_then(|v| v.vpc_id()),
-        )?;
-        k.created(Kind::Vpc, &name, &id);
-        id
+        k.made(&name, "CreateVpc", out.vpc())?
     };
     // Wait for the VPC and its IPv6 block (Amazon blocks associate asynchronously).
     let fact = k
@@ -298,13 +290,7 @@ async fn ipam_pool(k: &Kit<'_>, id: Option<&str>, name: Option<&str>) -> Result<
         .once(req.send())
         .await?;
     match out.ipam_pools() {
-        [one] => need(
-            Kind::IpamPool,
-            &what,
-            "DescribeIpamPools",
-            "IpamPoolId",
-            one.ipam_pool_id(),
-        ),
+        [one] => existing_id(&what, one),
         [] => Err(Error::stuck(Kind::IpamPool, &what, "IPAM not found")),
         _ => Err(Error::stuck(Kind::IpamPool, &what, "multiple IPAMs found")),
     }

@@ -1,8 +1,13 @@
 //! The cluster's load balancers (by their tags), then its target groups;
 //! and its classic ELBs (by their tags).
 
+use std::future::Future;
+
+use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
+
 use crate::plan::tags;
-use crate::reconcile::{Kind, Kit, Result};
+use crate::reconcile::call::SdkResult;
+use crate::reconcile::{Kind, Kit, Resource, Result, existing_id};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     k.both(v2(k), classic(k)).await?;
@@ -73,43 +78,53 @@ async fn v2(k: &Kit<'_>) -> Result<()> {
         .call(Kind::LoadBalancer, k.cluster, "DescribeLoadBalancers")
         .once(k.elb.describe_load_balancers().send())
         .await?;
-    let lbs: Vec<(String, String)> = out
-        .load_balancers()
-        .iter()
-        .filter_map(|l| {
-            Some((
-                l.load_balancer_arn()?.to_owned(),
-                l.load_balancer_name()?.to_owned(),
-            ))
-        })
-        .collect();
-    for (arn, name) in owned(k, &key, lbs).await? {
-        k.call(Kind::LoadBalancer, &name, "DeleteLoadBalancer")
-            .once(k.elb.delete_load_balancer().load_balancer_arn(&arn).send())
-            .await?;
-        k.deleted(Kind::LoadBalancer, &name, &arn);
-    }
+    let lbs = arns(k, out.load_balancers(), |l| l.load_balancer_name())?;
+    let delete = |arn| k.elb.delete_load_balancer().load_balancer_arn(arn).send();
+    let what = (Kind::LoadBalancer, "DeleteLoadBalancer");
+    delete_owned(k, what, &key, lbs, delete).await?;
     let out = k
         .call(Kind::TargetGroup, k.cluster, "DescribeTargetGroups")
         .once(k.elb.describe_target_groups().send())
         .await?;
-    let tgs: Vec<(String, String)> = out
-        .target_groups()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.target_group_arn()?.to_owned(),
-                t.target_group_name()?.to_owned(),
-            ))
-        })
-        .collect();
-    for (arn, name) in owned(k, &key, tgs).await? {
-        k.call(Kind::TargetGroup, &name, "DeleteTargetGroup")
-            .delete(|| k.elb.delete_target_group().target_group_arn(&arn).send())
+    let tgs = arns(k, out.target_groups(), |t| t.target_group_name())?;
+    let delete = |arn| k.elb.delete_target_group().target_group_arn(arn).send();
+    let what = (Kind::TargetGroup, "DeleteTargetGroup");
+    delete_owned(k, what, &key, tgs, delete).await
+}
+
+/// Deletes by `action` each of `items` (ARN, name) that the cluster owns.
+async fn delete_owned<T, E, Fut>(
+    k: &Kit<'_>,
+    (kind, action): (Kind, &'static str),
+    key: &str,
+    items: Vec<(String, String)>,
+    send: impl Fn(String) -> Fut,
+) -> Result<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    Fut: Future<Output = SdkResult<T, E>>,
+{
+    for (arn, name) in owned(k, key, items).await? {
+        k.remove(kind, (&arn, &name), action, || send(arn.clone()))
             .await?;
-        k.deleted(Kind::TargetGroup, &name, &arn);
     }
     Ok(())
+}
+
+/// The (ARN, name) of each listed resource (an error where AWS left out
+/// the ARN; named by its ARN where it left out the name).
+fn arns<R: Resource>(
+    k: &Kit<'_>,
+    rs: &[R],
+    name: fn(&R) -> Option<&str>,
+) -> Result<Vec<(String, String)>> {
+    rs.iter()
+        .map(|r| {
+            let arn = existing_id(k.cluster, r)?;
+            let name = name(r).map_or_else(|| arn.clone(), str::to_owned);
+            Ok((arn, name))
+        })
+        .collect()
 }
 
 /// The (ARN, name) pairs whose tags say the cluster owns them.

@@ -2,68 +2,46 @@
 //! (their interfaces hold subnet addresses and security groups).
 
 use crate::discover::filter;
-use crate::reconcile::{Kind, Kit, Result, Step, name_of};
+use crate::reconcile::{Kind, Kit, Result, Step};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
+    const KIND: Kind = Kind::Instance;
+    let live = filter(
+        "instance-state-name",
+        &["pending", "running", "stopping", "stopped", "shutting-down"],
+    );
+    let describe = k.ec2.describe_instances();
     let out = k
-        .call(Kind::Instance, k.cluster, "DescribeInstances")
-        .once(
-            k.ec2
-                .describe_instances()
-                .filters(k.owned())
-                .filters(filter(
-                    "instance-state-name",
-                    &["pending", "running", "stopping", "stopped", "shutting-down"],
-                ))
-                .send(),
-        )
+        .call(KIND, k.cluster, "DescribeInstances")
+        .once(describe.clone().filters(k.owned()).filters(live).send())
         .await?;
-    let ids: Vec<(String, String)> = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .filter_map(|i| {
-            Some((
-                i.instance_id()?.to_owned(),
-                name_of(i.tags(), i.instance_id()?),
-            ))
-        })
-        .collect();
-    if ids.is_empty() {
+    let listed = k.listed_all(out.reservations().iter().flat_map(|r| r.instances()))?;
+    if listed.is_empty() {
         return Ok(());
     }
-    let all_ids: Vec<String> = ids.iter().map(|(i, _)| i.clone()).collect();
-    k.call(Kind::Instance, k.cluster, "TerminateInstances")
+    let ids: Vec<String> = listed.iter().map(|(id, _)| id.clone()).collect();
+    k.call(KIND, k.cluster, "TerminateInstances")
         .once(
             k.ec2
                 .terminate_instances()
-                .set_instance_ids(Some(all_ids.clone()))
+                .set_instance_ids(Some(ids.clone()))
                 .send(),
         )
         .await?;
-    for (id, name) in &ids {
-        k.deleted(Kind::Instance, name, id);
+    for (id, name) in &listed {
+        k.deleted(KIND, name, id);
     }
-    k.poll(Kind::Instance, k.cluster, || async {
+    k.poll(KIND, k.cluster, || async {
         let out = k
-            .call(Kind::Instance, k.cluster, "DescribeInstances")
-            .once(
-                k.ec2
-                    .describe_instances()
-                    .set_instance_ids(Some(all_ids.clone()))
-                    .send(),
-            )
+            .call(KIND, k.cluster, "DescribeInstances")
+            .once(describe.clone().set_instance_ids(Some(ids.clone())).send())
             .await?;
         let done = out
             .reservations()
             .iter()
             .flat_map(|r| r.instances())
             .all(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) == Some("terminated"));
-        Ok(if done {
-            Step::Done(())
-        } else {
-            Step::Wait("instances did not terminate".into())
-        })
+        Ok(Step::done_when(done, "instances did not terminate"))
     })
     .await
 }

@@ -2,50 +2,34 @@
 //! Elastic IPs and subnets until gone), then its Elastic IPs.
 
 use crate::discover::filter;
-use crate::reconcile::{Kind, Kit, Result, Step, listed, name_of};
+use crate::reconcile::{Kind, Kit, Result, Step};
 
 pub(super) async fn delete_gateways(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::NatGateway;
+    let live = filter("state", &["pending", "available", "failed", "deleting"]);
+    let describe = k.ec2.describe_nat_gateways();
     let out = k
         .call(KIND, k.cluster, "DescribeNatGateways")
-        .once(
-            k.ec2
-                .describe_nat_gateways()
-                .filter(k.owned())
-                .filter(filter(
-                    "state",
-                    &["pending", "available", "failed", "deleting"],
-                ))
-                .send(),
-        )
+        .once(describe.clone().filter(k.owned()).filter(live).send())
         .await?;
-    let ids: Vec<(String, String)> = out
-        .nat_gateways()
-        .iter()
-        .filter_map(|n| {
-            Some((
-                n.nat_gateway_id()?.to_owned(),
-                name_of(n.tags(), n.nat_gateway_id()?),
-            ))
-        })
-        .collect();
-    for (id, name) in &ids {
+    let listed = k.listed_all(out.nat_gateways())?;
+    for (id, name) in &listed {
         k.call(KIND, name, "DeleteNatGateway")
             .gone_ok(k.ec2.delete_nat_gateway().nat_gateway_id(id).send())
             .await?;
         k.deleted(KIND, name, id);
     }
-    if ids.is_empty() {
+    if listed.is_empty() {
         return Ok(());
     }
-    let all_ids: Vec<String> = ids.iter().map(|(i, _)| i.clone()).collect();
+    let ids: Vec<String> = listed.into_iter().map(|(id, _)| id).collect();
     k.poll(KIND, k.cluster, || async {
         let out = k
             .call(KIND, k.cluster, "DescribeNatGateways")
             .once(
-                k.ec2
-                    .describe_nat_gateways()
-                    .set_nat_gateway_ids(Some(all_ids.clone()))
+                describe
+                    .clone()
+                    .set_nat_gateway_ids(Some(ids.clone()))
                     .send(),
             )
             .await?;
@@ -53,34 +37,21 @@ pub(super) async fn delete_gateways(k: &Kit<'_>) -> Result<()> {
             .nat_gateways()
             .iter()
             .all(|n| n.state().map(|s| s.as_str()) == Some("deleted"));
-        Ok(if gone {
-            Step::Done(())
-        } else {
-            Step::Wait("NAT gateways were not deleted".into())
-        })
+        Ok(Step::done_when(gone, "NAT gateways were not deleted"))
     })
     .await
 }
 
 pub(super) async fn release_addresses(k: &Kit<'_>) -> Result<()> {
-    const KIND: Kind = Kind::ElasticIp;
     let out = k
-        .call(KIND, k.cluster, "DescribeAddresses")
+        .call(Kind::ElasticIp, k.cluster, "DescribeAddresses")
         .once(k.ec2.describe_addresses().filters(k.owned()).send())
         .await?;
-    for a in out.addresses() {
-        let (id, name) = listed(
-            KIND,
-            k.cluster,
-            "DescribeAddresses",
-            "AllocationId",
-            a.allocation_id(),
-            a.tags(),
-        )?;
-        k.call(KIND, &name, "ReleaseAddress")
-            .delete(|| k.ec2.release_address().allocation_id(&id).send())
-            .await?;
-        k.deleted(KIND, &name, &id);
+    for (id, name) in k.listed_all(out.addresses())? {
+        k.remove(Kind::ElasticIp, (&id, &name), "ReleaseAddress", || {
+            k.ec2.release_address().allocation_id(&id).send()
+        })
+        .await?;
     }
     Ok(())
 }

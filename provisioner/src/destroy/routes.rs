@@ -1,7 +1,7 @@
 //! The cluster's route tables: disassociated, then deleted. The VPC's main
 //! table goes with the VPC.
 
-use crate::reconcile::{Kind, Kit, Result, listed};
+use crate::reconcile::{Kind, Kit, Result};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::RouteTable;
@@ -10,33 +10,28 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
         .once(k.ec2.describe_route_tables().filters(k.owned()).send())
         .await?;
     for t in out.route_tables() {
-        let (id, name) = listed(
-            KIND,
-            k.cluster,
-            "DescribeRouteTables",
-            "RouteTableId",
-            t.route_table_id(),
-            t.tags(),
-        )?;
+        let (id, name) = k.listed(t)?;
         if t.associations().iter().any(|a| a.main() == Some(true)) {
             continue;
         }
-        for a in t.associations() {
-            if let Some(assoc) = a.route_table_association_id() {
-                k.call(KIND, &name, "DisassociateRouteTable")
-                    .gone_ok(
-                        k.ec2
-                            .disassociate_route_table()
-                            .association_id(assoc)
-                            .send(),
-                    )
-                    .await?;
-            }
+        let associations = t
+            .associations()
+            .iter()
+            .filter_map(|a| a.route_table_association_id());
+        for assoc in associations {
+            k.call(KIND, &name, "DisassociateRouteTable")
+                .gone_ok(
+                    k.ec2
+                        .disassociate_route_table()
+                        .association_id(assoc)
+                        .send(),
+                )
+                .await?;
         }
-        k.call(KIND, &name, "DeleteRouteTable")
-            .delete(|| k.ec2.delete_route_table().route_table_id(&id).send())
-            .await?;
-        k.deleted(KIND, &name, &id);
+        k.remove(KIND, (&id, &name), "DeleteRouteTable", || {
+            k.ec2.delete_route_table().route_table_id(&id).send()
+        })
+        .await?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup, UserIdGroupPair};
 
-use crate::reconcile::{Kind, Kit, Result, listed, need};
+use crate::reconcile::{Kind, Kit, Result, existing_id};
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::SecurityGroup;
@@ -11,42 +11,24 @@ pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
         .call(KIND, k.cluster, "DescribeSecurityGroups")
         .once(k.ec2.describe_security_groups().filters(k.owned()).send())
         .await?;
-    let groups: Vec<SecurityGroup> = out.security_groups().to_vec();
-    for g in &groups {
-        let (id, name) = listed(
-            KIND,
-            k.cluster,
-            "DescribeSecurityGroups",
-            "GroupId",
-            g.group_id(),
-            g.tags(),
-        )?;
+    let groups = out.security_groups();
+    for g in groups {
+        let (id, name) = k.listed(g)?;
         let refs = group_references(g);
         if !refs.is_empty() {
+            let revoke = k.ec2.revoke_security_group_ingress().group_id(&id);
             k.call(KIND, &name, "RevokeSecurityGroupIngress")
-                .gone_ok(
-                    k.ec2
-                        .revoke_security_group_ingress()
-                        .group_id(&id)
-                        .set_ip_permissions(Some(refs))
-                        .send(),
-                )
+                .gone_ok(revoke.set_ip_permissions(Some(refs)).send())
                 .await?;
         }
     }
-    for g in &groups {
-        let id = need(
-            KIND,
-            k.cluster,
-            "DescribeSecurityGroups",
-            "GroupId",
-            g.group_id(),
-        )?;
+    for g in groups {
+        let id = existing_id(k.cluster, g)?;
         let name = g.group_name().unwrap_or(&id).to_owned();
-        k.call(KIND, &name, "DeleteSecurityGroup")
-            .delete(|| k.ec2.delete_security_group().group_id(&id).send())
-            .await?;
-        k.deleted(KIND, &name, &id);
+        k.remove(KIND, (&id, &name), "DeleteSecurityGroup", || {
+            k.ec2.delete_security_group().group_id(&id).send()
+        })
+        .await?;
     }
     Ok(())
 }

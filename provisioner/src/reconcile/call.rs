@@ -16,8 +16,11 @@ use crate::aws_error::aws_error;
 /// How many times a NotFound right after a create is retried, at most.
 const NOT_FOUND_RETRIES: u32 = 30;
 
+/// What an SDK call answers.
+pub type SdkResult<T, E> = std::result::Result<T, SdkError<E, HttpResponse>>;
+
 /// What to do with an error code AWS answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     /// Retry `*NotFound` (a resource made a moment ago).
     pub retry_not_found: bool,
@@ -40,6 +43,33 @@ enum Verdict<T, E> {
 }
 
 impl Policy {
+    const NONE: Policy = Policy {
+        retry_not_found: false,
+        retry_dependency: false,
+        gone_is_done: false,
+        absent_code: None,
+        dry_run: false,
+    };
+    /// A create, or a change to what was just made: NotFound is retried
+    /// for a while.
+    pub const AFTER_CREATE: Policy = Policy {
+        retry_not_found: true,
+        ..Policy::NONE
+    };
+    /// Like [`Policy::AFTER_CREATE`], and a dry run's `DryRunOperation` is
+    /// success.
+    pub const AFTER_CREATE_OR_DRY_RUN: Policy = Policy {
+        dry_run: true,
+        ..Policy::AFTER_CREATE
+    };
+    /// A delete: retried while something still depends on the resource,
+    /// done when it is gone.
+    pub const DELETE: Policy = Policy {
+        retry_dependency: true,
+        gone_is_done: true,
+        ..Policy::NONE
+    };
+
     fn judge<T, E: ProvideErrorMetadata>(self, answer: std::result::Result<T, E>) -> Verdict<T, E> {
         let e = match answer {
             Ok(t) => return Verdict::Done(Some(t)),
@@ -80,10 +110,7 @@ impl<'k> Call<'k> {
     }
 
     /// Sends once; every error ends it.
-    pub async fn once<T, E>(
-        self,
-        fut: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
-    ) -> Result<T>
+    pub async fn once<T, E>(self, fut: impl Future<Output = SdkResult<T, E>>) -> Result<T>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -95,14 +122,10 @@ impl<'k> Call<'k> {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        Fut: Future<Output = SdkResult<T, E>>,
     {
         let (self_kind, self_name) = (self.kind, self.name.clone());
-        let policy = Policy {
-            retry_not_found: true,
-            ..Policy::default()
-        };
-        self.run(policy, send).await?.ok_or_else(|| {
+        self.run(Policy::AFTER_CREATE, send).await?.ok_or_else(|| {
             // Only the policy's own codes answer "absent", and this one has none.
             Error::stuck(self_kind, &self_name, "answered as absent")
         })
@@ -112,29 +135,26 @@ impl<'k> Call<'k> {
     pub async fn absent_on<T, E>(
         self,
         code: &'static str,
-        fut: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        fut: impl Future<Output = SdkResult<T, E>>,
     ) -> Result<Option<T>>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let policy = Policy {
             absent_code: Some(code),
-            ..Policy::default()
+            ..Policy::NONE
         };
         self.single(policy, fut.await)
     }
 
     /// A change to what may be gone already: NotFound is done.
-    pub async fn gone_ok<T, E>(
-        self,
-        fut: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
-    ) -> Result<()>
+    pub async fn gone_ok<T, E>(self, fut: impl Future<Output = SdkResult<T, E>>) -> Result<()>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let policy = Policy {
             gone_is_done: true,
-            ..Policy::default()
+            ..Policy::NONE
         };
         self.single(policy, fut.await).map(drop)
     }
@@ -145,44 +165,21 @@ impl<'k> Call<'k> {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        Fut: Future<Output = SdkResult<T, E>>,
     {
-        let policy = Policy {
-            retry_dependency: true,
-            gone_is_done: true,
-            ..Policy::default()
-        };
-        self.run(policy, send).await.map(drop)
+        self.run(Policy::DELETE, send).await.map(drop)
     }
 
     /// A dry-run call: `DryRunOperation` means AWS would have done it.
-    pub async fn dry_run<T, E>(
-        self,
-        fut: impl Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
-    ) -> Result<()>
+    pub async fn dry_run<T, E>(self, fut: impl Future<Output = SdkResult<T, E>>) -> Result<()>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let policy = Policy {
             dry_run: true,
-            ..Policy::default()
+            ..Policy::NONE
         };
         self.single(policy, fut.await).map(drop)
-    }
-
-    /// Like [`Call::after_create`], and a dry run's `DryRunOperation` is success.
-    pub async fn after_create_or_dry_run<T, E, F, Fut>(self, send: F) -> Result<()>
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
-    {
-        let policy = Policy {
-            retry_not_found: true,
-            dry_run: true,
-            ..Policy::default()
-        };
-        self.run(policy, send).await.map(drop)
     }
 
     /// Sends under `policy`: `Ok(None)` when the answer counts as absent.
@@ -190,7 +187,7 @@ impl<'k> Call<'k> {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        Fut: Future<Output = SdkResult<T, E>>,
     {
         let max = self.kit.polling.max_polls;
         let (mut not_found, mut dependency) = (0u32, 0u32);
@@ -221,11 +218,7 @@ impl<'k> Call<'k> {
     }
 
     /// One answer under `policy`, without retries.
-    fn single<T, E>(
-        self,
-        policy: Policy,
-        answer: std::result::Result<T, SdkError<E, HttpResponse>>,
-    ) -> Result<Option<T>>
+    fn single<T, E>(self, policy: Policy, answer: SdkResult<T, E>) -> Result<Option<T>>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {

@@ -5,6 +5,7 @@
 //! and runs independent steps together.
 
 pub mod call;
+pub mod resource;
 
 use std::fmt;
 use std::future::Future;
@@ -20,6 +21,7 @@ use crate::discover::filter;
 use crate::plan::tags;
 
 pub use call::Call;
+pub use resource::{Resource, Tagged, existing_id, made_id};
 
 /// The kinds of resource the provisioner makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -231,6 +233,17 @@ pub enum Step<T> {
     Wait(String),
 }
 
+impl Step<()> {
+    /// Done when `done`, else waiting for the reason `why`.
+    pub fn done_when(done: bool, why: &str) -> Self {
+        if done {
+            Step::Done(())
+        } else {
+            Step::Wait(why.to_owned())
+        }
+    }
+}
+
 /// Ids of resources a dry run has not created are placeholders.
 const PENDING: &str = "pending:";
 
@@ -374,6 +387,26 @@ impl<'a> Kit<'a> {
         self.record(action, kind, name, Some(id), None);
     }
 
+    /// Deletes `name` (`id`) by `action`, retried while something still
+    /// depends on it and done when it is gone (see [`Call::delete`]), and
+    /// records it as deleted.
+    pub async fn remove<T, E, F, Fut>(
+        &self,
+        kind: Kind,
+        (id, name): (&str, &str),
+        action: &'static str,
+        send: F,
+    ) -> Result<()>
+    where
+        E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = call::SdkResult<T, E>>,
+    {
+        self.call(kind, name, action).delete(send).await?;
+        self.deleted(kind, name, id);
+        Ok(())
+    }
+
     /// Every change so far, in the order they happened.
     pub fn into_changes(self) -> Vec<Change> {
         self.changes
@@ -497,21 +530,6 @@ pub fn elb_tags(t: &std::collections::BTreeMap<String, String>) -> Vec<elbv2::ty
     t.iter()
         .map(|(k, v)| elbv2::types::Tag::builder().key(k).value(v).build())
         .collect()
-}
-
-/// What a Describe made for `context` listed: its id (an error if AWS left
-/// it out, see [`need`]) and its Name tag, else the id.
-pub fn listed(
-    kind: Kind,
-    context: &str,
-    action: &'static str,
-    field: &'static str,
-    id: Option<&str>,
-    tags: &[aws_sdk_ec2::types::Tag],
-) -> Result<(String, String)> {
-    let id = need(kind, context, action, field, id)?;
-    let name = name_of(tags, &id);
-    Ok((id, name))
 }
 
 /// A resource's Name tag, else `fallback`.

@@ -213,24 +213,17 @@ impl Manifests {
             ($field:ident) => {{
                 let object = decode(doc, file, start_line)?.unwrap_or_default();
                 let object = schema::defaulted(group, version, &kind, doc).unwrap_or(object);
-                self.unknown.extend(schema::unknown_fields(
+                let checked = schema::Document {
                     group,
                     version,
-                    &kind,
-                    &format!("{kind}/{name}"),
+                    kind: &kind,
+                    object: &format!("{kind}/{name}"),
                     doc,
                     file,
                     start_line,
-                ));
-                self.schema_errors.extend(schema::schema_errors(
-                    group,
-                    version,
-                    &kind,
-                    &format!("{kind}/{name}"),
-                    doc,
-                    file,
-                    start_line,
-                ));
+                };
+                self.unknown.extend(schema::unknown_fields(&checked));
+                self.schema_errors.extend(schema::schema_errors(&checked));
                 self.$field.push(Doc {
                     source,
                     api_version,

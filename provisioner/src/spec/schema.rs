@@ -37,37 +37,26 @@ pub(crate) struct Entry {
 /// The visitor methods of every scalar type, each answering `$make(value)`.
 macro_rules! scalars {
     ($make:expr) => {
+        scalars!(@display $make; visit_bool bool, visit_i64 i64, visit_u64 u64,
+            visit_i128 i128, visit_u128 u128, visit_f64 f64);
+        scalars!(@null $make; visit_unit, visit_none);
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             Ok($make(v.to_owned()))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
-        }
-        fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
-        }
-        fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok($make(v.to_string()))
         }
         fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
             Ok($make(String::from_utf8_lossy(v).into_owned()))
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($make("null".to_owned()))
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($make("null".to_owned()))
-        }
     };
+    (@display $make:expr; $($visit:ident $ty:ty),*) => {$(
+        fn $visit<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            Ok($make(v.to_string()))
+        }
+    )*};
+    (@null $make:expr; $($visit:ident),*) => {$(
+        fn $visit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($make("null".to_owned()))
+        }
+    )*};
 }
 
 /// A mapping key: any scalar, as text.
@@ -602,17 +591,33 @@ pub(crate) fn defaulted<T: de::DeserializeOwned>(
     serde_json::from_value(instance).ok()
 }
 
+/// One document of a manifest file, as the schema checks read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Document<'a> {
+    pub group: &'a str,
+    pub version: &'a str,
+    pub kind: &'a str,
+    /// `Kind/name`, as findings name it.
+    pub object: &'a str,
+    /// The document's text.
+    pub doc: &'a str,
+    pub file: &'a str,
+    /// The document's first line in `file`.
+    pub start_line: usize,
+}
+
 /// What the kind's schema refuses in one document: types, enums, patterns,
 /// bounds and required fields, each at its place.
-pub(crate) fn schema_errors(
-    group: &str,
-    version: &str,
-    kind: &str,
-    object: &str,
-    doc: &str,
-    file: &str,
-    start_line: usize,
-) -> Vec<SchemaError> {
+pub(crate) fn schema_errors(d: &Document<'_>) -> Vec<SchemaError> {
+    let Document {
+        group,
+        version,
+        kind,
+        object,
+        doc,
+        file,
+        start_line,
+    } = *d;
     let Some(validator) = validator(group, kind, version) else {
         return Vec::new();
     };
@@ -663,15 +668,16 @@ pub(crate) fn schema_errors(
 
 /// The fields of one document that its kind's schema does not know.
 /// `doc` is the document's text, `start_line` its first line in `file`.
-pub(crate) fn unknown_fields(
-    group: &str,
-    version: &str,
-    kind: &str,
-    object: &str,
-    doc: &str,
-    file: &str,
-    start_line: usize,
-) -> Vec<UnknownName> {
+pub(crate) fn unknown_fields(d: &Document<'_>) -> Vec<UnknownName> {
+    let Document {
+        group,
+        version,
+        kind,
+        object,
+        doc,
+        file,
+        start_line,
+    } = *d;
     let Some(schema) = schema_of(group, kind, version) else {
         return Vec::new();
     };

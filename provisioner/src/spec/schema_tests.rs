@@ -3,15 +3,15 @@
 use super::*;
 
 fn fields(kind: &str, group: &str, doc: &str) -> Vec<UnknownName> {
-    unknown_fields(
+    unknown_fields(&Document {
         group,
-        "v1beta2",
+        version: "v1beta2",
         kind,
-        &format!("{kind}/c"),
+        object: &format!("{kind}/c"),
         doc,
-        "t.yaml",
-        10,
-    )
+        file: "t.yaml",
+        start_line: 10,
+    })
 }
 
 /// The API server's defaulting: a present object gains its schema's
