@@ -91,7 +91,7 @@ async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Samp
         (j.len(), j.iter().filter(|e| e.mutating).count())
     });
     let t = Instant::now();
-    let mut opts = DestroyOptions::for_target(true);
+    let mut opts = DestroyOptions::for_target(true).for_model(&p.model);
     opts.sequential = sequential;
     destroy::destroy(&c, &p.model.name, &opts)
         .await

@@ -53,8 +53,11 @@ impl AwsCallError {
 /// The service whose SDK defined the operation error `E`.
 fn service_of<E>() -> Service {
     // Classic ELB (`aws_sdk_elasticloadbalancing`) shares ELBv2's endpoint.
-    if std::any::type_name::<E>().starts_with("aws_sdk_elasticloadbalancing") {
+    let name = std::any::type_name::<E>();
+    if name.starts_with("aws_sdk_elasticloadbalancing") {
         Service::Elbv2
+    } else if name.starts_with("aws_sdk_eks") {
+        Service::Eks
     } else {
         Service::Ec2
     }
@@ -164,6 +167,10 @@ mod tests {
                 aws_sdk_elasticloadbalancing::operation::create_load_balancer::CreateLoadBalancerError,
             >(),
             Service::Elbv2
+        );
+        assert_eq!(
+            service_of::<aws_sdk_eks::operation::create_cluster::CreateClusterError>(),
+            Service::Eks
         );
     }
 

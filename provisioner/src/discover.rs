@@ -36,12 +36,13 @@ pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 
 /// Everything the rules and the planner read.
 pub async fn discover(
-    ec2: &aws_sdk_ec2::Client,
-    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    clients: &crate::target::Clients,
     model: &ClusterModel,
 ) -> Result<Facts, AwsCallError> {
+    let (ec2, elb) = (&clients.ec2, &clients.elb);
     let mut facts = Facts {
         zones: zones(ec2).await?,
+        eks_addon_versions: eks_addon_versions(&clients.eks, model).await?,
         ..Facts::default()
     };
     let mut types: Vec<String> = model
@@ -139,6 +140,52 @@ async fn zones(ec2: &aws_sdk_ec2::Client) -> Result<Vec<ZoneFact>, AwsCallError>
             })
         })
         .collect())
+}
+
+/// What DescribeAddonVersions lists for each add-on of an EKS spec on the
+/// spec's Kubernetes version (`major.minor`, as CAPA sends it).
+async fn eks_addon_versions(
+    eks: &aws_sdk_eks::Client,
+    model: &ClusterModel,
+) -> Result<BTreeMap<String, Vec<String>>, AwsCallError> {
+    let mut out = BTreeMap::new();
+    let Some(spec) = &model.eks else {
+        return Ok(out);
+    };
+    let Some(version) = spec.version.as_deref() else {
+        return Ok(out);
+    };
+    let k8s = crate::plan::eks::eks_version(version);
+    for addon in spec.addons.iter().flatten() {
+        if out.contains_key(&addon.name) {
+            continue;
+        }
+        let mut versions = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = eks
+                .describe_addon_versions()
+                .addon_name(&addon.name)
+                .kubernetes_version(&k8s)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error("DescribeAddonVersions", e))?;
+            versions.extend(
+                page.addons()
+                    .iter()
+                    .filter(|a| a.addon_name() == Some(addon.name.as_str()))
+                    .flat_map(|a| a.addon_versions())
+                    .filter_map(|v| v.addon_version().map(str::to_owned)),
+            );
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.insert(addon.name.clone(), versions);
+    }
+    Ok(out)
 }
 
 async fn instance_type(

@@ -119,6 +119,10 @@ pub struct Facts {
     /// IPv6 blocks the cluster's existing subnets hold, by Name tag: an
     /// auto-assigned block stays with its subnet when the list changes.
     pub existing_subnet_ipv6: BTreeMap<String, Ipv6Net>,
+    /// For an EKS cluster with a version: the versions DescribeAddonVersions
+    /// lists for each of the spec's add-ons on that Kubernetes version (an
+    /// add-on EKS does not know has none).
+    pub eks_addon_versions: BTreeMap<String, Vec<String>>,
 }
 
 /// An existing API load balancer: the fields CAPA keeps immutable.

@@ -377,7 +377,6 @@ async fn instance_types_cmd(cli: &Cli, types: &[String]) -> Result<ExitCode, Cli
 async fn open(
     cli: &Cli,
     args: &ManifestArgs,
-    uses: &[Service],
 ) -> Result<(provisioner::model::ClusterModel, Clients), CliError> {
     let model = load(args)?;
     let mut placement = validate::placement(&model, cli.region.as_deref());
@@ -389,18 +388,17 @@ async fn open(
         )));
     }
     let region = pipeline::region(cli.region.as_deref(), &model);
-    let clients = connect(cli, region, uses).await?;
+    let clients = connect(cli, region, pipeline::services(&model)).await?;
     Ok((model, clients))
 }
 
 async fn prepare(
     cli: &Cli,
     args: &ManifestArgs,
-    uses: &[Service],
 ) -> Result<(pipeline::Prepared, Clients, PlanOptions), CliError> {
     let model = load(args)?;
     let region = pipeline::region(cli.region.as_deref(), &model);
-    let clients = connect(cli, region, uses).await?;
+    let clients = connect(cli, region, pipeline::services(&model)).await?;
     let plan_opts = PlanOptions {
         default_image_id: args.ami.clone(),
     };
@@ -426,7 +424,7 @@ fn verdict(refused: bool) -> ExitCode {
 }
 
 async fn check_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
-    let (mut prepared, _clients, _) = prepare(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
+    let (mut prepared, _clients, _) = prepare(cli, args).await?;
     if !cli.origin.is_empty() {
         prepared.findings.retain(|f| cli.origin.contains(&f.origin));
     }
@@ -463,8 +461,7 @@ async fn apply_cmd(
     dry_run: bool,
     no_validate: bool,
 ) -> Result<ExitCode, CliError> {
-    let (prepared, clients, plan_opts) =
-        prepare(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
+    let (prepared, clients, plan_opts) = prepare(cli, args).await?;
     if !prepared.findings.is_empty() && (cli.output == Output::Text || prepared.refused()) {
         let _ = write!(
             std::io::stderr().lock(),
@@ -518,13 +515,13 @@ async fn apply_cmd(
 }
 
 async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
-    let (model, clients) = open(cli, args, &[Service::Ec2, Service::Elbv2]).await?;
+    let (model, clients) = open(cli, args).await?;
     confirm(
         cli,
         &clients.target,
         &format!("destroy everything cluster {} owns", model.name),
     )?;
-    let mut opts = DestroyOptions::for_target(clients.target.is_fake_speed());
+    let mut opts = DestroyOptions::for_target(clients.target.is_fake_speed()).for_model(&model);
     opts.progress = progress(cli);
     let r = destroy::destroy(&clients, &model.name, &opts)
         .await
@@ -572,14 +569,22 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
                 continue;
             }
             let region = cli.region.clone().unwrap_or_else(|| sc.doc.region.clone());
-            let clients = connect(cli, region, &[Service::Ec2, Service::Elbv2]).await?;
+            let uses = sc
+                .manifests(&sc.text)
+                .ok()
+                .and_then(|m| pipeline::model(&m).ok())
+                .map_or(&[Service::Ec2, Service::Elbv2][..], |m| {
+                    pipeline::services(&m)
+                });
+            let clients = connect(cli, region, uses).await?;
             let r = scenario::run(&sc, &clients).await;
             if sc.doc.steps.last().map(|s| s.action) != Some(scenario::Action::Destroy) {
                 // Leave nothing behind on a real account.
                 if let Ok(m) = sc.manifests(&sc.text)
                     && let Ok(model) = pipeline::model(&m)
                 {
-                    let opts = DestroyOptions::for_target(clients.target.is_fake_speed());
+                    let opts = DestroyOptions::for_target(clients.target.is_fake_speed())
+                        .for_model(&model);
                     if let Err(e) = destroy::destroy(&clients, &model.name, &opts).await {
                         note(&format!("warning: cleaning up {}: {e}", model.name));
                     }

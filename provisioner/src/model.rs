@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::finding::Finding;
 use crate::rule::Rule;
 use crate::spec::types::{
-    AwsMachineSpec, ClusterNetwork, EksAddon, LoadBalancerSpec, NetworkSpec, SubnetSpec,
+    AwsMachineSpec, ClusterNetwork, EksAddon, EndpointAccess, LoadBalancerSpec, NetworkSpec,
+    SubnetSpec,
 };
 use crate::spec::{Manifests, Source};
 
@@ -44,6 +45,10 @@ pub struct Eks {
     pub version: Option<String>,
     /// `None` when `addons` is absent (not the same as an empty list).
     pub addons: Option<Vec<EksAddon>>,
+    /// `spec.roleName`: the control plane's IAM role.
+    pub role_name: Option<String>,
+    pub endpoint_access: EndpointAccess,
+    pub restrict_private_subnets: bool,
 }
 
 /// Defines a text-valued AWS enum: the values the provisioner knows, and
@@ -443,6 +448,9 @@ impl ClusterModel {
                         }),
                     version: spec.version.clone(),
                     addons: spec.addons.clone(),
+                    role_name: spec.role_name.clone().filter(|r| !r.is_empty()),
+                    endpoint_access: spec.endpoint_access.clone(),
+                    restrict_private_subnets: spec.restrict_private_subnets,
                 }),
                 additional_tags: spec.additional_tags.clone(),
                 bastion: None,

@@ -15,6 +15,17 @@ use crate::spec::Manifests;
 use crate::target::Clients;
 use crate::validate;
 
+/// The services a cluster's commands call: EC2 and ELB, and EKS for an
+/// AWSManagedControlPlane (an endpoint override must then cover EKS too).
+pub fn services(model: &ClusterModel) -> &'static [crate::target::Service] {
+    use crate::target::Service;
+    if model.eks.is_some() {
+        &Service::ALL
+    } else {
+        &[Service::Ec2, Service::Elbv2]
+    }
+}
+
 /// Everything known about the cluster before anything is changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Prepared {
@@ -74,7 +85,7 @@ pub async fn prepare(
     cli_region: Option<&str>,
     opts: &PlanOptions,
 ) -> Result<Prepared, PrepareError> {
-    let facts = discover::discover(&clients.ec2, &clients.elb, &model).await?;
+    let facts = discover::discover(clients, &model).await?;
     Ok(prepare_with_facts(
         model,
         facts,

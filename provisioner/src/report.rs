@@ -273,10 +273,36 @@ pub fn plan_tree(plan: &Plan) -> String {
             }
         );
     }
+    if let Some(eks) = &plan.eks {
+        eks_plan(&mut o, eks);
+    }
     for n in &plan.notes {
         let _ = writeln!(o, "note: {}", n.0);
     }
     o
+}
+
+fn eks_plan(o: &mut String, eks: &crate::plan::eks::EksPlan) {
+    let network = match (&eks.ip_family, &eks.service_ipv4_cidr) {
+        (Some(family), _) => format!("ipFamily {family}, service block from EKS"),
+        (None, Some(cidr)) => format!("services {cidr}"),
+        (None, None) => "services from EKS".to_owned(),
+    };
+    let _ = writeln!(
+        o,
+        "   ├─ EKS cluster {} (Kubernetes {}, {network}, role {}) in {}",
+        eks.name,
+        eks.version.as_deref().unwrap_or("EKS's default"),
+        eks.role_name,
+        eks.subnet_keys.join(", ")
+    );
+    for a in &eks.addons {
+        let _ = writeln!(
+            o,
+            "   │  └─ add-on {} {} (resolveConflicts {})",
+            a.name, a.version, a.resolve_conflicts
+        );
+    }
 }
 
 pub fn change_line(c: &Change) -> String {

@@ -292,6 +292,16 @@ rules! {
         "EKS IPv6 with a vpc-cni version older than 1.10.2, or one that does not parse (CAPA webhook)";
     EksIpv6HostnameType = "eks-ipv6-hostname-type", Error, CapaWebhook,
         "EKS IPv6 with a hostname type other than resource-name (CAPA webhook)";
+    EksVersionUnsupported = "eks-version-unsupported", Error, Aws,
+        "a Kubernetes version EKS does not offer (AWS CreateCluster)";
+    EksSubnetsTwoZones = "eks-subnets-two-zones", Error, CapaController,
+        "fewer than two EKS subnets, or all in one zone (CAPA createCluster, AWS)";
+    EksAddonVersionUnsupported = "eks-addon-version-unsupported", Error, Aws,
+        "an EKS add-on version DescribeAddonVersions does not list for the cluster's Kubernetes version (AWS)";
+    EksIpv6ServiceCidrIgnored = "eks-ipv6-service-cidr-ignored", Warning, Advice,
+        "an IPv4 services block on an IPv6 EKS cluster, which CAPA does not send (EKS assigns an IPv6 one)";
+    EksIpv6Subnets = "eks-ipv6-subnets", Error, Aws,
+        "an IPv6 EKS cluster without subnets with IPv6 in two zones, or with an IPv6-only subnet (AWS)";
     IngressRuleNatSourceExclusive = "ingress-rule-nat-source-exclusive", Error, CapaWebhook,
         "natGatewaysIPsSource with CIDRs or groups (CAPA webhook)";
     IngressRuleCidrsAndGroups = "ingress-rule-cidrs-and-groups", Error, CapaWebhook,

@@ -94,12 +94,20 @@ fn capa_templates() -> PathBuf {
     )
 }
 
-fn template_vars() -> Vars {
+/// The variables `clusterctl generate cluster` would fill in. The IPv6 EKS
+/// template pins its add-ons at the versions EKS ran on Kubernetes 1.22
+/// (vpc-cni v1.11.0, coredns v1.8.7, kube-proxy v1.22.6): it gets 1.22.
+fn template_vars(template: &str) -> Vars {
+    let version = if template == "cluster-template-eks-ipv6.yaml" {
+        "v1.22.9"
+    } else {
+        "v1.31.0"
+    };
     let pairs = [
         ("CLUSTER_NAME", "capa"),
         ("AWS_REGION", "us-east-1"),
         ("AWS_SSH_KEY_NAME", "default"),
-        ("KUBERNETES_VERSION", "v1.31.0"),
+        ("KUBERNETES_VERSION", version),
         ("CONTROL_PLANE_MACHINE_COUNT", "3"),
         ("WORKER_MACHINE_COUNT", "2"),
         ("AWS_CONTROL_PLANE_MACHINE_TYPE", "m5.large"),
@@ -157,7 +165,17 @@ async fn apply_once(
 /// A CAPA template applied, applied again (no change), then destroyed
 /// (nothing the cluster owned is left).
 async fn template_life_cycle(path: &Path) -> Result<(), Failed> {
-    let clients = apply_twice(path, &template_vars()).await?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let vars = template_vars(name);
+    let clients = apply_twice(path, &vars).await?;
+    let m = Manifests::load_files(&[path], &vars).map_err(|e| e.to_string())?;
+    let model = pipeline::model(&m).map_err(|e| e.to_string())?;
+    if let Some(eks) = &model.eks {
+        eks_cluster_is_up(&clients, eks, model.ipv6()).await?;
+    }
     // Each template's MachineDeployment `capa-md-0` asks for
     // WORKER_MACHINE_COUNT (2) workers.
     let workers = clients
@@ -176,12 +194,72 @@ async fn template_life_cycle(path: &Path) -> Result<(), Failed> {
     if n != 2 {
         return Err(format!("{n} workers running, want the template's 2").into());
     }
-    destroy::destroy(&clients, "capa", &DestroyOptions::for_target(true))
+    let opts = DestroyOptions::for_target(true).for_model(&model);
+    destroy::destroy(&clients, "capa", &opts)
         .await
         .map_err(|e| e.to_string())?;
     let left = owned_ids(&clients, "capa");
     if !left.is_empty() {
         return Err(format!("destroy left {left:?}").into());
+    }
+    let clusters = clients
+        .eks
+        .list_clusters()
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    if !clusters.clusters().is_empty() {
+        return Err(format!("destroy left EKS clusters {:?}", clusters.clusters()).into());
+    }
+    Ok(())
+}
+
+/// The EKS cluster of an AWSManagedControlPlane is ACTIVE, in the IP family
+/// its VPC asks for (ipv6: with the IPv6 service block EKS assigned), and
+/// each add-on of the spec is ACTIVE at the spec's version.
+async fn eks_cluster_is_up(
+    clients: &Clients,
+    eks: &provisioner::model::Eks,
+    ipv6: bool,
+) -> Result<(), Failed> {
+    let out = clients
+        .eks
+        .describe_cluster()
+        .name(&eks.cluster_name)
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let c = out.cluster().ok_or("DescribeCluster without a cluster")?;
+    let status = c.status().map(|s| s.as_str().to_owned());
+    if status.as_deref() != Some("ACTIVE") {
+        return Err(format!("the EKS cluster is {status:?}").into());
+    }
+    let net = c
+        .kubernetes_network_config()
+        .ok_or("no kubernetesNetworkConfig")?;
+    let family = net.ip_family().map(|f| f.as_str().to_owned());
+    match (ipv6, family.as_deref(), net.service_ipv6_cidr()) {
+        (true, Some("ipv6"), Some(block)) if block.ends_with("::/108") => {}
+        (false, Some("ipv4"), None) => {}
+        other => return Err(format!("network config {other:?}").into()),
+    }
+    for want in eks.addons.iter().flatten() {
+        let a = clients
+            .eks
+            .describe_addon()
+            .cluster_name(&eks.cluster_name)
+            .addon_name(&want.name)
+            .send()
+            .await
+            .map_err(|e| format!("{}: {e:?}", want.name))?;
+        let a = a.addon().ok_or("DescribeAddon without an add-on")?;
+        let got = (
+            a.addon_version().unwrap_or_default(),
+            a.status().map(|s| s.as_str()).unwrap_or_default(),
+        );
+        if got != (want.version.as_str(), "ACTIVE") {
+            return Err(format!("add-on {}: {got:?}", want.name).into());
+        }
     }
     Ok(())
 }

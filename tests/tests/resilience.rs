@@ -110,10 +110,14 @@ fn mutating_calls(c: &Clients) -> usize {
         .count()
 }
 
-async fn apply(c: &Clients, case: &Case) -> Result<(), String> {
+fn model(case: &Case) -> Result<provisioner::model::ClusterModel, String> {
     let m = Manifests::load_files(&[case.path()], &Vars::only(BTreeMap::new()))
         .map_err(|e| e.to_string())?;
-    let model = pipeline::model(&m).map_err(|e| e.to_string())?;
+    pipeline::model(&m).map_err(|e| e.to_string())
+}
+
+async fn apply(c: &Clients, case: &Case) -> Result<(), String> {
+    let model = model(case)?;
     let p = pipeline::prepare(c, model, None, &PlanOptions::default())
         .await
         .map_err(|e| e.to_string())?;
@@ -126,7 +130,7 @@ async fn apply(c: &Clients, case: &Case) -> Result<(), String> {
 }
 
 async fn destroy(c: &Clients, case: &Case) -> Result<(), String> {
-    let mut opts = DestroyOptions::for_target(true);
+    let mut opts = DestroyOptions::for_target(true).for_model(&model(case)?);
     opts.sequential = true;
     destroy::destroy(c, case.cluster, &opts)
         .await

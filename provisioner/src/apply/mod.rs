@@ -10,6 +10,7 @@
 //! they need already exists; the rest is reported as "would create".
 
 mod classic_elb;
+mod eks;
 mod gateways;
 mod load_balancer;
 mod machines;
@@ -30,6 +31,7 @@ use crate::reconcile::{Action, Kit, Polling, Result, is_real};
 pub use crate::reconcile::{Change, Error as ApplyError, Progress};
 use crate::target::Clients;
 
+pub(crate) use eks::delete_addon as delete_eks_addon;
 pub use routes::SUBNET_KEY_TAG;
 
 #[derive(Debug, Clone)]
@@ -219,9 +221,15 @@ pub async fn apply(
             if let (Some(plan_lb), Some(made)) = (&plan.classic_load_balancer, &classic) {
                 classic_elb::register(k, plan_lb, made, &control_plane).await?;
             }
+            // CAPA's EKS reconcile follows the network's and the groups'.
+            let eks_endpoint = match &plan.eks {
+                Some(e) => eks::ensure(k, e, &clients.region, vpc_id, subnet_ids, &groups).await?,
+                None => None,
+            };
             Ok(lb
                 .and_then(|lb| lb.endpoint)
-                .or_else(|| classic.and_then(|c| c.endpoint)))
+                .or_else(|| classic.and_then(|c| c.endpoint))
+                .or(eks_endpoint))
         }
     };
     let needs_nat_ips = plan

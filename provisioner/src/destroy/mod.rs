@@ -9,6 +9,7 @@
 //! gateway or instance lets go of its addresses, `ResourceInUse` while a
 //! load balancer goes away) are retried a bounded number of times.
 
+mod eks;
 mod gateways;
 mod load_balancer;
 mod machines;
@@ -31,6 +32,9 @@ pub struct DestroyOptions {
     pub sequential: bool,
     /// Called with each deletion as it happens (progress on a terminal).
     pub progress: Option<Progress>,
+    /// The EKS cluster of an AWSManagedControlPlane (its `eksClusterName`),
+    /// deleted before the network.
+    pub eks_cluster: Option<String>,
 }
 
 impl DestroyOptions {
@@ -39,7 +43,14 @@ impl DestroyOptions {
             polling: Polling::for_target(fast),
             sequential: false,
             progress: None,
+            eks_cluster: None,
         }
+    }
+
+    /// These options for the cluster `model` describes (its EKS cluster).
+    pub fn for_model(mut self, model: &crate::model::ClusterModel) -> Self {
+        self.eks_cluster = model.eks.as_ref().map(|e| e.cluster_name.clone());
+        self
     }
 }
 
@@ -63,6 +74,9 @@ pub async fn destroy(
         opts.progress.clone(),
     );
     let k = &kit;
+    if let Some(name) = &opts.eks_cluster {
+        eks::delete(k, name).await?;
+    }
     // Three branches first: the load balancers and instances, then the
     // security groups they held; the NAT gateways, then their addresses;
     // the route tables. The gateways, subnets and VPC go once all are gone

@@ -6,7 +6,7 @@ use super::security_groups::security_groups;
 use super::*;
 
 use crate::layout::LaidOutSubnet;
-use crate::model::{ClusterModel, Family, Flavor, LbRole};
+use crate::model::{ClusterModel, Family, LbRole};
 
 pub fn plan(
     model: &ClusterModel,
@@ -243,10 +243,11 @@ pub fn plan(
         .filter(|lb| lb.lb_type() == "classic")
         .map(|lb| compute::classic_load_balancer(model, lb, subnets));
     let machines = machines(model, subnets, opts);
-    if model.flavor == Flavor::Eks {
+    let eks = eks::plan(model, subnets);
+    if eks.is_some() {
         notes.push(Note(
-            "EKS: the network is provisioned; the EKS control plane and its \
-                node groups are created by EKS, not by this tool"
+            "EKS: the control plane and its add-ons are created; node groups \
+                (AWSManagedMachinePool) are not"
                 .into(),
         ));
     }
@@ -274,6 +275,7 @@ pub fn plan(
         secondary_load_balancer,
         classic_load_balancer,
         machines,
+        eks,
         notes,
     }
 }

@@ -9,6 +9,7 @@
 
 mod build;
 mod compute;
+pub mod eks;
 mod security_groups;
 
 pub use build::plan;
@@ -335,6 +336,9 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classic_load_balancer: Option<ClassicLbPlan>,
     pub machines: Vec<MachinePlan>,
+    /// The EKS control plane of an AWSManagedControlPlane.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eks: Option<eks::EksPlan>,
     pub notes: Vec<Note>,
 }
 

@@ -24,8 +24,8 @@ pub type SdkResult<T, E> = std::result::Result<T, SdkError<E, HttpResponse>>;
 pub struct Policy {
     /// Retry `*NotFound` (a resource made a moment ago).
     pub retry_not_found: bool,
-    /// Retry `DependencyViolation` and `ResourceInUse` (a delete that waits
-    /// for something to let go).
+    /// Retry `DependencyViolation` and `ResourceInUse` (EKS's
+    /// `ResourceInUseException`): a delete that waits for something to let go.
     pub retry_dependency: bool,
     /// Answer "absent" for `*NotFound` (a delete of what is gone already).
     pub gone_is_done: bool,
@@ -87,8 +87,9 @@ impl Policy {
     }
 }
 
+/// EC2's and ELB's `*NotFound` codes, and EKS's `*NotFoundException`.
 fn is_not_found(code: Option<&str>) -> bool {
-    code.is_some_and(|c| c.ends_with("NotFound"))
+    code.is_some_and(|c| c.ends_with("NotFound") || c.ends_with("NotFoundException"))
 }
 
 /// A call under construction: see [`Kit::call`].
@@ -206,7 +207,10 @@ impl<'k> Call<'k> {
                 continue;
             }
             if policy.retry_dependency
-                && matches!(code, Some("DependencyViolation" | "ResourceInUse"))
+                && matches!(
+                    code,
+                    Some("DependencyViolation" | "ResourceInUse" | "ResourceInUseException")
+                )
                 && dependency < max
             {
                 dependency += 1;

@@ -42,6 +42,8 @@ pub enum Kind {
     Listener,
     Instance,
     Target,
+    EksCluster,
+    EksAddon,
 }
 
 impl Kind {
@@ -62,6 +64,8 @@ impl Kind {
             Kind::Listener => "listener",
             Kind::Instance => "instance",
             Kind::Target => "target",
+            Kind::EksCluster => "eks-cluster",
+            Kind::EksAddon => "eks-addon",
         }
     }
 }
@@ -282,6 +286,7 @@ pub struct Kit<'a> {
     pub ec2: &'a aws_sdk_ec2::Client,
     pub elb: &'a elbv2::Client,
     pub classic: &'a aws_sdk_elasticloadbalancing::Client,
+    pub eks: &'a aws_sdk_eks::Client,
     pub cluster: &'a str,
     pub dry_run: bool,
     /// One call at a time, in a fixed order (scenario journals).
@@ -303,6 +308,7 @@ impl<'a> Kit<'a> {
             ec2: &clients.ec2,
             elb: &clients.elb,
             classic: &clients.elb_classic,
+            eks: &clients.eks,
             cluster,
             dry_run: false,
             sequential,

@@ -124,6 +124,15 @@ impl Kit<'_> {
         Ok(id)
     }
 
+    /// A dry run's create of `name` that AWS cannot be asked about (a
+    /// service without `DryRun`, or a parent not made yet): a placeholder id
+    /// recorded as what would be created.
+    pub fn would_create_unasked(&self, kind: Kind, name: &str) -> String {
+        let id = pending(name);
+        self.created(kind, name, &id);
+        id
+    }
+
     /// A dry run's create of `name`: AWS is asked first when `ask` is a
     /// request (sent with `DryRun=true`: every id it needs exists), then a
     /// placeholder id is recorded as what would be created.
@@ -143,9 +152,7 @@ impl Kit<'_> {
             // overflows a test thread's stack in a debug build.
             self.call(kind, name, action).dry_run(Box::pin(ask)).await?;
         }
-        let id = pending(name);
-        self.created(kind, name, &id);
-        Ok(id)
+        Ok(self.would_create_unasked(kind, name))
     }
 
     /// Every resource in `rs`, listed (see [`Kit::listed`]).

@@ -392,7 +392,7 @@ async fn run_step(
         return Ok(());
     }
     if step.action == Action::Destroy {
-        let mut opts = DestroyOptions::for_target(fast);
+        let mut opts = DestroyOptions::for_target(fast).for_model(&model);
         opts.sequential = true;
         match destroy::destroy(clients, &model.name, &opts).await {
             Ok(_) => {}

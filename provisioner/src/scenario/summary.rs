@@ -20,6 +20,25 @@ pub struct StateSummary {
     pub target_groups: Vec<TgSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classic_load_balancers: Vec<ClassicLbSummary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eks_clusters: Vec<EksSummary>,
+}
+
+/// An EKS cluster: its status, version and network, and its add-ons.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EksSummary {
+    pub name: String,
+    pub status: String,
+    pub version: String,
+    /// `ipv4 <service block>` or `ipv6 <service block>`.
+    pub network: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// `public` and/or `private`, with the public blocks.
+    pub endpoint_access: String,
+    /// `name version status`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addons: Vec<String>,
 }
 
 /// A classic ELB: where its nodes are, its listeners, health check,
@@ -159,6 +178,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
         load_balancers: Vec::new(),
         target_groups: Vec::new(),
         classic_load_balancers: Vec::new(),
+        eks_clusters: Vec::new(),
     };
     for region in &dump.regions {
         let ec2 = &region.ec2;
@@ -427,6 +447,38 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                     .targets
                     .iter()
                     .map(|t| format!("{}:{}", t.id, t.port))
+                    .collect(),
+            });
+        }
+    }
+    for region in &dump.regions {
+        for c in region.eks.clusters.values() {
+            let mut access = Vec::new();
+            if c.endpoint_public_access {
+                access.push(format!("public {}", c.public_access_cidrs.join(" ")));
+            }
+            if c.endpoint_private_access {
+                access.push("private".to_owned());
+            }
+            out.eks_clusters.push(EksSummary {
+                name: c.name.clone(),
+                status: c.status.clone(),
+                version: c.version.clone(),
+                network: format!(
+                    "{} {}",
+                    c.ip_family,
+                    c.service_ipv6_cidr
+                        .as_deref()
+                        .or(c.service_ipv4_cidr.as_deref())
+                        .unwrap_or("-")
+                ),
+                subnets: c.subnet_ids.clone(),
+                security_groups: c.security_group_ids.clone(),
+                endpoint_access: access.join(", "),
+                addons: c
+                    .addons
+                    .values()
+                    .map(|a| format!("{} {} {}", a.addon_name, a.addon_version, a.status))
                     .collect(),
             });
         }

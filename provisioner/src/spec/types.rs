@@ -256,8 +256,22 @@ pub struct AwsManagedControlPlaneSpec {
     pub region: Option<String>,
     pub ssh_key_name: Option<String>,
     pub version: Option<String>,
+    pub role_name: Option<String>,
+    pub endpoint_access: EndpointAccess,
+    /// Only the private subnets go to EKS (CAPA's `restrictPrivateSubnets`).
+    pub restrict_private_subnets: bool,
     pub addons: Option<Vec<EksAddon>>,
     pub additional_tags: Tags,
+}
+
+/// `spec.endpointAccess`: unset fields are left to EKS.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EndpointAccess {
+    pub public: Option<bool>,
+    pub private: Option<bool>,
+    #[serde(rename = "publicCIDRs")]
+    pub public_cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -266,6 +280,10 @@ pub struct EksAddon {
     pub name: String,
     pub version: String,
     pub conflict_resolution: Option<String>,
+    /// JSON or YAML handed to the add-on (`configurationValues`).
+    pub configuration: Option<String>,
+    #[serde(rename = "serviceAccountRoleARN")]
+    pub service_account_role_arn: Option<String>,
 }
 
 // ---------------------------------------------------------------- machines

@@ -2,7 +2,8 @@
 //!
 //! Precedence for each service's endpoint follows the AWS SDKs:
 //! `--endpoint-url` (every service), then the service's own variable
-//! (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`),
+//! (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`,
+//! `AWS_ENDPOINT_URL_EKS`),
 //! then `AWS_ENDPOINT_URL`; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
 //! ignores the variables. The SDK never resolves an endpoint by itself
 //! here: the provisioner resolves one per service and sets it on each
@@ -34,16 +35,18 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 pub enum Service {
     Ec2,
     Elbv2,
+    Eks,
 }
 
 impl Service {
-    pub const ALL: [Service; 2] = [Service::Ec2, Service::Elbv2];
+    pub const ALL: [Service; 3] = [Service::Ec2, Service::Elbv2, Service::Eks];
 
     /// The name in SigV4 scopes and AWS hostnames.
     pub fn name(self) -> &'static str {
         match self {
             Service::Ec2 => "ec2",
             Service::Elbv2 => "elasticloadbalancing",
+            Service::Eks => "eks",
         }
     }
 
@@ -52,6 +55,7 @@ impl Service {
         match self {
             Service::Ec2 => "AWS_ENDPOINT_URL_EC2",
             Service::Elbv2 => "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+            Service::Eks => "AWS_ENDPOINT_URL_EKS",
         }
     }
 }
@@ -112,10 +116,7 @@ pub enum Target {
     Embedded { url: String },
     /// Endpoint URLs, per service; `None` for a service the command does
     /// not use and that no override names (its client refuses every call).
-    Endpoint {
-        ec2: Option<Endpoint>,
-        elb: Option<Endpoint>,
-    },
+    Endpoint(Overrides),
     /// Real AWS, in this region.
     Aws { region: String },
 }
@@ -134,14 +135,9 @@ impl Target {
     pub fn endpoint_of(&self, service: Service) -> String {
         match self {
             Target::Embedded { url } => url.clone(),
-            Target::Endpoint { ec2, elb } => {
-                let e = match service {
-                    Service::Ec2 => ec2,
-                    Service::Elbv2 => elb,
-                };
-                e.as_ref()
-                    .map_or_else(|| "no endpoint".to_owned(), |e| e.url.clone())
-            }
+            Target::Endpoint(o) => o
+                .of(service)
+                .map_or_else(|| "no endpoint".to_owned(), |e| e.url.clone()),
             Target::Aws { region } => format!("https://{}.{region}.amazonaws.com", service.name()),
         }
     }
@@ -153,18 +149,25 @@ impl fmt::Display for Target {
             Target::Embedded { url } => {
                 write!(f, "embedded fake-ec2 at {url} (no AWS account, no network)")
             }
-            Target::Endpoint { ec2, elb } => {
-                if let (Some(a), Some(b)) = (ec2, elb)
-                    && a == b
+            Target::Endpoint(o) => {
+                let shown = |s: &Service| *s != Service::Eks || o.eks.is_some();
+                let services: Vec<Service> = Service::ALL.into_iter().filter(shown).collect();
+                if let Some(first) = o.of(services[0])
+                    && services.iter().all(|s| o.of(*s) == Some(first))
                 {
+                    let names: Vec<&str> = services.iter().map(|s| s.name()).collect();
+                    let (last, rest) = names.split_last().expect("two services at least");
                     return write!(
                         f,
-                        "endpoint {} (from {}) for ec2 and elasticloadbalancing",
-                        a.url, a.source
+                        "endpoint {} (from {}) for {} and {last}",
+                        first.url,
+                        first.source,
+                        rest.join(", ")
                     );
                 }
                 let mut sep = "endpoints ";
-                for (service, e) in [(Service::Ec2, ec2), (Service::Elbv2, elb)] {
+                for service in services {
+                    let e = o.of(service);
                     f.write_str(sep)?;
                     match e {
                         Some(e) => write!(f, "{} {} (from {})", service.name(), e.url, e.source)?,
@@ -211,23 +214,31 @@ pub enum TargetError {
     Embedded(#[from] std::io::Error),
 }
 
-/// The endpoints the options and environment ask for, per service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Overrides {
-    ec2: Option<Endpoint>,
-    elb: Option<Endpoint>,
+/// The endpoints the options and environment ask for, per service; `None`
+/// for a service the command does not use and that no override names (its
+/// client refuses every call).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Overrides {
+    pub ec2: Option<Endpoint>,
+    pub elb: Option<Endpoint>,
+    pub eks: Option<Endpoint>,
 }
 
 impl Overrides {
-    fn of(&self, service: Service) -> Option<&Endpoint> {
+    pub fn of(&self, service: Service) -> Option<&Endpoint> {
         match service {
             Service::Ec2 => self.ec2.as_ref(),
             Service::Elbv2 => self.elb.as_ref(),
+            Service::Eks => self.eks.as_ref(),
         }
     }
 
     fn any(&self) -> Option<&Endpoint> {
-        self.ec2.as_ref().or(self.elb.as_ref())
+        Service::ALL.into_iter().find_map(|s| self.of(s))
+    }
+
+    fn url(&self, service: Service) -> Option<&str> {
+        self.of(service).map(|e| e.url.as_str())
     }
 }
 
@@ -252,6 +263,7 @@ fn overrides(opts: &TargetOptions, env: &dyn Fn(&str) -> Option<String>) -> Over
     Overrides {
         ec2: for_service(Service::Ec2),
         elb: for_service(Service::Elbv2),
+        eks: for_service(Service::Eks),
     }
 }
 
@@ -295,7 +307,7 @@ pub fn resolve(
     let Some(set) = o.any().cloned() else {
         return Ok(None); // embedded: its URL is known once it listens
     };
-    for e in [&o.ec2, &o.elb].into_iter().flatten() {
+    for e in Service::ALL.into_iter().filter_map(|s| o.of(s)) {
         check_url(e)?;
     }
     for &service in uses {
@@ -313,10 +325,7 @@ pub fn resolve(
             });
         }
     }
-    Ok(Some(Target::Endpoint {
-        ec2: o.ec2,
-        elb: o.elb,
-    }))
+    Ok(Some(Target::Endpoint(o)))
 }
 
 /// The process environment, for [`resolve`].
@@ -337,6 +346,7 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     /// Classic ELB (API 2012-06-01): the same service and endpoint as ELBv2.
     pub elb_classic: aws_sdk_elasticloadbalancing::Client,
+    pub eks: aws_sdk_eks::Client,
     /// The embedded fake's handle (journal, state) and server, when embedded.
     pub fake: Option<(fake_ec2::Fake, fake_ec2::Server)>,
 }
@@ -437,6 +447,18 @@ fn classic_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticload
     aws_sdk_elasticloadbalancing::Client::from_conf(b.build())
 }
 
+fn eks_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_eks::Client {
+    let mut b = aws_sdk_eks::config::Builder::from(conf);
+    if endpoint.is_some() {
+        b = b.retry_partition(own_retry_partition(Service::Eks));
+    }
+    match endpoint {
+        Some(url) => b = b.endpoint_url(url),
+        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Eks))),
+    }
+    aws_sdk_eks::Client::from_conf(b.build())
+}
+
 /// Settings shared by every client of a fake (embedded or by URL).
 fn fake_config(region: &str, timeouts: Timeouts) -> SdkConfig {
     SdkConfig::builder()
@@ -468,10 +490,11 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 ec2: aws_sdk_ec2::Client::new(&conf),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
                 elb_classic: aws_sdk_elasticloadbalancing::Client::new(&conf),
+                eks: aws_sdk_eks::Client::new(&conf),
                 fake: None,
             })
         }
-        Some(Target::Endpoint { ec2, elb }) => {
+        Some(Target::Endpoint(o)) => {
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(region)
                 .retry_config(retry_config(true))
@@ -483,10 +506,11 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             }
             let conf = loader.load().await;
             Ok(Clients {
-                ec2: ec2_from(&conf, ec2.as_ref().map(|e| e.url.as_str())),
-                elb: elb_from(&conf, elb.as_ref().map(|e| e.url.as_str())),
-                elb_classic: classic_from(&conf, elb.as_ref().map(|e| e.url.as_str())),
-                target: Target::Endpoint { ec2, elb },
+                ec2: ec2_from(&conf, o.url(Service::Ec2)),
+                elb: elb_from(&conf, o.url(Service::Elbv2)),
+                elb_classic: classic_from(&conf, o.url(Service::Elbv2)),
+                eks: eks_from(&conf, o.url(Service::Eks)),
+                target: Target::Endpoint(o),
                 region: opts.region.clone(),
                 fake: None,
             })
@@ -500,6 +524,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             clients.ec2 = ec2_from(&conf, Some(&url));
             clients.elb = elb_from(&conf, Some(&url));
             clients.elb_classic = classic_from(&conf, Some(&url));
+            clients.eks = eks_from(&conf, Some(&url));
             Ok(clients)
         }
     }
@@ -515,6 +540,11 @@ pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Cl
     elb_from(&fake_config(region, Timeouts::default()), Some(url))
 }
 
+/// An EKS client for a fake endpoint, set up like [`ec2_client`].
+pub fn eks_client(url: &str, region: &str) -> aws_sdk_eks::Client {
+    eks_from(&fake_config(region, Timeouts::default()), Some(url))
+}
+
 /// A classic ELB client for a fake endpoint, set up like [`ec2_client`].
 pub fn classic_elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::Client {
     classic_from(&fake_config(region, Timeouts::default()), Some(url))
@@ -528,6 +558,7 @@ impl Clients {
             ec2: ec2_client(&url, region),
             elb: elb_client(&url, region),
             elb_classic: classic_elb_client(&url, region),
+            eks: eks_client(&url, region),
             target: Target::Embedded { url },
             region: region.to_owned(),
             fake: Some((fake, server)),
@@ -544,10 +575,12 @@ impl Clients {
             ec2: ec2_client(url, region),
             elb: elb_client(url, region),
             elb_classic: classic_elb_client(url, region),
-            target: Target::Endpoint {
+            eks: eks_client(url, region),
+            target: Target::Endpoint(Overrides {
                 ec2: Some(e.clone()),
-                elb: Some(e),
-            },
+                elb: Some(e.clone()),
+                eks: Some(e),
+            }),
             region: region.to_owned(),
             fake: None,
         }

@@ -90,10 +90,20 @@ fn every_combination_points_each_client_or_is_refused() {
                 } else {
                     None
                 };
+                // Not used by the command, but pointed where every service is.
+                let eks = if flag.is_some() {
+                    ep("http://flag.test:4", "--endpoint-url")
+                } else if mask & 4 != 0 {
+                    ep("http://all.test:3", ALL)
+                } else {
+                    None
+                };
                 match (&ec2, &elb) {
-                    (Some(_), Some(_)) => {
-                        assert_eq!(got.unwrap(), Some(Target::Endpoint { ec2, elb }), "{mask}")
-                    }
+                    (Some(_), Some(_)) => assert_eq!(
+                        got.unwrap(),
+                        Some(Target::Endpoint(Overrides { ec2, elb, eks })),
+                        "{mask}"
+                    ),
                     (None, _) => match got {
                         Err(TargetError::Partial { missing, .. }) => assert_eq!(missing, EC2),
                         other => panic!("{mask}: {other:?}"),
@@ -137,10 +147,10 @@ fn an_unused_service_needs_no_endpoint() {
     let got = run(&[(EC2, "http://127.0.0.1:1")], None, false, &[Service::Ec2]).unwrap();
     assert_eq!(
         got,
-        Some(Target::Endpoint {
+        Some(Target::Endpoint(Overrides {
             ec2: ep("http://127.0.0.1:1", EC2),
-            elb: None
-        })
+            ..Overrides::default()
+        }))
     );
     assert_eq!(
         got.unwrap().to_string(),
@@ -254,13 +264,43 @@ fn the_banner_names_every_service() {
     .unwrap();
     assert_eq!(
         t.to_string(),
-        "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL)"
+        "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL), eks http://b:2 (from AWS_ENDPOINT_URL)"
     );
     let t = run(&[], Some("http://a:1"), false, &Service::ALL)
         .unwrap()
         .unwrap();
     assert_eq!(
         t.to_string(),
-        "endpoint http://a:1 (from --endpoint-url) for ec2 and elasticloadbalancing"
+        "endpoint http://a:1 (from --endpoint-url) for ec2, elasticloadbalancing and eks"
     );
+}
+
+/// An EKS cluster's commands call EKS too: per-service variables must
+/// point it somewhere (`AWS_ENDPOINT_URL_EKS`), or the command is refused
+/// before anything is sent; without EKS among its services, a command is
+/// not asked for one.
+#[test]
+fn eks_has_its_own_variable() {
+    const EKS: &str = "AWS_ENDPOINT_URL_EKS";
+    let two = [(EC2, "http://e:1"), (ELB, "http://e:1")];
+    let e = run(&two, None, false, &Service::ALL).unwrap_err();
+    assert!(
+        matches!(e, TargetError::Partial { missing, .. } if missing == EKS),
+        "{e}"
+    );
+    assert!(
+        run(&two, None, false, &[Service::Ec2, Service::Elbv2])
+            .unwrap()
+            .is_some()
+    );
+    let three = [two[0], two[1], (EKS, "http://k:2")];
+    let t = run(&three, None, false, &Service::ALL).unwrap().unwrap();
+    assert_eq!(t.endpoint_of(Service::Eks), "http://k:2");
+    assert_eq!(
+        t.to_string(),
+        "endpoints ec2 http://e:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://e:1 \
+         (from AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2), eks http://k:2 (from AWS_ENDPOINT_URL_EKS)"
+    );
+    let e = run(&[(EKS, "http://k:2")], None, true, &Service::ALL).unwrap_err();
+    assert!(matches!(e, TargetError::Conflict(EKS)), "{e}");
 }

@@ -123,9 +123,152 @@ fn version(text: &str) -> Option<(u64, u64, u64)> {
     Some((major, minor, patch))
 }
 
+/// The Kubernetes versions EKS offers (standard and extended support),
+/// `major.minor`: the project's reading of AWS's list, the same one the
+/// fake's EKS serves (fake-ec2/README.md, "EKS clusters").
+const EKS_VERSIONS: std::ops::RangeInclusive<(u64, u64)> = (1, 20)..=(1, 35);
+
+/// Where EKS puts the control plane's interfaces: CAPA's `createCluster`
+/// sends every subnet (only the private ones outside Local and Wavelength
+/// zones with `restrictPrivateSubnets`) and refuses fewer than two subnets
+/// or zones itself; EKS refuses the same, and for `ipFamily: ipv6` wants
+/// IPv6 blocks in two zones and no IPv6-only subnet.
+fn eks_placement_rules(v: &mut V<'_>, restrict_private: bool) {
+    let chosen: Vec<_> = v
+        .all_subnets
+        .iter()
+        .filter(|s| {
+            !restrict_private
+                || (!s.public && s.zone_type == crate::facts::ZoneType::AvailabilityZone)
+        })
+        .collect();
+    let zones = |only_v6: bool| {
+        chosen
+            .iter()
+            .filter(|s| !only_v6 || s.family.has_ipv6())
+            .filter_map(|s| s.availability_zone.as_deref())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    if chosen.len() < 2 {
+        v.infra(
+            Rule::EksSubnetsTwoZones,
+            "spec.network.subnets",
+            format!(
+                "at least 2 subnets is required: CAPA gives EKS {} subnet(s){}",
+                chosen.len(),
+                if restrict_private {
+                    " (restrictPrivateSubnets: the private ones)"
+                } else {
+                    ""
+                }
+            ),
+        );
+    } else if zones(false) < 2 {
+        v.infra(
+            Rule::EksSubnetsTwoZones,
+            "spec.network.subnets",
+            "subnets in at least 2 different az's are required: EKS places the control \
+            plane's interfaces in two zones",
+        );
+    }
+    if !v.model.ipv6() {
+        return;
+    }
+    if let Some(s) = chosen
+        .iter()
+        .find(|s| s.family == crate::model::Family::Ipv6Only)
+    {
+        v.infra(
+            Rule::EksIpv6Subnets,
+            "spec.network.subnets",
+            format!(
+                "subnet {} is IPv6-only: EKS places control-plane interfaces only in \
+                subnets with IPv4 too",
+                s.key
+            ),
+        );
+    } else if chosen.len() >= 2 && zones(true) < 2 {
+        v.infra(
+            Rule::EksIpv6Subnets,
+            "spec.network.subnets",
+            "an ipv6 EKS cluster needs subnets with IPv6 blocks in at least two zones",
+        );
+    }
+}
+
+/// Each add-on's version must be one DescribeAddonVersions lists for the
+/// cluster's Kubernetes version (what CreateAddon accepts).
+fn eks_addon_versions(v: &mut V<'_>, eks: &crate::model::Eks) {
+    let Some(version) = eks.version.as_deref() else {
+        return;
+    };
+    for (i, a) in eks.addons.iter().flatten().enumerate() {
+        let Some(listed) = v.facts.eks_addon_versions.get(&a.name) else {
+            continue;
+        };
+        if listed.contains(&a.version) {
+            continue;
+        }
+        let k8s = crate::plan::eks::eks_version(version);
+        let hint = match listed.first() {
+            Some(newest) => format!("it lists {} version(s), the first {newest}", listed.len()),
+            None => format!("it lists no {} version for that Kubernetes version", a.name),
+        };
+        v.infra(
+            Rule::EksAddonVersionUnsupported,
+            format!("spec.addons[{i}].version"),
+            format!(
+                "EKS does not run {} {} on Kubernetes {k8s} (DescribeAddonVersions: {hint}): \
+                pick a listed version",
+                a.name, a.version
+            ),
+        );
+    }
+}
+
 pub(super) fn eks_rules(v: &mut V<'_>) {
     let model = v.model;
     let Some(eks) = model.eks.clone() else { return };
+    eks_placement_rules(v, eks.restrict_private_subnets);
+    eks_addon_versions(v, &eks);
+    if model.ipv6()
+        && let Some(block) = model
+            .cluster_network
+            .services
+            .iter()
+            .flat_map(|s| &s.cidr_blocks)
+            .find(|c| c.parse::<Ipv4Net>().is_ok())
+    {
+        v.push(
+            Rule::EksIpv6ServiceCidrIgnored,
+            &format!("Cluster/{}", model.name),
+            None,
+            "spec.clusterNetwork.services.cidrBlocks",
+            format!(
+                "{block} is not sent: CAPA gives an IPv6 EKS cluster ipFamily ipv6 only, and \
+                EKS assigns the service block itself (serviceIpv4Cidr is refused with ipv6); \
+                drop it, or read the cluster's serviceIpv6Cidr once it exists"
+            ),
+        );
+    }
+    if let Some(ver) = eks.version.as_deref()
+        && let Some((major, minor, _)) = version(ver)
+        && !EKS_VERSIONS.contains(&(major, minor))
+    {
+        v.infra(
+            Rule::EksVersionUnsupported,
+            "spec.version",
+            format!(
+                "EKS does not offer Kubernetes {major}.{minor} (it offers {}.{} to {}.{}): \
+                pick one of those",
+                EKS_VERSIONS.start().0,
+                EKS_VERSIONS.start().1,
+                EKS_VERSIONS.end().0,
+                EKS_VERSIONS.end().1
+            ),
+        );
+    }
     // CAPA's validateEKSAddons: with addons (or IPv6) and a version, the
     // version's major.minor must be at least 1.18.
     let has_addons = eks.addons.as_ref().is_some_and(|a| !a.is_empty());

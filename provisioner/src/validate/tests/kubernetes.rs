@@ -63,12 +63,17 @@ pub(super) fn kubernetes_network_rules() {
 }
 
 fn eks(spec: &str) -> Vec<Finding> {
+    eks_with(spec, "", &facts())
+}
+
+/// [`eks`] with lines for the Cluster's spec and other facts.
+fn eks_with(spec: &str, cluster_spec: &str, facts: &Facts) -> Vec<Finding> {
     let text = format!(
         "apiVersion: cluster.x-k8s.io/v1beta1
 kind: Cluster
 metadata: {{name: e1}}
 spec:
-  controlPlaneRef: {{kind: AWSManagedControlPlane, apiVersion: controlplane.cluster.x-k8s.io/v1beta2, name: e1-cp}}
+{cluster_spec}  controlPlaneRef: {{kind: AWSManagedControlPlane, apiVersion: controlplane.cluster.x-k8s.io/v1beta2, name: e1-cp}}
 ---
 kind: AWSManagedControlPlane
 apiVersion: controlplane.cluster.x-k8s.io/v1beta2
@@ -79,8 +84,8 @@ spec:
     );
     let m = Manifests::load_str(&text, "eks.yaml", &Vars::only(BTreeMap::new())).unwrap();
     let model = ClusterModel::from_manifests(&m).unwrap();
-    let (subnets, mut f) = crate::layout::subnets(&model, &facts());
-    f.extend(validate(&model, &facts(), &subnets, None));
+    let (subnets, mut f) = crate::layout::subnets(&model, facts);
+    f.extend(validate(&model, facts, &subnets, None));
     f
 }
 
@@ -124,17 +129,107 @@ pub(super) fn eks_rules() {
         "  version: v1.22.0\n  network: {{vpc: {{ipv6: {{}}, privateDnsHostnameTypeOnLaunch: ip-name}}}}\n{ADDONS}"
     ));
     covers(&f, Rule::EksIpv6HostnameType);
-    // Without IPv6 none of this applies.
+    // Without IPv6 none of this applies; EKS itself no longer offers 1.18.
     let f = eks("  version: v1.18.0\n  network: {vpc: {}}\n");
-    assert!(f.is_empty(), "{f:#?}");
+    assert_eq!(ids(&f), ["eks-version-unsupported"], "{f:#?}");
+    covers(&f, Rule::EksVersionUnsupported);
+    let f = eks("  version: v1.36.0\n  network: {vpc: {}}\n");
+    assert_eq!(ids(&f), ["eks-version-unsupported"], "{f:#?}");
+    assert!(eks("  version: v1.20.0\n  network: {vpc: {}}\n").is_empty());
     // Addons need v1.18 (major.minor), with or without IPv6.
     let f = eks(
         "  version: v1.17.9\n  network: {vpc: {}}\n  addons:\n  - {name: coredns, version: v1.8.0}\n",
     );
-    assert_eq!(ids(&f), ["eks-addons-version"], "{f:#?}");
+    assert_eq!(
+        ids(&f),
+        ["eks-version-unsupported", "eks-addons-version"],
+        "{f:#?}"
+    );
     covers(&f, Rule::EksAddonsVersion);
     let f = eks("  version: v1.17.9\n  network: {vpc: {}}\n");
+    assert_eq!(ids(&f), ["eks-version-unsupported"], "{f:#?}");
+    // Where EKS puts the control plane: two subnets in two zones at least.
+    let sub = |id: &str, az: &str, extra: &str| {
+        format!(
+            "    - {{id: {id}, cidrBlock: {}, availabilityZone: {az}{extra}}}\n",
+            cidr(id)
+        )
+    };
+    fn cidr(id: &str) -> &'static str {
+        match id {
+            "pa" => "10.0.0.0/20",
+            "pb" => "10.0.16.0/20",
+            "qa" => "10.0.64.0/20",
+            _ => "10.0.128.0/20",
+        }
+    }
+    let one_zone = format!(
+        "  version: v1.30.0\n  network:\n    subnets:\n{}{}",
+        sub("pa", "us-east-1a", ", isPublic: true"),
+        sub("qa", "us-east-1a", "")
+    );
+    let f = eks(&one_zone);
+    assert_eq!(ids(&f), ["eks-subnets-two-zones"], "{f:#?}");
+    covers(&f, Rule::EksSubnetsTwoZones);
+    let two_zones = format!(
+        "  version: v1.30.0\n  network:\n    subnets:\n{}{}{}{}",
+        sub("pa", "us-east-1a", ", isPublic: true"),
+        sub("pb", "us-east-1b", ", isPublic: true"),
+        sub("qa", "us-east-1a", ""),
+        sub("qb", "us-east-1b", "")
+    );
+    let f = eks(&two_zones);
     assert!(f.is_empty(), "{f:#?}");
+    // restrictPrivateSubnets: the private ones alone must make two zones.
+    let f = eks(&format!("{two_zones}  restrictPrivateSubnets: true\n"));
+    assert!(f.is_empty(), "{f:#?}");
+    let one_private = format!(
+        "  version: v1.30.0\n  network:\n    subnets:\n{}{}{}  restrictPrivateSubnets: true\n",
+        sub("pa", "us-east-1a", ", isPublic: true"),
+        sub("pb", "us-east-1b", ", isPublic: true"),
+        sub("qa", "us-east-1a", "")
+    );
+    let f = eks(&one_private);
+    assert_eq!(ids(&f), ["eks-subnets-two-zones"], "{f:#?}");
+    // IPv6: the subnets EKS gets must have IPv6 in two zones.
+    let f = eks(&format!(
+        "  version: v1.30.0\n  network:\n    vpc: {{ipv6: {{}}}}\n    subnets:\n{}{}{ADDONS}",
+        sub("pa", "us-east-1a", ", isPublic: true, isIpv6: true"),
+        sub("pb", "us-east-1b", ", isPublic: true")
+    ));
+    assert!(ids(&f).contains(&"eks-ipv6-subnets"), "{f:#?}");
+    covers(&f, Rule::EksIpv6Subnets);
+    // Add-on versions: what DescribeAddonVersions listed for the version.
+    let mut listed = facts();
+    for (name, version) in [
+        ("vpc-cni", "v1.11.0-eksbuild.1"),
+        ("coredns", "v1.8.7-eksbuild.1"),
+        ("kube-proxy", "v1.22.6-eksbuild.1"),
+    ] {
+        listed
+            .eks_addon_versions
+            .insert(name.into(), vec![version.into()]);
+    }
+    let v6 = "  version: v1.22.0\n  network: {vpc: {ipv6: {}}}\n";
+    assert!(eks_with(&format!("{v6}{ADDONS}"), "", &listed).is_empty());
+    let f = eks_with(
+        &format!(
+            "{v6}{}",
+            ADDONS.replace("v1.8.7-eksbuild.1", "v1.9.3-eksbuild.2")
+        ),
+        "",
+        &listed,
+    );
+    assert_eq!(ids(&f), ["eks-addon-version-unsupported"], "{f:#?}");
+    assert_eq!(f[0].path, "spec.addons[1].version");
+    covers(&f, Rule::EksAddonVersionUnsupported);
+    // An IPv4 services block on an IPv6 EKS cluster is not sent.
+    let services = "  clusterNetwork: {services: {cidrBlocks: [10.96.0.0/12]}}\n";
+    let f = eks_with(&format!("{v6}{ADDONS}"), services, &listed);
+    assert_eq!(ids(&f), ["eks-ipv6-service-cidr-ignored"], "{f:#?}");
+    covers(&f, Rule::EksIpv6ServiceCidrIgnored);
+    let v4 = "  version: v1.22.0\n  network: {vpc: {}}\n";
+    assert!(eks_with(v4, services, &listed).is_empty());
 }
 
 #[test]
