@@ -69,6 +69,12 @@ const CASES: &[Case] = &[
         cluster: "clv4",
         example: "scenarios/lb/classic-default-ipv4.yaml",
     },
+    // An IPv6 EKS control plane and its three add-ons on the network.
+    Case {
+        tag: "eks",
+        cluster: "eks6",
+        example: "scenarios/eks/ipv6-cluster.yaml",
+    },
 ];
 
 impl Case {
@@ -136,6 +142,16 @@ async fn destroy(c: &Clients, case: &Case) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// What the cluster owned that is still there: its tagged resources, and any
+/// EKS cluster (they are tagged by their EKS name).
+fn leftovers(c: &Clients, case: &Case) -> Vec<String> {
+    let mut left = owned_ids(c, case.cluster);
+    for region in fake(c).dump().regions {
+        left.extend(region.eks.clusters.keys().map(|n| format!("eks cluster {n}")));
+    }
+    left
 }
 
 /// `vpc-00000000000000001` -> `vpc-*`: ids depend on the order of calls.
@@ -216,11 +232,8 @@ async fn apply_interrupted(case: &Case) -> Result<(), Failed> {
         }
         if let Err(e) = destroy(&c, case).await {
             failures.push(format!("k={k}: destroy failed: {e}"));
-        } else if !owned_ids(&c, case.cluster).is_empty() {
-            failures.push(format!(
-                "k={k}: destroy left {:?}",
-                owned_ids(&c, case.cluster)
-            ));
+        } else if !leftovers(&c, case).is_empty() {
+            failures.push(format!("k={k}: destroy left {:?}", leftovers(&c, case)));
         }
     }
     converged("apply", case, total, &failures)
@@ -245,8 +258,8 @@ async fn destroy_interrupted(case: &Case) -> Result<(), Failed> {
         fake(&c).set_faults(Vec::new(), 0);
         match destroy(&c, case).await {
             Err(e) => failures.push(format!("k={k}: the resumed destroy failed: {e}")),
-            Ok(()) if !owned_ids(&c, case.cluster).is_empty() => {
-                failures.push(format!("k={k}: left {:?}", owned_ids(&c, case.cluster)))
+            Ok(()) if !leftovers(&c, case).is_empty() => {
+                failures.push(format!("k={k}: left {:?}", leftovers(&c, case)))
             }
             Ok(()) => {}
         }
