@@ -1,6 +1,8 @@
 //! The whole configuration cross product: public subnet family x private
 //! subnet family x load balancer (an NLB of each IP type, or CAPA's default
-//! classic ELB) x target group IP type (NLBs only) x scheme.
+//! classic ELB) x target group IP type (NLBs only) x scheme; and the EKS
+//! flavour (an AWSManagedControlPlane in two zones, no load balancer) for
+//! each pair of families.
 //! For every cell the provisioner runs twice against a fresh fake: with
 //! its validation (its verdict), and without (AWS's verdict, as the fake
 //! gives it). The two must agree: valid cells provision both times;
@@ -21,7 +23,8 @@ use crate::common::runtime;
 
 pub const FAMILIES: [&str; 3] = ["ipv4", "dualstack", "ipv6-only"];
 /// An NLB's IP address types, and `classic`: no `loadBalancerType`, so
-/// CAPA's default classic ELB (which has no IP type or target group).
+/// CAPA's default classic ELB (which has no IP type or target group). The
+/// EKS cells say `eks` here: EKS makes the control plane's endpoint.
 pub const LB_TYPES: [&str; 4] = ["ipv4", "dualstack", "ipv6", "classic"];
 pub const TG_TYPES: [&str; 2] = ["ipv4", "ipv6"];
 pub const SCHEMES: [&str; 2] = ["internet-facing", "internal"];
@@ -71,22 +74,85 @@ pub fn cells() -> Vec<Cell> {
             }
         }
     }
+    for public in FAMILIES {
+        for private in FAMILIES {
+            out.push(Cell {
+                public,
+                private,
+                lb: "eks",
+                tg: "-",
+                scheme: "-",
+            });
+        }
+    }
     out
 }
 
 fn subnet(id: &str, family: &str, n: u8, public: bool) -> String {
+    zone_subnet(id, family, n, public, "us-east-1a")
+}
+
+fn zone_subnet(id: &str, family: &str, n: u8, public: bool, zone: &str) -> String {
     let body = match family {
         "ipv4" => format!("cidrBlock: 10.0.{n}.0/24"),
         "dualstack" => format!("cidrBlock: 10.0.{n}.0/24, isIpv6: true"),
         _ => "isIpv6: true".to_owned(),
     };
-    format!("    - {{id: {id}, {body}, isPublic: {public}, availabilityZone: us-east-1a}}\n")
+    format!("    - {{id: {id}, {body}, isPublic: {public}, availabilityZone: {zone}}}\n")
+}
+
+/// The add-ons an IPv6 EKS cluster needs (seed), at versions EKS runs on
+/// Kubernetes 1.31 (the fake's DescribeAddonVersions catalog).
+const EKS_ADDONS: &str = "  addons:
+  - {name: vpc-cni, version: v1.20.1-eksbuild.3, conflictResolution: overwrite}
+  - {name: coredns, version: v1.11.4-eksbuild.24}
+  - {name: kube-proxy, version: v1.31.14-eksbuild.9}
+";
+
+/// An EKS cell: an AWSManagedControlPlane on Kubernetes 1.31 with the
+/// three add-ons, a public and a private subnet in each of two zones (EKS
+/// places its control plane in two).
+fn eks_manifests(c: &Cell) -> String {
+    let ipv6 = c.public != "ipv4" || c.private != "ipv4";
+    format!(
+        "apiVersion: cluster.x-k8s.io/v1beta1
+kind: Cluster
+metadata: {{name: cell}}
+spec:
+  controlPlaneRef: {{kind: AWSManagedControlPlane, apiVersion: controlplane.cluster.x-k8s.io/v1beta2, name: cell-cp}}
+  infrastructureRef: {{kind: AWSManagedCluster, apiVersion: infrastructure.cluster.x-k8s.io/v1beta2, name: cell}}
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSManagedCluster
+metadata: {{name: cell}}
+spec: {{}}
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: AWSManagedControlPlane
+metadata: {{name: cell-cp}}
+spec:
+  region: us-east-1
+  version: v1.31.0
+{EKS_ADDONS}  network:
+    vpc:
+      cidrBlock: 10.0.0.0/16
+{v6}    subnets:
+{}{}{}{}",
+        zone_subnet("cell-public-a", c.public, 1, true, "us-east-1a"),
+        zone_subnet("cell-public-b", c.public, 3, true, "us-east-1b"),
+        zone_subnet("cell-private-a", c.private, 2, false, "us-east-1a"),
+        zone_subnet("cell-private-b", c.private, 4, false, "us-east-1b"),
+        v6 = if ipv6 { "      ipv6: {}\n" } else { "" },
+    )
 }
 
 /// The manifests of a cell: one zone, a public and a private subnet, an
 /// NLB (or no load balancer type: a classic ELB), one control-plane
 /// machine. Pods follow the private subnets' family.
 pub fn manifests(c: &Cell) -> String {
+    if c.lb == "eks" {
+        return eks_manifests(c);
+    }
     let lb = if c.lb == "classic" {
         format!("    scheme: {}\n", c.scheme)
     } else {
@@ -385,7 +451,7 @@ async fn readme_is_up_to_date() -> Result<(), Failed> {
     let ok = vs.iter().filter(|v| v.provisioner == "ok").count();
     let agree = vs.iter().filter(|v| v.agrees()).count();
     rows.push_str(&format!(
-        "\nThe whole cross product (public family x private family x LB IP type x target group IP type x scheme, {} cells) is checked by `matrix::cross_product_verdicts_agree`: {ok} cells provision, {} are refused, and the provisioner's verdict agrees with AWS's (the fake's, with validation off) in {agree} of {} cells. The table is in [`tests/snapshots/cross_product.snap`](tests/snapshots/cross_product.snap).\n",
+        "\nThe whole cross product (public family x private family x LB IP type x target group IP type x scheme, and the EKS flavour for each pair of families: {} cells) is checked by `matrix::cross_product_verdicts_agree`: {ok} cells provision, {} are refused, and the provisioner's verdict agrees with AWS's (the fake's, with validation off) in {agree} of {} cells. The table is in [`tests/snapshots/cross_product.snap`](tests/snapshots/cross_product.snap).\n",
         vs.len(),
         vs.len() - ok,
         vs.len()

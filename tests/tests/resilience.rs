@@ -149,7 +149,13 @@ async fn destroy(c: &Clients, case: &Case) -> Result<(), String> {
 fn leftovers(c: &Clients, case: &Case) -> Vec<String> {
     let mut left = owned_ids(c, case.cluster);
     for region in fake(c).dump().regions {
-        left.extend(region.eks.clusters.keys().map(|n| format!("eks cluster {n}")));
+        left.extend(
+            region
+                .eks
+                .clusters
+                .keys()
+                .map(|n| format!("eks cluster {n}")),
+        );
     }
     left
 }
