@@ -10,7 +10,7 @@ use clap::Parser;
 use fake_ec2::protocol::sigv4::SecretKey;
 use fake_ec2::{Fake, Seed, ServeOptions, StateFile};
 
-/// An EC2 + ELBv2 endpoint for IPv6 and dualstack testing: point any AWS
+/// An EC2, ELB (v2 and classic) and EKS endpoint for IPv6 and dualstack testing: point any AWS
 /// client at it with --endpoint-url (or AWS_ENDPOINT_URL).
 #[derive(Debug, Parser)]
 #[command(name = "fake-ec2", version)]

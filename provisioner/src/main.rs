@@ -31,8 +31,9 @@ struct Cli {
     #[arg(long, global = true, env = "AWS_REGION")]
     region: Option<String>,
     /// Send AWS calls to this endpoint (e.g. a standalone fake-ec2).
-    /// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2 and
-    /// AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 work too.
+    /// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
+    /// AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 and AWS_ENDPOINT_URL_EKS
+    /// work too.
     #[arg(long, global = true, value_name = "URL")]
     endpoint_url: Option<String>,
     /// Use real AWS with the default credential chain (costs money).
@@ -114,7 +115,8 @@ enum Command {
     Validate(ManifestArgs),
     /// Show the network the manifests describe, as a tree.
     Plan(ManifestArgs),
-    /// Create or update the network (and control-plane machines and NLB).
+    /// Create or update the network, the control plane (machines and load
+    /// balancers, or the EKS cluster and its add-ons) and the workers.
     Apply {
         #[command(flatten)]
         manifests: ManifestArgs,
