@@ -74,7 +74,7 @@ pub(super) async fn ensure(
 }
 
 /// DescribeCluster: `None` when there is no cluster of the name.
-async fn describe(k: &Kit<'_>, name: &str) -> Result<Option<Cluster>> {
+pub(crate) async fn describe(k: &Kit<'_>, name: &str) -> Result<Option<Cluster>> {
     let out = k
         .call(Kind::EksCluster, name, "DescribeCluster")
         .absent_on(NOT_FOUND, k.eks.describe_cluster().name(name).send())
@@ -304,6 +304,23 @@ fn addon_name(plan: &EksPlan, a: &AddonPlan) -> String {
     format!("{}/{}", plan.name, a.name)
 }
 
+/// DescribeAddon: `None` when the cluster has no add-on of the name.
+async fn describe_addon(k: &Kit<'_>, cluster: &str, addon: &str) -> Result<Option<Addon>> {
+    let shown = format!("{cluster}/{addon}");
+    let found = k
+        .call(Kind::EksAddon, &shown, "DescribeAddon")
+        .absent_on(
+            NOT_FOUND,
+            k.eks
+                .describe_addon()
+                .cluster_name(cluster)
+                .addon_name(addon)
+                .send(),
+        )
+        .await?;
+    Ok(found.and_then(|o| o.addon))
+}
+
 /// The add-ons installed on the cluster, by name.
 async fn installed(k: &Kit<'_>, cluster: &str) -> Result<BTreeMap<String, Addon>> {
     let list = k
@@ -312,18 +329,7 @@ async fn installed(k: &Kit<'_>, cluster: &str) -> Result<BTreeMap<String, Addon>
         .await?;
     let mut out = BTreeMap::new();
     for name in list.addons() {
-        let found = k
-            .call(Kind::EksAddon, name, "DescribeAddon")
-            .absent_on(
-                NOT_FOUND,
-                k.eks
-                    .describe_addon()
-                    .cluster_name(cluster)
-                    .addon_name(name)
-                    .send(),
-            )
-            .await?;
-        if let Some(addon) = found.and_then(|o| o.addon) {
+        if let Some(addon) = describe_addon(k, cluster, name).await? {
             out.insert(name.clone(), addon);
         }
     }
@@ -464,18 +470,7 @@ async fn wait_addon(k: &Kit<'_>, plan: &EksPlan, addon: &str) -> Result<Addon> {
     const KIND: Kind = Kind::EksAddon;
     let shown = format!("{}/{addon}", plan.name);
     k.poll(KIND, &shown, || async {
-        let found = k
-            .call(KIND, &shown, "DescribeAddon")
-            .absent_on(
-                NOT_FOUND,
-                k.eks
-                    .describe_addon()
-                    .cluster_name(&plan.name)
-                    .addon_name(addon)
-                    .send(),
-            )
-            .await?;
-        let Some(a) = found.and_then(|o| o.addon) else {
+        let Some(a) = describe_addon(k, &plan.name, addon).await? else {
             return Err(Error::stuck(KIND, &shown, "the add-on is gone"));
         };
         match a.status() {
@@ -519,17 +514,7 @@ pub(crate) async fn delete_addon(k: &Kit<'_>, cluster: &str, addon: &str) -> Res
         )
         .await?;
     k.poll(KIND, &shown, || async {
-        let found = k
-            .call(KIND, &shown, "DescribeAddon")
-            .absent_on(
-                NOT_FOUND,
-                k.eks
-                    .describe_addon()
-                    .cluster_name(cluster)
-                    .addon_name(addon)
-                    .send(),
-            )
-            .await?;
+        let found = describe_addon(k, cluster, addon).await?;
         Ok(Step::done_when(
             found.is_none(),
             "the add-on was not deleted",

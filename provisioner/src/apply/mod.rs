@@ -31,7 +31,7 @@ use crate::reconcile::{Action, Kit, Polling, Result, is_real};
 pub use crate::reconcile::{Change, Error as ApplyError, Progress};
 use crate::target::Clients;
 
-pub(crate) use eks::delete_addon as delete_eks_addon;
+pub(crate) use eks::{delete_addon as delete_eks_addon, describe as describe_eks_cluster};
 pub use routes::SUBNET_KEY_TAG;
 
 #[derive(Debug, Clone)]

@@ -10,15 +10,7 @@ use aws_sdk_eks::types::{Cluster, ClusterStatus};
 use crate::plan::tags;
 use crate::reconcile::{Error, Kind, Kit, Result, Step};
 
-const NOT_FOUND: &str = "ResourceNotFoundException";
-
-async fn describe(k: &Kit<'_>, name: &str) -> Result<Option<Cluster>> {
-    let out = k
-        .call(Kind::EksCluster, name, "DescribeCluster")
-        .absent_on(NOT_FOUND, k.eks.describe_cluster().name(name).send())
-        .await?;
-    Ok(out.and_then(|o| o.cluster))
-}
+use crate::apply::describe_eks_cluster as describe;
 
 fn owned(c: &Cluster, name: &str) -> bool {
     let Some(t) = c.tags() else { return false };
