@@ -20,6 +20,21 @@ use types::{
     KubeadmControlPlane, MachineDeployment,
 };
 
+/// One document of a manifest file, as the schema checks read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Document<'a> {
+    pub group: &'a str,
+    pub version: &'a str,
+    pub kind: &'a str,
+    /// `Kind/name`, as findings name it.
+    pub object: &'a str,
+    /// The document's text.
+    pub doc: &'a str,
+    pub file: &'a str,
+    /// The document's first line in `file`.
+    pub start_line: usize,
+}
+
 /// Where an object came from: file and the line its document starts on
 /// (or, with a column, the place of one field).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,7 +228,7 @@ impl Manifests {
             ($field:ident) => {{
                 let object = decode(doc, file, start_line)?.unwrap_or_default();
                 let object = schema::defaulted(group, version, &kind, doc).unwrap_or(object);
-                let checked = schema::Document {
+                let checked = Document {
                     group,
                     version,
                     kind: &kind,

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::Source;
+use super::{Document, Source};
 
 /// A YAML node with the location of every mapping key.
 #[derive(Debug, Clone, PartialEq)]
@@ -589,21 +589,6 @@ pub(crate) fn defaulted<T: de::DeserializeOwned>(
     drop_nulls(&mut instance);
     apply_defaults(schema, &mut instance);
     serde_json::from_value(instance).ok()
-}
-
-/// One document of a manifest file, as the schema checks read it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Document<'a> {
-    pub group: &'a str,
-    pub version: &'a str,
-    pub kind: &'a str,
-    /// `Kind/name`, as findings name it.
-    pub object: &'a str,
-    /// The document's text.
-    pub doc: &'a str,
-    pub file: &'a str,
-    /// The document's first line in `file`.
-    pub start_line: usize,
 }
 
 /// What the kind's schema refuses in one document: types, enums, patterns,
