@@ -205,5 +205,12 @@ grep -q "An error occurred (ResourceNotFoundException) when calling the Describe
 sg=$(aws ec2 describe-security-groups --filters Name=tag:aws:eks:cluster-name,Values=smoke --query 'SecurityGroups[0].GroupName' --output text)
 [[ "$sg" == eks-cluster-sg-smoke-* ]] || fail "the EKS cluster security group is missing, got $sg"
 
+show sts get-caller-identity
+out=$(aws sts get-caller-identity --query '[Account,Arn]' --output text)
+echo "$out"
+[ "$out" = "123456789012	arn:aws:iam::123456789012:root" ] || fail "unexpected caller identity: $out"
+out=$(AWS_ACCESS_KEY_ID=210987654321 aws sts get-caller-identity --query Account --output text)
+[ "$out" = "210987654321" ] || fail "a 12-digit access key must name its account, got $out"
+
 echo
 echo "aws-cli smoke: all checks passed"

@@ -494,7 +494,9 @@ fn refuse_host<B>(fake: &Fake, req: &Request<B>, host: &str) -> Response<Body> {
     let service = service_of(req.headers(), req.uri().path(), req.uri().query());
     let err = match service {
         crate::Service::Ec2 => AwsError::coded(QueryCode::UnauthorizedOperation, why),
-        crate::Service::Elbv2 | crate::Service::Elb => AwsError::coded(ElbCode::AccessDenied, why),
+        crate::Service::Elbv2 | crate::Service::Elb | crate::Service::Sts => {
+            AwsError::coded(ElbCode::AccessDenied, why)
+        }
         crate::Service::Eks => {
             AwsError::coded(crate::eks::errors::EksCode::AccessDeniedException, why)
         }
@@ -507,7 +509,9 @@ fn overloaded<B>(fake: &Fake, req: &Request<B>, max: usize) -> Response<Body> {
     let service = service_of(req.headers(), req.uri().path(), req.uri().query());
     let mut err = match service {
         crate::Service::Ec2 => AwsError::unavailable(),
-        crate::Service::Elbv2 | crate::Service::Elb => AwsError::service_unavailable(),
+        crate::Service::Elbv2 | crate::Service::Elb | crate::Service::Sts => {
+            AwsError::service_unavailable()
+        }
         crate::Service::Eks => {
             AwsError::coded(crate::eks::errors::EksCode::ServiceUnavailableException, "")
         }

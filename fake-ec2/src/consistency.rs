@@ -69,7 +69,7 @@ fn not_found(service: Service, id: &str) -> Option<AwsError> {
         Service::Ec2 => Some((family.not_found)(id)),
         Service::Elbv2 => (family.elbv2_not_found)(id),
         Service::Elb => (family.elb_not_found)(id),
-        Service::Eks => None,
+        Service::Eks | Service::Sts => None,
     }
 }
 

@@ -25,6 +25,7 @@ use crate::protocol::error::{AwsResult, QueryCode};
 use crate::protocol::sigv4::{self, AuthError, CredentialScope, SignedRequest};
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
+use crate::sts;
 use crate::world::{Undo, World};
 
 /// A request as it came off the wire.
@@ -76,10 +77,12 @@ fn route(scope: Option<&CredentialScope>, params: &Params) -> Service {
     let version = params.get("Version");
     match scope.map(|s| s.service.as_str()) {
         Some("ec2") => Service::Ec2,
+        Some(sts::SIGNING_NAME) => Service::Sts,
         Some("elasticloadbalancing") if version == Some(elb::API_VERSION) => Service::Elb,
         Some("elasticloadbalancing") => Service::Elbv2,
         _ if version == Some(elbv2::API_VERSION) => Service::Elbv2,
         _ if version == Some(elb::API_VERSION) => Service::Elb,
+        _ if version == Some(sts::API_VERSION) => Service::Sts,
         _ => Service::Ec2,
     }
 }
@@ -92,6 +95,7 @@ fn lookup(service: Service, action: &str) -> Option<ec2::Handler> {
         Service::Ec2 => ec2::handler(action),
         Service::Elbv2 => elbv2::handler(action),
         Service::Elb => elb::handler(action),
+        Service::Sts => sts::handler(action),
         Service::Eks => None,
     }
 }
@@ -238,6 +242,7 @@ fn process_with(
                 Service::Elb | Service::Eks => {
                     envelope::query_success(&action, elb::XMLNS, &rid, children)
                 }
+                Service::Sts => envelope::query_success(&action, sts::XMLNS, &rid, children),
             },
         ),
         Err(e) => (e.status, error_body(service, e, &rid)),
@@ -316,7 +321,7 @@ fn shorten_echoes(e: &mut AwsError, params: &Params) {
 pub fn not_saved(world: &mut World, answer: &RawResponse, seq: u64, why: &str) -> RawResponse {
     let mut e = match answer.service {
         Service::Ec2 => AwsError::internal_error(),
-        Service::Elbv2 | Service::Elb => AwsError::internal_failure(),
+        Service::Elbv2 | Service::Elb | Service::Sts => AwsError::internal_failure(),
         Service::Eks => AwsError::coded(eks::errors::EksCode::ServerException, ""),
     };
     e.message = format!(
@@ -344,6 +349,7 @@ pub fn error_body(service: Service, e: &AwsError, request_id: &str) -> String {
         Service::Ec2 => envelope::ec2_error(e, request_id),
         Service::Elbv2 => envelope::query_error(e, elbv2::XMLNS, request_id),
         Service::Elb => envelope::query_error(e, elb::XMLNS, request_id),
+        Service::Sts => envelope::query_error(e, sts::XMLNS, request_id),
         // The code travels in `x-amzn-ErrorType`; the body has the message.
         Service::Eks => serde_json::json!({ "message": e.message }).to_string(),
     }
@@ -373,7 +379,7 @@ fn auth_error(service: Service, e: &AuthError) -> AwsError {
             Ec2Code::MissingAuthenticationToken,
             "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
         ),
-        (AuthError::Missing, Service::Elbv2 | Service::Elb) => AwsError::coded(
+        (AuthError::Missing, Service::Elbv2 | Service::Elb | Service::Sts) => AwsError::coded(
             ElbCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
         ),
@@ -384,10 +390,12 @@ fn auth_error(service: Service, e: &AuthError) -> AwsError {
             QueryCode::AuthFailure,
             "AWS was not able to validate the provided access credentials",
         ),
-        (AuthError::UnknownAccessKey, Service::Elbv2 | Service::Elb) => AwsError::coded(
-            ElbCode::InvalidClientTokenId,
-            "The security token included in the request is invalid.",
-        ),
+        (AuthError::UnknownAccessKey, Service::Elbv2 | Service::Elb | Service::Sts) => {
+            AwsError::coded(
+                ElbCode::InvalidClientTokenId,
+                "The security token included in the request is invalid.",
+            )
+        }
         (AuthError::Mismatch, _) => AwsError::coded(
             QueryCode::SignatureDoesNotMatch,
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",

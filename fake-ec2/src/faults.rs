@@ -15,7 +15,7 @@ pub struct FaultRule {
     /// Only this action (e.g. `CreateSubnet`); any action when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// Only this service (`ec2`, `elbv2`, `elb` (classic ELB) or `eks`); any when absent.
+    /// Only this service (`ec2`, `elbv2`, `elb` (classic ELB), `eks` or `sts`); any when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
     /// The AWS error code to answer, e.g. `RequestLimitExceeded`. Its usual

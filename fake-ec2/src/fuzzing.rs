@@ -227,7 +227,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
         }
         let request_id = match resp.service {
             Service::Ec2 => root.child("requestId"),
-            Service::Elbv2 | Service::Elb | Service::Eks => root
+            Service::Elbv2 | Service::Elb | Service::Eks | Service::Sts => root
                 .child("ResponseMetadata")
                 .and_then(|m| m.child("RequestId")),
         };
@@ -258,7 +258,7 @@ pub fn check_answer(resp: &RawResponse) -> Result<(), String> {
                 error.children[1].text.clone(),
             )
         }
-        Service::Elbv2 | Service::Elb | Service::Eks => {
+        Service::Elbv2 | Service::Elb | Service::Eks | Service::Sts => {
             if root.name != "ErrorResponse" || root.names() != ["Error", "RequestId"] {
                 return fail("not an ELBv2 error envelope");
             }
@@ -883,14 +883,16 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
     if rng.below(8) == 0 {
         return rng.bytes(256);
     }
-    // One in five is EKS's; of the rest, EC2 half, ELBv2 and classic ELB a quarter each.
+    // One in five is EKS's; of the rest, EC2 four in nine, ELBv2 and classic
+    // ELB two in nine each, STS one in nine.
     if rng.below(5) == 0 {
         return generate_eks(rng);
     }
-    let service = match rng.below(4) {
-        0 | 1 => Service::Ec2,
-        2 => Service::Elbv2,
-        _ => Service::Elb,
+    let service = match rng.below(9) {
+        0..=3 => Service::Ec2,
+        4 | 5 => Service::Elbv2,
+        6 | 7 => Service::Elb,
+        _ => Service::Sts,
     };
     let (actions, version, own_params) = match service {
         Service::Ec2 => (crate::ec2::ACTIONS, crate::ec2::API_VERSION, ACTION_PARAMS),
@@ -904,6 +906,7 @@ pub fn generate(rng: &mut Rng) -> Vec<u8> {
             crate::elb::API_VERSION,
             CLASSIC_ACTION_PARAMS,
         ),
+        Service::Sts => (crate::sts::ACTIONS, crate::sts::API_VERSION, ACTION_PARAMS),
     };
     let action = match rng.below(10) {
         0 => String::from_utf8_lossy(&rng.bytes(12)).into_owned(),

@@ -37,6 +37,8 @@ pub enum Service {
     Elb,
     /// Amazon EKS (restJson1, API 2017-11-01).
     Eks,
+    /// AWS STS (awsQuery, API 2011-06-15).
+    Sts,
 }
 
 impl Service {
@@ -46,6 +48,7 @@ impl Service {
             Service::Elbv2 => "elbv2",
             Service::Elb => "elb",
             Service::Eks => "eks",
+            Service::Sts => "sts",
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod registry;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod sts;
 pub mod view;
 pub mod world;
 

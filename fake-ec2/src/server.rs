@@ -438,8 +438,10 @@ pub(crate) fn service_of(headers: &HeaderMap, path: &str, query: Option<&str>) -
         Some("elasticloadbalancing") if classic() => Service::Elb,
         Some("elasticloadbalancing") => Service::Elbv2,
         Some("ec2") => Service::Ec2,
+        Some(crate::sts::SIGNING_NAME) => Service::Sts,
         _ if pairs().any(|(k, v)| k == "Version" && v == elbv2::API_VERSION) => Service::Elbv2,
         _ if classic() => Service::Elb,
+        _ if pairs().any(|(k, v)| k == "Version" && v == crate::sts::API_VERSION) => Service::Sts,
         _ => Service::Ec2,
     }
 }
@@ -545,7 +547,7 @@ fn json(value: &impl serde::Serialize) -> Response {
 async fn health() -> Response {
     json(&serde_json::json!({
         "status": "ok",
-        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION, "elb": crate::elb::API_VERSION, "eks": crate::eks::API_VERSION},
+        "services": {"ec2": ec2::API_VERSION, "elasticloadbalancing": elbv2::API_VERSION, "elb": crate::elb::API_VERSION, "eks": crate::eks::API_VERSION, "sts": crate::sts::API_VERSION},
     }))
 }
 

@@ -58,6 +58,8 @@ fn service_of<E>() -> Service {
         Service::Elbv2
     } else if name.starts_with("aws_sdk_eks") {
         Service::Eks
+    } else if name.starts_with("aws_sdk_sts") {
+        Service::Sts
     } else {
         Service::Ec2
     }

@@ -32,8 +32,8 @@ struct Cli {
     region: Option<String>,
     /// Send AWS calls to this endpoint (e.g. a standalone fake-ec2).
     /// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
-    /// AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 and AWS_ENDPOINT_URL_EKS
-    /// work too.
+    /// AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, AWS_ENDPOINT_URL_EKS and
+    /// AWS_ENDPOINT_URL_STS work too.
     #[arg(long, global = true, value_name = "URL")]
     endpoint_url: Option<String>,
     /// Use real AWS with the default credential chain (costs money).
@@ -297,7 +297,14 @@ async fn connect(cli: &Cli, region: String, uses: &[Service]) -> Result<Clients,
     let clients = target::connect(&target_options(cli, region), uses)
         .await
         .map_err(CliError::bad_input)?;
-    note(&format!("target: {} in {}", clients.target, clients.region));
+    let account = match clients.account().await {
+        Ok(a) => format!("account {a}"),
+        Err(why) => format!("account unknown: {why}"),
+    };
+    note(&format!(
+        "target: {} in {}, {account}",
+        clients.target, clients.region
+    ));
     Ok(clients)
 }
 

@@ -20,7 +20,7 @@ use crate::validate;
 pub fn services(model: &ClusterModel) -> &'static [crate::target::Service] {
     use crate::target::Service;
     if model.eks.is_some() {
-        &Service::ALL
+        &[Service::Ec2, Service::Elbv2, Service::Eks]
     } else {
         &[Service::Ec2, Service::Elbv2]
     }

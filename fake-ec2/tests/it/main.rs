@@ -25,6 +25,7 @@ mod security_groups;
 mod sigv4;
 mod standalone;
 mod state_files;
+mod sts;
 mod subnets;
 mod tags;
 mod target_groups;

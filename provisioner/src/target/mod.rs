@@ -3,7 +3,7 @@
 //! Precedence for each service's endpoint follows the AWS SDKs:
 //! `--endpoint-url` (every service), then the service's own variable
 //! (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`,
-//! `AWS_ENDPOINT_URL_EKS`),
+//! `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_STS`),
 //! then `AWS_ENDPOINT_URL`; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
 //! ignores the variables. The SDK never resolves an endpoint by itself
 //! here: the provisioner resolves one per service and sets it on each
@@ -36,10 +36,13 @@ pub enum Service {
     Ec2,
     Elbv2,
     Eks,
+    /// Only asked which account the credentials are (GetCallerIdentity):
+    /// no command needs it, so no override is required for it.
+    Sts,
 }
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::Ec2, Service::Elbv2, Service::Eks];
+    pub const ALL: [Service; 4] = [Service::Ec2, Service::Elbv2, Service::Eks, Service::Sts];
 
     /// The name in SigV4 scopes and AWS hostnames.
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Service {
             Service::Ec2 => "ec2",
             Service::Elbv2 => "elasticloadbalancing",
             Service::Eks => "eks",
+            Service::Sts => "sts",
         }
     }
 
@@ -56,6 +60,7 @@ impl Service {
             Service::Ec2 => "AWS_ENDPOINT_URL_EC2",
             Service::Elbv2 => "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
             Service::Eks => "AWS_ENDPOINT_URL_EKS",
+            Service::Sts => "AWS_ENDPOINT_URL_STS",
         }
     }
 }
@@ -150,7 +155,8 @@ impl fmt::Display for Target {
                 write!(f, "embedded fake-ec2 at {url} (no AWS account, no network)")
             }
             Target::Endpoint(o) => {
-                let shown = |s: &Service| *s != Service::Eks || o.eks.is_some();
+                let shown =
+                    |s: &Service| !matches!(s, Service::Eks | Service::Sts) || o.of(*s).is_some();
                 let services: Vec<Service> = Service::ALL.into_iter().filter(shown).collect();
                 if let Some(first) = o.of(services[0])
                     && services.iter().all(|s| o.of(*s) == Some(first))
@@ -222,6 +228,7 @@ pub struct Overrides {
     pub ec2: Option<Endpoint>,
     pub elb: Option<Endpoint>,
     pub eks: Option<Endpoint>,
+    pub sts: Option<Endpoint>,
 }
 
 impl Overrides {
@@ -230,6 +237,7 @@ impl Overrides {
             Service::Ec2 => self.ec2.as_ref(),
             Service::Elbv2 => self.elb.as_ref(),
             Service::Eks => self.eks.as_ref(),
+            Service::Sts => self.sts.as_ref(),
         }
     }
 
@@ -264,6 +272,7 @@ fn overrides(opts: &TargetOptions, env: &dyn Fn(&str) -> Option<String>) -> Over
         ec2: for_service(Service::Ec2),
         elb: for_service(Service::Elbv2),
         eks: for_service(Service::Eks),
+        sts: for_service(Service::Sts),
     }
 }
 
@@ -310,7 +319,8 @@ pub fn resolve(
     for e in Service::ALL.into_iter().filter_map(|s| o.of(s)) {
         check_url(e)?;
     }
-    for &service in uses {
+    // STS is only asked which account this is: never required.
+    for &service in uses.iter().filter(|s| **s != Service::Sts) {
         if o.of(service).is_none() {
             let set_service = Service::ALL
                 .into_iter()
@@ -347,6 +357,8 @@ pub struct Clients {
     /// Classic ELB (API 2012-06-01): the same service and endpoint as ELBv2.
     pub elb_classic: aws_sdk_elasticloadbalancing::Client,
     pub eks: aws_sdk_eks::Client,
+    /// Asked only which account the credentials are.
+    pub sts: aws_sdk_sts::Client,
     /// The embedded fake's handle (journal, state) and server, when embedded.
     pub fake: Option<(fake_ec2::Fake, fake_ec2::Server)>,
 }
@@ -459,6 +471,18 @@ fn eks_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_eks::Client {
     aws_sdk_eks::Client::from_conf(b.build())
 }
 
+fn sts_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(conf);
+    if endpoint.is_some() {
+        b = b.retry_partition(own_retry_partition(Service::Sts));
+    }
+    match endpoint {
+        Some(url) => b = b.endpoint_url(url),
+        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Sts))),
+    }
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
 /// Settings shared by every client of a fake (embedded or by URL).
 fn fake_config(region: &str, timeouts: Timeouts) -> SdkConfig {
     SdkConfig::builder()
@@ -491,6 +515,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
                 elb_classic: aws_sdk_elasticloadbalancing::Client::new(&conf),
                 eks: aws_sdk_eks::Client::new(&conf),
+                sts: aws_sdk_sts::Client::new(&conf),
                 fake: None,
             })
         }
@@ -510,6 +535,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 elb: elb_from(&conf, o.url(Service::Elbv2)),
                 elb_classic: classic_from(&conf, o.url(Service::Elbv2)),
                 eks: eks_from(&conf, o.url(Service::Eks)),
+                sts: sts_from(&conf, o.url(Service::Sts)),
                 target: Target::Endpoint(o),
                 region: opts.region.clone(),
                 fake: None,
@@ -525,6 +551,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             clients.elb = elb_from(&conf, Some(&url));
             clients.elb_classic = classic_from(&conf, Some(&url));
             clients.eks = eks_from(&conf, Some(&url));
+            clients.sts = sts_from(&conf, Some(&url));
             Ok(clients)
         }
     }
@@ -545,6 +572,11 @@ pub fn eks_client(url: &str, region: &str) -> aws_sdk_eks::Client {
     eks_from(&fake_config(region, Timeouts::default()), Some(url))
 }
 
+/// An STS client for a fake endpoint, set up like [`ec2_client`].
+pub fn sts_client(url: &str, region: &str) -> aws_sdk_sts::Client {
+    sts_from(&fake_config(region, Timeouts::default()), Some(url))
+}
+
 /// A classic ELB client for a fake endpoint, set up like [`ec2_client`].
 pub fn classic_elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::Client {
     classic_from(&fake_config(region, Timeouts::default()), Some(url))
@@ -559,6 +591,7 @@ impl Clients {
             elb: elb_client(&url, region),
             elb_classic: classic_elb_client(&url, region),
             eks: eks_client(&url, region),
+            sts: sts_client(&url, region),
             target: Target::Embedded { url },
             region: region.to_owned(),
             fake: Some((fake, server)),
@@ -576,13 +609,38 @@ impl Clients {
             elb: elb_client(url, region),
             elb_classic: classic_elb_client(url, region),
             eks: eks_client(url, region),
+            sts: sts_client(url, region),
             target: Target::Endpoint(Overrides {
                 ec2: Some(e.clone()),
                 elb: Some(e.clone()),
-                eks: Some(e),
+                eks: Some(e.clone()),
+                sts: Some(e),
             }),
             region: region.to_owned(),
             fake: None,
+        }
+    }
+}
+
+impl Clients {
+    /// The account the credentials are, as STS's GetCallerIdentity names
+    /// it; or why it is not known (no STS endpoint, or the call failed).
+    /// Nothing depends on it: it is shown, so a user sees where changes go.
+    pub async fn account(&self) -> Result<String, String> {
+        if let Target::Endpoint(o) = &self.target
+            && o.sts.is_none()
+        {
+            return Err(format!(
+                "no STS endpoint (set {} to see it)",
+                Service::Sts.env_var()
+            ));
+        }
+        match self.sts.get_caller_identity().send().await {
+            Ok(out) => out
+                .account()
+                .map(str::to_owned)
+                .ok_or_else(|| "GetCallerIdentity answered without Account".to_owned()),
+            Err(e) => Err(crate::aws_error::aws_error("GetCallerIdentity", e).to_string()),
         }
     }
 }

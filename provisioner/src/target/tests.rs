@@ -98,10 +98,11 @@ fn every_combination_points_each_client_or_is_refused() {
                 } else {
                     None
                 };
+                let sts = eks.clone();
                 match (&ec2, &elb) {
                     (Some(_), Some(_)) => assert_eq!(
                         got.unwrap(),
-                        Some(Target::Endpoint(Overrides { ec2, elb, eks })),
+                        Some(Target::Endpoint(Overrides { ec2, elb, eks, sts })),
                         "{mask}"
                     ),
                     (None, _) => match got {
@@ -168,6 +169,39 @@ async fn a_client_without_an_endpoint_sends_nothing() {
         text.contains("no endpoint is configured for elasticloadbalancing"),
         "{text}"
     );
+}
+
+/// The account a target's credentials are: the fake's from STS; none
+/// asked when per-service variables leave STS out; a 12-digit key (the
+/// fake's account rule) names its own.
+#[tokio::test]
+async fn the_account_comes_from_sts() {
+    let fake = fake_ec2::Fake::new();
+    let server = fake.start().await.unwrap();
+    let url = server.url();
+    let clients = Clients::for_fake(fake.clone(), server, "us-east-1");
+    assert_eq!(clients.account().await.as_deref(), Ok("123456789012"));
+    let journal = fake.journal();
+    assert_eq!(
+        journal.last().map(|e| e.action.as_str()),
+        Some("GetCallerIdentity")
+    );
+    let mut partial = Clients::for_endpoint(&url, "AWS_ENDPOINT_URL_EC2", "us-east-1");
+    if let Target::Endpoint(o) = &mut partial.target {
+        o.sts = None;
+    }
+    let why = partial.account().await.unwrap_err();
+    assert!(why.contains("AWS_ENDPOINT_URL_STS"), "{why}");
+    let conf = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            Credentials::new("210987654321", "x", None, None, "test"),
+        ))
+        .build();
+    let mut other = Clients::for_endpoint(&url, "--endpoint-url", "us-east-1");
+    other.sts = sts_from(&conf, Some(&url));
+    assert_eq!(other.account().await.as_deref(), Ok("210987654321"));
 }
 
 /// A fake that answers 500 to everything drains its clients' retry
@@ -264,14 +298,14 @@ fn the_banner_names_every_service() {
     .unwrap();
     assert_eq!(
         t.to_string(),
-        "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL), eks http://b:2 (from AWS_ENDPOINT_URL)"
+        "endpoints ec2 http://a:1 (from AWS_ENDPOINT_URL_EC2), elasticloadbalancing http://b:2 (from AWS_ENDPOINT_URL), eks http://b:2 (from AWS_ENDPOINT_URL), sts http://b:2 (from AWS_ENDPOINT_URL)"
     );
     let t = run(&[], Some("http://a:1"), false, &Service::ALL)
         .unwrap()
         .unwrap();
     assert_eq!(
         t.to_string(),
-        "endpoint http://a:1 (from --endpoint-url) for ec2, elasticloadbalancing and eks"
+        "endpoint http://a:1 (from --endpoint-url) for ec2, elasticloadbalancing, eks and sts"
     );
 }
 

@@ -136,15 +136,23 @@ fn each_service_goes_to_its_own_endpoint() {
         )),
         "{err}"
     );
+    // STS has no variable here: the account is not asked, and the banner
+    // says how to see it.
+    assert!(
+        err.contains("account unknown: no STS endpoint (set AWS_ENDPOINT_URL_STS to see it)"),
+        "{err}"
+    );
     assert_eq!(ec2.services(), ["ec2"]);
     assert_eq!(elb.services(), ["elbv2"]);
-    // AWS_ENDPOINT_URL fills in for the service without its own variable.
+    // AWS_ENDPOINT_URL fills in for the service without its own variable,
+    // STS included: the banner names the account.
     let both = fake();
     let (code, _, err) = run(provisioner(&["apply", &manifest()])
         .env("AWS_ENDPOINT_URL_EC2", &both.url)
         .env("AWS_ENDPOINT_URL", &both.url));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(both.services(), ["ec2", "elbv2"]);
+    assert!(err.contains(", account 123456789012\n"), "{err}");
+    assert_eq!(both.services(), ["ec2", "elbv2", "sts"]);
 }
 
 /// `instance-types` calls EC2 only: an EC2-only override is enough, and
