@@ -272,6 +272,8 @@ impl Subnet {
             .leaf("availabilityZoneId", &self.availability_zone_id)
             .leaf("defaultForAz", self.default_for_az)
             .leaf("mapPublicIpOnLaunch", self.map_public_ip_on_launch)
+            // Outposts only: never set in a Region's subnet.
+            .leaf("mapCustomerOwnedIpOnLaunch", false)
             .leaf(
                 "assignIpv6AddressOnCreation",
                 self.assign_ipv6_address_on_creation,

@@ -37,6 +37,8 @@ async fn dualstack_subnet() {
     assert_eq!(s.availability_zone_id(), Some("use1-az1"));
     assert_eq!(s.ipv6_native(), Some(false));
     assert_eq!(s.assign_ipv6_address_on_creation(), Some(false));
+    // As a Region's subnet answers it (the Outposts-only attribute, off).
+    assert_eq!(s.map_customer_owned_ip_on_launch(), Some(false));
     assert_eq!(s.available_ip_address_count(), Some(4096 - 5));
     assert_eq!(
         s.subnet_arn(),
