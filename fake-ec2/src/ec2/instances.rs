@@ -312,6 +312,17 @@ impl Instance {
                     ),
             )
             .opt_leaf("ipv6Address", self.shown_ipv6().filter(|_| live))
+            // As a Linux instance launched without those options answers.
+            .leaf("platformDetails", "Linux/UNIX")
+            .leaf("usageOperation", "RunInstances")
+            .leaf("usageOperationUpdateTime", self.launch_time)
+            .child(Node::el("hibernationOptions").leaf("configured", false))
+            .child(Node::el("enclaveOptions").leaf("enabled", false))
+            .child(
+                Node::el("capacityReservationSpecification")
+                    .leaf("capacityReservationPreference", "open"),
+            )
+            .child(Node::el("maintenanceOptions").leaf("autoRecovery", "default"))
     }
 
     fn interface_xml(&self, n: &InstanceNetworkInterface, ec2: &Ec2State, groups: Node) -> Node {

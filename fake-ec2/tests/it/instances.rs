@@ -327,6 +327,20 @@ async fn run_in_an_ipv4_subnet() {
         Some(&HypervisorType::Xen),
         "xen even for Nitro"
     );
+    // The members a Linux instance launched without options answers.
+    assert_eq!(i.platform_details(), Some("Linux/UNIX"));
+    assert_eq!(i.usage_operation(), Some("RunInstances"));
+    assert_eq!(
+        i.hibernation_options().and_then(|o| o.configured()),
+        Some(false)
+    );
+    assert_eq!(i.enclave_options().and_then(|o| o.enabled()), Some(false));
+    assert_eq!(
+        i.maintenance_options()
+            .and_then(|o| o.auto_recovery())
+            .map(|a| a.as_str()),
+        Some("default")
+    );
     assert_eq!(i.subnet_id(), Some(n.v4.as_str()));
     assert_eq!(i.vpc_id(), Some(n.vpc.as_str()));
     assert_eq!(i.key_name(), Some("ops"));
