@@ -286,16 +286,22 @@ async fn tags(k: &Kit<'_>, plan: &EksPlan, cluster: &Cluster) -> Result<()> {
         "arn",
         cluster.arn(),
     )?;
-    k.call(Kind::EksCluster, &plan.name, "TagResource")
-        .once(
-            k.eks
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(hash_map(&plan.tags)))
-                .send(),
-        )
-        .await?;
+    tag_resource(k, (Kind::EksCluster, &plan.name), &arn, &plan.tags).await?;
     k.updated(Kind::EksCluster, &plan.name, &arn, "tags".into());
+    Ok(())
+}
+
+/// TagResource: `tags` on the cluster or add-on `arn`.
+async fn tag_resource(
+    k: &Kit<'_>,
+    (kind, name): (Kind, &str),
+    arn: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
+    let request = k.eks.tag_resource().resource_arn(arn);
+    k.call(kind, name, "TagResource")
+        .once(request.set_tags(Some(hash_map(tags))).send())
+        .await?;
     Ok(())
 }
 
@@ -380,15 +386,7 @@ async fn addons(k: &Kit<'_>, plan: &EksPlan, cluster: &Cluster) -> Result<()> {
             continue;
         }
         if retag {
-            k.call(KIND, &shown, "TagResource")
-                .once(
-                    k.eks
-                        .tag_resource()
-                        .resource_arn(&arn)
-                        .set_tags(Some(hash_map(&a.tags)))
-                        .send(),
-                )
-                .await?;
+            tag_resource(k, (KIND, &shown), &arn, &a.tags).await?;
         }
         if differs {
             k.call(KIND, &shown, "UpdateAddon")
