@@ -54,6 +54,7 @@ error_codes! {
         IdempotentParameterMismatch = "IdempotentParameterMismatch",
         InstanceLimitExceeded = "InstanceLimitExceeded",
         InvalidInstanceType = "InvalidInstanceType",
+        Unsupported = "Unsupported",
         InsufficientCidrBlocks = "InsufficientCidrBlocks",
         InvalidIpamPoolAllocationIdNotFound = "InvalidIpamPoolAllocationId.NotFound",
         InvalidPrefixListIdNotFound = "InvalidPrefixListId.NotFound",

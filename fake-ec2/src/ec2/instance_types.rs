@@ -1,21 +1,24 @@
-//! Instance types: a built-in catalog (Nitro and Xen, with and without IPv6,
-//! bare metal) and DescribeInstanceTypes with its filters and paging.
+//! Instance types: the built-in catalog, DescribeInstanceTypes with its
+//! filters and paging, and DescribeInstanceTypeOfferings.
 //!
-//! The catalog is a table of facts as DescribeInstanceTypes reports them on
-//! AWS (vCPUs, memory, hypervisor, addresses per interface, interfaces,
-//! architectures); seeds may add types or replace one. Bare-metal types run
-//! on the Nitro system without a hypervisor, so they have no `hypervisor`
-//! element. IPv6 is supported on every current-generation type and, of the
-//! previous generation, on C3, R3 and I2 only (AWS's instance-type guide):
-//! `c3.large` therefore has IPv6 while `m3.*`, `m1.*`, `c1.*` and `t1.*` do not.
+//! The catalog is EC2's own answer: every type DescribeInstanceTypes
+//! listed (1,373), and which types each zone of eight regions offers, as
+//! recorded from the real APIs (`fake-ec2/data/`, provenance in its
+//! README). Seeds may add types or replace one. Bare-metal types run on the
+//! Nitro system without a hypervisor, so they have no `hypervisor` element.
+//! A region without offering data, a zone the data does not list (Local and
+//! Wavelength Zones) and a type a seed adds are offered everywhere (the
+//! fake's choice).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 use super::errors::Ec2Code;
 use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
+use super::zones::ZoneType;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -56,6 +59,23 @@ pub struct InstanceTypeInfo {
     pub maximum_network_interfaces: u32,
     #[serde(default = "x86_64")]
     pub architectures: Vec<String>,
+    #[serde(default)]
+    pub burstable_performance_supported: bool,
+    /// `unsupported`, `supported` or `required`.
+    #[serde(default = "ena_required")]
+    pub ena_support: String,
+    #[serde(default = "up_to_10")]
+    pub network_performance: String,
+    #[serde(default)]
+    pub free_tier_eligible: bool,
+}
+
+fn ena_required() -> String {
+    "required".to_owned()
+}
+
+fn up_to_10() -> String {
+    "Up to 10 Gigabit".to_owned()
 }
 
 fn yes() -> bool {
@@ -82,6 +102,11 @@ impl InstanceTypeInfo {
                 "supportedArchitectures",
                 self.architectures.iter(),
             )))
+            .leaf("freeTierEligible", self.free_tier_eligible)
+            .child(Node::string_set(
+                "supportedUsageClasses",
+                ["on-demand", "spot"],
+            ))
             .child(Node::el("vCpuInfo").leaf("defaultVCpus", self.vcpus))
             .child(Node::el("memoryInfo").leaf("sizeInMiB", self.memory_mib))
             .child(
@@ -95,105 +120,167 @@ impl InstanceTypeInfo {
                         "ipv6AddressesPerInterface",
                         self.ipv6_addresses_per_interface,
                     )
-                    .leaf("ipv6Supported", self.ipv6_supported),
+                    .leaf("ipv6Supported", self.ipv6_supported)
+                    .leaf("enaSupport", &self.ena_support)
+                    .leaf("networkPerformance", &self.network_performance),
+            )
+            .leaf(
+                "burstablePerformanceSupported",
+                self.burstable_performance_supported,
             )
     }
 }
 
-/// How a catalog row runs: on a hypervisor, or bare metal on the Nitro system.
-#[derive(Clone, Copy)]
-enum Host {
-    Nitro,
-    Xen,
-    Metal,
+/// EC2's DescribeInstanceTypes, one type a line (`data/README.md`).
+const TYPES_TSV: &str = include_str!("../../data/instance-types.tsv");
+/// Which types each zone offers: `region<TAB>zone<TAB>type type ...`.
+const OFFERINGS_TSV: &str = include_str!("../../data/instance-type-offerings.tsv");
+
+const TYPES_HEADER: &str = "instance_type\thypervisor\tbare_metal\tipv6_supported\t\
+ipv4_addresses_per_interface\tipv6_addresses_per_interface\tmaximum_network_interfaces\t\
+default_vcpus\tmemory_mib\tarchitectures\tcurrent_generation\tburstable\tena_support\t\
+network_performance\tfree_tier_eligible";
+
+fn parse_types(tsv: &str) -> Result<Vec<InstanceTypeInfo>, String> {
+    let mut lines = tsv.lines();
+    if lines.next() != Some(TYPES_HEADER) {
+        return Err("instance-types.tsv: unexpected header".into());
+    }
+    lines
+        .enumerate()
+        .map(|(i, line)| {
+            let bad = |what: &str| format!("instance-types.tsv line {}: {what}", i + 2);
+            let f: Vec<&str> = line.split('\t').collect();
+            let [
+                name,
+                hyp,
+                metal,
+                v6,
+                v4n,
+                v6n,
+                enis,
+                vcpus,
+                mem,
+                arch,
+                current,
+                burst,
+                ena,
+                perf,
+                free,
+            ] = f[..]
+            else {
+                return Err(bad("not 15 fields"));
+            };
+            let flag = |v: &str| match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(bad(&format!("{v:?} is not true or false"))),
+            };
+            let num = |v: &str| {
+                v.parse::<u64>()
+                    .map_err(|_| bad(&format!("{v:?} is not a number")))
+            };
+            let small =
+                |v: &str| num(v).and_then(|n| u32::try_from(n).map_err(|_| bad("too large")));
+            Ok(InstanceTypeInfo {
+                instance_type: name.to_owned(),
+                hypervisor: match hyp {
+                    "nitro" => Some(Hypervisor::Nitro),
+                    "xen" => Some(Hypervisor::Xen),
+                    "" => None,
+                    other => return Err(bad(&format!("hypervisor {other:?}"))),
+                },
+                bare_metal: flag(metal)?,
+                current_generation: flag(current)?,
+                vcpus: small(vcpus)?,
+                memory_mib: num(mem)?,
+                ipv6_supported: flag(v6)?,
+                ipv4_addresses_per_interface: small(v4n)?,
+                ipv6_addresses_per_interface: small(v6n)?,
+                maximum_network_interfaces: small(enis)?,
+                architectures: arch.split(',').map(str::to_owned).collect(),
+                burstable_performance_supported: flag(burst)?,
+                ena_support: ena.to_owned(),
+                network_performance: perf.to_owned(),
+                free_tier_eligible: flag(free)?,
+            })
+        })
+        .collect()
 }
 
-const X86: &[&str] = &["x86_64"];
-const ARM: &[&str] = &["arm64"];
-/// Older types that also run 32-bit AMIs.
-const X86_32: &[&str] = &["i386", "x86_64"];
+static CATALOG: LazyLock<Vec<InstanceTypeInfo>> =
+    LazyLock::new(|| parse_types(TYPES_TSV).expect("the bundled catalog parses"));
 
-/// One catalog row: name, host, current generation, vCPUs, memory (MiB),
-/// IPv4 and IPv6 addresses per interface (0 IPv6: no IPv6 support),
-/// network interfaces, architectures.
-type Row = (
-    &'static str,
-    Host,
-    bool,
-    u32,
-    u64,
-    u32,
-    u32,
-    u32,
-    &'static [&'static str],
-);
+/// Region -> zone -> the types it offers.
+type Offerings = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 
-#[rustfmt::skip]
-const CATALOG: &[Row] = &[
-    // Nitro, IPv6.
-    ("t3.micro",    Host::Nitro, true, 2, 1024,   2,  2,  2, X86),
-    ("t3.medium",   Host::Nitro, true, 2, 4096,   6,  6,  3, X86),
-    ("t3.large",    Host::Nitro, true, 2, 8192,  12, 12,  3, X86),
-    ("t3a.medium",  Host::Nitro, true, 2, 4096,   6,  6,  3, X86),
-    ("m5.large",    Host::Nitro, true, 2, 8192,  10, 10,  3, X86),
-    ("m5.xlarge",   Host::Nitro, true, 4, 16384, 15, 15,  4, X86),
-    ("m5.2xlarge",  Host::Nitro, true, 8, 32768, 15, 15,  4, X86),
-    ("m6i.large",   Host::Nitro, true, 2, 8192,  10, 10,  3, X86),
-    ("m6i.xlarge",  Host::Nitro, true, 4, 16384, 15, 15,  4, X86),
-    ("m7i.large",   Host::Nitro, true, 2, 8192,  10, 10,  3, X86),
-    ("c5.large",    Host::Nitro, true, 2, 4096,  10, 10,  3, X86),
-    ("c5.xlarge",   Host::Nitro, true, 4, 8192,  15, 15,  4, X86),
-    ("c6i.large",   Host::Nitro, true, 2, 4096,  10, 10,  3, X86),
-    ("r5.large",    Host::Nitro, true, 2, 16384, 10, 10,  3, X86),
-    ("m6g.large",   Host::Nitro, true, 2, 8192,  10, 10,  3, ARM),
-    ("t4g.medium",  Host::Nitro, true, 2, 4096,   6,  6,  3, ARM),
-    ("c7g.large",   Host::Nitro, true, 2, 4096,  10, 10,  3, ARM),
-    // Bare metal on the Nitro system, IPv6.
-    ("m5.metal",    Host::Metal, true, 96, 393216, 50, 50, 15, X86),
-    ("c5.metal",    Host::Metal, true, 96, 196608, 50, 50, 15, X86),
-    ("i3.metal",    Host::Metal, true, 72, 524288, 50, 50, 15, X86),
-    // Xen, IPv6.
-    ("t2.micro",    Host::Xen, true, 1, 1024,   2,  2,  2, X86_32),
-    ("t2.medium",   Host::Xen, true, 2, 4096,   6,  6,  3, X86_32),
-    ("t2.large",    Host::Xen, true, 2, 8192,  12, 12,  3, X86),
-    ("m4.large",    Host::Xen, true, 2, 8192,  10, 10,  2, X86),
-    ("m4.xlarge",   Host::Xen, true, 4, 16384, 15, 15,  4, X86),
-    ("c4.large",    Host::Xen, true, 2, 3840,  10, 10,  3, X86),
-    ("r4.large",    Host::Xen, true, 2, 15616, 10, 10,  3, X86),
-    ("i3.large",    Host::Xen, true, 2, 15616, 10, 10,  3, X86),
-    // Xen, previous generation: C3 has IPv6, the others have none.
-    ("c3.large",    Host::Xen, false, 2, 3840, 10, 10,  3, X86_32),
-    ("m3.medium",   Host::Xen, false, 1, 3840,  6,  0,  2, X86_32),
-    ("m3.large",    Host::Xen, false, 2, 7680, 10,  0,  3, X86_32),
-    ("c1.medium",   Host::Xen, false, 2, 1740,  6,  0,  2, X86_32),
-    ("m1.small",    Host::Xen, false, 1, 1740,  4,  0,  2, X86_32),
-    ("t1.micro",    Host::Xen, false, 1, 627,   2,  0,  2, X86_32),
-];
+fn parse_offerings(tsv: &str) -> Result<Offerings, String> {
+    let mut lines = tsv.lines();
+    if lines.next() != Some("region\tavailability_zone\tinstance_types") {
+        return Err("instance-type-offerings.tsv: unexpected header".into());
+    }
+    let mut out = Offerings::new();
+    for (i, line) in lines.enumerate() {
+        let mut f = line.split('\t');
+        let (Some(region), Some(zone), Some(types), None) =
+            (f.next(), f.next(), f.next(), f.next())
+        else {
+            return Err(format!(
+                "instance-type-offerings.tsv line {}: not 3 fields",
+                i + 2
+            ));
+        };
+        out.entry(region.to_owned()).or_default().insert(
+            zone.to_owned(),
+            types.split(' ').map(str::to_owned).collect(),
+        );
+    }
+    Ok(out)
+}
 
-/// The built-in catalog.
+static OFFERINGS: LazyLock<Offerings> =
+    LazyLock::new(|| parse_offerings(OFFERINGS_TSV).expect("the bundled offerings parse"));
+
+/// The built-in catalog: every type EC2 lists.
 pub fn catalog() -> Vec<InstanceTypeInfo> {
-    CATALOG
-        .iter()
-        .map(
-            |&(name, host, current, vcpus, memory, v4, v6, enis, arch)| InstanceTypeInfo {
-                instance_type: name.to_owned(),
-                hypervisor: match host {
-                    Host::Nitro => Some(Hypervisor::Nitro),
-                    Host::Xen => Some(Hypervisor::Xen),
-                    Host::Metal => None,
-                },
-                bare_metal: matches!(host, Host::Metal),
-                current_generation: current,
-                vcpus,
-                memory_mib: memory,
-                ipv6_supported: v6 > 0,
-                ipv4_addresses_per_interface: v4,
-                ipv6_addresses_per_interface: v6,
-                maximum_network_interfaces: enis,
-                architectures: arch.iter().map(|a| (*a).to_owned()).collect(),
-            },
-        )
-        .collect()
+    CATALOG.clone()
+}
+
+/// Whether `zone` of `region` offers `instance_type`: per the recorded
+/// offerings; a region or zone without data, or a type the recording does
+/// not know (a seed's), is offered.
+pub fn offered(region: &str, zone: &str, instance_type: &str) -> bool {
+    let Some(zones) = OFFERINGS.get(region) else {
+        return true;
+    };
+    let Some(types) = zones.get(zone) else {
+        return true;
+    };
+    types.contains(instance_type) || !CATALOG.iter().any(|t| t.instance_type == instance_type)
+}
+
+/// AWS's refusal of a launch in a zone that does not offer the type: it
+/// names the zones of the region that do.
+pub fn unsupported_in_zone(region: &str, zone: &str, instance_type: &str) -> AwsError {
+    let others: Vec<&str> = OFFERINGS
+        .get(region)
+        .map(|zones| {
+            zones
+                .iter()
+                .filter(|(_, types)| types.contains(instance_type))
+                .map(|(z, _)| z.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    AwsError::coded(
+        Ec2Code::Unsupported,
+        format!(
+            "Your requested instance type ({instance_type}) is not supported in your requested \
+             Availability Zone ({zone}). Please retry your request by not specifying an \
+             Availability Zone or choosing {}.",
+            others.join(", ")
+        ),
+    )
 }
 
 /// Instance types carry no tags.
@@ -212,6 +299,11 @@ impl Filterable for InstanceTypeInfo {
         "network-info.maximum-network-interfaces",
         "processor-info.supported-architecture",
         "vcpu-info.default-vcpus",
+        "burstable-performance-supported",
+        "free-tier-eligible",
+        "network-info.ena-support",
+        "network-info.network-performance",
+        "supported-usage-class",
     ];
 
     fn filter_values(&self, name: &str) -> Vec<String> {
@@ -233,6 +325,13 @@ impl Filterable for InstanceTypeInfo {
             }
             "processor-info.supported-architecture" => self.architectures.clone(),
             "vcpu-info.default-vcpus" => filters::one(self.vcpus),
+            "burstable-performance-supported" => {
+                filters::bool_value(self.burstable_performance_supported)
+            }
+            "free-tier-eligible" => filters::bool_value(self.free_tier_eligible),
+            "network-info.ena-support" => filters::one(&self.ena_support),
+            "network-info.network-performance" => filters::one(&self.network_performance),
+            "supported-usage-class" => vec!["on-demand".into(), "spot".into()],
             _ => Vec::new(),
         }
     }
@@ -275,6 +374,90 @@ pub fn describe_instance_types(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     let (page, next) = paging::page_named(items, p, Limits::new(5, 100), None)?;
     Ok(paging::with_token(
         vec![Node::set("instanceTypeSet", page)],
+        next,
+    ))
+}
+
+/// One offering, for filters and the answer.
+struct Offering<'a> {
+    instance_type: &'a str,
+    location: String,
+}
+
+impl Filterable for Offering<'_> {
+    const FILTERS: &'static [&'static str] = &["instance-type", "location"];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        match name {
+            "instance-type" => filters::one(self.instance_type),
+            "location" => filters::one(&self.location),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &BTreeMap<String, String> {
+        &NO_TAGS
+    }
+}
+
+/// DescribeInstanceTypeOfferings: `LocationType` `region` (the default),
+/// `availability-zone` or `availability-zone-id`; filters `instance-type`
+/// and `location`; `MaxResults` 5-1000. Offerings are listed by location,
+/// then type.
+pub fn describe_instance_type_offerings(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let location_type = p.value("LocationType").unwrap_or("region").to_owned();
+    let filters = p.filters()?;
+    let region = ctx.region.name.clone();
+    let catalog = ctx.region.instance_types.clone();
+    let mut all: Vec<Offering<'_>> = Vec::new();
+    match location_type.as_str() {
+        "region" => all.extend(catalog.iter().map(|t| Offering {
+            instance_type: &t.instance_type,
+            location: region.clone(),
+        })),
+        "availability-zone" | "availability-zone-id" => {
+            let zones = ctx
+                .region
+                .zones
+                .iter()
+                .filter(|z| z.zone_type == ZoneType::AvailabilityZone);
+            for z in zones {
+                let location = if location_type == "availability-zone" {
+                    z.name.clone()
+                } else {
+                    z.zone_id.clone()
+                };
+                all.extend(
+                    catalog
+                        .iter()
+                        .filter(|t| offered(&region, &z.name, &t.instance_type))
+                        .map(|t| Offering {
+                            instance_type: &t.instance_type,
+                            location: location.clone(),
+                        }),
+                );
+            }
+        }
+        other => {
+            return Err(AwsError::invalid_parameter_value(format!(
+                "Value ({other}) for parameter locationType is invalid. Valid values are region, availability-zone, availability-zone-id."
+            )));
+        }
+    }
+    let mut selected = filters::select(all.iter(), &filters)?;
+    selected.sort_by(|a, b| (&a.location, a.instance_type).cmp(&(&b.location, b.instance_type)));
+    let items = selected
+        .into_iter()
+        .map(|o| {
+            Node::el("item")
+                .leaf("instanceType", o.instance_type)
+                .leaf("locationType", &location_type)
+                .leaf("location", &o.location)
+        })
+        .collect();
+    let (page, next) = paging::page_named(items, p, Limits::new(5, 1000), None)?;
+    Ok(paging::with_token(
+        vec![Node::set("instanceTypeOfferingSet", page)],
         next,
     ))
 }

@@ -1101,6 +1101,13 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             )));
         }
     }
+    if !super::instance_types::offered(&ctx.region.name, &zone, &itype.instance_type) {
+        return Err(super::instance_types::unsupported_in_zone(
+            &ctx.region.name,
+            &zone,
+            &itype.instance_type,
+        ));
+    }
     let dns = parse_dns_options(p, primary_subnet)?;
     let explicit = plans
         .iter()

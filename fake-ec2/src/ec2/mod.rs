@@ -104,6 +104,7 @@ crate::registry::actions! {
         "DescribeRegions" => zones::describe_regions,
         "ModifyAvailabilityZoneGroup" => zones::modify_availability_zone_group,
         "DescribeInstanceTypes" => instance_types::describe_instance_types,
+        "DescribeInstanceTypeOfferings" => instance_types::describe_instance_type_offerings,
         "RunInstances" => instances::run_instances,
         "DescribeInstances" => instances::describe_instances,
         "TerminateInstances" => instances::terminate_instances,
