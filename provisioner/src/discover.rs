@@ -53,8 +53,12 @@ pub async fn discover(
         .collect();
     types.sort();
     types.dedup();
+    let offered = crate::instance_types::offerings(ec2, &types).await?;
     for t in types {
-        let fact = instance_type(ec2, &t).await?;
+        let mut fact = instance_type(ec2, &t).await?;
+        if let Some(f) = &mut fact {
+            f.zones = offered.as_ref().and_then(|o| o.get(&t).cloned());
+        }
         facts.instance_types.insert(t, fact);
     }
     if let Some(vpc_id) = model.given_vpc_id() {
@@ -211,6 +215,7 @@ async fn instance_type(
                 .unwrap_or(false),
             nitro: bare_metal || t.hypervisor() == Some(&InstanceTypeHypervisor::Nitro),
             hypervisor: t.hypervisor().map(|h| h.as_str().to_owned()),
+            zones: None,
         }
     }))
 }

@@ -57,6 +57,9 @@ pub struct InstanceTypeFact {
     /// Built on the Nitro system (Nitro hypervisor or bare metal).
     pub nitro: bool,
     pub hypervisor: Option<String>,
+    /// The region's zones that offer it (DescribeInstanceTypeOfferings);
+    /// `None` when the endpoint does not say.
+    pub zones: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -255,6 +255,8 @@ rules! {
     WorkerNoSubnet = "worker-no-subnet", Error, CapaController,
         "a MachineDeployment's machines have no private subnet in their failure domain";
     InstanceTypeUnknown = "instance-type-unknown", Error, Aws, "an instance type AWS does not know";
+    InstanceTypeNotOffered = "instance-type-not-offered", Error, Aws,
+        "an instance type its machines' zone does not offer (AWS RunInstances: Unsupported)";
     InstanceTypeNoIpv6 = "instance-type-no-ipv6", Error, Aws,
         "an instance type without IPv6 in an IPv6 subnet (seed prerequisites)";
     InstanceTypeNotNitro = "instance-type-not-nitro", Error, Aws,

@@ -127,6 +127,28 @@ pub(super) fn machine_rules(v: &mut V<'_>) {
                 format!("the instance type '{itype}' does not exist in this region"),
             ),
             Some(t) => {
+                if let Some(offered) = &t.zones
+                    && let Some(zone) = subnets
+                        .iter()
+                        .filter_map(|s| s.availability_zone.as_deref())
+                        .find(|z| !offered.iter().any(|o| o == z))
+                {
+                    let others = if offered.is_empty() {
+                        "no zone of the region offers it".to_owned()
+                    } else {
+                        format!("the zones that do: {}", offered.join(", "))
+                    };
+                    v.push(
+                        Rule::InstanceTypeNotOffered,
+                        &m.object,
+                        m.source.as_ref(),
+                        path("instanceType"),
+                        format!(
+                            "{itype} is not offered in {zone}, where these machines go \
+                            ({others}); pick another type or zone"
+                        ),
+                    );
+                }
                 if has_v6 && !t.ipv6_supported {
                     v.push(
                         Rule::InstanceTypeNoIpv6,

@@ -17,6 +17,43 @@ pub(super) fn machine_rules() {
         Rule::InstanceTypeNoIpv6,
         m("        instanceType: m3.medium\n", IPV6_CLUSTER),
     );
+    // A type its zone does not offer (DescribeInstanceTypeOfferings); the
+    // default layout puts the control plane in us-east-1a, b and c.
+    let mut offered = facts();
+    if let Some(Some(t)) = offered.instance_types.get_mut("m5.large") {
+        t.zones = Some(vec!["us-east-1a".into(), "us-east-1b".into()]);
+    }
+    let f = expect_with(
+        Rule::InstanceTypeNotOffered,
+        m("        instanceType: m5.large\n", IPV6_CLUSTER),
+        &offered,
+    );
+    let not = f
+        .iter()
+        .find(|x| x.rule == Rule::InstanceTypeNotOffered)
+        .expect("found");
+    assert!(
+        not.message.contains("not offered in us-east-1c")
+            && not.message.contains("us-east-1a, us-east-1b"),
+        "{}",
+        not.message
+    );
+    if let Some(Some(t)) = offered.instance_types.get_mut("m5.large") {
+        t.zones = Some(vec![
+            "us-east-1a".into(),
+            "us-east-1b".into(),
+            "us-east-1c".into(),
+        ]);
+    }
+    let f = rules_of(
+        &m("        instanceType: m5.large\n", IPV6_CLUSTER),
+        &offered,
+        None,
+    );
+    assert!(
+        !f.iter().any(|x| x.rule == Rule::InstanceTypeNotOffered),
+        "{f:#?}"
+    );
     let v6_only: &'static str = Box::leak(subnet_list("    - {id: pub, cidrBlock: 10.0.0.0/20, isIpv6: true, isPublic: true, availabilityZone: us-east-1a}\n    - {id: p, isIpv6: true, availabilityZone: us-east-1a}\n").into_boxed_str());
     expect(
         Rule::InstanceTypeNotNitro,

@@ -68,6 +68,7 @@ fn facts() -> Facts {
             ipv6_supported: ipv6,
             nitro,
             hypervisor: Some(if nitro { "nitro" } else { "xen" }.into()),
+            zones: None,
         })
     };
     let mut instance_types = BTreeMap::new();
