@@ -43,9 +43,19 @@ pub(super) async fn ensure(
         None
     };
     let cluster = match existing {
+        Some(c) if k.dry_run => {
+            k.exists(KIND, name, c.arn().unwrap_or(name));
+            addons(k, plan).await?;
+            return Ok(c.endpoint().map(str::to_owned));
+        }
         Some(c) => {
             k.exists(KIND, name, c.arn().unwrap_or(name));
-            c
+            // The lookup said how it is: wait only when it is not ACTIVE.
+            if c.status() == Some(&ClusterStatus::Active) {
+                c
+            } else {
+                wait_active(k, name).await?
+            }
         }
         None if k.dry_run => {
             k.would_create_unasked(KIND, name);
@@ -61,15 +71,10 @@ pub(super) async fn ensure(
             made
         }
     };
-    if k.dry_run {
-        addons(k, plan, &cluster).await?;
-        return Ok(cluster.endpoint().map(str::to_owned));
-    }
-    let cluster = wait_active(k, name).await?;
     let cluster = upgrade(k, plan, cluster).await?;
     let cluster = endpoint_access(k, plan, cluster).await?;
     tags(k, plan, &cluster).await?;
-    addons(k, plan, &cluster).await?;
+    addons(k, plan).await?;
     Ok(cluster.endpoint().map(str::to_owned))
 }
 
@@ -345,13 +350,9 @@ async fn installed(k: &Kit<'_>, cluster: &str) -> Result<BTreeMap<String, Addon>
 /// CAPA's `reconcileAddons`: each add-on of the spec created or brought to
 /// its version, configuration and role; one the spec no longer lists is
 /// deleted.
-async fn addons(k: &Kit<'_>, plan: &EksPlan, cluster: &Cluster) -> Result<()> {
+async fn addons(k: &Kit<'_>, plan: &EksPlan) -> Result<()> {
     const KIND: Kind = Kind::EksAddon;
-    let mut have = if is_real(cluster.arn().unwrap_or_default()) {
-        installed(k, &plan.name).await?
-    } else {
-        BTreeMap::new()
-    };
+    let mut have = installed(k, &plan.name).await?;
     if have.is_empty() && plan.addons.is_empty() {
         return Ok(());
     }

@@ -30,17 +30,25 @@ pub(super) async fn delete(k: &Kit<'_>, name: &str) -> Result<()> {
     let arn = found.arn().unwrap_or(name).to_owned();
     // EKS refuses to delete a cluster while it is being created or updated
     // (an interrupted apply): wait for it to settle first.
-    let settled = k
-        .poll(KIND, name, || async {
+    let busy = |c: Option<&Cluster>| {
+        matches!(
+            c.and_then(|c| c.status()),
+            Some(ClusterStatus::Creating | ClusterStatus::Updating)
+        )
+    };
+    let settled = if !busy(Some(&found)) {
+        Some(found)
+    } else {
+        k.poll(KIND, name, || async {
             let c = describe(k, name).await?;
-            Ok(match c.as_ref().and_then(|c| c.status()) {
-                Some(ClusterStatus::Creating | ClusterStatus::Updating) => {
-                    Step::Wait("the EKS cluster never settled to be deleted".into())
-                }
-                _ => Step::Done(c),
+            Ok(if busy(c.as_ref()) {
+                Step::Wait("the EKS cluster never settled to be deleted".into())
+            } else {
+                Step::Done(c)
             })
         })
-        .await?;
+        .await?
+    };
     let Some(cluster) = settled else {
         return Ok(());
     };
