@@ -238,6 +238,11 @@ fn parse_offerings(tsv: &str) -> Result<Offerings, String> {
     Ok(out)
 }
 
+/// The recorded catalog's names, for [`offered`]'s "a type the recording
+/// does not know" (a look-up, not a scan: it runs per type and zone).
+static RECORDED: LazyLock<BTreeSet<&'static str>> =
+    LazyLock::new(|| CATALOG.iter().map(|t| t.instance_type.as_str()).collect());
+
 static OFFERINGS: LazyLock<Offerings> =
     LazyLock::new(|| parse_offerings(OFFERINGS_TSV).expect("the bundled offerings parse"));
 
@@ -256,7 +261,7 @@ pub fn offered(region: &str, zone: &str, instance_type: &str) -> bool {
     let Some(types) = zones.get(zone) else {
         return true;
     };
-    types.contains(instance_type) || !CATALOG.iter().any(|t| t.instance_type == instance_type)
+    types.contains(instance_type) || !RECORDED.contains(instance_type)
 }
 
 /// AWS's refusal of a launch in a zone that does not offer the type: it
