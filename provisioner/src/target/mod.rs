@@ -423,64 +423,31 @@ fn own_retry_partition(service: Service) -> RetryPartition {
         .build()
 }
 
-fn ec2_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_ec2::Client {
-    let mut b = aws_sdk_ec2::config::Builder::from(conf);
-    if endpoint.is_some() {
-        b = b.retry_partition(own_retry_partition(Service::Ec2));
-    }
-    match endpoint {
-        Some(url) => b = b.endpoint_url(url),
-        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Ec2))),
-    }
-    aws_sdk_ec2::Client::from_conf(b.build())
+/// `fn $name(conf, endpoint) -> $sdk::Client`: a client of `conf` sent to
+/// `endpoint` with a retry quota of its own, or, without one, a client
+/// whose every call fails before anything is sent ([`NoEndpoint`]).
+macro_rules! client_from {
+    ($($name:ident: $sdk:ident, $service:expr;)*) => {$(
+        fn $name(conf: &SdkConfig, endpoint: Option<&str>) -> $sdk::Client {
+            let b = $sdk::config::Builder::from(conf);
+            let b = match endpoint {
+                Some(url) => b
+                    .retry_partition(own_retry_partition($service))
+                    .endpoint_url(url),
+                None => b.http_client(SharedHttpClient::new(NoEndpoint($service))),
+            };
+            $sdk::Client::from_conf(b.build())
+        }
+    )*};
 }
 
-fn elb_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbalancingv2::Client {
-    let mut b = aws_sdk_elasticloadbalancingv2::config::Builder::from(conf);
-    if endpoint.is_some() {
-        b = b.retry_partition(own_retry_partition(Service::Elbv2));
-    }
-    match endpoint {
-        Some(url) => b = b.endpoint_url(url),
-        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Elbv2))),
-    }
-    aws_sdk_elasticloadbalancingv2::Client::from_conf(b.build())
-}
-
-fn classic_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_elasticloadbalancing::Client {
-    let mut b = aws_sdk_elasticloadbalancing::config::Builder::from(conf);
-    if endpoint.is_some() {
-        b = b.retry_partition(own_retry_partition(Service::Elbv2));
-    }
-    match endpoint {
-        Some(url) => b = b.endpoint_url(url),
-        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Elbv2))),
-    }
-    aws_sdk_elasticloadbalancing::Client::from_conf(b.build())
-}
-
-fn eks_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_eks::Client {
-    let mut b = aws_sdk_eks::config::Builder::from(conf);
-    if endpoint.is_some() {
-        b = b.retry_partition(own_retry_partition(Service::Eks));
-    }
-    match endpoint {
-        Some(url) => b = b.endpoint_url(url),
-        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Eks))),
-    }
-    aws_sdk_eks::Client::from_conf(b.build())
-}
-
-fn sts_from(conf: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_sts::Client {
-    let mut b = aws_sdk_sts::config::Builder::from(conf);
-    if endpoint.is_some() {
-        b = b.retry_partition(own_retry_partition(Service::Sts));
-    }
-    match endpoint {
-        Some(url) => b = b.endpoint_url(url),
-        None => b = b.http_client(SharedHttpClient::new(NoEndpoint(Service::Sts))),
-    }
-    aws_sdk_sts::Client::from_conf(b.build())
+client_from! {
+    ec2_from: aws_sdk_ec2, Service::Ec2;
+    elb_from: aws_sdk_elasticloadbalancingv2, Service::Elbv2;
+    // Classic ELB is ELBv2's service and endpoint.
+    classic_from: aws_sdk_elasticloadbalancing, Service::Elbv2;
+    eks_from: aws_sdk_eks, Service::Eks;
+    sts_from: aws_sdk_sts, Service::Sts;
 }
 
 /// Settings shared by every client of a fake (embedded or by URL).
