@@ -48,6 +48,25 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "fake-ec2 on 127.0.0.1:$port, $("$venv/bin/aws" --version 2>&1)"
 
+# A new account's region has its default VPC: 172.31.0.0/16, a default
+# subnet per Availability Zone, named by DescribeAccountAttributes.
+show ec2 describe-vpcs --filters Name=is-default,Values=true
+default_vpc=$(aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].[VpcId,CidrBlock]' --output text)
+echo "$default_vpc"
+[[ "$default_vpc" == *"172.31.0.0/16"* ]] || fail "no default VPC: $default_vpc"
+show ec2 describe-account-attributes --attribute-names default-vpc
+out=$(aws ec2 describe-account-attributes --attribute-names default-vpc --query 'AccountAttributes[0].AttributeValues[0].AttributeValue' --output text)
+echo "$out"
+[[ "$default_vpc" == "$out"* ]] || fail "default-vpc names $out, not the default VPC"
+out=$(aws ec2 describe-subnets --filters Name=default-for-az,Values=true --query 'length(Subnets)' --output text)
+[ "$out" = 6 ] || fail "expected a default subnet in each of us-east-1's six zones, got $out"
+set +e
+out=$(aws ec2 create-default-vpc 2>&1)
+status=$?
+set -e
+echo "$out"
+[ "$status" -ne 0 ] && grep -q "(DefaultVpcAlreadyExists)" <<<"$out" || fail "a second default VPC was not refused"
+
 show ec2 create-vpc --cidr-block 10.0.0.0/16 --amazon-provided-ipv6-cidr-block
 vpc_json=$(aws ec2 create-vpc --cidr-block 10.0.0.0/16 --amazon-provided-ipv6-cidr-block --output json)
 echo "$vpc_json"

@@ -16,18 +16,33 @@ pub struct Ids {
     /// resources such as `vpc-1234567890abcdefg`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     chosen: BTreeMap<String, Vec<String>>,
+    /// Set while a default VPC is built: its ids come from a series of
+    /// their own (see [`Ids::next`]), so having one never shifts the ids of
+    /// what a test creates.
+    #[serde(skip)]
+    default_series: bool,
 }
 
 impl Ids {
     /// The next id with AWS's shape: `prefix-` and 17 hex digits, unless a
-    /// seed chose this one.
+    /// seed chose this one. A default VPC's resources take theirs from a
+    /// series of their own, `prefix-d` and 16 hex digits
+    /// (`vpc-d0000000000000001`).
     pub fn next(&mut self, prefix: &str) -> String {
         if let Some(ids) = self.chosen.get_mut(prefix)
             && let Some(id) = ids.pop()
         {
             return id;
         }
+        if self.default_series {
+            return format!("{prefix}-d{:016x}", self.bump(&format!("default:{prefix}")));
+        }
         format!("{prefix}-{:017x}", self.bump(prefix))
+    }
+
+    /// Ids from [`Ids::next`] come from the default VPC's series while `on`.
+    pub(crate) fn set_default_series(&mut self, on: bool) {
+        self.default_series = on;
     }
 
     /// Makes the next `next(prefix)` return `id`.
@@ -106,6 +121,17 @@ mod tests {
         assert_eq!(ids.next("vpc"), "vpc-00000000000000001");
         assert_eq!(ids.next("subnet"), "subnet-00000000000000001");
         assert_eq!(ids.next("vpc"), "vpc-00000000000000002");
+    }
+
+    #[test]
+    fn the_default_vpc_series_never_shifts_the_others() {
+        let mut ids = Ids::default();
+        ids.set_default_series(true);
+        assert_eq!(ids.next("vpc"), "vpc-d0000000000000001");
+        assert_eq!(ids.next("subnet"), "subnet-d0000000000000001");
+        ids.set_default_series(false);
+        assert_eq!(ids.next("vpc"), "vpc-00000000000000001");
+        assert_eq!(ids.next("vpc").len(), "vpc-d0000000000000001".len());
     }
 
     #[test]

@@ -485,6 +485,7 @@ mod tests {
                 "Action=RunInstances&ImageId=ami-12345678&InstanceType=m5.large&SubnetId={a}&MinCount=1&MaxCount=1"
             ),
             format!("Action=CreateSecurityGroup&GroupName=web&GroupDescription=web&VpcId={vpc}"),
+            "Action=CreateKeyPair&KeyName=k&KeyType=ed25519".to_owned(),
             format!(
                 "Action=CreateTargetGroup&Version=2015-12-01&Name=tg&Protocol=TCP&Port=80&VpcId={vpc}"
             ),
@@ -550,6 +551,7 @@ mod tests {
             ("ec2", "ipam_scopes"),
             ("ec2", "ipam_pools"),
             ("ec2", "network_interfaces"),
+            ("ec2", "key_pairs"),
             ("elbv2", "load_balancers"),
             ("elbv2", "target_groups"),
             ("elbv2", "listeners"),

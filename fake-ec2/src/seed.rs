@@ -1,13 +1,18 @@
 //! The world a fake starts from, as Rust values or a YAML file: account and
-//! region defaults, fault rules, and per region the zone groups opted into,
-//! extra zones and instance types, BYOIP and IPAM pools.
+//! region defaults, fault rules, and per region whether it has a default
+//! VPC, the zone groups opted into, extra zones and instance types, BYOIP
+//! and IPAM pools.
 //!
 //! ```yaml
 //! account_id: "123456789012"
 //! default_region: us-east-1
 //! regions:
 //!   us-east-1:
+//!     default_vpc: false
 //!     opt_in: [us-east-1-nyc-1]
+//!     key_pairs:
+//!       - key_name: default
+//!         public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAn8wsVb4yA5ra9pHViFe1Ewq7uZuAi7pHsa7S+lgqLS seed-example
 //!     ipv6_pools:
 //!       - pool_id: ipv6pool-ec2-0123456789abcdef0
 //!         cidrs: ["2001:db8:1200::/40"]
@@ -32,6 +37,7 @@ use crate::ec2::zones::{OptInStatus, Zone};
 use crate::faults::FaultRule;
 use crate::ids::Timestamp;
 use crate::protocol::sigv4::SecretKey;
+use crate::protocol::xml::first_text;
 use crate::protocol::{Node, Params};
 use crate::region::{Config, Ctx, DEFAULT_ACCOUNT, DEFAULT_REGION, Region};
 
@@ -72,6 +78,10 @@ pub struct Seed {
     pub fault_seed: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub regions: BTreeMap<String, RegionSeed>,
+    /// Whether regions start with a default VPC, as a real account's do
+    /// (unset: yes); a region's own `default_vpc` wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_vpc: Option<bool>,
     /// Check every request's SigV4 signature against `credentials`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub verify_sigv4: bool,
@@ -84,6 +94,10 @@ pub struct Seed {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegionSeed {
+    /// Whether the region starts with a default VPC (unset: the seed's
+    /// `default_vpc`, else yes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_vpc: Option<bool>,
     /// Local Zone and Wavelength Zone groups the account has opted into.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub opt_in: Vec<String>,
@@ -97,6 +111,10 @@ pub struct RegionSeed {
     pub ipv6_pools: Vec<Ipv6PoolSeed>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ipam_pools: Vec<IpamPoolSeed>,
+    /// Key pairs the account already has (OpenSSH public keys), imported
+    /// as ImportKeyPair would.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_pairs: Vec<KeyPairSeed>,
     /// Pre-existing networks (bring-your-own VPC cases), created in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vpcs: Vec<VpcSeed>,
@@ -194,6 +212,19 @@ pub struct RouteTableSeed {
 pub struct RouteSeed {
     pub destination: String,
     pub target: String,
+}
+
+/// A key pair: its name and OpenSSH public key line
+/// (`ssh-ed25519 AAAA... comment`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPairSeed {
+    pub key_name: String,
+    pub public_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// A BYOIP pool, as after `ProvisionByoipCidr` and `AdvertiseByoipCidr`.
@@ -453,6 +484,19 @@ fn pair(k: &str, v: impl ToString) -> (String, String) {
     (k.to_owned(), v.to_string())
 }
 
+fn seed_key_pair(ctx: &mut Ctx<'_>, seed: &KeyPairSeed) -> Result<(), String> {
+    use base64::Engine as _;
+    choose(ctx, "key", seed.key_pair_id.as_ref())?;
+    let material = base64::engine::general_purpose::STANDARD.encode(seed.public_key.trim());
+    let mut args = vec![
+        pair("KeyName", &seed.key_name),
+        pair("PublicKeyMaterial", material),
+    ];
+    args.extend(tag_pairs("key-pair", &seed.tags));
+    call(ctx, "ImportKeyPair", args)?;
+    Ok(())
+}
+
 fn seed_vpc(ctx: &mut Ctx<'_>, seed: &VpcSeed) -> Result<(), String> {
     choose(ctx, "vpc", seed.vpc_id.as_ref())?;
     let mut args = vec![pair("CidrBlock", &seed.cidr_block)];
@@ -645,23 +689,35 @@ fn seed_route_table(ctx: &mut Ctx<'_>, vpc_id: &str, rt: &RouteTableSeed) -> Res
     Ok(())
 }
 
-/// The text of the first element with this name, searched depth-first.
-fn first_text(nodes: &[Node], name: &str) -> Option<String> {
-    nodes.iter().find_map(|n| {
-        if n.name() == name {
-            n.text_value().map(str::to_owned)
-        } else {
-            first_text(n.child_nodes(), name)
-        }
-    })
-}
-
 impl Seed {
     /// A region's state on its first use: the fake's catalogs of zones and
     /// instance types with this seed's additions for it, no resources yet.
+    /// It has the default VPC of a real account unless the seed says not.
     pub(crate) fn new_region(&self, account: &str, name: &str, config: &Config) -> Region {
         let (zones, instance_types) = self.catalogs(name);
-        Region::new(account, name, zones, instance_types, config)
+        let mut region = Region::new(account, name, zones, instance_types, config);
+        if self.has_default_vpc(name) {
+            let mut ctx = Ctx {
+                region: &mut region,
+                now: Timestamp(crate::ids::EPOCH),
+                fate: None,
+            };
+            // A new region has room for it: a refusal here is the fake's
+            // own bug, reported, and the region is used as far as it got.
+            if let Err(e) = crate::ec2::default_vpc::build(&mut ctx) {
+                tracing::error!(region = name, code = %e.code, "default VPC not built: {}", e.message);
+            }
+        }
+        region
+    }
+
+    /// Whether `region` starts with a default VPC.
+    pub fn has_default_vpc(&self, region: &str) -> bool {
+        self.regions
+            .get(region)
+            .and_then(|r| r.default_vpc)
+            .or(self.default_vpc)
+            .unwrap_or(true)
     }
 
     /// A region's zones and instance types: the fake's catalogs with this
@@ -713,6 +769,9 @@ impl RegionSeed {
         }
         if !rs.ipam_pools.is_empty() {
             seed_ipam_pools(&mut ctx, name, &rs.ipam_pools).map_err(invalid)?;
+        }
+        for (i, key) in rs.key_pairs.iter().enumerate() {
+            seed_key_pair(&mut ctx, key).map_err(|e| invalid(format!("key_pairs[{i}]: {e}")))?;
         }
         for (i, vpc) in rs.vpcs.iter().enumerate() {
             seed_vpc(&mut ctx, vpc).map_err(|e| invalid(format!("vpcs[{i}]: {e}")))?;
@@ -788,7 +847,7 @@ mod tests {
             ),
             (
                 "credentials:\n  AKIDSEED: SeedSecretValue123\nregionz: {}\n",
-                "seed:3:1: unknown field `regionz`, expected one of account_id, default_region, settle_reads, faults, fault_seed, regions, verify_sigv4, credentials",
+                "seed:3:1: unknown field `regionz`, expected one of account_id, default_region, settle_reads, faults, fault_seed, regions, default_vpc, verify_sigv4, credentials",
             ),
             (
                 "{\"credentials\": {\"AKIDSEED\": \"SeedSecretValue123\"}, \"settle_reads\": \"x\"}\n",

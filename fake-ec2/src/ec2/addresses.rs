@@ -154,6 +154,14 @@ pub fn public_ip(network_border_group: &str, n: u64) -> Ipv4Addr {
     Ipv4Addr::new(3, second, third, fourth)
 }
 
+/// The `n`th public address AWS hands out at launch in a network border
+/// group (`MapPublicIpOnLaunch`): the same spread as [`public_ip`], in
+/// `44.0.0.0/8`, so it never meets an Elastic IP.
+pub fn auto_assigned_ip(network_border_group: &str, n: u64) -> Ipv4Addr {
+    let [_, second, third, fourth] = public_ip(network_border_group, n).octets();
+    Ipv4Addr::new(44, second, third, fourth)
+}
+
 /// The region itself, or the border group of a zone the account may use.
 fn check_network_border_group(region: &Region, nbg: &str) -> AwsResult<()> {
     let usable = nbg == region.name

@@ -61,6 +61,13 @@ error_codes! {
         TagLimitExceeded = "TagLimitExceeded",
         InvalidId = "InvalidID",
         OperationNotPermitted = "OperationNotPermitted",
+        DefaultVpcAlreadyExists = "DefaultVpcAlreadyExists",
+        DefaultVpcDoesNotExist = "DefaultVpcDoesNotExist",
+        DefaultSubnetAlreadyExistsInAvailabilityZone = "DefaultSubnetAlreadyExistsInAvailabilityZone",
+        MissingInput = "MissingInput",
+        InvalidKeyPairNotFound = "InvalidKeyPair.NotFound",
+        InvalidKeyPairDuplicate = "InvalidKeyPair.Duplicate",
+        InvalidKeyFormat = "InvalidKey.Format",
         MissingAuthenticationToken = "MissingAuthenticationToken" @ 401,
     }
 }

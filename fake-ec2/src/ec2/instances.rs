@@ -3,8 +3,8 @@
 //! takes only Nitro instance types and gives them no IPv4 address.
 //!
 //! Choices where AWS's behaviour is not documented (`[I]` in aws-rules):
-//! - No subnet and no network interface: `VPCIdNotSpecified`, what AWS says
-//!   to an account without a default VPC (the fake never has one).
+//! - No subnet and no network interface: the default VPC's subnet (see
+//!   `default_vpc.rs`); `VPCIdNotSpecified` without a default VPC.
 //! - A Xen type in an IPv6-only subnet: `InvalidParameterCombination`,
 //!   naming the type and asking for a Nitro-based one.
 //! - IPv6 asked of a subnet without an IPv6 block: `InvalidParameterValue`.
@@ -78,6 +78,10 @@ pub struct InstanceNetworkInterface {
     pub security_group_ids: Vec<String>,
     pub attachment_id: String,
     pub delete_on_termination: bool,
+    /// The public IPv4 address AWS gave the primary interface at launch
+    /// (`MapPublicIpOnLaunch` or `AssociatePublicIpAddress`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<Ipv4Addr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +146,11 @@ impl Instance {
 
     pub fn private_ip_address(&self) -> Option<Ipv4Addr> {
         self.primary_interface().and_then(|n| n.private_ip_address)
+    }
+
+    /// The public IPv4 address of the primary interface, if it has one.
+    pub fn public_ip(&self) -> Option<Ipv4Addr> {
+        self.primary_interface().and_then(|n| n.public_ip)
     }
 
     /// The primary IPv6 address (`EnablePrimaryIpv6`), needed for IPv6 target groups.
@@ -225,6 +234,8 @@ impl Instance {
                     "Client.UserInitiatedShutdown: User initiated shutdown",
                 )
         });
+        let public_ip = self.public_ip().filter(|_| live);
+        let public_dns = public_ip.and_then(|ip| public_dns_name(ec2, &self.subnet_id, ip));
         let interfaces = self.network_interfaces.iter().filter(|_| live).map(|n| {
             self.interface_xml(
                 n,
@@ -244,7 +255,7 @@ impl Instance {
                     ""
                 },
             )
-            .leaf("dnsName", "")
+            .leaf("dnsName", public_dns.as_deref().unwrap_or(""))
             .leaf("reason", if stopping { "User initiated" } else { "" })
             .opt_leaf("keyName", self.key_name.as_ref())
             .leaf("amiLaunchIndex", self.ami_launch_index)
@@ -264,6 +275,7 @@ impl Instance {
                 "privateIpAddress",
                 self.private_ip_address().filter(|_| live),
             )
+            .opt_leaf("ipAddress", public_ip)
             .leaf("sourceDestCheck", true)
             .child(group_set(if live {
                 self.security_group_ids()
@@ -335,11 +347,21 @@ impl Instance {
         } else {
             ""
         };
+        let association = n.public_ip.map(|ip| {
+            Node::el("association")
+                .leaf("publicIp", ip)
+                .leaf(
+                    "publicDnsName",
+                    public_dns_name(ec2, &n.subnet_id, ip).unwrap_or_default(),
+                )
+                .leaf("ipOwnerId", "amazon")
+        });
         let private_ips = n.private_ip_address.map(|ip| {
             Node::el("item")
                 .leaf("privateIpAddress", ip)
                 .leaf("privateDnsName", dns)
                 .leaf("primary", true)
+                .opt_child(association.clone())
         });
         Node::el("item")
             .leaf("networkInterfaceId", &n.network_interface_id)
@@ -352,6 +374,7 @@ impl Instance {
             .opt_leaf("privateIpAddress", n.private_ip_address)
             .leaf("sourceDestCheck", true)
             .child(groups)
+            .opt_child(association)
             .child(
                 Node::el("attachment")
                     .leaf("attachmentId", &n.attachment_id)
@@ -419,6 +442,7 @@ impl Filterable for Instance {
         "network-interface.network-interface-id",
         "network-interface.subnet-id",
         "network-interface.vpc-id",
+        "ip-address",
         "private-dns-name",
         "private-ip-address",
         "reservation-id",
@@ -466,6 +490,7 @@ impl Filterable for Instance {
                 .collect(),
             "network-interface.subnet-id" => nics.iter().map(|n| n.subnet_id.clone()).collect(),
             "network-interface.vpc-id" => nics.iter().map(|n| n.vpc_id.clone()).collect(),
+            "ip-address" => filters::opt(self.public_ip().filter(|_| live)),
             "private-dns-name" => filters::opt(live.then_some(&self.private_dns_name)),
             "private-ip-address" => filters::opt(self.private_ip_address()),
             "reservation-id" => filters::one(&self.reservation_id),
@@ -491,6 +516,8 @@ struct InterfaceRequest {
     ipv6_count: Option<u32>,
     primary_ipv6: bool,
     delete_on_termination: bool,
+    /// `AssociatePublicIpAddress`, when the request says.
+    associate_public_ip: Option<bool>,
 }
 
 /// An interface request checked against its subnet: what to allocate.
@@ -508,6 +535,8 @@ struct InterfacePlan {
     ipv6_count: u32,
     primary_ipv6: bool,
     delete_on_termination: bool,
+    /// A public IPv4 address comes with it.
+    public_ip: bool,
 }
 
 /// The addresses one interface of one instance got.
@@ -538,8 +567,13 @@ fn combination_with_interfaces(what: &str) -> AwsError {
 
 /// The interfaces a launch asks for: `NetworkInterface.N.*`, or one primary
 /// interface from the instance-level `SubnetId` and address parameters.
-fn parse_interfaces(p: &Params) -> AwsResult<Vec<InterfaceRequest>> {
-    if !p.list("SecurityGroup").is_empty() {
+/// `default` is where a launch without a subnet or interface goes (the
+/// default VPC's subnet and the groups `SecurityGroup.N` names there).
+fn parse_interfaces(
+    p: &Params,
+    default: Option<(String, Vec<String>)>,
+) -> AwsResult<Vec<InterfaceRequest>> {
+    if default.is_none() && !p.list("SecurityGroup").is_empty() {
         return Err(AwsError::invalid_parameter_combination(
             "The parameter groupName cannot be used with the parameter subnet",
         ));
@@ -549,13 +583,16 @@ fn parse_interfaces(p: &Params) -> AwsResult<Vec<InterfaceRequest>> {
     let top_v6 = p.structs("Ipv6Address");
     let nics = p.structs("NetworkInterface");
     if nics.is_empty() {
-        let subnet_id = p
-            .value("SubnetId")
-            .ok_or_else(errors::vpc_id_not_specified)?;
+        let (subnet_id, mut group_ids) = match (p.value("SubnetId"), default) {
+            (Some(id), _) => (id.to_owned(), Vec::new()),
+            (None, Some(target)) => target,
+            (None, None) => return Err(errors::vpc_id_not_specified()),
+        };
+        group_ids.extend(p.list("SecurityGroupId"));
         return Ok(vec![InterfaceRequest {
             device_index: 0,
-            subnet_id: subnet_id.to_owned(),
-            group_ids: p.list("SecurityGroupId"),
+            subnet_id,
+            group_ids,
             private_ip: p
                 .value("PrivateIpAddress")
                 .map(|t| parse_ipv4(t, "PrivateIpAddress"))
@@ -564,6 +601,7 @@ fn parse_interfaces(p: &Params) -> AwsResult<Vec<InterfaceRequest>> {
             ipv6_count: top_count,
             primary_ipv6: enable_primary,
             delete_on_termination: true,
+            associate_public_ip: None,
         }]);
     }
     if p.value("SubnetId").is_some() {
@@ -598,8 +636,14 @@ fn parse_interfaces(p: &Params) -> AwsResult<Vec<InterfaceRequest>> {
         let subnet_id = nic.value("SubnetId").ok_or_else(|| {
             AwsError::missing_parameter(&format!("NetworkInterface.{n}.SubnetId"))
         })?;
-        nic.bool("AssociatePublicIpAddress")?;
+        let associate_public_ip = nic.bool("AssociatePublicIpAddress")?;
+        if associate_public_ip == Some(true) && (nics.len() > 1 || device_index != 0) {
+            return Err(AwsError::invalid_parameter_combination(
+                "The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.",
+            ));
+        }
         out.push(InterfaceRequest {
+            associate_public_ip,
             device_index,
             subnet_id: subnet_id.to_owned(),
             group_ids: nic.list("SecurityGroupId"),
@@ -725,6 +769,11 @@ fn plan_interface(
         ipv6_addresses: req.ipv6_addresses,
         primary_ipv6: req.primary_ipv6,
         delete_on_termination: req.delete_on_termination,
+        public_ip: req.device_index == 0
+            && subnet.cidr_block.is_some()
+            && req
+                .associate_public_ip
+                .unwrap_or(subnet.map_public_ip_on_launch),
     })
 }
 
@@ -963,6 +1012,23 @@ fn dns_domain(region: &str) -> String {
     }
 }
 
+/// `ec2-44-208-0-1.compute-1.amazonaws.com` (`.<region>.compute.amazonaws.com`
+/// outside us-east-1), when the VPC has DNS hostnames on.
+fn public_dns_name(ec2: &Ec2State, subnet_id: &str, ip: Ipv4Addr) -> Option<String> {
+    let subnet = ec2.subnets.get(subnet_id)?;
+    if !ec2.vpcs.get(&subnet.vpc_id)?.enable_dns_hostnames {
+        return None;
+    }
+    // arn:aws:ec2:<region>:<account>:subnet/<id>
+    let region = subnet.subnet_arn.split(':').nth(3)?;
+    let dashed = ip.to_string().replace('.', "-");
+    Some(if region == "us-east-1" {
+        format!("ec2-{dashed}.compute-1.amazonaws.com")
+    } else {
+        format!("ec2-{dashed}.{region}.compute.amazonaws.com")
+    })
+}
+
 /// `ip-10-0-1-4.ec2.internal` or `i-0123.ec2.internal` (`.<region>.compute.internal` outside us-east-1).
 fn private_dns_name(
     region: &str,
@@ -1046,6 +1112,9 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             ))
         })?;
     let metadata = parse_metadata_options(p)?;
+    if let Some(name) = p.value("KeyName") {
+        super::key_pairs::check_exists(ctx, name)?;
+    }
     if let Some(data) = p.value("UserData")
         && !is_base64(data)
     {
@@ -1054,7 +1123,17 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         ));
     }
 
-    let requests = parse_interfaces(p)?;
+    let default = if p.value("SubnetId").is_none() && p.structs("NetworkInterface").is_empty() {
+        Some(super::default_vpc::launch_target(
+            ctx,
+            p.value("Placement.AvailabilityZone"),
+            &itype.instance_type,
+            &p.list("SecurityGroup"),
+        )?)
+    } else {
+        None
+    };
+    let requests = parse_interfaces(p, default)?;
     if requests.len() > itype.maximum_network_interfaces as usize {
         return Err(AwsError::invalid_parameter_value(format!(
             "The instance type '{}' supports at most {} network interfaces; {} were requested.",
@@ -1064,10 +1143,16 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         )));
     }
     let ec2 = &ctx.region.ec2;
-    let plans: Vec<InterfacePlan> = requests
+    let mut plans: Vec<InterfacePlan> = requests
         .into_iter()
         .map(|r| plan_interface(ec2, &itype, r))
         .collect::<AwsResult<_>>()?;
+    // A subnet's MapPublicIpOnLaunch applies to a launch with one interface.
+    if plans.len() > 1 {
+        for pl in &mut plans {
+            pl.public_ip = false;
+        }
+    }
     let primary_plan = plans
         .iter()
         .find(|pl| pl.device_index == 0)
@@ -1154,11 +1239,20 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         .cloned()
         .unwrap_or_else(|| "x86_64".to_owned());
     let mut instances: Vec<Instance> = Vec::with_capacity(launched.len());
+    let border_group = ctx
+        .region
+        .zone(&zone)
+        .map_or_else(|| region.clone(), |z| z.network_border_group.clone());
     for (index, addresses) in launched.into_iter().enumerate() {
         let instance_id = ctx.next_id("i");
         let mut interfaces = Vec::with_capacity(plans.len());
         for (pl, a) in plans.iter().zip(addresses) {
+            let public_ip = pl.public_ip.then(|| {
+                let n = ctx.region.ids.bump(&format!("public-ipv4/{border_group}"));
+                super::addresses::auto_assigned_ip(&border_group, n)
+            });
             interfaces.push(InstanceNetworkInterface {
+                public_ip,
                 network_interface_id: ctx.next_id("eni"),
                 device_index: pl.device_index,
                 subnet_id: pl.subnet_id.clone(),

@@ -2,6 +2,7 @@
 //! table, and one module per resource family.
 
 pub mod addresses;
+pub mod default_vpc;
 pub mod describe;
 pub mod egress_only_internet_gateways;
 pub mod errors;
@@ -9,6 +10,7 @@ pub mod filters;
 pub mod instance_types;
 pub mod instances;
 pub mod internet_gateways;
+pub mod key_pairs;
 pub mod nat_gateways;
 pub mod network_interfaces;
 pub mod paging;
@@ -45,6 +47,7 @@ crate::registry::families! {
         ipam_scopes: pools::IpamScope,
         ipam_pools: pools::IpamPool,
         network_interfaces: network_interfaces::NetworkInterface,
+        key_pairs: key_pairs::KeyPair,
     }
 }
 
@@ -56,6 +59,9 @@ crate::registry::actions! {
     Handler {
         "CreateVpc" => vpcs::create_vpc,
         "DescribeVpcs" => vpcs::describe_vpcs,
+        "CreateDefaultVpc" => default_vpc::create_default_vpc,
+        "CreateDefaultSubnet" => default_vpc::create_default_subnet,
+        "DescribeAccountAttributes" => default_vpc::describe_account_attributes,
         "DeleteVpc" => vpcs::delete_vpc,
         "ModifyVpcAttribute" => vpcs::modify_vpc_attribute,
         "DescribeVpcAttribute" => vpcs::describe_vpc_attribute,
@@ -105,6 +111,10 @@ crate::registry::actions! {
         "ModifyAvailabilityZoneGroup" => zones::modify_availability_zone_group,
         "DescribeInstanceTypes" => instance_types::describe_instance_types,
         "DescribeInstanceTypeOfferings" => instance_types::describe_instance_type_offerings,
+        "CreateKeyPair" => key_pairs::create_key_pair,
+        "ImportKeyPair" => key_pairs::import_key_pair,
+        "DescribeKeyPairs" => key_pairs::describe_key_pairs,
+        "DeleteKeyPair" => key_pairs::delete_key_pair,
         "RunInstances" => instances::run_instances,
         "DescribeInstances" => instances::describe_instances,
         "TerminateInstances" => instances::terminate_instances,

@@ -506,7 +506,7 @@ fn find_group<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a SecurityGroup> {
 }
 
 /// A group by name: AWS resolves names in the default VPC only.
-fn group_by_name<'a>(ec2: &'a Ec2State, name: &str) -> AwsResult<&'a SecurityGroup> {
+pub(crate) fn group_by_name<'a>(ec2: &'a Ec2State, name: &str) -> AwsResult<&'a SecurityGroup> {
     let vpc = ec2
         .vpcs
         .values()

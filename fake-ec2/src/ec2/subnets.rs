@@ -378,7 +378,7 @@ fn find_subnet<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a Subnet> {
 }
 
 /// The zone a CreateSubnet asks for (by name or id), or the region's first AZ.
-fn resolve_zone(ctx: &Ctx<'_>, p: &Params) -> AwsResult<Zone> {
+pub(crate) fn resolve_zone(ctx: &Ctx<'_>, p: &Params) -> AwsResult<Zone> {
     let usable = || {
         ctx.region
             .zones

@@ -701,7 +701,7 @@ pub fn create_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 /// Every region shares one default DHCP options set per account.
 fn default_dhcp_options(ctx: &mut Ctx<'_>) -> String {
     if ctx.region.ids.bump("dopt-default-seen") == 1 {
-        ctx.region.ids.next("dopt");
+        ctx.region.ids.bump("dopt");
     }
     "dopt-00000000000000001".to_owned()
 }

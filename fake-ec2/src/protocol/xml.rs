@@ -181,6 +181,18 @@ pub fn rename(node: Node, name: &'static str) -> Node {
     out
 }
 
+/// The text of the first element with this name, searched depth-first
+/// (an id in the answer of a handler called from inside the fake).
+pub fn first_text(nodes: &[Node], name: &str) -> Option<String> {
+    nodes.iter().find_map(|n| {
+        if n.name() == name {
+            n.text_value().map(str::to_owned)
+        } else {
+            first_text(n.child_nodes(), name)
+        }
+    })
+}
+
 /// Escapes the five XML special characters and carriage returns (`&#xD;`:
 /// a parser turns a raw CR or CR LF into a plain LF, so "a\r\nb" would come
 /// back as "a\nb"), and replaces characters XML 1.0 cannot carry.

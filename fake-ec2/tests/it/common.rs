@@ -22,11 +22,15 @@ pub struct Harness {
     pub eks: aws_sdk_eks::Client,
 }
 
+/// A fake whose regions have no default VPC: most tests count what they
+/// made. `default_vpc.rs` tests the world of a new account.
 pub async fn start() -> Harness {
     start_with(Seed::default()).await
 }
 
-pub async fn start_with(seed: Seed) -> Harness {
+/// As [`start`], unless the seed says whether regions have a default VPC.
+pub async fn start_with(mut seed: Seed) -> Harness {
+    seed.default_vpc.get_or_insert(false);
     let fake = Fake::from_seed(seed).expect("valid seed");
     let server = fake.start().await.expect("bind 127.0.0.1:0");
     let ec2 = ec2_client(&server.url(), REGION);
@@ -41,6 +45,16 @@ pub async fn start_with(seed: Seed) -> Harness {
         classic,
         eks,
     }
+}
+
+/// The ids of the VPCs a test made: every VPC but the default one.
+pub async fn made_vpcs(ec2: &aws_sdk_ec2::Client) -> Vec<String> {
+    let out = ec2.describe_vpcs().send().await.expect("DescribeVpcs");
+    out.vpcs()
+        .iter()
+        .filter(|v| v.is_default() != Some(true))
+        .filter_map(|v| v.vpc_id().map(str::to_owned))
+        .collect()
 }
 
 pub async fn start_yaml(seed: &str) -> Harness {

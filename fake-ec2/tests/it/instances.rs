@@ -353,6 +353,13 @@ async fn run_in_an_ipv4_subnet() {
     let h = start().await;
     let n = net(&h).await;
     let before = free_ipv4(&h, &n.v4).await;
+    h.ec2
+        .create_key_pair()
+        .key_name("ops")
+        .key_type(aws_sdk_ec2::types::KeyType::Ed25519)
+        .send()
+        .await
+        .unwrap();
     let out = run(&h, &n.v4, "m5.large")
         .key_name("ops")
         .user_data("IyEvYmluL3NoCmVjaG8gaGk=")

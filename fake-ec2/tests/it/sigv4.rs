@@ -122,19 +122,11 @@ async fn right_credentials_pass_and_wrong_ones_get_aws_errors() {
         .unwrap()
         .vpc_id
         .unwrap();
-    assert_eq!(ec2.describe_vpcs().send().await.unwrap().vpcs().len(), 1);
+    assert_eq!(made_vpcs(&ec2).await.len(), 1);
     elb.describe_load_balancers().send().await.unwrap();
     // A 12-digit key is still the account it names.
     let other = ec2_as(&url, "210987654321", "other-account-secret", &seen);
-    assert!(
-        other
-            .describe_vpcs()
-            .send()
-            .await
-            .unwrap()
-            .vpcs()
-            .is_empty()
-    );
+    assert!(made_vpcs(&other).await.is_empty());
 
     // A wrong secret: SignatureDoesNotMatch, 403, for both services.
     let ec2_bad = ec2_as(&url, KEY, "not-the-secret", &seen);
@@ -149,7 +141,7 @@ async fn right_credentials_pass_and_wrong_ones_get_aws_errors() {
     );
     // A refused write changes nothing.
     refusal(ec2_bad.create_vpc().cidr_block("10.1.0.0/16").send().await);
-    assert_eq!(ec2.describe_vpcs().send().await.unwrap().vpcs().len(), 1);
+    assert_eq!(made_vpcs(&ec2).await.len(), 1);
 
     // An unknown key: AuthFailure 401 for EC2, InvalidClientTokenId 403 for ELBv2.
     let ec2_stranger = ec2_as(&url, "AKIDUNKNOWN", SECRET, &seen);

@@ -341,6 +341,7 @@ async fn tagged_vpcs(ec2: &aws_sdk_ec2::Client) -> Vec<(u64, String)> {
         .unwrap()
         .vpcs()
         .iter()
+        .filter(|v| v.is_default() != Some(true))
         .map(|v| {
             let n = v
                 .tags()

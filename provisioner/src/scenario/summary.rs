@@ -187,7 +187,9 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
             .values()
             .map(|g| (g.group_id.clone(), g.group_name.clone()))
             .collect();
-        for vpc in ec2.vpcs.values() {
+        // The region's default VPC is the account's, there before the
+        // scenario: the summary shows what the scenario's world and steps made.
+        for vpc in ec2.vpcs.values().filter(|v| !v.is_default) {
             let id = &vpc.vpc_id;
             let subnets = ec2
                 .subnets
