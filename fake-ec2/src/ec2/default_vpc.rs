@@ -154,15 +154,25 @@ fn default_subnet(ctx: &mut Ctx<'_>, vpc_id: &str, zone: &str) -> AwsResult<Node
             "The default VPC has no free /20 left for a default subnet.",
         )
     })?;
-    let out = call(
-        ctx,
-        super::subnets::create_subnet,
-        &[
-            ("VpcId", vpc_id),
-            ("AvailabilityZone", zone),
-            ("CidrBlock", &block.to_string()),
-        ],
-    )?;
+    let block = block.to_string();
+    let extra = [("CidrBlock", block.as_str())];
+    make_default_subnet(ctx, vpc_id, zone, &extra, |s| {
+        s.map_public_ip_on_launch = true
+    })
+}
+
+/// CreateSubnet in `zone` with `extra` parameters, marked `defaultForAz`
+/// and changed by `set`; the subnet as an answer's item.
+fn make_default_subnet(
+    ctx: &mut Ctx<'_>,
+    vpc_id: &str,
+    zone: &str,
+    extra: &[(&str, &str)],
+    set: impl FnOnce(&mut super::subnets::Subnet),
+) -> AwsResult<Node> {
+    let mut pairs = vec![("VpcId", vpc_id), ("AvailabilityZone", zone)];
+    pairs.extend_from_slice(extra);
+    let out = call(ctx, super::subnets::create_subnet, &pairs)?;
     let id = first_text(&out, "subnetId").ok_or_else(AwsError::internal_error)?;
     let subnet = ctx
         .ec2()
@@ -170,7 +180,7 @@ fn default_subnet(ctx: &mut Ctx<'_>, vpc_id: &str, zone: &str) -> AwsResult<Node
         .get_mut(&id)
         .ok_or_else(AwsError::internal_error)?;
     subnet.default_for_az = true;
-    subnet.map_public_ip_on_launch = true;
+    set(subnet);
     Ok(subnet.to_xml())
 }
 
@@ -266,25 +276,11 @@ fn ipv6_only_default_subnet(ctx: &mut Ctx<'_>, vpc_id: &str, zone: &str) -> AwsR
                 format!("The IPv6 CIDR block {block} of the default VPC has no free /64 left."),
             )
         })?;
-    let out = call(
-        ctx,
-        super::subnets::create_subnet,
-        &[
-            ("VpcId", vpc_id),
-            ("AvailabilityZone", zone),
-            ("Ipv6Native", "true"),
-            ("Ipv6CidrBlock", &free.to_string()),
-        ],
-    )?;
-    let id = first_text(&out, "subnetId").ok_or_else(AwsError::internal_error)?;
-    let subnet = ctx
-        .ec2()
-        .subnets
-        .get_mut(&id)
-        .ok_or_else(AwsError::internal_error)?;
-    subnet.default_for_az = true;
-    subnet.assign_ipv6_address_on_creation = true;
-    Ok(subnet.to_xml())
+    let free = free.to_string();
+    let extra = [("Ipv6Native", "true"), ("Ipv6CidrBlock", free.as_str())];
+    make_default_subnet(ctx, vpc_id, zone, &extra, |s| {
+        s.assign_ipv6_address_on_creation = true;
+    })
 }
 
 /// Where RunInstances launches without a subnet or network interface: the

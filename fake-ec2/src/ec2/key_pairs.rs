@@ -108,17 +108,19 @@ impl Filterable for KeyPair {
 
 /// The key pair of this name in the caller's region, for RunInstances.
 pub fn check_exists(ctx: &Ctx<'_>, name: &str) -> AwsResult<()> {
-    if ctx
-        .region
-        .ec2
-        .key_pairs
-        .values()
-        .any(|k| k.key_name == name)
-    {
+    if has(ctx, name) {
         Ok(())
     } else {
         Err(not_found_name(name))
     }
+}
+
+fn has(ctx: &Ctx<'_>, name: &str) -> bool {
+    ctx.region
+        .ec2
+        .key_pairs
+        .values()
+        .any(|k| k.key_name == name)
 }
 
 fn check_name(ctx: &Ctx<'_>, p: &Params) -> AwsResult<String> {
@@ -128,13 +130,7 @@ fn check_name(ctx: &Ctx<'_>, p: &Params) -> AwsResult<String> {
             "Value ({name}) for parameter keyName is invalid. Key names are 1 to 255 ASCII characters."
         )));
     }
-    if ctx
-        .region
-        .ec2
-        .key_pairs
-        .values()
-        .any(|k| k.key_name == name)
-    {
+    if has(ctx, name) {
         return Err(AwsError::coded(
             Ec2Code::InvalidKeyPairDuplicate,
             format!("The keypair '{name}' already exists."),
@@ -143,13 +139,38 @@ fn check_name(ctx: &Ctx<'_>, p: &Params) -> AwsResult<String> {
     Ok(name.to_owned())
 }
 
-fn store(ctx: &mut Ctx<'_>, mut key: KeyPair) -> KeyPair {
-    key.key_pair_id = ctx.next_id("key");
-    key.create_time = ctx.now;
-    ctx.ec2()
-        .key_pairs
-        .insert(key.key_pair_id.clone(), key.clone());
-    key
+/// Keeps a new key pair (its id and time given here) and answers with
+/// its name, id and fingerprint, `extra` and its tags.
+fn keep(ctx: &mut Ctx<'_>, key: NewKeyPair, extra: Option<Node>) -> Vec<Node> {
+    let key = KeyPair {
+        key_pair_id: ctx.next_id("key"),
+        key_name: key.name,
+        key_type: key.key_type.to_owned(),
+        key_fingerprint: key.fingerprint,
+        public_key: key.public_key,
+        create_time: ctx.now,
+        tags: key.tags,
+    };
+    let out = [
+        Node::text("keyPairId", &key.key_pair_id),
+        Node::text("keyName", &key.key_name),
+        Node::text("keyFingerprint", &key.key_fingerprint),
+    ]
+    .into_iter()
+    .chain(extra)
+    .chain(tags::tag_set(&key.tags))
+    .collect();
+    ctx.ec2().key_pairs.insert(key.key_pair_id.clone(), key);
+    out
+}
+
+/// What [`keep`] stores.
+struct NewKeyPair {
+    name: String,
+    key_type: &'static str,
+    fingerprint: String,
+    public_key: String,
+    tags: Tags,
 }
 
 /// `CreateKeyPair`: a new key; its private key is in this answer only.
@@ -179,27 +200,18 @@ pub fn create_key_pair(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             )));
         }
     };
-    let key = store(
+    let key_type = if key_type == "rsa" { "rsa" } else { "ed25519" };
+    Ok(keep(
         ctx,
-        KeyPair {
-            key_pair_id: String::new(),
-            key_name: name,
-            key_type: key_type.to_owned(),
-            key_fingerprint: made.fingerprint,
+        NewKeyPair {
+            name,
+            key_type,
+            fingerprint: made.fingerprint,
             public_key: made.public_key,
-            create_time: ctx.now,
             tags,
         },
-    );
-    Ok(vec![
-        Node::text("keyPairId", &key.key_pair_id),
-        Node::text("keyName", &key.key_name),
-        Node::text("keyFingerprint", &key.key_fingerprint),
-        Node::text("keyMaterial", &made.private_key),
-    ]
-    .into_iter()
-    .chain(tags::tag_set(&key.tags))
-    .collect())
+        Some(Node::text("keyMaterial", &made.private_key)),
+    ))
 }
 
 /// `ImportKeyPair`: an OpenSSH public key the caller made.
@@ -214,26 +226,17 @@ pub fn import_key_pair(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| invalid_format("PublicKeyMaterial is not base64 of a text"))?;
     let parsed = parse_openssh(&text)?;
-    let key = store(
+    Ok(keep(
         ctx,
-        KeyPair {
-            key_pair_id: String::new(),
-            key_name: name,
-            key_type: parsed.key_type.to_owned(),
-            key_fingerprint: parsed.fingerprint,
+        NewKeyPair {
+            name,
+            key_type: parsed.key_type,
+            fingerprint: parsed.fingerprint,
             public_key: parsed.line,
-            create_time: ctx.now,
             tags,
         },
-    );
-    Ok(vec![
-        Node::text("keyFingerprint", &key.key_fingerprint),
-        Node::text("keyName", &key.key_name),
-        Node::text("keyPairId", &key.key_pair_id),
-    ]
-    .into_iter()
-    .chain(tags::tag_set(&key.tags))
-    .collect())
+        None,
+    ))
 }
 
 /// `DescribeKeyPairs`: by `KeyName.N` or `KeyPairId.N` (each must exist),
