@@ -53,12 +53,7 @@ const ATTRIBUTES: &[(&str, &str)] = &[
 
 /// The region's default VPC, if it has one.
 pub fn id(ctx: &Ctx<'_>) -> Option<String> {
-    ctx.region
-        .ec2
-        .vpcs
-        .values()
-        .find(|v| v.is_default)
-        .map(|v| v.vpc_id.clone())
+    ctx.region.ec2.default_vpc().map(|v| v.vpc_id.clone())
 }
 
 /// Builds the region's default VPC (see the module docs) and returns its id.
@@ -141,9 +136,7 @@ fn free_block(ctx: &Ctx<'_>, vpc_id: &str) -> Option<Ipv4Net> {
         .in_vpc(vpc_id)
         .filter_map(|s| s.cidr_block)
         .collect();
-    vpc.subnets(SUBNET_PREFIX)
-        .ok()?
-        .find(|b| !taken.iter().any(|t| t.contains(b) || b.contains(t)))
+    crate::cidr::first_free_v4(&vpc, SUBNET_PREFIX, &taken)
 }
 
 /// Creates the default subnet of `zone` and returns it as an answer's item.
@@ -266,16 +259,12 @@ fn ipv6_only_default_subnet(ctx: &mut Ctx<'_>, vpc_id: &str, zone: &str) -> AwsR
         .in_vpc(vpc_id)
         .flat_map(|s| s.ipv6_blocks().collect::<Vec<_>>())
         .collect();
-    let free = block
-        .subnets(64)
-        .ok()
-        .and_then(|mut all| all.find(|b| !taken.iter().any(|t| t.contains(b) || b.contains(t))))
-        .ok_or_else(|| {
-            AwsError::coded(
-                errors::Ec2Code::InsufficientCidrBlocks,
-                format!("The IPv6 CIDR block {block} of the default VPC has no free /64 left."),
-            )
-        })?;
+    let free = crate::cidr::first_free_v6(&block, 64, &taken).ok_or_else(|| {
+        AwsError::coded(
+            errors::Ec2Code::InsufficientCidrBlocks,
+            format!("The IPv6 CIDR block {block} of the default VPC has no free /64 left."),
+        )
+    })?;
     let free = free.to_string();
     let extra = [("Ipv6Native", "true"), ("Ipv6CidrBlock", free.as_str())];
     make_default_subnet(ctx, vpc_id, zone, &extra, |s| {

@@ -583,10 +583,9 @@ fn parse_interfaces(
     let top_v6 = p.structs("Ipv6Address");
     let nics = p.structs("NetworkInterface");
     if nics.is_empty() {
-        let (subnet_id, mut group_ids) = match (p.value("SubnetId"), default) {
-            (Some(id), _) => (id.to_owned(), Vec::new()),
-            (None, Some(target)) => target,
-            (None, None) => return Err(errors::vpc_id_not_specified()),
+        let (subnet_id, mut group_ids) = match p.value("SubnetId") {
+            Some(id) => (id.to_owned(), Vec::new()),
+            None => default.ok_or_else(errors::vpc_id_not_specified)?,
         };
         group_ids.extend(p.list("SecurityGroupId"));
         return Ok(vec![InterfaceRequest {

@@ -51,6 +51,13 @@ crate::registry::families! {
     }
 }
 
+impl Ec2State {
+    /// The region's default VPC, if it has one (see `default_vpc.rs`).
+    pub fn default_vpc(&self) -> Option<&vpcs::Vpc> {
+        self.vpcs.values().find(|v| v.is_default)
+    }
+}
+
 /// An action handler: parameters in, the children of `<ActionResponse>` out.
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> AwsResult<Vec<Node>>;
 

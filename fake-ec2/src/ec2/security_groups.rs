@@ -507,11 +507,7 @@ fn find_group<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a SecurityGroup> {
 
 /// A group by name: AWS resolves names in the default VPC only.
 pub(crate) fn group_by_name<'a>(ec2: &'a Ec2State, name: &str) -> AwsResult<&'a SecurityGroup> {
-    let vpc = ec2
-        .vpcs
-        .values()
-        .find(|v| v.is_default)
-        .ok_or_else(errors::no_default_vpc)?;
+    let vpc = ec2.default_vpc().ok_or_else(errors::no_default_vpc)?;
     ec2.security_groups
         .values()
         .find(|g| g.vpc_id == vpc.vpc_id && g.group_name.eq_ignore_ascii_case(name))
@@ -853,11 +849,7 @@ pub fn create_security_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     let ec2 = &ctx.region.ec2;
     let vpc = match p.value("VpcId") {
         Some(id) => ec2.vpcs.get(id).ok_or_else(|| errors::vpc_not_found(id))?,
-        None => ec2
-            .vpcs
-            .values()
-            .find(|v| v.is_default)
-            .ok_or_else(errors::no_default_vpc)?,
+        None => ec2.default_vpc().ok_or_else(errors::no_default_vpc)?,
     };
     let vpc_id = vpc.vpc_id.clone();
     let ipv6 = vpc.has_ipv6();

@@ -363,7 +363,7 @@ fn chosen_subnets(ctx: &Ctx<'_>, p: &Params) -> AwsResult<Vec<String>> {
         (false, true) => Ok(subnets),
         (true, false) => {
             let ec2 = &ctx.region.ec2;
-            let default_vpc = ec2.vpcs.values().find(|v| v.is_default).ok_or_else(|| {
+            let default_vpc = ec2.default_vpc().ok_or_else(|| {
                 errors::invalid_configuration(
                     "There is no default VPC for Availability Zones alone; specify Subnets",
                 )

@@ -3,12 +3,30 @@
 //! subnet), DescribeAccountAttributes, deleting it, CreateDefaultVpc and
 //! CreateDefaultSubnet, and the seed that turns it off.
 
-use aws_sdk_ec2::types::{Filter, InstanceType, Placement, VpcAttributeName};
+use aws_sdk_ec2::types::{Filter, InstanceType, Placement, Subnet, VpcAttributeName};
 
 use crate::common::*;
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
+}
+
+/// The subnets that pass every filter (name, value).
+async fn subnets(h: &Harness, by: &[(&str, &str)]) -> Vec<Subnet> {
+    let mut req = h.ec2.describe_subnets();
+    for (name, value) in by {
+        req = req.filters(filter(name, value));
+    }
+    req.send().await.unwrap().subnets().to_vec()
+}
+
+async fn delete_subnet(h: &Harness, subnet: &Subnet) {
+    h.ec2
+        .delete_subnet()
+        .subnet_id(subnet.subnet_id().unwrap())
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A fake whose regions have the default VPC a real account has.
@@ -72,15 +90,8 @@ async fn a_new_region_has_the_default_vpc_of_a_real_account() {
     );
 
     // A default /20 per Availability Zone, in zone order, public on launch.
-    let subnets = h
-        .ec2
-        .describe_subnets()
-        .filters(filter("default-for-az", "true"))
-        .send()
+    let mut got: Vec<(String, String, bool)> = subnets(&h, &[("default-for-az", "true")])
         .await
-        .unwrap();
-    let mut got: Vec<(String, String, bool)> = subnets
-        .subnets()
         .iter()
         .map(|s| {
             assert_eq!(s.vpc_id(), Some(vpc_id));
@@ -316,13 +327,7 @@ async fn groups_and_instances_without_a_vpc_use_the_default_one() {
 async fn the_default_vpc_can_be_deleted_and_made_again() {
     let h = account().await;
     let vpc_id = default_vpc_attribute(&h).await;
-    let subnets = h
-        .ec2
-        .describe_subnets()
-        .filters(filter("vpc-id", &vpc_id))
-        .send()
-        .await
-        .unwrap();
+    let before = subnets(&h, &[("vpc-id", &vpc_id)]).await;
 
     // One default subnet per zone: a second is refused; deleted, it comes back.
     let (code, msg) = err(h
@@ -338,17 +343,11 @@ async fn the_default_vpc_can_be_deleted_and_made_again() {
             "A Default Subnet already exists in the availability zone 'us-east-1b'."
         )
     );
-    let b = subnets
-        .subnets()
+    let b = before
         .iter()
         .find(|s| s.availability_zone() == Some("us-east-1b"))
         .unwrap();
-    h.ec2
-        .delete_subnet()
-        .subnet_id(b.subnet_id().unwrap())
-        .send()
-        .await
-        .unwrap();
+    delete_subnet(&h, b).await;
     let again = h
         .ec2
         .create_default_subnet()
@@ -379,20 +378,8 @@ async fn the_default_vpc_can_be_deleted_and_made_again() {
     );
 
     // Deleted as any VPC is: subnets, the gateway, then the VPC.
-    let subnets = h
-        .ec2
-        .describe_subnets()
-        .filters(filter("vpc-id", &vpc_id))
-        .send()
-        .await
-        .unwrap();
-    for s in subnets.subnets() {
-        h.ec2
-            .delete_subnet()
-            .subnet_id(s.subnet_id().unwrap())
-            .send()
-            .await
-            .unwrap();
+    for s in subnets(&h, &[("vpc-id", &vpc_id)]).await {
+        delete_subnet(&h, &s).await;
     }
     let igws = h.ec2.describe_internet_gateways().send().await.unwrap();
     let igw = igws.internet_gateways()[0].internet_gateway_id().unwrap();
@@ -461,15 +448,8 @@ async fn the_default_vpc_can_be_deleted_and_made_again() {
     let new_id = vpc.vpc_id().unwrap();
     assert_eq!(new_id, "vpc-d0000000000000002");
     assert_eq!(default_vpc_attribute(&h).await, new_id);
-    let subnets = h
-        .ec2
-        .describe_subnets()
-        .filters(filter("vpc-id", new_id))
-        .filters(filter("default-for-az", "true"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(subnets.subnets().len(), 6);
+    let made = subnets(&h, &[("vpc-id", new_id), ("default-for-az", "true")]).await;
+    assert_eq!(made.len(), 6);
     let igws = h
         .ec2
         .describe_internet_gateways()
@@ -484,20 +464,12 @@ async fn the_default_vpc_can_be_deleted_and_made_again() {
 async fn an_ipv6_only_default_subnet_needs_an_ipv6_block() {
     let h = account().await;
     let vpc_id = default_vpc_attribute(&h).await;
-    let a = h
-        .ec2
-        .describe_subnets()
-        .filters(filter("vpc-id", &vpc_id))
-        .filters(filter("availability-zone", "us-east-1a"))
-        .send()
-        .await
-        .unwrap();
-    h.ec2
-        .delete_subnet()
-        .subnet_id(a.subnets()[0].subnet_id().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let a = subnets(
+        &h,
+        &[("vpc-id", &vpc_id), ("availability-zone", "us-east-1a")],
+    )
+    .await;
+    delete_subnet(&h, &a[0]).await;
     let ipv6_only = || {
         h.ec2
             .create_default_subnet()
