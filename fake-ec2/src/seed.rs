@@ -112,9 +112,11 @@ pub struct RegionSeed {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ipam_pools: Vec<IpamPoolSeed>,
     /// Key pairs the account already has (OpenSSH public keys), imported
-    /// as ImportKeyPair would.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub key_pairs: Vec<KeyPairSeed>,
+    /// as ImportKeyPair would. Unset and `[]` both mean none here; a
+    /// caller that layers its own defaults on a seed (the provisioner's
+    /// embedded account) can tell "not said" from "none".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_pairs: Option<Vec<KeyPairSeed>>,
     /// Pre-existing networks (bring-your-own VPC cases), created in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vpcs: Vec<VpcSeed>,
@@ -770,7 +772,7 @@ impl RegionSeed {
         if !rs.ipam_pools.is_empty() {
             seed_ipam_pools(&mut ctx, name, &rs.ipam_pools).map_err(invalid)?;
         }
-        for (i, key) in rs.key_pairs.iter().enumerate() {
+        for (i, key) in rs.key_pairs.iter().flatten().enumerate() {
             seed_key_pair(&mut ctx, key).map_err(|e| invalid(format!("key_pairs[{i}]: {e}")))?;
         }
         for (i, vpc) in rs.vpcs.iter().enumerate() {

@@ -61,6 +61,7 @@ pub async fn discover(
         }
         facts.instance_types.insert(t, fact);
     }
+    facts.key_pairs = key_pairs(ec2, &model.key_names()).await?;
     if let Some(vpc_id) = model.given_vpc_id() {
         let found = vpc_by_id(ec2, vpc_id).await?;
         let key = tags::owned_key(&model.name);
@@ -190,6 +191,32 @@ async fn eks_addon_versions(
         out.insert(addon.name.clone(), versions);
     }
     Ok(out)
+}
+
+/// Which of `names` the region has. A filter, not `KeyNames`: AWS refuses
+/// a whole `KeyNames` call when one name is missing.
+async fn key_pairs(
+    ec2: &aws_sdk_ec2::Client,
+    names: &[&str],
+) -> Result<BTreeMap<String, bool>, AwsCallError> {
+    if names.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let out = ec2
+        .describe_key_pairs()
+        .filters(filter("key-name", names))
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeKeyPairs", e))?;
+    let found: Vec<&str> = out
+        .key_pairs()
+        .iter()
+        .filter_map(|k| k.key_name())
+        .collect();
+    Ok(names
+        .iter()
+        .map(|n| ((*n).to_owned(), found.contains(n)))
+        .collect())
 }
 
 async fn instance_type(

@@ -126,6 +126,9 @@ pub struct Facts {
     /// lists for each of the spec's add-ons on that Kubernetes version (an
     /// add-on EKS does not know has none).
     pub eks_addon_versions: BTreeMap<String, Vec<String>>,
+    /// The key pairs the machines launch with (DescribeKeyPairs): name ->
+    /// whether the region has it. Empty: not looked up.
+    pub key_pairs: BTreeMap<String, bool>,
 }
 
 /// An existing API load balancer: the fields CAPA keeps immutable.

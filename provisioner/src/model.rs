@@ -118,6 +118,10 @@ aws_enum! {
     }
 }
 
+/// The key pair CAPA launches machines with when no `sshKeyName` says
+/// otherwise (`defaultSSHKeyName` in CAPA's ec2 service).
+pub const DEFAULT_SSH_KEY_NAME: &str = "default";
+
 /// The cluster the provisioner works on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterModel {
@@ -149,6 +153,11 @@ pub struct ClusterModel {
     pub kubeadm: Vec<crate::kubeadm::KubeadmConfig>,
     /// `spec.bastion` when `enabled` (self-managed clusters).
     pub bastion: Option<crate::spec::types::Bastion>,
+    /// The infrastructure object's `spec.sshKeyName` (`None`: not given;
+    /// `""`: no key), the fallback of every machine's (see
+    /// [`ClusterModel::machine_key_name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_key_name: Option<String>,
     /// The VPC given by id carries the cluster's owned tag, so CAPA manages
     /// it (`VPCSpec.IsUnmanaged`); set from the facts once discovered.
     #[serde(skip)]
@@ -276,6 +285,37 @@ impl ClusterModel {
     /// (`KubernetesClusterName`): the EKS cluster's name, else the Cluster's.
     pub fn kubernetes_cluster_name(&self) -> &str {
         self.eks.as_ref().map_or(&self.name, |e| &e.cluster_name)
+    }
+
+    /// The key pair a machine launches with, as CAPA picks it
+    /// (`ec2.CreateInstance`): the AWSMachine's `sshKeyName`, else the
+    /// cluster's, else `default`; an empty name (on either) means none.
+    /// The bastion has no AWSMachine: it takes the cluster's, else
+    /// `default` (`ec2.getDefaultBastion`).
+    pub fn machine_key_name<'a>(&'a self, machine: Option<&'a AwsMachineSpec>) -> Option<&'a str> {
+        let name = machine
+            .and_then(|m| m.ssh_key_name.as_deref())
+            .or(self.ssh_key_name.as_deref())
+            .unwrap_or(DEFAULT_SSH_KEY_NAME);
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// Every key pair the cluster's machines launch with, each once, sorted.
+    pub fn key_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .control_plane
+            .iter()
+            .chain(&self.workers)
+            .filter_map(|m| self.machine_key_name(Some(&m.spec)))
+            .chain(
+                self.bastion
+                    .iter()
+                    .filter_map(|_| self.machine_key_name(None)),
+            )
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     /// `spec.network.vpc.id`, whoever manages the VPC.
@@ -454,6 +494,7 @@ impl ClusterModel {
                 }),
                 additional_tags: spec.additional_tags.clone(),
                 bastion: None,
+                ssh_key_name: spec.ssh_key_name.clone(),
                 kubeadm: Vec::new(),
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
@@ -573,6 +614,7 @@ impl ClusterModel {
                 eks: None,
                 additional_tags: spec.additional_tags.clone(),
                 bastion: spec.bastion.clone().filter(|b| b.enabled),
+                ssh_key_name: spec.ssh_key_name.clone(),
                 kubeadm,
                 vpc_owned: false,
                 manifest_findings: Vec::new(),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fake_ec2::{Fake, Seed};
+use fake_ec2::Seed;
 use libtest_mimic::{Failed, Trial};
 use provisioner::apply::{self, ApplyOptions};
 use provisioner::destroy::{self, DestroyOptions};
@@ -126,7 +126,7 @@ fn example() -> PathBuf {
 }
 
 async fn fake_clients(seed: Seed) -> Result<Clients, Failed> {
-    let fake = Fake::from_seed(seed).map_err(|e| e.to_string())?;
+    let fake = provisioner::target::embedded_fake(seed, "us-east-1")?;
     let server = fake.start().await.map_err(|e| e.to_string())?;
     Ok(Clients::for_fake(fake, server, "us-east-1"))
 }

@@ -223,7 +223,7 @@ spec:
 }
 
 async fn verdict(text: &str, validate: bool) -> Result<String, Failed> {
-    let fake = fake_ec2::Fake::new();
+    let fake = provisioner::target::embedded_fake(fake_ec2::Seed::default(), "us-east-1")?;
     let server = fake.start().await.map_err(|e| e.to_string())?;
     let clients = Clients::for_fake(fake, server, "us-east-1");
     let m = Manifests::load_str(text, "cell.yaml", &Vars::only(BTreeMap::new()))

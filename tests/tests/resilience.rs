@@ -86,7 +86,7 @@ impl Case {
 }
 
 async fn clients() -> Result<Clients, Failed> {
-    let fake = Fake::new();
+    let fake = provisioner::target::embedded_fake(fake_ec2::Seed::default(), "us-east-1")?;
     let server = fake.start().await.map_err(|e| e.to_string())?;
     Ok(Clients::for_fake(fake, server, "us-east-1"))
 }

@@ -256,6 +256,7 @@ async fn launch(
         .run_instances()
         .image_id(&m.image_id)
         .instance_type(InstanceType::from(m.instance_type.as_str()))
+        .set_key_name(m.key_name.clone())
         .min_count(1)
         .max_count(1)
         .network_interfaces(eni.build())

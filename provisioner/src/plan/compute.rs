@@ -282,6 +282,9 @@ fn machine(
             .and_then(|a| a.id.clone())
             .or_else(|| opts.default_image_id.clone())
             .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned()),
+        key_name: model
+            .machine_key_name((role != "bastion").then_some(spec))
+            .map(str::to_owned),
         subnet_key: subnet.key.clone(),
         primary_ipv6: primary_ipv6(model, spec.assign_primary_ipv6.as_deref(), subnet),
         hostname_type: dns.and_then(|p| p.hostname_type.clone()),

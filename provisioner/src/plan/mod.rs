@@ -286,6 +286,10 @@ pub struct MachinePlan {
     pub role: String,
     pub instance_type: String,
     pub image_id: String,
+    /// RunInstances' `KeyName` (CAPA's `sshKeyName` precedence); `None`
+    /// when `sshKeyName` is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
     pub subnet_key: String,
     /// ENI `PrimaryIpv6=true` and `Ipv6AddressCount=1` (CAPA `shouldEnablePrimaryIpv6`).
     pub primary_ipv6: bool,

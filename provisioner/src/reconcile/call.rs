@@ -92,6 +92,15 @@ fn is_not_found(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.ends_with("NotFound") || c.ends_with("NotFoundException"))
 }
 
+/// NotFound codes of what the provisioner never makes (key pairs, images):
+/// no create of its own can be settling, so waiting would not help.
+fn never_made_here(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("InvalidKeyPair.NotFound" | "InvalidAMIID.NotFound")
+    )
+}
+
 /// A call under construction: see [`Kit::call`].
 pub struct Call<'k> {
     kit: &'k Kit<'k>,
@@ -200,6 +209,7 @@ impl<'k> Call<'k> {
             let code = e.code();
             if policy.retry_not_found
                 && is_not_found(code)
+                && !never_made_here(code)
                 && not_found < max.min(NOT_FOUND_RETRIES)
             {
                 not_found += 1;

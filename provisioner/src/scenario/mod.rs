@@ -470,8 +470,7 @@ fn aws_error_text(e: &apply::ApplyError) -> String {
 
 /// Starts an embedded fake seeded with the scenario's world and runs it.
 pub async fn run_embedded(scenario: &Scenario) -> Result<Report, String> {
-    let fake =
-        fake_ec2::Fake::from_seed(scenario.doc.world.clone()).map_err(|e| format!("world: {e}"))?;
+    let fake = crate::target::embedded_fake(scenario.doc.world.clone(), &scenario.doc.region)?;
     let server = fake.start().await.map_err(|e| e.to_string())?;
     let clients = Clients::for_fake(fake, server, &scenario.doc.region);
     Ok(run(scenario, &clients).await)

@@ -509,7 +509,8 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
             })
         }
         Some(Target::Embedded { .. }) | None => {
-            let fake = fake_ec2::Fake::new();
+            let fake = embedded_fake(fake_ec2::Seed::default(), &opts.region)
+                .expect("the embedded account's world is valid (a unit test loads it)");
             let server = fake.start().await?;
             let mut clients = Clients::for_fake(fake, server, &opts.region);
             let conf = fake_config(&opts.region, opts.timeouts);
@@ -587,6 +588,34 @@ impl Clients {
             fake: None,
         }
     }
+}
+
+/// The public half of the key pair the embedded account holds as
+/// `default` (the project's own ED25519 key; nobody has its private half).
+pub const EMBEDDED_DEFAULT_PUBLIC_KEY: &str = "ssh-ed25519 \
+    AAAAC3NzaC1lZDI1NTE5AAAAIAn8wsVb4yA5ra9pHViFe1Ewq7uZuAi7pHsa7S+lgqLS capa-ipv6-net-default";
+
+/// The world of the embedded fake: a real account's (`world` as given,
+/// with its default VPCs), set up as CAPA's quick start asks: `region`
+/// holds a key pair named `default`, the one CAPA launches machines with
+/// when no `sshKeyName` is set. A world that lists `key_pairs` for the
+/// region (even `[]`) keeps its own list.
+pub fn embedded_world(mut world: fake_ec2::Seed, region: &str) -> fake_ec2::Seed {
+    let rs = world.regions.entry(region.to_owned()).or_default();
+    rs.key_pairs.get_or_insert_with(|| {
+        vec![fake_ec2::seed::KeyPairSeed {
+            key_name: crate::model::DEFAULT_SSH_KEY_NAME.to_owned(),
+            public_key: EMBEDDED_DEFAULT_PUBLIC_KEY.to_owned(),
+            key_pair_id: None,
+            tags: Default::default(),
+        }]
+    });
+    world
+}
+
+/// An embedded fake with [`embedded_world`].
+pub fn embedded_fake(world: fake_ec2::Seed, region: &str) -> Result<fake_ec2::Fake, String> {
+    fake_ec2::Fake::from_seed(embedded_world(world, region)).map_err(|e| format!("world: {e}"))
 }
 
 impl Clients {

@@ -338,3 +338,36 @@ fn eks_has_its_own_variable() {
     let e = run(&[(EKS, "http://k:2")], None, true, &Service::ALL).unwrap_err();
     assert!(matches!(e, TargetError::Conflict(EKS)), "{e}");
 }
+
+/// The embedded account holds the key pair `default` in the region asked
+/// for (a real one: AWS's fingerprint of the public key), not in others;
+/// a world that lists the region's key pairs, even none, keeps its list.
+#[tokio::test]
+async fn the_embedded_account_has_a_default_key_pair() {
+    let fake = embedded_fake(fake_ec2::Seed::default(), "eu-west-1").unwrap();
+    let server = fake.start().await.unwrap();
+    let there = ec2_client(&server.url(), "eu-west-1");
+    let keys = there.describe_key_pairs().send().await.unwrap();
+    let names: Vec<_> = keys
+        .key_pairs()
+        .iter()
+        .filter_map(|k| k.key_name())
+        .collect();
+    assert_eq!(names, ["default"]);
+    let fingerprint = keys.key_pairs()[0].key_fingerprint().unwrap_or_default();
+    assert!(
+        fingerprint.ends_with('='),
+        "SHA-256 base64 fingerprint: {fingerprint}"
+    );
+    let elsewhere = ec2_client(&server.url(), "us-east-1");
+    let none = elsewhere.describe_key_pairs().send().await.unwrap();
+    assert!(none.key_pairs().is_empty());
+
+    let world: fake_ec2::Seed =
+        serde_saphyr::from_str("regions: {eu-west-1: {key_pairs: []}}").unwrap();
+    let kept = embedded_world(world, "eu-west-1");
+    assert_eq!(
+        kept.regions["eu-west-1"].key_pairs.as_deref(),
+        Some(&[][..])
+    );
+}

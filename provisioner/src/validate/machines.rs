@@ -7,6 +7,81 @@ use super::{Rule, V};
 use crate::layout::{machine_subnets, worker_subnet};
 use crate::model::{Family, Machines};
 
+/// Every machine's key pair exists in the region: RunInstances refuses an
+/// unknown `KeyName` (`InvalidKeyPair.NotFound`), after the network is
+/// built. One finding per object that names the missing key.
+pub(super) fn key_pair_rules(v: &mut V<'_>) {
+    let model = v.model;
+    let region = v.region.or(model.region.as_deref()).unwrap_or("the region");
+    let missing = |name: &str| v.facts.key_pairs.get(name) == Some(&false);
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for m in model.control_plane.iter().chain(&model.workers) {
+        let Some(name) = model.machine_key_name(Some(&m.spec)) else {
+            continue;
+        };
+        if !missing(name) {
+            continue;
+        }
+        if m.spec.ssh_key_name.is_some() {
+            if seen.insert(m.object.clone()) {
+                out.push((
+                    m.object.clone(),
+                    m.source.clone(),
+                    "spec.template.spec.sshKeyName",
+                    key_pair_message(name, region, "its machines"),
+                ));
+            }
+        } else if seen.insert(model.infra_object.clone()) {
+            out.push(cluster_key_finding(model, name, region));
+        }
+    }
+    if model.bastion.is_some()
+        && let Some(name) = model.machine_key_name(None)
+        && missing(name)
+        && seen.insert(model.infra_object.clone())
+    {
+        out.push(cluster_key_finding(model, name, region));
+    }
+    for (object, source, path, message) in out {
+        v.push(
+            Rule::SshKeyPairNotFound,
+            &object,
+            source.as_ref(),
+            path,
+            message,
+        );
+    }
+}
+
+type KeyFinding = (String, Option<crate::spec::Source>, &'static str, String);
+
+fn cluster_key_finding(model: &crate::model::ClusterModel, name: &str, region: &str) -> KeyFinding {
+    let whose = if model.ssh_key_name.is_some() {
+        key_pair_message(name, region, "the cluster's machines")
+    } else {
+        format!(
+            "no sshKeyName is set, so CAPA launches the machines with the key pair \
+            '{name}', which {region} does not have; create or import it there, or set \
+            spec.sshKeyName (\"\" for no key)"
+        )
+    };
+    (
+        model.infra_object.clone(),
+        model.infra_source.clone(),
+        "spec.sshKeyName",
+        whose,
+    )
+}
+
+fn key_pair_message(name: &str, region: &str, whose: &str) -> String {
+    format!(
+        "the key pair '{name}' does not exist in {region}, so RunInstances refuses \
+        {whose} (InvalidKeyPair.NotFound); create or import it there, or name one that \
+        exists (\"\" for no key)"
+    )
+}
+
 pub(super) fn machine_rules(v: &mut V<'_>) {
     let model = v.model;
     let mut groups: Vec<Machines> = Vec::new();

@@ -125,6 +125,7 @@ pub fn validate(
     subnets::subnet_rules(&mut v);
     load_balancer::load_balancer_rules(&mut v);
     machines::machine_rules(&mut v);
+    machines::key_pair_rules(&mut v);
     kubernetes::kubernetes_rules(&mut v);
     kubernetes::eks_rules(&mut v);
     kubernetes::ingress_rules(&mut v);

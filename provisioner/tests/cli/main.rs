@@ -70,7 +70,8 @@ fn fake() -> FakeAt {
         .enable_all()
         .build()
         .unwrap();
-    let fake = fake_ec2::Fake::new();
+    // An account set up as CAPA's quick start asks (a key pair `default`).
+    let fake = provisioner::target::embedded_fake(fake_ec2::Seed::default(), "us-east-1").unwrap();
     let server = rt.block_on(fake.start()).unwrap();
     FakeAt {
         url: server.url(),

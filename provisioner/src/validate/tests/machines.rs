@@ -17,6 +17,67 @@ pub(super) fn machine_rules() {
         Rule::InstanceTypeNoIpv6,
         m("        instanceType: m3.medium\n", IPV6_CLUSTER),
     );
+    // A key pair the region lacks: on the AWSMachineTemplate that names it,
+    // or on the AWSCluster when CAPA falls back to `default`; "" is no key.
+    let mut no_keys = facts();
+    no_keys.key_pairs.insert("laptop".into(), false);
+    no_keys.key_pairs.insert("default".into(), false);
+    let f = expect_with(
+        Rule::SshKeyPairNotFound,
+        m(
+            "        instanceType: m5.large\n        sshKeyName: laptop\n",
+            IPV6_CLUSTER,
+        ),
+        &no_keys,
+    );
+    let key = f
+        .iter()
+        .find(|x| x.rule == Rule::SshKeyPairNotFound)
+        .expect("found");
+    assert_eq!(key.path, "spec.template.spec.sshKeyName");
+    assert!(
+        key.message.contains("'laptop'") && key.message.contains("InvalidKeyPair.NotFound"),
+        "{}",
+        key.message
+    );
+    let f = expect_with(
+        Rule::SshKeyPairNotFound,
+        m("        instanceType: m5.large\n", IPV6_CLUSTER),
+        &no_keys,
+    );
+    let key = f
+        .iter()
+        .find(|x| x.rule == Rule::SshKeyPairNotFound)
+        .expect("found");
+    assert!(
+        key.object.starts_with("AWSCluster/") && key.message.contains("'default'"),
+        "{key:?}"
+    );
+    let f = rules_of(
+        &m(
+            "        instanceType: m5.large\n        sshKeyName: \"\"\n",
+            IPV6_CLUSTER,
+        ),
+        &no_keys,
+        None,
+    );
+    assert!(
+        !f.iter().any(|x| x.rule == Rule::SshKeyPairNotFound),
+        "{f:#?}"
+    );
+    no_keys.key_pairs.insert("laptop".into(), true);
+    let f = rules_of(
+        &m(
+            "        instanceType: m5.large\n        sshKeyName: laptop\n",
+            IPV6_CLUSTER,
+        ),
+        &no_keys,
+        None,
+    );
+    assert!(
+        !f.iter().any(|x| x.rule == Rule::SshKeyPairNotFound),
+        "{f:#?}"
+    );
     // A type its zone does not offer (DescribeInstanceTypeOfferings); the
     // default layout puts the control plane in us-east-1a, b and c.
     let mut offered = facts();
