@@ -47,6 +47,7 @@ error_codes! {
         InvalidRouteNotFound = "InvalidRoute.NotFound",
         InvalidInstanceIdMalformed = "InvalidInstanceID.Malformed",
         InvalidAmiIdMalformed = "InvalidAMIID.Malformed",
+        InvalidAmiIdNotFound = "InvalidAMIID.NotFound",
         InvalidNetworkInterfaceIdNotFound = "InvalidNetworkInterfaceID.NotFound",
         InvalidParameter = "InvalidParameter",
         SecurityGroupsPerInterfaceLimitExceeded = "SecurityGroupsPerInterfaceLimitExceeded",

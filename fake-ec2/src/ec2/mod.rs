@@ -7,6 +7,7 @@ pub mod describe;
 pub mod egress_only_internet_gateways;
 pub mod errors;
 pub mod filters;
+pub mod images;
 pub mod instance_types;
 pub mod instances;
 pub mod internet_gateways;
@@ -118,6 +119,7 @@ crate::registry::actions! {
         "ModifyAvailabilityZoneGroup" => zones::modify_availability_zone_group,
         "DescribeInstanceTypes" => instance_types::describe_instance_types,
         "DescribeInstanceTypeOfferings" => instance_types::describe_instance_type_offerings,
+        "DescribeImages" => images::describe_images,
         "CreateKeyPair" => key_pairs::create_key_pair,
         "ImportKeyPair" => key_pairs::import_key_pair,
         "DescribeKeyPairs" => key_pairs::describe_key_pairs,

@@ -14,6 +14,7 @@ mod default_vpc;
 mod eks;
 mod faults;
 mod gateways;
+mod images;
 mod instances;
 mod ipam;
 mod journal;

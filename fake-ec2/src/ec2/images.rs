@@ -1,0 +1,306 @@
+//! Images: `DescribeImages` over a small catalog of the public images a
+//! Cluster API cluster looks up, the same in every region.
+//!
+//! - CAPA's machine images, as its `DefaultAMILookup` finds them: owner
+//!   `819546954734` (the CNCF account CAPA publishes from), named
+//!   `capa-ami-<base OS>-v<Kubernetes version>-<build>` (the x86_64 and
+//!   arm64 builds share the name; the lookup tells them apart by its
+//!   `architecture` filter), for Ubuntu 24.04
+//!   and 22.04, `x86_64` and `arm64`, Kubernetes 1.29 to 1.32. A version
+//!   has two builds, the newer one later: CAPA takes the latest by
+//!   `creationDate`.
+//! - Canonical's Ubuntu 24.04 server image (owner `099720109477`), which
+//!   CAPA's bastion lookup finds by its description.
+//!
+//! The catalog is the project's (AWS's real image ids and build dates are
+//! not public data): names, owners and descriptions follow the publishers'
+//! patterns; ids are a hash of the region and the name, so an image has the
+//! same id on every run and a different one in each region, as on AWS.
+//! Images are read-only: no action here makes, changes or deletes one.
+
+use super::describe::Describe;
+use super::errors;
+use super::filters::{self, Filterable};
+use super::paging::Limits;
+use super::tags::Tags;
+use crate::protocol::error::AwsResult;
+use crate::protocol::{AwsError, Node, Params};
+use crate::region::Ctx;
+
+/// The account CAPA publishes its machine images from.
+pub const CAPA_OWNER: &str = "819546954734";
+/// Canonical's account.
+pub const CANONICAL_OWNER: &str = "099720109477";
+
+/// One public image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub image_id: String,
+    pub name: String,
+    pub description: String,
+    pub owner_id: String,
+    pub architecture: &'static str,
+    /// `2024-10-01T12:00:00.000Z`, as AWS writes it.
+    pub creation_date: String,
+    pub tags: Tags,
+}
+
+impl Image {
+    fn new(
+        region: &str,
+        owner: &str,
+        name: String,
+        description: String,
+        arch: &'static str,
+        date: String,
+    ) -> Self {
+        Image {
+            image_id: image_id(region, &name, arch),
+            name,
+            description,
+            owner_id: owner.to_owned(),
+            architecture: arch,
+            creation_date: date,
+            tags: Tags::default(),
+        }
+    }
+
+    fn to_xml(&self) -> Node {
+        Node::el("item")
+            .leaf("imageId", &self.image_id)
+            .leaf("imageLocation", format!("{}/{}", self.owner_id, self.name))
+            .leaf("imageState", "available")
+            .leaf("imageOwnerId", &self.owner_id)
+            .leaf("creationDate", &self.creation_date)
+            .leaf("isPublic", true)
+            .leaf("architecture", self.architecture)
+            .leaf("imageType", "machine")
+            .leaf("name", &self.name)
+            .leaf("description", &self.description)
+            .leaf("rootDeviceType", "ebs")
+            .leaf("rootDeviceName", "/dev/sda1")
+            .child(Node::set(
+                "blockDeviceMapping",
+                [Node::el("item").leaf("deviceName", "/dev/sda1").child(
+                    Node::el("ebs")
+                        .leaf("snapshotId", self.image_id.replacen("ami-", "snap-", 1))
+                        .leaf("volumeSize", 8)
+                        .leaf("deleteOnTermination", true)
+                        .leaf("volumeType", "gp3")
+                        .leaf("iops", 3000)
+                        .leaf("throughput", 125)
+                        .leaf("encrypted", false),
+                )],
+            ))
+            .leaf("virtualizationType", "hvm")
+            .leaf("hypervisor", "xen")
+            .leaf("enaSupport", true)
+            .leaf("sriovNetSupport", "simple")
+            .leaf("platformDetails", "Linux/UNIX")
+            .leaf("usageOperation", "RunInstances")
+            .leaf("bootMode", "uefi-preferred")
+            .leaf("imdsSupport", "v2.0")
+            .leaf("deprecationTime", self.deprecation_time())
+    }
+
+    /// AWS deprecates public images two years after they are made.
+    fn deprecation_time(&self) -> String {
+        let year: u32 = self.creation_date[..4].parse().unwrap_or(2024);
+        format!("{}{}", year + 2, &self.creation_date[4..])
+    }
+}
+
+impl Filterable for Image {
+    const FILTERS: &'static [&'static str] = &[
+        "architecture",
+        "creation-date",
+        "description",
+        "ena-support",
+        "hypervisor",
+        "image-id",
+        "image-type",
+        "is-public",
+        "name",
+        "owner-alias",
+        "owner-id",
+        "platform-details",
+        "root-device-name",
+        "root-device-type",
+        "state",
+        "usage-operation",
+        "virtualization-type",
+    ];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        let one = |v: &str| vec![v.to_owned()];
+        match name {
+            "architecture" => one(self.architecture),
+            "creation-date" => one(&self.creation_date),
+            "description" => one(&self.description),
+            "ena-support" | "is-public" => one("true"),
+            "hypervisor" => one("xen"),
+            "image-id" => one(&self.image_id),
+            "image-type" => one("machine"),
+            "name" => one(&self.name),
+            "owner-alias" => Vec::new(),
+            "owner-id" => one(&self.owner_id),
+            "platform-details" => one("Linux/UNIX"),
+            "root-device-name" => one("/dev/sda1"),
+            "root-device-type" => one("ebs"),
+            "state" => one("available"),
+            "usage-operation" => one("RunInstances"),
+            "virtualization-type" => one("hvm"),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+crate::registry::resource!(
+    Image: "ami", "image", image_id, Tags,
+    |id| not_found(id)
+);
+
+fn not_found(id: &str) -> AwsError {
+    AwsError::coded(
+        errors::Ec2Code::InvalidAmiIdNotFound,
+        format!("The image id '[{id}]' does not exist"),
+    )
+}
+
+/// A stable id: FNV-1a of the region, the name and the architecture (an
+/// image's two builds for x86_64 and arm64 share a name), as 17 hex digits.
+fn image_id(region: &str, name: &str, arch: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let key = [region, name, arch].join("/");
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("ami-0{h:016x}")
+}
+
+/// Kubernetes versions with CAPA images, and the month each first build
+/// was published (the second build follows a month later).
+const KUBERNETES: &[(&str, &str)] = &[
+    ("1.29.9", "2024-09"),
+    ("1.30.5", "2024-09"),
+    ("1.31.0", "2024-08"),
+    ("1.31.1", "2024-09"),
+    ("1.32.0", "2024-12"),
+];
+
+/// The region's public images (the same set in every region, each with
+/// its own ids there).
+pub fn catalog(region: &str) -> Vec<Image> {
+    let mut out = Vec::new();
+    for (version, month) in KUBERNETES {
+        let (year, m): (u32, u32) = (
+            month[..4].parse().unwrap_or(2024),
+            month[5..].parse().unwrap_or(1),
+        );
+        for build in 0..2u32 {
+            let (y, mm) = if m + build > 12 {
+                (year + 1, m + build - 12)
+            } else {
+                (year, m + build)
+            };
+            let date = format!("{y}-{mm:02}-15T12:00:00.000Z");
+            let stamp = 1_700_000_000 + (y - 2023) * 31_536_000 + mm * 2_592_000;
+            for os in ["ubuntu-24.04", "ubuntu-22.04"] {
+                for arch in ["x86_64", "arm64"] {
+                    let name = format!("capa-ami-{os}-v{version}-{stamp}");
+                    let description =
+                        format!("Cluster API AMI, Kubernetes v{version}, {os}, {arch}",);
+                    out.push(Image::new(
+                        region,
+                        CAPA_OWNER,
+                        name,
+                        description,
+                        arch,
+                        date.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    for (arch, deb) in [("x86_64", "amd64"), ("arm64", "arm64")] {
+        out.push(Image::new(
+            region,
+            CANONICAL_OWNER,
+            format!("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{deb}-server-20241119"),
+            format!("Canonical, Ubuntu, 24.04, {deb} noble image"),
+            arch,
+            "2024-11-19T10:00:00.000Z".to_owned(),
+        ));
+    }
+    out
+}
+
+/// `DescribeImages`: `ImageId.N` (each must exist), `Owner.N` (an account
+/// id, `self`, `amazon`), filters, paging. Only the catalog's public
+/// images exist; `self` owns none of them.
+pub fn describe_images(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let ids = p.list("ImageId");
+    for id in &ids {
+        let well_formed = id
+            .strip_prefix("ami-")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(errors::ami_id_malformed(id));
+        }
+    }
+    let owners = p.list("Owner");
+    let catalog: std::collections::BTreeMap<String, Image> = catalog(&ctx.region.name)
+        .into_iter()
+        .map(|i| (i.image_id.clone(), i))
+        .collect();
+    const DESCRIBE: Describe = Describe {
+        ids: "ImageId",
+        set: "imagesSet",
+        limits: Limits::new(5, 1000),
+        ids_set: None,
+    };
+    let req = DESCRIBE.request(p, &catalog)?;
+    let owned = req.candidates(&catalog).into_iter().filter(|i| {
+        owners.is_empty()
+            || owners.iter().any(|o| match o.as_str() {
+                "self" => false,
+                "amazon" | "aws-marketplace" => false,
+                account => account == i.owner_id,
+            })
+    });
+    let items = filters::select(owned.collect::<Vec<_>>(), &req.filters)?
+        .into_iter()
+        .map(Image::to_xml)
+        .collect();
+    DESCRIBE.answer(p, &req, items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every id is well formed and unique, the same on every call, and
+    /// differs between regions; dates are AWS's format.
+    #[test]
+    fn the_catalog_is_stable_and_per_region() {
+        let east = catalog("us-east-1");
+        assert_eq!(east, catalog("us-east-1"));
+        let ids: std::collections::BTreeSet<_> = east.iter().map(|i| &i.image_id).collect();
+        assert_eq!(ids.len(), east.len());
+        assert!(
+            east.iter()
+                .all(|i| i.image_id.len() == 21 && i.creation_date.ends_with(".000Z"))
+        );
+        let west = catalog("eu-west-1");
+        assert!(
+            east.iter()
+                .zip(&west)
+                .all(|(a, b)| a.name == b.name && a.image_id != b.image_id)
+        );
+    }
+}
