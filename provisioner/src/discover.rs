@@ -62,6 +62,7 @@ pub async fn discover(
         facts.instance_types.insert(t, fact);
     }
     facts.key_pairs = key_pairs(ec2, &model.key_names()).await?;
+    facts.images = images(ec2, model, &facts).await?;
     if let Some(vpc_id) = model.given_vpc_id() {
         let found = vpc_by_id(ec2, vpc_id).await?;
         let key = tags::owned_key(&model.name);
@@ -193,6 +194,68 @@ async fn eks_addon_versions(
     Ok(out)
 }
 
+/// CAPA's default image lookups for the machines whose template names no
+/// `ami.id` (by instance type, for its architecture) and for the bastion;
+/// none without a Kubernetes version (CAPA needs one to look up). An EKS
+/// cluster's machines take the EKS-optimized image from SSM Parameter
+/// Store instead (`ec2.eksAMILookup`), which the provisioner does not ask:
+/// they get no lookup here.
+async fn images(
+    ec2: &aws_sdk_ec2::Client,
+    model: &ClusterModel,
+    facts: &Facts,
+) -> Result<BTreeMap<String, crate::facts::ImageFact>, AwsCallError> {
+    use crate::images::{ImageLookup, architecture_of, find};
+    let mut out = BTreeMap::new();
+    let mut asks: Vec<(String, ImageLookup)> = Vec::new();
+    let eks = model.flavor == crate::model::Flavor::Eks;
+    if let Some(version) = model.kubernetes_version.as_deref().filter(|_| !eks) {
+        for m in model.control_plane.iter().chain(&model.workers) {
+            if m.spec.ami.as_ref().and_then(|a| a.id.as_deref()).is_some() {
+                continue;
+            }
+            let itype = m
+                .spec
+                .instance_type
+                .clone()
+                .unwrap_or_else(|| crate::plan::DEFAULT_INSTANCE_TYPE.to_owned());
+            let arch = architecture_of(
+                facts
+                    .instance_types
+                    .get(&itype)
+                    .and_then(|t| t.as_ref())
+                    .map(|t| t.architectures.as_slice()),
+            );
+            asks.push((itype, ImageLookup::machine(version, &arch)));
+        }
+    }
+    if model.bastion.is_some() {
+        asks.push(("bastion".to_owned(), ImageLookup::bastion()));
+    }
+    let mut found: BTreeMap<ImageLookup, Option<String>> = BTreeMap::new();
+    for (key, lookup) in asks {
+        if out.contains_key(&key) {
+            continue;
+        }
+        let image_id = match found.get(&lookup) {
+            Some(id) => id.clone(),
+            None => {
+                let id = find(ec2, &lookup).await?;
+                found.insert(lookup.clone(), id.clone());
+                id
+            }
+        };
+        out.insert(
+            key,
+            crate::facts::ImageFact {
+                lookup: lookup.describe(),
+                image_id,
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// Which of `names` the region has. A filter, not `KeyNames`: AWS refuses
 /// a whole `KeyNames` call when one name is missing.
 async fn key_pairs(
@@ -242,6 +305,15 @@ async fn instance_type(
                 .unwrap_or(false),
             nitro: bare_metal || t.hypervisor() == Some(&InstanceTypeHypervisor::Nitro),
             hypervisor: t.hypervisor().map(|h| h.as_str().to_owned()),
+            architectures: t
+                .processor_info()
+                .map(|p| {
+                    p.supported_architectures()
+                        .iter()
+                        .map(|a| a.as_str().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
             zones: None,
         }
     }))

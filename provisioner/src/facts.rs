@@ -57,6 +57,8 @@ pub struct InstanceTypeFact {
     /// Built on the Nitro system (Nitro hypervisor or bare metal).
     pub nitro: bool,
     pub hypervisor: Option<String>,
+    /// `ProcessorInfo.SupportedArchitectures`, in AWS's order.
+    pub architectures: Vec<String>,
     /// The region's zones that offer it (DescribeInstanceTypeOfferings);
     /// `None` when the endpoint does not say.
     pub zones: Option<Vec<String>>,
@@ -129,6 +131,17 @@ pub struct Facts {
     /// The key pairs the machines launch with (DescribeKeyPairs): name ->
     /// whether the region has it. Empty: not looked up.
     pub key_pairs: BTreeMap<String, bool>,
+    /// The images CAPA's default lookups find for the machines without an
+    /// `ami.id`, by instance type (`bastion` for the bastion's).
+    pub images: BTreeMap<String, ImageFact>,
+}
+
+/// One image lookup and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageFact {
+    /// What DescribeImages was asked (see [`crate::images`]).
+    pub lookup: String,
+    pub image_id: Option<String>,
 }
 
 /// An existing API load balancer: the fields CAPA keeps immutable.

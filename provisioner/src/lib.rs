@@ -19,6 +19,7 @@ pub mod destroy;
 pub mod discover;
 pub mod facts;
 pub mod finding;
+pub mod images;
 pub mod instance_types;
 pub mod kubeadm;
 pub mod layout;

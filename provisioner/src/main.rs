@@ -82,7 +82,7 @@ struct ManifestArgs {
     /// A value for a ${VAR} in the manifests (repeatable); wins over the environment.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
-    /// Image for machines whose template names none (real AWS needs a real AMI).
+    /// Image for machines whose template names none, instead of CAPA's default lookup.
     #[arg(long, value_name = "AMI_ID")]
     ami: Option<String>,
 }
@@ -410,6 +410,7 @@ async fn prepare(
     let clients = connect(cli, region, pipeline::services(&model)).await?;
     let plan_opts = PlanOptions {
         default_image_id: args.ami.clone(),
+        ..PlanOptions::default()
     };
     let mut prepared = pipeline::prepare(&clients, model, cli.region.as_deref(), &plan_opts)
         .await

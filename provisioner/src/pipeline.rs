@@ -98,16 +98,24 @@ pub async fn prepare(
 /// The pure part of [`prepare`].
 pub fn prepare_with_facts(
     mut model: ClusterModel,
-    facts: Facts,
+    mut facts: Facts,
     cli_region: Option<&str>,
     region: &str,
     opts: &PlanOptions,
 ) -> Prepared {
     model.vpc_owned = facts.given_vpc_owned;
+    if opts.default_image_id.is_some() {
+        // `--ami` stands in for CAPA's lookups: what they found is moot.
+        facts.images.clear();
+    }
     let (subnets, mut findings) = layout::subnets(&model, &facts);
     findings.extend(validate::validate(&model, &facts, &subnets, cli_region));
     findings.sort_by_key(|f| f.severity);
-    let plan = plan::plan(&model, &subnets, region, opts);
+    let opts = PlanOptions {
+        images: facts.images.clone(),
+        ..opts.clone()
+    };
+    let plan = plan::plan(&model, &subnets, region, &opts);
     Prepared {
         model,
         facts,

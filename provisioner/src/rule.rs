@@ -261,6 +261,8 @@ rules! {
         "an instance type without IPv6 in an IPv6 subnet (seed prerequisites)";
     InstanceTypeNotNitro = "instance-type-not-nitro", Error, Aws,
         "a non-Nitro instance type in an IPv6-only subnet (seed prerequisites)";
+    MachineImageNotFound = "machine-image-not-found", Error, CapaController,
+        "no ami.id, and CAPA's default image lookup finds no image (DescribeImages)";
     SshKeyPairNotFound = "ssh-key-pair-not-found", Error, Aws,
         "a machine's key pair does not exist in the region (AWS RunInstances: InvalidKeyPair.NotFound)";
     MachineSubnetNotFound = "machine-subnet-not-found", Error, CapaController,

@@ -275,12 +275,22 @@ fn machine(
         instance_type: spec
             .instance_type
             .clone()
-            .unwrap_or_else(|| "t3.large".to_owned()),
+            .unwrap_or_else(|| DEFAULT_INSTANCE_TYPE.to_owned()),
         image_id: spec
             .ami
             .as_ref()
             .and_then(|a| a.id.clone())
             .or_else(|| opts.default_image_id.clone())
+            .or_else(|| {
+                let key = if role == "bastion" {
+                    "bastion"
+                } else {
+                    spec.instance_type
+                        .as_deref()
+                        .unwrap_or(DEFAULT_INSTANCE_TYPE)
+                };
+                opts.images.get(key).and_then(|f| f.image_id.clone())
+            })
             .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned()),
         key_name: model
             .machine_key_name((role != "bastion").then_some(spec))

@@ -356,12 +356,19 @@ pub enum EgressOnlyPlan {
 /// Plan options that do not come from the manifests.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
-    /// The image for machines whose template has no `ami.id`.
+    /// The image for machines whose template has no `ami.id` (`--ami`).
     pub default_image_id: Option<String>,
+    /// What CAPA's default image lookups found (from the facts), by
+    /// instance type, `bastion` for the bastion's.
+    pub images: BTreeMap<String, crate::facts::ImageFact>,
 }
 
-/// The image id used when neither the template nor the options name one.
-/// Any `ami-` id launches on the fake; real AWS needs a real one (`--ami`).
+/// CAPA's instance type for a template that names none.
+pub const DEFAULT_INSTANCE_TYPE: &str = "t3.large";
+
+/// The image id used when neither the template, the options nor CAPA's
+/// lookup give one (no Kubernetes version to look up by, or an endpoint
+/// that found none, which validation refuses).
 pub const FALLBACK_IMAGE_ID: &str = "ami-00000000000000000";
 
 fn base_tags(model: &ClusterModel, name: &str, role: &str) -> Tags {

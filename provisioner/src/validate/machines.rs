@@ -54,6 +54,52 @@ pub(super) fn key_pair_rules(v: &mut V<'_>) {
     }
 }
 
+/// A machine without `ami.id` needs an image CAPA's default lookup finds
+/// (`ec2.defaultAMIIDLookup`: the machine fails with "failed to find ami"
+/// after the network is built). One finding per lookup that found none.
+pub(super) fn image_rules(v: &mut V<'_>) {
+    let model = v.model;
+    let mut told = BTreeSet::new();
+    for m in model.control_plane.iter().chain(&model.workers) {
+        if m.spec.ami.as_ref().and_then(|a| a.id.as_deref()).is_some() {
+            continue;
+        }
+        let itype = m
+            .spec
+            .instance_type
+            .as_deref()
+            .unwrap_or(crate::plan::DEFAULT_INSTANCE_TYPE);
+        if let Some(f) = v.facts.images.get(itype)
+            && f.image_id.is_none()
+            && told.insert(m.object.clone())
+        {
+            let message = format!(
+                "no image for these machines: spec.template.spec.ami.id is not set, and CAPA's \
+                default lookup (DescribeImages: {}) finds none; set ami.id, or pass --ami",
+                f.lookup
+            );
+            let (object, source) = (m.object.clone(), m.source.clone());
+            v.push(
+                Rule::MachineImageNotFound,
+                &object,
+                source.as_ref(),
+                "spec.template.spec.ami.id",
+                message,
+            );
+        }
+    }
+    if let Some(f) = v.facts.images.get("bastion")
+        && f.image_id.is_none()
+    {
+        let message = format!(
+            "no image for the bastion: CAPA's bastion lookup (DescribeImages: {}) finds none; \
+            set spec.bastion.ami, or pass --ami",
+            f.lookup
+        );
+        v.infra(Rule::MachineImageNotFound, "spec.bastion.ami", message);
+    }
+}
+
 type KeyFinding = (String, Option<crate::spec::Source>, &'static str, String);
 
 fn cluster_key_finding(model: &crate::model::ClusterModel, name: &str, region: &str) -> KeyFinding {

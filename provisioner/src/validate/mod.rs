@@ -126,6 +126,7 @@ pub fn validate(
     load_balancer::load_balancer_rules(&mut v);
     machines::machine_rules(&mut v);
     machines::key_pair_rules(&mut v);
+    machines::image_rules(&mut v);
     kubernetes::kubernetes_rules(&mut v);
     kubernetes::eks_rules(&mut v);
     kubernetes::ingress_rules(&mut v);

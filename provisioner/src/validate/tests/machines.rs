@@ -78,6 +78,41 @@ pub(super) fn machine_rules() {
         !f.iter().any(|x| x.rule == Rule::SshKeyPairNotFound),
         "{f:#?}"
     );
+    // No ami.id and CAPA's lookup found nothing; an ami.id needs no lookup.
+    let mut no_image = facts();
+    no_image.images.insert(
+        "m5.large".into(),
+        crate::facts::ImageFact {
+            lookup: "name capa-ami-ubuntu-24.04-?1.19.0-*".into(),
+            image_id: None,
+        },
+    );
+    let f = expect_with(
+        Rule::MachineImageNotFound,
+        m("        instanceType: m5.large\n", IPV6_CLUSTER),
+        &no_image,
+    );
+    let img = f
+        .iter()
+        .find(|x| x.rule == Rule::MachineImageNotFound)
+        .expect("found");
+    assert!(
+        img.message.contains("capa-ami-ubuntu-24.04-?1.19.0-*"),
+        "{}",
+        img.message
+    );
+    let f = rules_of(
+        &m(
+            "        instanceType: m5.large\n        ami: {id: ami-0123456789abcdef0}\n",
+            IPV6_CLUSTER,
+        ),
+        &no_image,
+        None,
+    );
+    assert!(
+        !f.iter().any(|x| x.rule == Rule::MachineImageNotFound),
+        "{f:#?}"
+    );
     // A type its zone does not offer (DescribeInstanceTypeOfferings); the
     // default layout puts the control plane in us-east-1a, b and c.
     let mut offered = facts();

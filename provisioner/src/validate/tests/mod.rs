@@ -69,6 +69,7 @@ fn facts() -> Facts {
             nitro,
             hypervisor: Some(if nitro { "nitro" } else { "xen" }.into()),
             zones: None,
+            architectures: vec!["x86_64".into()],
         })
     };
     let mut instance_types = BTreeMap::new();
