@@ -211,22 +211,17 @@ async fn images(
     let eks = model.flavor == crate::model::Flavor::Eks;
     if let Some(version) = model.kubernetes_version.as_deref().filter(|_| !eks) {
         for m in model.control_plane.iter().chain(&model.workers) {
-            if m.spec.ami.as_ref().and_then(|a| a.id.as_deref()).is_some() {
+            let Some(itype) = m.image_lookup_key() else {
                 continue;
-            }
-            let itype = m
-                .spec
-                .instance_type
-                .clone()
-                .unwrap_or_else(|| crate::plan::DEFAULT_INSTANCE_TYPE.to_owned());
+            };
             let arch = architecture_of(
                 facts
                     .instance_types
-                    .get(&itype)
+                    .get(itype)
                     .and_then(|t| t.as_ref())
                     .map(|t| t.architectures.as_slice()),
             );
-            asks.push((itype, ImageLookup::machine(version, &arch)));
+            asks.push((itype.to_owned(), ImageLookup::machine(version, &arch)));
         }
     }
     if model.bastion.is_some() {

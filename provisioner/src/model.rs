@@ -37,6 +37,25 @@ pub struct Machines {
     pub spec: AwsMachineSpec,
 }
 
+impl Machines {
+    /// The instance type these machines launch as (CAPA's default when the
+    /// template names none).
+    pub fn instance_type(&self) -> &str {
+        self.spec
+            .instance_type
+            .as_deref()
+            .unwrap_or(crate::plan::DEFAULT_INSTANCE_TYPE)
+    }
+
+    /// The key of CAPA's default image lookup for these machines (their
+    /// instance type, whose architecture picks the image), or `None` when
+    /// the template names its `ami.id`.
+    pub fn image_lookup_key(&self) -> Option<&str> {
+        let named = self.spec.ami.as_ref().and_then(|a| a.id.as_deref());
+        named.is_none().then(|| self.instance_type())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Eks {
     /// `eksClusterName`, or CAPA's default for it (`GenerateEKSName`): the

@@ -272,10 +272,7 @@ fn machine(
     MachinePlan {
         name,
         role: role.to_owned(),
-        instance_type: spec
-            .instance_type
-            .clone()
-            .unwrap_or_else(|| DEFAULT_INSTANCE_TYPE.to_owned()),
+        instance_type: group.instance_type().to_owned(),
         image_id: spec
             .ami
             .as_ref()
@@ -283,13 +280,11 @@ fn machine(
             .or_else(|| opts.default_image_id.clone())
             .or_else(|| {
                 let key = if role == "bastion" {
-                    "bastion"
+                    Some("bastion")
                 } else {
-                    spec.instance_type
-                        .as_deref()
-                        .unwrap_or(DEFAULT_INSTANCE_TYPE)
+                    group.image_lookup_key()
                 };
-                opts.images.get(key).and_then(|f| f.image_id.clone())
+                opts.images.get(key?).and_then(|f| f.image_id.clone())
             })
             .unwrap_or_else(|| FALLBACK_IMAGE_ID.to_owned()),
         key_name: model

@@ -61,14 +61,9 @@ pub(super) fn image_rules(v: &mut V<'_>) {
     let model = v.model;
     let mut told = BTreeSet::new();
     for m in model.control_plane.iter().chain(&model.workers) {
-        if m.spec.ami.as_ref().and_then(|a| a.id.as_deref()).is_some() {
+        let Some(itype) = m.image_lookup_key() else {
             continue;
-        }
-        let itype = m
-            .spec
-            .instance_type
-            .as_deref()
-            .unwrap_or(crate::plan::DEFAULT_INSTANCE_TYPE);
+        };
         if let Some(f) = v.facts.images.get(itype)
             && f.image_id.is_none()
             && told.insert(m.object.clone())
