@@ -482,7 +482,7 @@ mod tests {
         let (a, b) = ("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002");
         for body in [
             format!(
-                "Action=RunInstances&ImageId=ami-12345678&InstanceType=m5.large&SubnetId={a}&MinCount=1&MaxCount=1"
+                "Action=RunInstances&ImageId=ami-05013502c4cfad526&InstanceType=m5.large&SubnetId={a}&MinCount=1&MaxCount=1"
             ),
             format!("Action=CreateSecurityGroup&GroupName=web&GroupDescription=web&VpcId={vpc}"),
             "Action=CreateKeyPair&KeyName=k&KeyType=ed25519".to_owned(),

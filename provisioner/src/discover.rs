@@ -209,7 +209,7 @@ async fn images(
     let mut out = BTreeMap::new();
     let mut asks: Vec<(String, ImageLookup)> = Vec::new();
     let eks = model.flavor == crate::model::Flavor::Eks;
-    if let Some(version) = model.kubernetes_version.as_deref().filter(|_| !eks) {
+    if let Some(version) = model.kubernetes_version.as_deref() {
         for m in model.control_plane.iter().chain(&model.workers) {
             let Some(itype) = m.image_lookup_key() else {
                 continue;
@@ -221,7 +221,12 @@ async fn images(
                     .and_then(|t| t.as_ref())
                     .map(|t| t.architectures.as_slice()),
             );
-            asks.push((itype.to_owned(), ImageLookup::machine(version, &arch)));
+            let lookup = if eks {
+                ImageLookup::eks(version, &arch)
+            } else {
+                ImageLookup::machine(version, &arch)
+            };
+            asks.push((itype.to_owned(), lookup));
         }
     }
     if model.bastion.is_some() {

@@ -3,6 +3,12 @@
 //! `capa-ami-ubuntu-24.04-?<version>-*`, the instance type's architecture,
 //! `available`, `hvm`; the latest by creation date) and the bastion's
 //! (`ec2.defaultBastionAMILookup`: Canonical's Ubuntu 24.04 by description).
+//! EKS machines: CAPA's `eksAMILookup` reads SSM's
+//! `/aws/service/eks/optimized-ami/<major.minor>/amazon-linux-2[-arm64]/recommended/image_id`;
+//! the provisioner asks EC2 for the same image instead (the project's
+//! choice, until SSM is modelled): Amazon's EKS-optimized Amazon Linux 2
+//! node image of the version and architecture, the latest build, which is
+//! what that parameter names.
 //! Asked once per distinct lookup during discovery.
 
 use aws_sdk_ec2::types::Image;
@@ -18,6 +24,8 @@ pub const CAPA_BASE_OS: &str = "ubuntu-24.04";
 pub const UBUNTU_OWNER: &str = "099720109477";
 /// CAPA's `ubuntuImageDescription`.
 pub const UBUNTU_DESCRIPTION: &str = "Canonical??Ubuntu??24.04??amd64?noble?image*";
+/// The account Amazon publishes EKS-optimized images from (most regions).
+pub const EKS_OWNER: &str = "602401143452";
 /// CAPA's `DefaultArchitectureTag`.
 pub const DEFAULT_ARCHITECTURE: &str = "x86_64";
 
@@ -40,6 +48,24 @@ impl ImageLookup {
                 "capa-ami-{CAPA_BASE_OS}-?{}-*",
                 version.trim_start_matches('v')
             )),
+            description: None,
+            architecture: architecture.to_owned(),
+        }
+    }
+
+    /// An EKS machine of Kubernetes `version` on `architecture`: Amazon
+    /// Linux 2's EKS-optimized node image of the version's minor (CAPA's
+    /// `formatVersionForEKS`: `v1.31.2` asks for `1.31`).
+    pub fn eks(version: &str, architecture: &str) -> Self {
+        let minor: Vec<&str> = version.trim_start_matches('v').split('.').take(2).collect();
+        let infix = if architecture == "arm64" {
+            "arm64-"
+        } else {
+            ""
+        };
+        ImageLookup {
+            owner: EKS_OWNER,
+            name: Some(format!("amazon-eks-{infix}node-{}-v*", minor.join("."))),
             description: None,
             architecture: architecture.to_owned(),
         }
@@ -107,4 +133,27 @@ fn latest(images: &[Image]) -> Option<&Image> {
     images
         .iter()
         .max_by(|a, b| a.creation_date().cmp(&b.creation_date()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CAPA's name patterns: the machine's full version, the EKS image's
+    /// minor and architecture infix.
+    #[test]
+    fn lookups_ask_what_capa_asks() {
+        let m = ImageLookup::machine("v1.31.0", "x86_64");
+        assert_eq!(m.name.as_deref(), Some("capa-ami-ubuntu-24.04-?1.31.0-*"));
+        assert_eq!(m.owner, CAPA_OWNER);
+        let e = ImageLookup::eks("v1.22.9", "x86_64");
+        assert_eq!(e.name.as_deref(), Some("amazon-eks-node-1.22-v*"));
+        assert_eq!(e.owner, EKS_OWNER);
+        let arm = ImageLookup::eks("1.31", "arm64");
+        assert_eq!(arm.name.as_deref(), Some("amazon-eks-arm64-node-1.31-v*"));
+        assert_eq!(
+            arm.describe(),
+            "name amazon-eks-arm64-node-1.31-v*, owner 602401143452, arm64"
+        );
+    }
 }

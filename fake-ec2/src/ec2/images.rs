@@ -11,6 +11,11 @@
 //!   `creationDate`.
 //! - Canonical's Ubuntu 24.04 server image (owner `099720109477`), which
 //!   CAPA's bastion lookup finds by its description.
+//! - Amazon's EKS-optimized Amazon Linux 2 node images (owner
+//!   `602401143452`, alias `amazon`), `amazon-eks-node-<minor>-v<build>`
+//!   and `amazon-eks-arm64-node-<minor>-v<build>`, Kubernetes 1.22 to
+//!   1.32, two builds each: what EKS's `recommended` image is for a
+//!   version, which the provisioner looks up for EKS machines.
 //!
 //! The catalog is the project's (AWS's real image ids and build dates are
 //! not public data): names, owners and descriptions follow the publishers'
@@ -31,6 +36,13 @@ use crate::region::Ctx;
 pub const CAPA_OWNER: &str = "819546954734";
 /// Canonical's account.
 pub const CANONICAL_OWNER: &str = "099720109477";
+/// The account Amazon publishes EKS-optimized images from (most regions).
+pub const EKS_OWNER: &str = "602401143452";
+
+/// The Kubernetes minors with EKS-optimized Amazon Linux 2 images.
+const EKS_MINORS: [&str; 11] = [
+    "1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28", "1.29", "1.30", "1.31", "1.32",
+];
 
 /// One public image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +51,8 @@ pub struct Image {
     pub name: String,
     pub description: String,
     pub owner_id: String,
+    /// `amazon` for Amazon's images.
+    pub owner_alias: Option<&'static str>,
     pub architecture: &'static str,
     /// `2024-10-01T12:00:00.000Z`, as AWS writes it.
     pub creation_date: String,
@@ -59,6 +73,7 @@ impl Image {
             name,
             description,
             owner_id: owner.to_owned(),
+            owner_alias: (owner == EKS_OWNER).then_some("amazon"),
             architecture: arch,
             creation_date: date,
             tags: Tags::default(),
@@ -71,6 +86,7 @@ impl Image {
             .leaf("imageLocation", format!("{}/{}", self.owner_id, self.name))
             .leaf("imageState", "available")
             .leaf("imageOwnerId", &self.owner_id)
+            .opt_leaf("imageOwnerAlias", self.owner_alias)
             .leaf("creationDate", &self.creation_date)
             .leaf("isPublic", true)
             .leaf("architecture", self.architecture)
@@ -142,7 +158,7 @@ impl Filterable for Image {
             "image-id" => one(&self.image_id),
             "image-type" => one("machine"),
             "name" => one(&self.name),
-            "owner-alias" => Vec::new(),
+            "owner-alias" => self.owner_alias.into_iter().map(str::to_owned).collect(),
             "owner-id" => one(&self.owner_id),
             "platform-details" => one("Linux/UNIX"),
             "root-device-name" => one("/dev/sda1"),
@@ -227,6 +243,20 @@ pub fn catalog(region: &str) -> Vec<Image> {
             }
         }
     }
+    for minor in EKS_MINORS {
+        for (build, date) in [("20241024", "2024-10-24"), ("20241115", "2024-11-15")] {
+            for (arch, infix) in [("x86_64", ""), ("arm64", "arm64-")] {
+                out.push(Image::new(
+                    region,
+                    EKS_OWNER,
+                    format!("amazon-eks-{infix}node-{minor}-v{build}"),
+                    format!("EKS Kubernetes Worker AMI with AmazonLinux2 image, (k8s: {minor})"),
+                    arch,
+                    format!("{date}T08:00:00.000Z"),
+                ));
+            }
+        }
+    }
     for (arch, deb) in [("x86_64", "amd64"), ("arm64", "arm64")] {
         out.push(Image::new(
             region,
@@ -238,6 +268,28 @@ pub fn catalog(region: &str) -> Vec<Image> {
         ));
     }
     out
+}
+
+/// The catalog image `id` names in `region`, or AWS's
+/// `InvalidAMIID.NotFound` (as RunInstances answers for an image that does
+/// not exist there).
+pub fn find(region: &str, id: &str) -> AwsResult<Image> {
+    catalog(region)
+        .into_iter()
+        .find(|i| i.image_id == id)
+        .ok_or_else(|| not_found(id))
+}
+
+/// The id of the newest CAPA x86_64 Ubuntu 24.04 image for Kubernetes
+/// `version` (`1.31.0`) in `region`, for tests and examples that launch
+/// something; `None` for a version the catalog does not hold.
+pub fn capa_image_id(region: &str, version: &str) -> Option<String> {
+    let prefix = format!("capa-ami-ubuntu-24.04-v{version}-");
+    catalog(region)
+        .into_iter()
+        .filter(|i| i.architecture == "x86_64" && i.name.starts_with(&prefix))
+        .max_by(|a, b| a.creation_date.cmp(&b.creation_date))
+        .map(|i| i.image_id)
 }
 
 /// `DescribeImages`: `ImageId.N` (each must exist), `Owner.N` (an account
@@ -268,8 +320,8 @@ pub fn describe_images(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let owned = req.candidates(&catalog).into_iter().filter(|i| {
         owners.is_empty()
             || owners.iter().any(|o| match o.as_str() {
-                "self" => false,
-                "amazon" | "aws-marketplace" => false,
+                "self" | "aws-marketplace" => false,
+                "amazon" => i.owner_alias == Some("amazon"),
                 account => account == i.owner_id,
             })
     });
@@ -283,6 +335,21 @@ pub fn describe_images(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find` knows every catalog image and refuses others with AWS's
+    /// code; `capa_image_id` picks the later build.
+    #[test]
+    fn find_and_the_capa_image_of_a_version() {
+        let id = capa_image_id("us-east-1", "1.31.0").unwrap();
+        let image = find("us-east-1", &id).unwrap();
+        assert!(image.name.starts_with("capa-ami-ubuntu-24.04-v1.31.0-"));
+        assert_eq!(image.creation_date, "2024-09-15T12:00:00.000Z");
+        assert_eq!(
+            find("eu-west-1", &id).unwrap_err().code,
+            "InvalidAMIID.NotFound"
+        );
+        assert_eq!(capa_image_id("us-east-1", "1.20.0"), None);
+    }
 
     /// Every id is well formed and unique, the same on every call, and
     /// differs between regions; dates are AWS's format.

@@ -665,6 +665,16 @@ fn parse_interfaces(
     Ok(out)
 }
 
+/// An image built for another architecture than the instance type's
+/// processors: AWS's `InvalidParameterValue`, naming both.
+fn architecture_mismatch(itype: &InstanceTypeInfo, image: &super::images::Image) -> AwsError {
+    let arch = itype.architectures.last().map_or("x86_64", String::as_str);
+    AwsError::invalid_parameter_value(format!(
+        "The architecture '{arch}' of the specified instance type does not match the architecture '{}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.",
+        image.architecture
+    ))
+}
+
 fn nitro_required(instance_type: &str, subnet_id: &str) -> AwsError {
     AwsError::invalid_parameter_combination(format!(
         "The instance type '{instance_type}' is not supported in the IPv6-only subnet '{subnet_id}'. A Nitro-based instance type is required."
@@ -1110,6 +1120,10 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
                 "Invalid value '{type_name}' for InstanceType."
             ))
         })?;
+    let image = super::images::find(&ctx.region.name, &image_id)?;
+    if !itype.architectures.contains(&image.architecture.to_owned()) {
+        return Err(architecture_mismatch(&itype, &image));
+    }
     let metadata = parse_metadata_options(p)?;
     if let Some(name) = p.value("KeyName") {
         super::key_pairs::check_exists(ctx, name)?;
@@ -1232,11 +1246,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let reservation_id = ctx.next_id("r");
     let region = ctx.region.name.clone();
     let settle = ctx.region.settle_reads;
-    let architecture = itype
-        .architectures
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "x86_64".to_owned());
+    let architecture = image.architecture.to_owned();
     let mut instances: Vec<Instance> = Vec::with_capacity(launched.len());
     let border_group = ctx
         .region

@@ -1232,7 +1232,7 @@ mod tests {
             &mut ctx,
             &Params::parse(
                 format!(
-                    "ImageId=ami-1&InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId={subnet_id}&SecurityGroupId.1={group_id}"
+                    "ImageId=ami-05013502c4cfad526&InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId={subnet_id}&SecurityGroupId.1={group_id}"
                 )
                 .as_bytes(),
             ),

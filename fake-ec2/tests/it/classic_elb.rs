@@ -66,7 +66,7 @@ async fn public_net(h: &Harness) -> (Net, String) {
 async fn launch(h: &Harness, subnet: &str) -> String {
     h.ec2
         .run_instances()
-        .image_id("ami-0123456789abcdef0")
+        .image_id(ami())
         .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
         .min_count(1)
         .max_count(1)

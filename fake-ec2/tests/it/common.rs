@@ -11,6 +11,17 @@ use fake_ec2::{Fake, Seed, Server};
 
 pub const REGION: &str = "us-east-1";
 
+/// A machine image that exists in `REGION` (CAPA's x86_64 Ubuntu 24.04
+/// build for Kubernetes v1.31.0): RunInstances refuses any other id.
+pub fn ami() -> String {
+    ami_in(REGION)
+}
+
+/// The same image's id in `region` (ids differ per region, as on AWS).
+pub fn ami_in(region: &str) -> String {
+    fake_ec2::ec2::images::capa_image_id(region, "1.31.0").expect("the catalog holds v1.31.0")
+}
+
 pub struct Harness {
     pub fake: Fake,
     pub server: Server,

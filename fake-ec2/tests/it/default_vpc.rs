@@ -225,7 +225,7 @@ async fn groups_and_instances_without_a_vpc_use_the_default_one() {
     let run = |t: InstanceType| {
         h.ec2
             .run_instances()
-            .image_id("ami-0123456789abcdef0")
+            .image_id(ami())
             .instance_type(t)
             .min_count(1)
             .max_count(1)
@@ -414,7 +414,7 @@ async fn the_default_vpc_can_be_deleted_and_made_again() {
     let (code, _) = err(h
         .ec2
         .run_instances()
-        .image_id("ami-0123456789abcdef0")
+        .image_id(ami())
         .min_count(1)
         .max_count(1)
         .send()

@@ -185,7 +185,7 @@ async fn not_found_reads_cover_nat_gateway_routes_instances_groups_and_load_bala
     let instance = h
         .ec2
         .run_instances()
-        .image_id("ami-12345678")
+        .image_id(ami())
         .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
         .subnet_id(&subnet_id)
         .min_count(1)

@@ -144,3 +144,53 @@ async fn images_by_id_owner_and_page() {
     let (code, _) = err(h.ec2.describe_images().max_results(4).send().await);
     assert_eq!(code, "InvalidParameterValue");
 }
+
+/// Amazon's EKS-optimized node images: owner `amazon` (alias) or its
+/// account, one name per minor and architecture infix, two builds; an
+/// EKS image launches on a type of its architecture only.
+#[tokio::test]
+async fn eks_optimized_images_by_minor_and_architecture() {
+    let h = start().await;
+    let out = h
+        .ec2
+        .describe_images()
+        .owners("amazon")
+        .filters(f("name", "amazon-eks-arm64-node-1.31-v*"))
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = out.images().iter().filter_map(|i| i.name()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "amazon-eks-arm64-node-1.31-v20241024",
+            "amazon-eks-arm64-node-1.31-v20241115"
+        ]
+    );
+    assert!(out.images().iter().all(|i| {
+        i.image_owner_alias() == Some("amazon")
+            && i.owner_id() == Some("602401143452")
+            && i.architecture() == Some(&ArchitectureValues::Arm64)
+    }));
+    let x86 = h
+        .ec2
+        .describe_images()
+        .filters(f("owner-id", "602401143452"))
+        .filters(f("name", "amazon-eks-node-1.22-v*"))
+        .filters(f("architecture", "x86_64"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x86.images().len(), 2);
+    // CAPA's images are not Amazon's.
+    let capa = h
+        .ec2
+        .describe_images()
+        .owners("amazon")
+        .filters(f("name", "capa-ami-*"))
+        .send()
+        .await
+        .unwrap();
+    assert!(capa.images().is_empty());
+}

@@ -21,8 +21,6 @@ use rstest::rstest;
 
 use crate::common::*;
 
-const AMI: &str = "ami-0123456789abcdef0";
-
 /// A dualstack VPC with three subnets in us-east-1a: IPv4-only,
 /// dualstack and IPv6-only.
 struct Net {
@@ -65,7 +63,7 @@ fn addr_in(block: &str, offset: u128) -> String {
 fn run(h: &Harness, subnet: &str, instance_type: &str) -> RunInstancesFluentBuilder {
     h.ec2
         .run_instances()
-        .image_id(AMI)
+        .image_id(ami())
         .instance_type(InstanceType::from(instance_type))
         .min_count(1)
         .max_count(1)
@@ -371,7 +369,7 @@ async fn run_in_an_ipv4_subnet() {
     let i = only(&out);
     let id = i.instance_id().unwrap();
     assert!(id.starts_with("i-"));
-    assert_eq!(i.image_id(), Some(AMI));
+    assert_eq!(i.image_id(), Some(ami().as_str()));
     assert_eq!(i.instance_type(), Some(&InstanceType::M5Large));
     assert_eq!(i.state().unwrap().name(), Some(&InstanceStateName::Pending));
     assert_eq!(i.state().unwrap().code(), Some(0));
@@ -446,7 +444,7 @@ async fn run_in_an_ipv4_subnet() {
     let out = h
         .ec2
         .run_instances()
-        .image_id(AMI)
+        .image_id(ami())
         .min_count(1)
         .max_count(1)
         .subnet_id(&n.v4)
@@ -740,7 +738,7 @@ fn six_groups(w: &Launch) -> RunInstancesFluentBuilder {
 
 /// One refused RunInstances per rule: the request, AWS's code and message
 /// (`{v4}` stands for the IPv4 subnet's id, `{other_group}` for the other
-/// VPC's group). A refused launch leaves no instance behind.
+/// VPC's group, `{eu_ami}` for an image of eu-west-1). A refused launch leaves no instance behind.
 #[rstest]
 #[case::image_id_is_given(
     |w: &Launch| w.h.ec2.run_instances().min_count(1).max_count(1).subnet_id(&w.n.v4),
@@ -752,13 +750,23 @@ fn six_groups(w: &Launch) -> RunInstancesFluentBuilder {
     "InvalidAMIID.Malformed",
     "Invalid id: \"img-1\" (expecting \"ami-...\")"
 )]
+#[case::image_exists_in_the_region(
+    |w: &Launch| run(&w.h, &w.n.v4, "m5.large").image_id(ami_in("eu-west-1")),
+    "InvalidAMIID.NotFound",
+    "The image id '[{eu_ami}]' does not exist"
+)]
+#[case::image_matches_the_type_architecture(
+    |w: &Launch| run(&w.h, &w.n.v4, "m7g.large"),
+    "InvalidParameterValue",
+    "The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI."
+)]
 #[case::min_count_is_given(
-    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).max_count(1).subnet_id(&w.n.v4),
+    |w: &Launch| w.h.ec2.run_instances().image_id(ami()).max_count(1).subnet_id(&w.n.v4),
     "MissingParameter",
     "The request must contain the parameter MinCount"
 )]
 #[case::max_count_is_given(
-    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).min_count(1).subnet_id(&w.n.v4),
+    |w: &Launch| w.h.ec2.run_instances().image_id(ami()).min_count(1).subnet_id(&w.n.v4),
     "MissingParameter",
     "The request must contain the parameter MaxCount"
 )]
@@ -799,7 +807,7 @@ fn six_groups(w: &Launch) -> RunInstancesFluentBuilder {
     "Invalid BASE64 encoding of user data."
 )]
 #[case::a_subnet_or_interfaces(
-    |w: &Launch| w.h.ec2.run_instances().image_id(AMI).min_count(1).max_count(1),
+    |w: &Launch| w.h.ec2.run_instances().image_id(ami()).min_count(1).max_count(1),
     "VPCIdNotSpecified",
     "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC."
 )]
@@ -868,7 +876,8 @@ async fn run_instances_parameter_errors(
     let w = launch_world().await;
     let message = message
         .replace("{v4}", &w.n.v4)
-        .replace("{other_group}", &w.other_group);
+        .replace("{other_group}", &w.other_group)
+        .replace("{eu_ami}", &ami_in("eu-west-1"));
     let (got_code, got_message) = err(request(&w).send().await);
     assert_eq!(
         (got_code.as_str(), got_message.as_str()),
@@ -975,7 +984,7 @@ async fn metadata_and_hostname_options() {
         .unwrap();
     let out = west
         .run_instances()
-        .image_id(AMI)
+        .image_id(ami_in("us-west-2"))
         .instance_type(InstanceType::M5Large)
         .min_count(1)
         .max_count(1)
@@ -1169,7 +1178,7 @@ async fn network_interfaces() {
     let launch = || {
         h.ec2
             .run_instances()
-            .image_id(AMI)
+            .image_id(ami())
             .instance_type(InstanceType::M5Large)
             .min_count(1)
             .max_count(1)

@@ -253,7 +253,7 @@ async fn run_instances_needs_the_key_pair_it_names() {
     let run = |key: &str| {
         h.ec2
             .run_instances()
-            .image_id("ami-0123456789abcdef0")
+            .image_id(ami())
             .subnet_id(&subnet)
             .key_name(key)
             .min_count(1)

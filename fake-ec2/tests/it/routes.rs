@@ -1255,7 +1255,7 @@ async fn an_instance_target_sits_in_the_tables_vpc() {
         async move {
             h.ec2
                 .run_instances()
-                .image_id("ami-0123456789abcdef0")
+                .image_id(ami())
                 .min_count(1)
                 .max_count(1)
                 .subnet_id(subnet)

@@ -974,7 +974,7 @@ async fn a_block_with_addresses_in_use_stays() {
     let i = h
         .ec2
         .run_instances()
-        .image_id("ami-0123456789abcdef0")
+        .image_id(ami())
         .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
         .min_count(1)
         .max_count(1)
