@@ -1,4 +1,5 @@
-//! Elastic IP addresses: AllocateAddress, DescribeAddresses, ReleaseAddress.
+//! Elastic IP addresses: AllocateAddress, DescribeAddresses, ReleaseAddress,
+//! AssociateAddress, DisassociateAddress.
 //!
 //! - Only `Domain=vpc` exists (EC2-Classic is retired) and only the Amazon
 //!   pool (`PublicIpv4Pool=amazon`).
@@ -15,6 +16,15 @@
 //!   `AuthFailure` for addresses that a NAT gateway holds.)
 //! - Releasing by `PublicIp` alone is refused as AWS does for VPC addresses
 //!   (NixOS/nixops#852).
+//! - AssociateAddress maps an address to an instance's primary interface
+//!   (`InstanceId`) or to an instance's interface (`NetworkInterfaceId`,
+//!   optionally `PrivateIpAddress`, which must be the interface's). The VPC
+//!   must have an internet gateway (`Gateway.NotAttached`); an associated
+//!   address moves only with `AllowReassociation=true`, and never away from
+//!   a NAT gateway or load balancer (`Resource.AlreadyAssociated`). The
+//!   Elastic IP replaces the interface's auto-assigned public address;
+//!   DisassociateAddress gives such an interface a new one, as AWS does.
+//!   Terminating an instance disassociates its addresses.
 
 use std::net::Ipv4Addr;
 
@@ -269,6 +279,276 @@ pub fn release_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     }
     ec2.addresses.remove(&id);
     Ok(vec![Node::text("return", true)])
+}
+
+/// Where AssociateAddress maps an address: an instance's interface.
+struct Target {
+    instance_id: String,
+    network_interface_id: String,
+    private_ip: Option<Ipv4Addr>,
+}
+
+fn association_target(ctx: &Ctx<'_>, p: &Params) -> AwsResult<Target> {
+    let ec2 = &ctx.region.ec2;
+    let usable = |i: &super::instances::Instance| {
+        if matches!(i.state.as_str(), "shutting-down" | "terminated") {
+            Err(errors::incorrect_instance_state(&i.instance_id, &i.state))
+        } else {
+            Ok(())
+        }
+    };
+    let (instance, nic) = if let Some(eni) = p.value("NetworkInterfaceId") {
+        let found = ec2.instances.values().find_map(|i| {
+            i.network_interfaces
+                .iter()
+                .find(|n| n.network_interface_id == eni)
+                .map(|n| (i, n))
+        });
+        match found {
+            Some((i, n)) if !i.is_terminated() => (i, n),
+            _ if ec2.network_interfaces.contains_key(eni) => {
+                return Err(AwsError::invalid_parameter_value(format!(
+                    "The network interface '{eni}' is managed by another service and cannot take an Elastic IP address."
+                )));
+            }
+            _ => return Err(errors::network_interface_not_found(eni)),
+        }
+    } else if let Some(id) = p.value("InstanceId") {
+        let i = ec2
+            .instances
+            .get(id)
+            .filter(|i| !i.is_terminated())
+            .ok_or_else(|| errors::instance_not_found(id))?;
+        if i.network_interfaces.len() > 1 {
+            return Err(AwsError::invalid_parameter_value(format!(
+                "There are multiple interfaces attached to instance '{id}'. Please specify an interface ID for the operation instead."
+            )));
+        }
+        let n = i
+            .primary_interface()
+            .ok_or_else(|| errors::instance_not_found(id))?;
+        (i, n)
+    } else {
+        return Err(AwsError::missing_parameter_msg(
+            "Either instance ID or network interface ID must be specified",
+        ));
+    };
+    usable(instance)?;
+    let private_ip = match p.value("PrivateIpAddress") {
+        None => nic.private_ip_address,
+        Some(text) => {
+            let ip: Option<Ipv4Addr> = text.parse().ok();
+            if ip.is_none() || ip != nic.private_ip_address {
+                return Err(AwsError::invalid_parameter_value(format!(
+                    "The private IP address {text} is not assigned to network interface {}.",
+                    nic.network_interface_id
+                )));
+            }
+            ip
+        }
+    };
+    let has_gateway = ec2
+        .internet_gateways
+        .values()
+        .any(|g| g.attached_vpc() == Some(nic.vpc_id.as_str()));
+    if !has_gateway {
+        return Err(errors::network_not_attached_to_gateway(&nic.vpc_id));
+    }
+    Ok(Target {
+        instance_id: instance.instance_id.clone(),
+        network_interface_id: nic.network_interface_id.clone(),
+        private_ip,
+    })
+}
+
+/// Takes the address off the interface it is mapped to: the interface
+/// gets a new auto-assigned address if it had one at launch.
+fn unmap(ctx: &mut Ctx<'_>, allocation_id: &str) {
+    let Some(a) = ctx.region.ec2.addresses.get_mut(allocation_id) else {
+        return;
+    };
+    let (Some(instance_id), Some(eni)) = (a.instance_id.take(), a.network_interface_id.take())
+    else {
+        a.association_id = None;
+        a.private_ip_address = None;
+        return;
+    };
+    a.association_id = None;
+    a.private_ip_address = None;
+    let zone = ctx
+        .region
+        .ec2
+        .instances
+        .get(&instance_id)
+        .map(|i| i.availability_zone.clone())
+        .unwrap_or_default();
+    let border_group = ctx.region.zone(&zone).map_or_else(
+        || ctx.region.name.clone(),
+        |z| z.network_border_group.clone(),
+    );
+    let needs_new = ctx
+        .region
+        .ec2
+        .instances
+        .get(&instance_id)
+        .and_then(|i| {
+            i.network_interfaces
+                .iter()
+                .find(|n| n.network_interface_id == eni)
+        })
+        .is_some_and(|n| n.auto_public_ip && n.device_index == 0);
+    let fresh = needs_new.then(|| {
+        let n = ctx.region.ids.bump(&format!("public-ipv4/{border_group}"));
+        auto_assigned_ip(&border_group, n)
+    });
+    if let Some(n) = ctx
+        .region
+        .ec2
+        .instances
+        .get_mut(&instance_id)
+        .and_then(|i| {
+            i.network_interfaces
+                .iter_mut()
+                .find(|n| n.network_interface_id == eni)
+        })
+    {
+        n.public_ip = fresh;
+    }
+}
+
+/// `AssociateAddress` (VPC addresses: by `AllocationId`).
+pub fn associate_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let Some(id) = p.value("AllocationId").map(str::to_owned) else {
+        if let Some(ip) = p.value("PublicIp") {
+            // A VPC address is named by its allocation id.
+            let found = ctx
+                .region
+                .ec2
+                .addresses
+                .values()
+                .any(|a| a.public_ip.to_string() == ip);
+            return Err(if found {
+                AwsError::invalid_parameter_value(
+                    "You must specify an allocation id when mapping an address to a VPC instance",
+                )
+            } else {
+                errors::address_not_found(ip)
+            });
+        }
+        return Err(AwsError::missing_parameter_msg(
+            "Either public IP or allocation id must be specified",
+        ));
+    };
+    let reassociate = p.bool("AllowReassociation")?.unwrap_or(false);
+    let address = ctx
+        .region
+        .ec2
+        .addresses
+        .get(&id)
+        .ok_or_else(|| errors::allocation_not_found(&id))?
+        .clone();
+    let target = association_target(ctx, p)?;
+    let held_by_service = address.nat_gateway_id.is_some()
+        || (address.association_id.is_some() && address.instance_id.is_none());
+    if let Some(current) = &address.association_id
+        && (held_by_service || !reassociate)
+    {
+        return Err(errors::address_already_associated(&id, current));
+    }
+    if address.nat_gateway_id.is_some() {
+        return Err(errors::address_in_use(&id));
+    }
+    let vpc_border = ctx
+        .region
+        .ec2
+        .instances
+        .get(&target.instance_id)
+        .and_then(|i| ctx.region.zone(&i.availability_zone))
+        .map_or_else(
+            || ctx.region.name.clone(),
+            |z| z.network_border_group.clone(),
+        );
+    if vpc_border != address.network_border_group {
+        return Err(AwsError::invalid_parameter_combination(format!(
+            "The address {} is in network border group {} and cannot be associated with an instance in network border group {vpc_border}.",
+            address.public_ip, address.network_border_group
+        )));
+    }
+    unmap(ctx, &id);
+    // Another Elastic IP on the same interface is displaced.
+    let displaced: Vec<String> = ctx
+        .region
+        .ec2
+        .addresses
+        .values()
+        .filter(|a| a.network_interface_id.as_deref() == Some(target.network_interface_id.as_str()))
+        .map(|a| a.allocation_id.clone())
+        .collect();
+    for other in displaced {
+        unmap(ctx, &other);
+    }
+    let association_id = ctx.next_id("eipassoc");
+    let ec2 = ctx.ec2();
+    if let Some(n) = ec2.instances.get_mut(&target.instance_id).and_then(|i| {
+        i.network_interfaces
+            .iter_mut()
+            .find(|n| n.network_interface_id == target.network_interface_id)
+    }) {
+        n.public_ip = Some(address.public_ip);
+    }
+    let a = ec2.addresses.get_mut(&id).expect("looked up above");
+    a.association_id = Some(association_id.clone());
+    a.instance_id = Some(target.instance_id);
+    a.network_interface_id = Some(target.network_interface_id);
+    a.private_ip_address = target.private_ip;
+    Ok(vec![
+        Node::text("return", true),
+        Node::text("associationId", association_id),
+    ])
+}
+
+/// `DisassociateAddress` (VPC addresses: by `AssociationId`). An address a
+/// NAT gateway or load balancer holds is theirs to let go.
+pub fn disassociate_address(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let Some(association) = p.value("AssociationId").map(str::to_owned) else {
+        if p.value("PublicIp").is_some() {
+            return Err(AwsError::invalid_parameter_value(
+                "You must specify an association id when unmapping an address from a VPC instance",
+            ));
+        }
+        return Err(AwsError::missing_parameter("AssociationId"));
+    };
+    let address = ctx
+        .region
+        .ec2
+        .addresses
+        .values()
+        .find(|a| a.association_id.as_deref() == Some(association.as_str()))
+        .cloned()
+        .ok_or_else(|| errors::address_association_not_found(&association))?;
+    if address.instance_id.is_none() {
+        return Err(AwsError::coded(
+            crate::protocol::error::QueryCode::AuthFailure,
+            format!(
+                "You do not have permission to access the specified resource: the address {} is in use by another service.",
+                address.allocation_id
+            ),
+        ));
+    }
+    unmap(ctx, &address.allocation_id);
+    Ok(vec![Node::text("return", true)])
+}
+
+/// TerminateInstances: the instances' addresses stay allocated, unmapped.
+pub fn release_from_instances(ec2: &mut super::Ec2State, ids: &[String]) {
+    for a in ec2.addresses.values_mut() {
+        if a.instance_id.as_ref().is_some_and(|i| ids.contains(i)) {
+            a.association_id = None;
+            a.instance_id = None;
+            a.network_interface_id = None;
+            a.private_ip_address = None;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ error_codes! {
         RulesPerSecurityGroupLimitExceeded = "RulesPerSecurityGroupLimitExceeded",
         CannotDelete = "CannotDelete",
         ResourceAlreadyAssociated = "Resource.AlreadyAssociated",
+        IncorrectInstanceState = "IncorrectInstanceState",
         GatewayNotAttached = "Gateway.NotAttached",
         InvalidAddressNotFound = "InvalidAddress.NotFound",
         InvalidIpAddressInUse = "InvalidIPAddress.InUse",
@@ -527,5 +528,42 @@ pub fn instance_limit_exceeded(requested: usize, limit: usize) -> AwsError {
         format!(
             "You have requested more instances ({requested}) than your current instance limit of {limit} allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit."
         ),
+    )
+}
+
+/// An action on an instance in a state that does not allow it.
+pub fn incorrect_instance_state(id: &str, state: &str) -> AwsError {
+    AwsError::coded(
+        Ec2Code::IncorrectInstanceState,
+        format!(
+            "The instance '{id}' is not in a state from which the request can be performed (it is {state})."
+        ),
+    )
+}
+
+/// DisassociateAddress with an association id no address holds.
+pub fn address_association_not_found(id: &str) -> AwsError {
+    AwsError::coded(
+        Ec2Code::InvalidAssociationIdNotFound,
+        format!("The association ID '{id}' does not exist"),
+    )
+}
+
+/// AssociateAddress of an address that is associated already, without
+/// `AllowReassociation` (or held by a NAT gateway or load balancer).
+pub fn address_already_associated(allocation_id: &str, association_id: &str) -> AwsError {
+    AwsError::coded(
+        Ec2Code::ResourceAlreadyAssociated,
+        format!(
+            "resource {allocation_id} is already associated with associate-id {association_id}"
+        ),
+    )
+}
+
+/// AssociateAddress to an instance or interface in a VPC without an internet gateway.
+pub fn network_not_attached_to_gateway(vpc: &str) -> AwsError {
+    AwsError::coded(
+        Ec2Code::GatewayNotAttached,
+        format!("Network {vpc} is not attached to any internet gateway"),
     )
 }

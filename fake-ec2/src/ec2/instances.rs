@@ -82,6 +82,10 @@ pub struct InstanceNetworkInterface {
     /// (`MapPublicIpOnLaunch` or `AssociatePublicIpAddress`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<Ipv4Addr>,
+    /// Whether AWS gave the interface a public address at launch: it gets
+    /// a new one when an Elastic IP that replaced it is disassociated.
+    #[serde(default)]
+    pub auto_public_ip: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -347,6 +351,12 @@ impl Instance {
         } else {
             ""
         };
+        // An Elastic IP is the account's; an auto-assigned address Amazon's.
+        let elastic = ec2
+            .addresses
+            .values()
+            .any(|a| a.network_interface_id.as_deref() == Some(n.network_interface_id.as_str()));
+        let ip_owner = if elastic { owner } else { "amazon" };
         let association = n.public_ip.map(|ip| {
             Node::el("association")
                 .leaf("publicIp", ip)
@@ -354,7 +364,7 @@ impl Instance {
                     "publicDnsName",
                     public_dns_name(ec2, &n.subnet_id, ip).unwrap_or_default(),
                 )
-                .leaf("ipOwnerId", "amazon")
+                .leaf("ipOwnerId", ip_owner)
         });
         let private_ips = n.private_ip_address.map(|ip| {
             Node::el("item")
@@ -941,39 +951,112 @@ struct MetadataOptions {
 }
 
 fn parse_metadata_options(p: &Params) -> AwsResult<MetadataOptions> {
-    let m = p.nested("MetadataOptions");
-    let one_of = |key: &str, allowed: [&str; 2], default: &str| -> AwsResult<String> {
+    metadata_options(
+        &p.nested("MetadataOptions"),
+        "MetadataOptions.",
+        &MetadataOptions::aws_default(),
+    )
+}
+
+impl MetadataOptions {
+    /// AWS's defaults for a launch that sets none.
+    fn aws_default() -> Self {
+        MetadataOptions {
+            http_tokens: "optional".to_owned(),
+            http_endpoint: "enabled".to_owned(),
+            hop_limit: 1,
+            http_protocol_ipv6: "disabled".to_owned(),
+            instance_metadata_tags: "disabled".to_owned(),
+        }
+    }
+
+    fn of(i: &Instance) -> Self {
+        MetadataOptions {
+            http_tokens: i.metadata_http_tokens.clone(),
+            http_endpoint: i.metadata_http_endpoint.clone(),
+            hop_limit: i.metadata_hop_limit,
+            http_protocol_ipv6: i.metadata_http_protocol_ipv6.clone(),
+            instance_metadata_tags: i.metadata_instance_tags.clone(),
+        }
+    }
+}
+
+/// The metadata options in `m` (names after `prefix` in messages), each
+/// one not given keeping its value in `current`.
+fn metadata_options(
+    m: &Params,
+    prefix: &str,
+    current: &MetadataOptions,
+) -> AwsResult<MetadataOptions> {
+    let one_of = |key: &str, allowed: [&str; 2], current: &str| -> AwsResult<String> {
         match m.value(key) {
-            None => Ok(default.to_owned()),
+            None => Ok(current.to_owned()),
             Some(v) if allowed.contains(&v) => Ok(v.to_owned()),
-            Some(v) => Err(AwsError::invalid_value_for(
-                &format!("MetadataOptions.{key}"),
-                v,
-            )),
+            Some(v) => Err(AwsError::invalid_value_for(&format!("{prefix}{key}"), v)),
         }
     };
     let hop_limit = match m.value("HttpPutResponseHopLimit") {
-        None => 1,
+        None => current.hop_limit,
         Some(text) => match text.parse::<u32>() {
             Ok(n) if (1..=64).contains(&n) => n,
             _ => {
                 return Err(AwsError::invalid_parameter_value(format!(
-                    "Value ({text}) for parameter MetadataOptions.HttpPutResponseHopLimit is invalid. The hop limit must be between 1 and 64."
+                    "Value ({text}) for parameter {prefix}HttpPutResponseHopLimit is invalid. The hop limit must be between 1 and 64."
                 )));
             }
         },
     };
     Ok(MetadataOptions {
-        http_tokens: one_of("HttpTokens", ["optional", "required"], "optional")?,
-        http_endpoint: one_of("HttpEndpoint", ["enabled", "disabled"], "enabled")?,
+        http_tokens: one_of("HttpTokens", ["optional", "required"], &current.http_tokens)?,
+        http_endpoint: one_of(
+            "HttpEndpoint",
+            ["enabled", "disabled"],
+            &current.http_endpoint,
+        )?,
         hop_limit,
-        http_protocol_ipv6: one_of("HttpProtocolIpv6", ["enabled", "disabled"], "disabled")?,
+        http_protocol_ipv6: one_of(
+            "HttpProtocolIpv6",
+            ["enabled", "disabled"],
+            &current.http_protocol_ipv6,
+        )?,
         instance_metadata_tags: one_of(
             "InstanceMetadataTags",
             ["enabled", "disabled"],
-            "disabled",
+            &current.instance_metadata_tags,
         )?,
     })
+}
+
+/// `ModifyInstanceMetadataOptions`: `InstanceId` and any of `HttpTokens`,
+/// `HttpPutResponseHopLimit`, `HttpEndpoint`, `HttpProtocolIpv6`,
+/// `InstanceMetadataTags` (each checked as at launch; the others keep
+/// their values). A terminated or terminating instance is
+/// `IncorrectInstanceState`. The answer shows the new options as
+/// `pending`; DescribeInstances shows them `applied`.
+pub fn modify_instance_metadata_options(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
+    let id = p.required("InstanceId")?.to_owned();
+    let ec2 = ctx.ec2();
+    check_instance_ids(ec2, std::slice::from_ref(&id))?;
+    let i = ec2.instances.get_mut(&id).expect("checked above");
+    if matches!(i.state.as_str(), "shutting-down" | "terminated") {
+        return Err(errors::incorrect_instance_state(&id, &i.state));
+    }
+    let m = metadata_options(p, "", &MetadataOptions::of(i))?;
+    i.metadata_http_tokens = m.http_tokens;
+    i.metadata_http_endpoint = m.http_endpoint;
+    i.metadata_hop_limit = m.hop_limit;
+    i.metadata_http_protocol_ipv6 = m.http_protocol_ipv6;
+    i.metadata_instance_tags = m.instance_metadata_tags;
+    Ok(vec![
+        Node::text("instanceId", &id),
+        Node::el("instanceMetadataOptions")
+            .leaf("state", "pending")
+            .leaf("httpTokens", &i.metadata_http_tokens)
+            .leaf("httpPutResponseHopLimit", i.metadata_hop_limit)
+            .leaf("httpEndpoint", &i.metadata_http_endpoint)
+            .leaf("httpProtocolIpv6", &i.metadata_http_protocol_ipv6)
+            .leaf("instanceMetadataTags", &i.metadata_instance_tags),
+    ])
 }
 
 /// User data must be base64, as AWS expects it on the wire.
@@ -1261,6 +1344,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
                 super::addresses::auto_assigned_ip(&border_group, n)
             });
             interfaces.push(InstanceNetworkInterface {
+                auto_public_ip: public_ip.is_some(),
                 public_ip,
                 network_interface_id: ctx.next_id("eni"),
                 device_index: pl.device_index,
@@ -1477,6 +1561,8 @@ pub fn terminate_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             observe_instance(ec2, id);
         }
     }
+    // Termination disassociates the instance's Elastic IPs (they stay allocated).
+    super::addresses::release_from_instances(ctx.ec2(), &ids);
     // A classic load balancer lets a terminated instance go at once.
     ctx.region.elb.forget_instances(&ids);
     Ok(vec![Node::set("instancesSet", items)])

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod addresses;
 mod bad_input;
 mod classic_elb;
 mod concurrency;
