@@ -486,6 +486,7 @@ mod tests {
             ),
             format!("Action=CreateSecurityGroup&GroupName=web&GroupDescription=web&VpcId={vpc}"),
             "Action=CreateKeyPair&KeyName=k&KeyType=ed25519".to_owned(),
+            format!("Action=CreateCarrierGateway&VpcId={vpc}"),
             format!(
                 "Action=CreateTargetGroup&Version=2015-12-01&Name=tg&Protocol=TCP&Port=80&VpcId={vpc}"
             ),
@@ -541,6 +542,7 @@ mod tests {
             ("ec2", "subnets"),
             ("ec2", "internet_gateways"),
             ("ec2", "egress_only_internet_gateways"),
+            ("ec2", "carrier_gateways"),
             ("ec2", "addresses"),
             ("ec2", "nat_gateways"),
             ("ec2", "route_tables"),

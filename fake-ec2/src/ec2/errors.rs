@@ -13,6 +13,7 @@ error_codes! {
         InvalidSubnetIdNotFound = "InvalidSubnetID.NotFound",
         InvalidRouteTableIdNotFound = "InvalidRouteTableID.NotFound",
         InvalidInternetGatewayIdNotFound = "InvalidInternetGatewayID.NotFound",
+        InvalidCarrierGatewayIdNotFound = "InvalidCarrierGatewayID.NotFound",
         InvalidGatewayIdNotFound = "InvalidGatewayID.NotFound",
         InvalidAllocationIdNotFound = "InvalidAllocationID.NotFound",
         NatGatewayNotFound = "NatGatewayNotFound",

@@ -2,6 +2,7 @@
 //! table, and one module per resource family.
 
 pub mod addresses;
+pub mod carrier_gateways;
 pub mod default_vpc;
 pub mod describe;
 pub mod egress_only_internet_gateways;
@@ -38,6 +39,7 @@ crate::registry::families! {
         subnets: subnets::Subnet => subnets::Subnets,
         internet_gateways: internet_gateways::InternetGateway,
         egress_only_internet_gateways: egress_only_internet_gateways::EgressOnlyInternetGateway,
+        carrier_gateways: carrier_gateways::CarrierGateway,
         addresses: addresses::Address,
         nat_gateways: nat_gateways::NatGateway,
         route_tables: route_tables::RouteTable,
@@ -89,6 +91,9 @@ crate::registry::actions! {
         "CreateEgressOnlyInternetGateway" => egress_only_internet_gateways::create_egress_only_internet_gateway,
         "DescribeEgressOnlyInternetGateways" => egress_only_internet_gateways::describe_egress_only_internet_gateways,
         "DeleteEgressOnlyInternetGateway" => egress_only_internet_gateways::delete_egress_only_internet_gateway,
+        "CreateCarrierGateway" => carrier_gateways::create_carrier_gateway,
+        "DescribeCarrierGateways" => carrier_gateways::describe_carrier_gateways,
+        "DeleteCarrierGateway" => carrier_gateways::delete_carrier_gateway,
         "AllocateAddress" => addresses::allocate_address,
         "DescribeAddresses" => addresses::describe_addresses,
         "ReleaseAddress" => addresses::release_address,

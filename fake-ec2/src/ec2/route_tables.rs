@@ -17,7 +17,9 @@
 //!   gateway is `InvalidParameterValue` [I]); in the VPC; IPv6 destinations
 //!   only inside the NAT64 prefix `64:ff9b::/96` (`InvalidParameterValue` [I]).
 //! - `InstanceId`: running or stopped, in the VPC.
-//! - Peering connections, transit and carrier gateways, network interfaces
+//! - `CarrierGatewayId`: the VPC's own, in a VPC with a Wavelength Zone
+//!   subnet, IPv4 destinations only (see `carrier_gateways.rs`).
+//! - Peering connections, transit gateways, network interfaces
 //!   and `vgw-` gateways are not modelled: taken on trust. Local gateway, VPC
 //!   endpoint, core network and ODB network targets are `UnsupportedOperation`.
 //! - A destination the table routes already is `RouteAlreadyExists`.
@@ -42,7 +44,8 @@ use super::filters::{self, Filterable};
 use super::nat_gateways::NatGateway;
 use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::{Ec2State, errors};
+use super::zones::Zone;
+use super::{Ec2State, carrier_gateways, errors};
 use crate::cidr;
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
@@ -343,6 +346,7 @@ fn target_usable(ec2: &Ec2State, vpc_id: &str, target: &Target) -> bool {
             .get(id)
             .is_some_and(NatGateway::is_routable),
         Target::Instance(id) => ec2.instances.get(id).is_some_and(|i| !i.is_terminated()),
+        Target::CarrierGateway(id) => carrier_gateways::is_routable(ec2, id),
         _ => true,
     }
 }
@@ -457,6 +461,7 @@ fn parse_target(p: &Params) -> AwsResult<Target> {
 
 /// A target must exist, sit in the table's VPC and suit the destination.
 fn check_target(
+    zones: &[Zone],
     ec2: &Ec2State,
     rt: &RouteTable,
     destination: &Destination,
@@ -525,6 +530,14 @@ fn check_target(
             }
             Ok(())
         }
+        Target::CarrierGateway(id) => carrier_gateways::check_route_target(
+            zones,
+            ec2,
+            rtb,
+            vpc,
+            id,
+            matches!(destination, Destination::Ipv4(_)),
+        ),
         _ => Ok(()),
     }
 }
@@ -594,9 +607,10 @@ pub fn create_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let rtb = p.required("RouteTableId")?.to_owned();
     let destination = parse_destination(p)?;
     let target = parse_target(p)?;
-    let ec2 = ctx.ec2();
+    let zones = &ctx.region.zones;
+    let ec2 = &mut ctx.region.ec2;
     let rt = find(ec2, &rtb)?;
-    check_target(ec2, rt, &destination, &target)?;
+    check_target(zones, ec2, rt, &destination, &target)?;
     if rt.routes.iter().any(|r| r.destination == destination) {
         return Err(errors::route_already_exists(&destination.text()));
     }
@@ -618,7 +632,8 @@ pub fn replace_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let rtb = p.required("RouteTableId")?.to_owned();
     let destination = parse_destination(p)?;
     let target = parse_target(p)?;
-    let ec2 = ctx.ec2();
+    let zones = &ctx.region.zones;
+    let ec2 = &mut ctx.region.ec2;
     let rt = find(ec2, &rtb)?;
     let index = rt
         .routes
@@ -628,7 +643,7 @@ pub fn replace_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     if rt.routes[index].target == Target::Local {
         return Err(local_route_error("replace", &destination, &rtb));
     }
-    check_target(ec2, rt, &destination, &target)?;
+    check_target(zones, ec2, rt, &destination, &target)?;
     let rt = ec2.route_tables.get_mut(&rtb).expect("checked above");
     rt.routes[index].target = target;
     refresh_route_states(ec2);

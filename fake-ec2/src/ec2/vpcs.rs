@@ -744,6 +744,7 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .egress_only_internet_gateways
             .values()
             .any(|g| g.vpc_id == id && g.is_attached())
+        || ec2.carrier_gateways.values().any(|g| g.vpc_id == id)
         || ec2
             .route_tables
             .values()

@@ -8,6 +8,7 @@ mod common;
 
 mod addresses;
 mod bad_input;
+mod carrier_gateways;
 mod classic_elb;
 mod concurrency;
 mod connections;
