@@ -8,6 +8,7 @@ use aws_sdk_ec2::types::{
 
 use crate::common::*;
 use crate::gateways::{filter, tag_spec};
+use crate::routes::route_table;
 
 const WAVELENGTH_ZONE: &str = "us-east-1-wl1-bos-wlz-1";
 
@@ -30,18 +31,6 @@ async fn carrier_gateway(h: &Harness, vpc_id: &str) -> String {
         .unwrap()
         .carrier_gateway
         .and_then(|g| g.carrier_gateway_id)
-        .unwrap()
-}
-
-async fn route_table(h: &Harness, vpc_id: &str) -> String {
-    h.ec2
-        .create_route_table()
-        .vpc_id(vpc_id)
-        .send()
-        .await
-        .unwrap()
-        .route_table
-        .and_then(|t| t.route_table_id)
         .unwrap()
 }
 

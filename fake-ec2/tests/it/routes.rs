@@ -14,7 +14,7 @@ use crate::gateways::{
     attached_igw, eigw, eip, filter, private_nat, public_nat, public_network, tag_spec,
 };
 
-async fn route_table(h: &Harness, vpc_id: &str) -> String {
+pub async fn route_table(h: &Harness, vpc_id: &str) -> String {
     h.ec2
         .create_route_table()
         .vpc_id(vpc_id)
