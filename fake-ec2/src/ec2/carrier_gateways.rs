@@ -24,7 +24,8 @@ use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::{Ec2State, errors, route_tables};
+use super::zones::{self, Zone, ZoneType};
+use super::{Ec2State, errors, idempotency, route_tables};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -84,17 +85,16 @@ impl Filterable for CarrierGateway {
 }
 
 /// Whether routes may send traffic to the gateway.
+/// A stored gateway is always `available` (deletion removes it at once).
 pub fn is_routable(ec2: &Ec2State, id: &str) -> bool {
-    ec2.carrier_gateways
-        .get(id)
-        .is_some_and(|g| g.state == "available")
+    ec2.carrier_gateways.contains_key(id)
 }
 
 /// CreateRoute / ReplaceRoute to a carrier gateway: it exists, sits in the
 /// table's VPC, which has a Wavelength Zone subnet, and the destination is
 /// IPv4.
 pub fn check_route_target(
-    ctx_zones: &[super::zones::Zone],
+    zones: &[Zone],
     ec2: &Ec2State,
     route_table: &str,
     vpc: &str,
@@ -109,11 +109,10 @@ pub fn check_route_target(
             id,
         ));
     }
-    let wavelength = ec2.subnets.in_vpc(vpc).any(|s| {
-        ctx_zones.iter().any(|z| {
-            z.name == s.availability_zone && z.zone_type == super::zones::ZoneType::WavelengthZone
-        })
-    });
+    let wavelength = ec2
+        .subnets
+        .in_vpc(vpc)
+        .any(|s| zones::zone_type(zones, &s.availability_zone) == Some(ZoneType::WavelengthZone));
     if !wavelength {
         return Err(AwsError::invalid_parameter_value(format!(
             "The carrier gateway {id} can only be a route target when the VPC {vpc} contains a subnet in a Wavelength Zone."
@@ -136,15 +135,12 @@ pub fn create_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     let vpc_id = p.required("VpcId")?.to_owned();
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
-    if let Some(t) = &token
-        && let Some(existing) = ec2
-            .carrier_gateways
-            .values()
-            .find(|g| g.client_token.as_ref() == Some(t))
-    {
-        if existing.vpc_id != vpc_id {
-            return Err(errors::idempotent_parameter_mismatch());
-        }
+    if let Some(existing) = idempotency::earlier(
+        ec2.carrier_gateways.values(),
+        token.as_deref(),
+        |g| g.client_token.as_deref(),
+        |g| g.vpc_id == vpc_id,
+    )? {
         return Ok(answer(existing));
     }
     if !ec2.vpcs.contains_key(&vpc_id) {

@@ -19,7 +19,7 @@ use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
-use super::{Ec2State, errors, route_tables};
+use super::{Ec2State, errors, idempotency, route_tables};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
@@ -98,15 +98,12 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     let vpc_id = p.required("VpcId")?.to_owned();
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
-    if let Some(t) = &token
-        && let Some(existing) = ec2
-            .egress_only_internet_gateways
-            .values()
-            .find(|g| g.client_token.as_ref() == Some(t))
-    {
-        if existing.vpc_id != vpc_id {
-            return Err(errors::idempotent_parameter_mismatch());
-        }
+    if let Some(existing) = idempotency::earlier(
+        ec2.egress_only_internet_gateways.values(),
+        token.as_deref(),
+        |g| g.client_token.as_deref(),
+        |g| g.vpc_id == vpc_id,
+    )? {
         return Ok(answer(existing));
     }
     if !ec2.vpcs.contains_key(&vpc_id) {

@@ -8,6 +8,7 @@ pub mod describe;
 pub mod egress_only_internet_gateways;
 pub mod errors;
 pub mod filters;
+pub mod idempotency;
 pub mod images;
 pub mod instance_types;
 pub mod instances;

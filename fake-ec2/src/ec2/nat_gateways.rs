@@ -35,7 +35,7 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
-use super::{Ec2State, errors, route_tables};
+use super::{Ec2State, errors, idempotency, route_tables};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
 use crate::protocol::error::AwsResult;
@@ -261,15 +261,12 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     let subnet_id = p.required("SubnetId")?.to_owned();
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
-    if let Some(t) = &token
-        && let Some(existing) = ec2
-            .nat_gateways
-            .values()
-            .find(|n| n.client_token.as_ref() == Some(t))
-    {
-        if existing.subnet_id != subnet_id {
-            return Err(errors::idempotent_parameter_mismatch());
-        }
+    if let Some(existing) = idempotency::earlier(
+        ec2.nat_gateways.values(),
+        token.as_deref(),
+        |g| g.client_token.as_deref(),
+        |g| g.subnet_id == subnet_id,
+    )? {
         return Ok(answer(existing));
     }
     let connectivity = p.value("ConnectivityType").unwrap_or("public");

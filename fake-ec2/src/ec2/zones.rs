@@ -74,6 +74,11 @@ pub struct Zone {
     pub ipv6_supported: bool,
 }
 
+/// The type of the zone named `name` among a region's `zones`, if it is one.
+pub fn zone_type(zones: &[Zone], name: &str) -> Option<ZoneType> {
+    zones.iter().find(|z| z.name == name).map(|z| z.zone_type)
+}
+
 impl Zone {
     /// Opted in, or a zone that needs no opt-in.
     pub fn is_usable(&self) -> bool {
