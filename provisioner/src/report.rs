@@ -52,6 +52,7 @@ fn route(d: Destination, t: &RouteTarget) -> String {
     let target = match t {
         RouteTarget::InternetGateway => "igw".to_owned(),
         RouteTarget::EgressOnlyInternetGateway => "eigw".to_owned(),
+        RouteTarget::CarrierGateway => "cagw".to_owned(),
         RouteTarget::NatGateway(az) => format!("nat({az})"),
     };
     format!("{} -> {target}", d.cidr())
@@ -110,6 +111,10 @@ pub fn plan_tree(plan: &Plan) -> String {
     let _ = writeln!(o, "└─ {vpc}{secondary}{v6}");
     if plan.internet_gateway {
         let _ = writeln!(o, "   ├─ internet gateway {}-igw", plan.cluster);
+    }
+    if plan.carrier_gateway {
+        // CAPA tags it as it tags the internet gateway (getGatewayTagParams).
+        let _ = writeln!(o, "   ├─ carrier gateway {}-igw", plan.cluster);
     }
     match &plan.egress_only_internet_gateway {
         Some(EgressOnlyPlan::Create) => {

@@ -1,7 +1,8 @@
 //! The internet gateway (found attached to the VPC, or loose from an
-//! interrupted apply, else created and attached) and the egress-only
+//! interrupted apply, else created and attached), the egress-only
 //! internet gateway (CAPA's lookup with its fix for #5683: the cluster's
-//! tag and attached to this VPC, never any other).
+//! tag and attached to this VPC, never any other) and the carrier gateway
+//! of a VPC with a Wavelength Zone public subnet.
 
 use aws_sdk_ec2::types::ResourceType;
 
@@ -138,6 +139,51 @@ pub(super) async fn egress_only(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Resul
         "CreateEgressOnlyInternetGateway",
         out.egress_only_internet_gateway(),
     )?;
+    k.created(KIND, &name, &id);
+    Ok(id)
+}
+
+/// CAPA `reconcileCarrierGateway`: the VPC's carrier gateway (AWS allows
+/// one), else a new one. CAPA tags it as it tags the internet gateway
+/// (`getGatewayTagParams`: Name `<cluster>-igw`, role `common`). A retried
+/// create carries the same `ClientToken`, so an interrupted apply finds
+/// the gateway it made rather than a second one.
+pub(super) async fn carrier(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<String> {
+    const KIND: Kind = Kind::CarrierGateway;
+    let name = format!("{}-igw", plan.cluster);
+    if is_real(vpc_id) {
+        let out = k
+            .call(KIND, &name, "DescribeCarrierGateways")
+            .once(
+                k.ec2
+                    .describe_carrier_gateways()
+                    .filters(filter("vpc-id", &[vpc_id]))
+                    .send(),
+            )
+            .await?;
+        if let Some(id) = k.found(&name, out.carrier_gateways().first())? {
+            return Ok(id);
+        }
+    }
+    let mut t = plan.vpc.tags.clone();
+    t.insert(tags::NAME.into(), name.clone());
+    let req = k
+        .ec2
+        .create_carrier_gateway()
+        .vpc_id(vpc_id)
+        .client_token(client_token(&[&plan.cluster, "cagw", vpc_id]))
+        .tag_specifications(ec2_tags(ResourceType::CarrierGateway, &t));
+    if k.dry_run {
+        let ask = (is_real(vpc_id)).then(|| req.dry_run(true).send());
+        return k
+            .would_create(KIND, &name, "CreateCarrierGateway", ask)
+            .await;
+    }
+    let out = k
+        .call(KIND, &name, "CreateCarrierGateway")
+        .after_create(|| req.clone().send())
+        .await?;
+    let id = made_id(&name, "CreateCarrierGateway", out.carrier_gateway())?;
     k.created(KIND, &name, &id);
     Ok(id)
 }

@@ -139,11 +139,16 @@ pub async fn apply(
     // With `sequential`, the same steps run one after another in this order.
     let gateways = k.both(
         async {
-            if plan.internet_gateway {
-                Ok(Some(gateways::internet(k, plan, vpc_id).await?))
-            } else {
-                Ok(None)
-            }
+            // CAPA: the internet gateway, then the carrier gateway.
+            let igw = match plan.internet_gateway {
+                true => Some(gateways::internet(k, plan, vpc_id).await?),
+                false => None,
+            };
+            let cagw = match plan.carrier_gateway {
+                true => Some(gateways::carrier(k, plan, vpc_id).await?),
+                false => None,
+            };
+            Ok((igw, cagw))
         },
         async {
             match &plan.egress_only_internet_gateway {
@@ -155,7 +160,7 @@ pub async fn apply(
             }
         },
     );
-    let (subnet_ids, (igw, eigw)) = k
+    let (subnet_ids, ((igw, cagw), eigw)) = k
         .both(subnets::ensure(k, plan, vpc_id, vpc_v6), gateways)
         .await?;
     let routes = |nats: BTreeMap<String, String>| {
@@ -163,6 +168,7 @@ pub async fn apply(
         let gateways = routes::Gateways {
             internet: igw.as_deref(),
             egress_only: eigw.as_deref(),
+            carrier: cagw.as_deref(),
         };
         async move { routes::ensure(k, plan, vpc_id, subnet_ids, gateways, &nats).await }
     };

@@ -27,6 +27,7 @@ const KIND: Kind = Kind::RouteTable;
 pub(super) struct Gateways<'a> {
     pub internet: Option<&'a str>,
     pub egress_only: Option<&'a str>,
+    pub carrier: Option<&'a str>,
 }
 
 pub(super) async fn ensure(
@@ -92,6 +93,7 @@ pub(super) async fn ensure(
                     RouteTarget::EgressOnlyInternetGateway => {
                         gateways.egress_only.map(str::to_owned)
                     }
+                    RouteTarget::CarrierGateway => gateways.carrier.map(str::to_owned),
                     RouteTarget::NatGateway(az) => nats.get(az).cloned(),
                 };
                 let Some(target) = target else { continue };
@@ -104,6 +106,7 @@ pub(super) async fn ensure(
                     c.gateway_id()
                         .or(c.egress_only_internet_gateway_id())
                         .or(c.nat_gateway_id())
+                        .or(c.carrier_gateway_id())
                         .map(str::to_owned)
                 });
                 if cur_target.as_deref() == Some(target.as_str()) {
@@ -177,11 +180,13 @@ async fn route(
         IpNet::V6(d) => (None, Some(d.to_string())),
     };
     let target = Some(target.to_owned());
-    let (gw, eigw, nat) = match target_kind {
-        RouteTarget::InternetGateway => (target, None, None),
-        RouteTarget::EgressOnlyInternetGateway => (None, target, None),
-        RouteTarget::NatGateway(_) => (None, None, target),
-    };
+    let (mut gw, mut eigw, mut cagw, mut nat) = (None, None, None, None);
+    match target_kind {
+        RouteTarget::InternetGateway => gw = target,
+        RouteTarget::EgressOnlyInternetGateway => eigw = target,
+        RouteTarget::CarrierGateway => cagw = target,
+        RouteTarget::NatGateway(_) => nat = target,
+    }
     let dry = k.dry_run.then_some(true);
     // CreateRoute and ReplaceRoute take the same fields.
     macro_rules! fields {
@@ -193,6 +198,7 @@ async fn route(
                 .set_gateway_id(gw)
                 .set_egress_only_internet_gateway_id(eigw)
                 .set_nat_gateway_id(nat)
+                .set_carrier_gateway_id(cagw)
                 .set_dry_run(dry)
         };
     }

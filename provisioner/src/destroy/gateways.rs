@@ -2,7 +2,7 @@
 //! then deleted; attached nowhere: an interrupted destroy detached it; one
 //! attached to a VPC the cluster does not own is left alone) and its
 //! egress-only gateways (only those that carry the cluster's tag AND are
-//! attached to its VPC).
+//! attached to its VPC) and its carrier gateways (owned, in its VPC).
 
 use crate::reconcile::{Kind, Kit, Result};
 
@@ -54,6 +54,28 @@ pub(super) async fn delete_egress_only(k: &Kit<'_>, vpc: &str) -> Result<()> {
             "DeleteEgressOnlyInternetGateway",
             || delete.clone().egress_only_internet_gateway_id(&id).send(),
         )
+        .await?;
+    }
+    Ok(())
+}
+
+/// CAPA `deleteCarrierGateway`: the carrier gateway of each of the
+/// cluster's VPCs, when the cluster owns it (a BYO VPC's is left alone).
+pub(super) async fn delete_carrier(k: &Kit<'_>, vpcs: &[String]) -> Result<()> {
+    const KIND: Kind = Kind::CarrierGateway;
+    let out = k
+        .call(KIND, k.cluster, "DescribeCarrierGateways")
+        .once(k.ec2.describe_carrier_gateways().filters(k.owned()).send())
+        .await?;
+    let mine = out
+        .carrier_gateways()
+        .iter()
+        .filter(|g| g.vpc_id().is_some_and(|v| vpcs.iter().any(|o| o == v)));
+    for (id, name) in k.listed_all(mine)? {
+        let delete = k.ec2.delete_carrier_gateway();
+        k.remove(KIND, (&id, &name), "DeleteCarrierGateway", || {
+            delete.clone().carrier_gateway_id(&id).send()
+        })
         .await?;
     }
     Ok(())

@@ -95,6 +95,7 @@ pub async fn destroy(
     let vpcs = vpc::owned(k).await?;
     let ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
     let eigws = async {
+        gateways::delete_carrier(k, &ids).await?;
         for vpc in &ids {
             gateways::delete_egress_only(k, vpc).await?;
         }

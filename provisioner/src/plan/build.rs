@@ -5,6 +5,7 @@ use super::compute::machines;
 use super::security_groups::security_groups;
 use super::*;
 
+use crate::facts::ZoneType;
 use crate::layout::LaidOutSubnet;
 use crate::model::{ClusterModel, Family, LbRole};
 
@@ -135,7 +136,7 @@ pub fn plan(
                 // (CAPA sets it anyway and AWS refuses).
                 map_public_ip_on_launch: s.public
                     && s.family.has_ipv4()
-                    && s.zone_type != crate::facts::ZoneType::WavelengthZone,
+                    && s.zone_type != ZoneType::WavelengthZone,
                 hostname_type: hostname_type.clone(),
                 tags: t,
             }
@@ -185,7 +186,14 @@ pub fn plan(
             let role = if s.public { "public" } else { "private" };
             let az = s.availability_zone.clone().unwrap_or_default();
             let mut routes = Vec::new();
-            if s.public {
+            if s.public && s.zone_type == ZoneType::WavelengthZone {
+                // CAPA getRoutesToPublicSubnet: a Wavelength Zone's public
+                // subnet reaches out through the carrier gateway, IPv4 only.
+                routes.push(RoutePlan {
+                    destination: Destination::AnyIpv4,
+                    target: RouteTarget::CarrierGateway,
+                });
+            } else if s.public {
                 routes.push(RoutePlan {
                     destination: Destination::AnyIpv4,
                     target: RouteTarget::InternetGateway,
@@ -259,6 +267,10 @@ pub fn plan(
         vpc,
         subnets: subnet_plans,
         internet_gateway: managed,
+        carrier_gateway: managed
+            && subnets
+                .iter()
+                .any(|s| s.public && s.zone_type == ZoneType::WavelengthZone),
         egress_only_internet_gateway: match (&model.network.vpc.ipv6, managed) {
             (None, _) => None,
             (Some(_), true) => Some(EgressOnlyPlan::Create),

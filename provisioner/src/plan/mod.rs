@@ -146,6 +146,8 @@ impl Destination {
 pub enum RouteTarget {
     InternetGateway,
     EgressOnlyInternetGateway,
+    /// The VPC's carrier gateway (a Wavelength Zone public subnet's IPv4).
+    CarrierGateway,
     /// The NAT gateway of this zone.
     NatGateway(String),
 }
@@ -325,6 +327,10 @@ pub struct Plan {
     pub subnets: Vec<SubnetPlan>,
     /// Whether the cluster owns an internet gateway (managed VPCs).
     pub internet_gateway: bool,
+    /// Whether the cluster owns a carrier gateway: a managed VPC with a
+    /// public subnet in a Wavelength Zone (CAPA `reconcileCarrierGateway`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub carrier_gateway: bool,
     /// A gateway to create, or the BYO one to use.
     pub egress_only_internet_gateway: Option<EgressOnlyPlan>,
     pub nat_gateways: Vec<NatGatewayPlan>,

@@ -59,6 +59,8 @@ resources! {
     ec2::EgressOnlyInternetGateway => EgressOnlyInternetGateway,
         "DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGatewayId",
         egress_only_internet_gateway_id;
+    ec2::CarrierGateway => CarrierGateway, "DescribeCarrierGateways", "CarrierGatewayId",
+        carrier_gateway_id;
     ec2::NatGateway => NatGateway, "DescribeNatGateways", "NatGatewayId", nat_gateway_id;
     ec2::Address => ElasticIp, "DescribeAddresses", "AllocationId", allocation_id;
     ec2::RouteTable => RouteTable, "DescribeRouteTables", "RouteTableId", route_table_id;
@@ -77,6 +79,7 @@ tagged!(
     ec2::Subnet,
     ec2::InternetGateway,
     ec2::EgressOnlyInternetGateway,
+    ec2::CarrierGateway,
     ec2::NatGateway,
     ec2::Address,
     ec2::RouteTable,

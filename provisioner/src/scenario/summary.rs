@@ -71,6 +71,8 @@ pub struct VpcSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub egress_only_internet_gateways: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub carrier_gateways: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nat_gateways: Vec<String>,
     pub route_tables: Vec<RouteTableSummary>,
     pub security_groups: Vec<GroupSummary>,
@@ -322,6 +324,12 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                     .filter(|g| &g.vpc_id == id)
                     .map(|g| format!("{} ({})", g.egress_only_internet_gateway_id, g.state))
                     .collect(),
+                carrier_gateways: ec2
+                    .carrier_gateways
+                    .values()
+                    .filter(|g| &g.vpc_id == id)
+                    .map(|g| format!("{} ({})", g.carrier_gateway_id, g.state))
+                    .collect(),
                 nat_gateways: ec2
                     .nat_gateways
                     .values()
@@ -348,6 +356,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                 subnets: Vec::new(),
                 internet_gateways: vec![format!("{} (detached)", g.internet_gateway_id)],
                 egress_only_internet_gateways: Vec::new(),
+                carrier_gateways: Vec::new(),
                 nat_gateways: Vec::new(),
                 route_tables: Vec::new(),
                 security_groups: Vec::new(),
