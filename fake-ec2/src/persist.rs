@@ -487,6 +487,7 @@ mod tests {
             format!("Action=CreateSecurityGroup&GroupName=web&GroupDescription=web&VpcId={vpc}"),
             "Action=CreateKeyPair&KeyName=k&KeyType=ed25519".to_owned(),
             format!("Action=CreateCarrierGateway&VpcId={vpc}"),
+            format!("Action=CreateVpcEndpoint&VpcId={vpc}&ServiceName=com.amazonaws.us-east-1.s3"),
             format!(
                 "Action=CreateTargetGroup&Version=2015-12-01&Name=tg&Protocol=TCP&Port=80&VpcId={vpc}"
             ),
@@ -554,6 +555,7 @@ mod tests {
             ("ec2", "ipam_pools"),
             ("ec2", "network_interfaces"),
             ("ec2", "key_pairs"),
+            ("ec2", "vpc_endpoints"),
             ("elbv2", "load_balancers"),
             ("elbv2", "target_groups"),
             ("elbv2", "listeners"),

@@ -71,6 +71,10 @@ error_codes! {
         InvalidKeyPairNotFound = "InvalidKeyPair.NotFound",
         InvalidKeyPairDuplicate = "InvalidKeyPair.Duplicate",
         InvalidKeyFormat = "InvalidKey.Format",
+        InvalidVpcEndpointIdNotFound = "InvalidVpcEndpointId.NotFound",
+        InvalidServiceName = "InvalidServiceName",
+        DuplicateSubnetsInSameZone = "DuplicateSubnetsInSameZone",
+        InvalidPolicyDocument = "InvalidPolicyDocument",
         MissingAuthenticationToken = "MissingAuthenticationToken" @ 401,
     }
 }

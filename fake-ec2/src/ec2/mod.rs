@@ -22,6 +22,7 @@ pub mod route_tables;
 pub mod security_groups;
 pub mod subnets;
 pub mod tags;
+pub mod vpc_endpoints;
 pub mod vpcs;
 pub mod zones;
 
@@ -52,6 +53,7 @@ crate::registry::families! {
         ipam_pools: pools::IpamPool,
         network_interfaces: network_interfaces::NetworkInterface,
         key_pairs: key_pairs::KeyPair,
+        vpc_endpoints: vpc_endpoints::VpcEndpoint,
     }
 }
 
@@ -95,6 +97,10 @@ crate::registry::actions! {
         "CreateCarrierGateway" => carrier_gateways::create_carrier_gateway,
         "DescribeCarrierGateways" => carrier_gateways::describe_carrier_gateways,
         "DeleteCarrierGateway" => carrier_gateways::delete_carrier_gateway,
+        "CreateVpcEndpoint" => vpc_endpoints::create_vpc_endpoint,
+        "DescribeVpcEndpoints" => vpc_endpoints::describe_vpc_endpoints,
+        "ModifyVpcEndpoint" => vpc_endpoints::modify_vpc_endpoint,
+        "DeleteVpcEndpoints" => vpc_endpoints::delete_vpc_endpoints,
         "AllocateAddress" => addresses::allocate_address,
         "DescribeAddresses" => addresses::describe_addresses,
         "ReleaseAddress" => addresses::release_address,

@@ -1,5 +1,7 @@
 //! Network interfaces that belong to no instance: the cross-account ENIs
-//! EKS puts in a cluster's subnets (see [`crate::eks`]). EC2 shows them
+//! EKS puts in a cluster's subnets (see [`crate::eks`]) and the
+//! requester-managed ENIs of interface VPC endpoints (interface type
+//! `vpc_endpoint`, see [`super::vpc_endpoints`]). EC2 shows them
 //! through DescribeNetworkInterfaces; they keep their subnet, security
 //! groups and VPC from deletion (`DependencyViolation`) until the service
 //! that made them removes them.
@@ -47,7 +49,30 @@ pub struct NetworkInterface {
     pub ipv6_addresses: Vec<Ipv6Addr>,
     pub security_group_ids: Vec<String>,
     pub mac_address: String,
+    /// `interface` (EKS's), `vpc_endpoint`.
+    #[serde(default = "default_interface_type")]
+    pub interface_type: String,
+    /// Managed by an AWS service on the account's behalf (VPC endpoints).
+    #[serde(default)]
+    pub requester_managed: bool,
     pub tags: Tags,
+}
+
+fn default_interface_type() -> String {
+    "interface".to_owned()
+}
+
+/// The MAC address of the `n`th interface the region made: `0e:` and five
+/// bytes of `n`, so no two interfaces share one.
+pub fn mac_address(n: u64) -> String {
+    format!(
+        "0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        (n >> 32) & 0xff,
+        (n >> 24) & 0xff,
+        (n >> 16) & 0xff,
+        (n >> 8) & 0xff,
+        n & 0xff
+    )
 }
 
 crate::registry::resource!(
@@ -81,7 +106,7 @@ impl NetworkInterface {
             .leaf("availabilityZone", &self.availability_zone)
             .leaf("description", &self.description)
             .leaf("ownerId", &self.owner_id)
-            .leaf("requesterManaged", false)
+            .leaf("requesterManaged", self.requester_managed)
             .leaf("status", "in-use")
             .leaf("macAddress", &self.mac_address)
             .opt_leaf("privateIpAddress", self.private_ip_address)
@@ -103,7 +128,7 @@ impl NetworkInterface {
                     .iter()
                     .map(|a| Node::el("item").leaf("ipv6Address", a)),
             ))
-            .leaf("interfaceType", "interface")
+            .leaf("interfaceType", &self.interface_type)
             .opt_child(tags::tag_set(&self.tags))
     }
 }
@@ -134,9 +159,9 @@ impl Filterable for NetworkInterface {
             "group-id" => self.security_group_ids.clone(),
             "description" => filters::one(&self.description),
             "status" => filters::one("in-use"),
-            "interface-type" => filters::one("interface"),
+            "interface-type" => filters::one(&self.interface_type),
             "owner-id" => filters::one(&self.owner_id),
-            "requester-managed" => filters::bool_value(false),
+            "requester-managed" => filters::bool_value(self.requester_managed),
             "private-ip-address" => filters::opt(self.private_ip_address),
             "ipv6-addresses.ipv6-address" => self
                 .ipv6_addresses

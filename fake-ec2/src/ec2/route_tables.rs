@@ -600,6 +600,7 @@ pub fn delete_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
         return Err(errors::dependency_violation("routeTable", &id));
     }
     ec2.route_tables.remove(&id);
+    ec2.forget_endpoint_route_table(&id);
     Ok(vec![Node::text("return", true)])
 }
 

@@ -745,6 +745,7 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .values()
             .any(|g| g.vpc_id == id && g.is_attached())
         || ec2.carrier_gateways.values().any(|g| g.vpc_id == id)
+        || ec2.endpoint_in_vpc(&id)
         || ec2
             .route_tables
             .values()

@@ -20,7 +20,7 @@ use super::addons::Addon;
 use super::catalog::{self, supported_minor};
 use super::errors::{self, EksCode};
 use super::{Request, Tags, bool_in, epoch, string_in, strings_in, tags_in};
-use crate::ec2::network_interfaces::{EKS_SERVICE_ACCOUNT, NetworkInterface};
+use crate::ec2::network_interfaces::{self, EKS_SERVICE_ACCOUNT, NetworkInterface};
 use crate::ec2::security_groups::{Peer, SecurityGroup, SecurityGroupRule};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
@@ -863,14 +863,9 @@ fn make_interfaces(
             private_ip_address: v4,
             ipv6_addresses: v6,
             security_group_ids: groups.to_vec(),
-            mac_address: format!(
-                "0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                (n >> 32) & 0xff,
-                (n >> 24) & 0xff,
-                (n >> 16) & 0xff,
-                (n >> 8) & 0xff,
-                n & 0xff
-            ),
+            mac_address: network_interfaces::mac_address(n),
+            interface_type: "interface".to_owned(),
+            requester_managed: false,
             tags: crate::ec2::tags::Tags::new(),
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);

@@ -35,5 +35,6 @@ mod subnets;
 mod tags;
 mod target_groups;
 mod targets;
+mod vpc_endpoints;
 mod vpcs;
 mod zones;
