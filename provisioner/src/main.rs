@@ -13,6 +13,7 @@ use provisioner::apply::{self, ApplyError, ApplyOptions, Progress};
 use provisioner::aws_error::AwsCallError;
 use provisioner::destroy::{self, DestroyOptions};
 use provisioner::finding::{Finding, Origin};
+use provisioner::model::FeatureGates;
 use provisioner::pipeline::{self, PrepareError};
 use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
@@ -85,6 +86,12 @@ struct ManifestArgs {
     /// Image for machines whose template names none, instead of CAPA's default lookup.
     #[arg(long, value_name = "AMI_ID")]
     ami: Option<String>,
+    /// The CAPA controller's feature gates, in its --feature-gates syntax
+    /// (BootstrapFormatIgnition=true): some fields are refused without
+    /// them. EXP_BOOTSTRAP_FORMAT_IGNITION=true (clusterctl's variable)
+    /// turns that gate on too.
+    #[arg(long, value_name = "GATES", value_parser = FeatureGates::parse)]
+    feature_gates: Option<FeatureGates>,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -312,7 +319,13 @@ fn load(args: &ManifestArgs) -> Result<provisioner::model::ClusterModel, CliErro
     let vars = Vars::from_env(args.vars.iter().cloned().collect::<BTreeMap<_, _>>());
     let manifests = Manifests::load_files(&args.files, &vars).map_err(CliError::bad_input)?;
     match pipeline::model(&manifests) {
-        Ok(m) => Ok(m),
+        Ok(mut m) => {
+            m.feature_gates = args.feature_gates.unwrap_or_else(|| FeatureGates {
+                bootstrap_format_ignition: std::env::var("EXP_BOOTSTRAP_FORMAT_IGNITION")
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            });
+            Ok(m)
+        }
         Err(PrepareError::Model(f)) => Err(CliError::bad_input(report::findings(&f).trim_end())),
         Err(e) => Err(CliError::bad_input(e)),
     }

@@ -141,6 +141,54 @@ aws_enum! {
 /// otherwise (`defaultSSHKeyName` in CAPA's ec2 service).
 pub const DEFAULT_SSH_KEY_NAME: &str = "default";
 
+/// CAPA's feature gates that change what its webhooks accept. Each is off
+/// unless named, as in CAPA's `feature.Gates` defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FeatureGates {
+    /// `BootstrapFormatIgnition` (clusterctl: `EXP_BOOTSTRAP_FORMAT_IGNITION`):
+    /// without it CAPA's webhook refuses `spec.s3Bucket`.
+    pub bootstrap_format_ignition: bool,
+}
+
+impl FeatureGates {
+    /// The gates CAPA knows, by the name its `--feature-gates` flag takes.
+    pub const KNOWN: [&'static str; 1] = ["BootstrapFormatIgnition"];
+
+    /// Parses CAPA's `--feature-gates` syntax: `Name=true,Other=false`
+    /// (a bare `Name` means `Name=true`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut gates = FeatureGates::default();
+        for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (name, value) = item.split_once('=').unwrap_or((item, "true"));
+            let on = match value.trim() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(format!(
+                        "feature gate {name}: `{other}` is not true or false"
+                    ));
+                }
+            };
+            gates.set(name.trim(), on)?;
+        }
+        Ok(gates)
+    }
+
+    /// Turns the gate `name` on or off.
+    pub fn set(&mut self, name: &str, on: bool) -> Result<(), String> {
+        match name {
+            "BootstrapFormatIgnition" => self.bootstrap_format_ignition = on,
+            other => {
+                return Err(format!(
+                    "unknown feature gate `{other}` (known: {})",
+                    Self::KNOWN.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The cluster the provisioner works on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterModel {
@@ -177,6 +225,13 @@ pub struct ClusterModel {
     /// [`ClusterModel::machine_key_name`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_key_name: Option<String>,
+    /// `AWSCluster.spec.s3Bucket` (self-managed only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<crate::spec::types::S3Bucket>,
+    /// The CAPA controller's feature gates (`--feature-gates`), which some
+    /// fields need; set by the caller, off by default as in CAPA.
+    #[serde(skip)]
+    pub feature_gates: FeatureGates,
     /// The VPC given by id carries the cluster's owned tag, so CAPA manages
     /// it (`VPCSpec.IsUnmanaged`); set from the facts once discovered.
     #[serde(skip)]
@@ -514,6 +569,8 @@ impl ClusterModel {
                 additional_tags: spec.additional_tags.clone(),
                 bastion: None,
                 ssh_key_name: spec.ssh_key_name.clone(),
+                s3_bucket: None,
+                feature_gates: FeatureGates::default(),
                 kubeadm: Vec::new(),
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
@@ -634,6 +691,8 @@ impl ClusterModel {
                 additional_tags: spec.additional_tags.clone(),
                 bastion: spec.bastion.clone().filter(|b| b.enabled),
                 ssh_key_name: spec.ssh_key_name.clone(),
+                s3_bucket: spec.s3_bucket.clone(),
+                feature_gates: FeatureGates::default(),
                 kubeadm,
                 vpc_owned: false,
                 manifest_findings: Vec::new(),
@@ -733,5 +792,29 @@ impl HasName for crate::spec::types::AwsCluster {
 impl HasName for crate::spec::types::AwsManagedControlPlane {
     fn name(&self) -> &str {
         &self.metadata.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FeatureGates;
+
+    #[test]
+    fn feature_gates_parse_capas_flag_syntax() {
+        let on = FeatureGates {
+            bootstrap_format_ignition: true,
+        };
+        assert_eq!(FeatureGates::parse("BootstrapFormatIgnition=true"), Ok(on));
+        assert_eq!(FeatureGates::parse(" BootstrapFormatIgnition "), Ok(on));
+        assert_eq!(
+            FeatureGates::parse("BootstrapFormatIgnition=true,BootstrapFormatIgnition=false"),
+            Ok(FeatureGates::default())
+        );
+        assert_eq!(FeatureGates::parse(""), Ok(FeatureGates::default()));
+        let e = FeatureGates::parse("BootstrapFormatIgnition=yes").unwrap_err();
+        assert!(e.contains("`yes` is not true or false"), "{e}");
+        let e = FeatureGates::parse("MachinePool=true").unwrap_err();
+        assert!(e.contains("unknown feature gate `MachinePool`"), "{e}");
+        assert!(e.contains("BootstrapFormatIgnition"), "{e}");
     }
 }

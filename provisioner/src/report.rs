@@ -184,6 +184,14 @@ pub fn plan_tree(plan: &Plan) -> String {
             );
         }
     }
+    for e in &plan.vpc_endpoints {
+        let _ = writeln!(
+            o,
+            "   ├─ vpc endpoint {} (gateway, from all {} route tables)",
+            e.service_name,
+            plan.route_tables.len()
+        );
+    }
     for g in &plan.security_groups {
         let rules: Vec<String> = g
             .ingress

@@ -147,6 +147,11 @@ rules! {
         "ipamPool.netmaskLength is not 44 to 60 in steps of 4 (AWS)";
     VpcNameTaken = "vpc-name-taken", Error, CapaController,
         "a VPC named like the cluster's that CAPA cannot manage (no owned tag, or several)";
+    S3BucketNeedsIgnitionGate = "s3-bucket-needs-ignition-gate", Error, CapaWebhook,
+        "spec.s3Bucket without CAPA's BootstrapFormatIgnition feature gate (CAPA webhook)";
+    S3BucketInvalid = "s3-bucket-invalid", Error, CapaWebhook,
+        "spec.s3Bucket without a name or without IAM instance profiles (and no \
+            presignedURLDuration), or named like an IP address (CAPA webhook)";
     VpcIpv6EigwInManagedVpc = "vpc-ipv6-eigw-in-managed-vpc", Error, Docs,
         "egressOnlyInternetGatewayId given for a VPC CAPA creates";
     ByoVpcIpv6NeedsCidr = "byo-vpc-ipv6-needs-cidr", Error, Docs,

@@ -189,7 +189,8 @@ impl EndpointType {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    /// The name AWS gives the type (`Gateway`, `Interface`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Gateway => "Gateway",
             Self::Interface => "Interface",

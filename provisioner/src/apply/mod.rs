@@ -19,6 +19,7 @@ mod routes;
 mod security_groups;
 mod subnets;
 mod vpc;
+mod vpc_endpoints;
 
 use std::collections::BTreeMap;
 
@@ -170,7 +171,11 @@ pub async fn apply(
             egress_only: eigw.as_deref(),
             carrier: cagw.as_deref(),
         };
-        async move { routes::ensure(k, plan, vpc_id, subnet_ids, gateways, &nats).await }
+        async move {
+            let tables = routes::ensure(k, plan, vpc_id, subnet_ids, gateways, &nats).await?;
+            // CAPA: the VPC endpoints follow the route tables they route.
+            vpc_endpoints::ensure(k, plan, vpc_id, &tables).await
+        }
     };
     let compute = |nat_ips: Vec<String>| {
         let subnet_ids = &subnet_ids;

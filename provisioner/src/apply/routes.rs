@@ -37,7 +37,7 @@ pub(super) async fn ensure(
     subnet_ids: &BTreeMap<String, String>,
     gateways: Gateways<'_>,
     nats: &BTreeMap<String, String>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let mut existing = Vec::new();
     if is_real(vpc_id) {
         let mut pages = k
@@ -138,11 +138,10 @@ pub(super) async fn ensure(
                     call.dry_run(req.dry_run(true).send()).await?;
                 }
             }
-            Ok(())
+            Ok(id)
         }
     });
-    k.all(work).await?;
-    Ok(())
+    k.all(work).await
 }
 
 async fn create(k: &Kit<'_>, rt: &RouteTablePlan, name: &str, vpc_id: &str) -> Result<String> {

@@ -18,6 +18,7 @@ mod routes;
 mod security_groups;
 mod subnets;
 mod vpc;
+mod vpc_endpoints;
 
 use serde::Serialize;
 
@@ -79,7 +80,7 @@ pub async fn destroy(
     }
     // Three branches first: the load balancers and instances, then the
     // security groups they held; the NAT gateways, then their addresses;
-    // the route tables. The gateways, subnets and VPC go once all are gone
+    // the VPC endpoints, then the route tables. The gateways, subnets and VPC go once all are gone
     // (an internet gateway cannot leave a VPC that still maps public
     // addresses). With `sequential`, one step after another in this order.
     let compute = async {
@@ -91,7 +92,12 @@ pub async fn destroy(
         nat::delete_gateways(k).await?;
         nat::release_addresses(k).await
     };
-    k.both(compute, k.both(routes::delete(k), nat)).await?;
+    let routes = async {
+        // CAPA: the VPC endpoints first, then the route tables they route.
+        vpc_endpoints::delete(k).await?;
+        routes::delete(k).await
+    };
+    k.both(compute, k.both(routes, nat)).await?;
     let vpcs = vpc::owned(k).await?;
     let ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
     let eigws = async {

@@ -259,6 +259,14 @@ pub fn plan(
                 .into(),
         ));
     }
+    if let Some(bucket) = &model.s3_bucket {
+        notes.push(Note(format!(
+            "S3: the bucket {:?} and its policy are not created (the provisioner \
+                makes no S3 calls); only its network side, the S3 gateway endpoint \
+                of a managed VPC, is",
+            bucket.name
+        )));
+    }
 
     Plan {
         cluster: name.clone(),
@@ -281,6 +289,7 @@ pub fn plan(
                 .map(EgressOnlyPlan::Existing),
         },
         nat_gateways,
+        vpc_endpoints: vpc_endpoints(model, region, managed, &route_tables),
         route_tables,
         security_groups,
         load_balancer,
@@ -290,4 +299,23 @@ pub fn plan(
         eks,
         notes,
     }
+}
+
+/// CAPA `reconcileVPCEndpoints`: an S3 gateway endpoint when the cluster
+/// has an S3 bucket, in a managed VPC that has route tables.
+fn vpc_endpoints(
+    model: &ClusterModel,
+    region: &str,
+    managed: bool,
+    route_tables: &[RouteTablePlan],
+) -> Vec<VpcEndpointPlan> {
+    if !managed || model.s3_bucket.is_none() || route_tables.is_empty() {
+        return Vec::new();
+    }
+    let mut tags = base_tags(model, "", "common");
+    tags.remove(tags::NAME);
+    vec![VpcEndpointPlan {
+        service_name: format!("com.amazonaws.{region}.s3"),
+        tags,
+    }]
 }

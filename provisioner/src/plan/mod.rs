@@ -115,6 +115,17 @@ pub struct SubnetPlan {
     pub tags: Tags,
 }
 
+/// A gateway VPC endpoint, as CAPA's `reconcileVPCEndpoints` makes one:
+/// for S3 when `spec.s3Bucket` is set, in a VPC CAPA manages, routed from
+/// every subnet's route table; tagged owned with role `common` and no Name
+/// (`getVPCEndpointTagParams`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VpcEndpointPlan {
+    /// `com.amazonaws.<region>.s3`.
+    pub service_name: String,
+    pub tags: Tags,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NatGatewayPlan {
     pub availability_zone: String,
@@ -335,6 +346,9 @@ pub struct Plan {
     pub egress_only_internet_gateway: Option<EgressOnlyPlan>,
     pub nat_gateways: Vec<NatGatewayPlan>,
     pub route_tables: Vec<RouteTablePlan>,
+    /// Gateway endpoints routed from every route table (see [`VpcEndpointPlan`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_endpoints: Vec<VpcEndpointPlan>,
     pub security_groups: Vec<SecurityGroupPlan>,
     pub load_balancer: Option<LoadBalancerPlan>,
     /// `spec.secondaryControlPlaneLoadBalancer`: an NLB with its own target

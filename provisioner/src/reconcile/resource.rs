@@ -64,6 +64,7 @@ resources! {
     ec2::NatGateway => NatGateway, "DescribeNatGateways", "NatGatewayId", nat_gateway_id;
     ec2::Address => ElasticIp, "DescribeAddresses", "AllocationId", allocation_id;
     ec2::RouteTable => RouteTable, "DescribeRouteTables", "RouteTableId", route_table_id;
+    ec2::VpcEndpoint => VpcEndpoint, "DescribeVpcEndpoints", "VpcEndpointId", vpc_endpoint_id;
     ec2::SecurityGroup => SecurityGroup, "DescribeSecurityGroups", "GroupId", group_id;
     ec2::Instance => Instance, "DescribeInstances", "InstanceId", instance_id;
     ec2::IpamPool => IpamPool, "DescribeIpamPools", "IpamPoolId", ipam_pool_id;
@@ -83,6 +84,7 @@ tagged!(
     ec2::NatGateway,
     ec2::Address,
     ec2::RouteTable,
+    ec2::VpcEndpoint,
     ec2::SecurityGroup,
     ec2::Instance
 );

@@ -45,6 +45,10 @@ pub struct ScenarioDoc {
     /// Run the provisioner's validation before applying (default true).
     #[serde(default = "yes")]
     pub validation: bool,
+    /// The CAPA controller's feature gates, as its `--feature-gates` flag
+    /// takes them (`BootstrapFormatIgnition=true`); none by default.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feature_gates: String,
     pub steps: Vec<Step>,
 }
 
@@ -378,7 +382,11 @@ async fn run_step(
         .manifests(text)
         .map_err(|e| format!("manifests: {e}"))?;
     let model = match pipeline::model(&manifests) {
-        Ok(m) => m,
+        Ok(mut m) => {
+            m.feature_gates = crate::model::FeatureGates::parse(&scenario.doc.feature_gates)
+                .map_err(|e| format!("feature_gates: {e}"))?;
+            m
+        }
         Err(PrepareError::Model(f)) => {
             seen.extend(f.iter().map(|x| x.rule.id()));
             sr.findings = f.iter().map(finding_line).collect();

@@ -74,6 +74,8 @@ pub struct VpcSummary {
     pub carrier_gateways: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nat_gateways: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_endpoints: Vec<String>,
     pub route_tables: Vec<RouteTableSummary>,
     pub security_groups: Vec<GroupSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -336,6 +338,21 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                     .filter(|n| &n.vpc_id == id)
                     .map(|n| format!("{} in {} ({})", n.nat_gateway_id, n.subnet_id, n.state))
                     .collect(),
+                vpc_endpoints: ec2
+                    .vpc_endpoints
+                    .values()
+                    .filter(|e| &e.vpc_id == id)
+                    .map(|e| {
+                        format!(
+                            "{} {} {} ({}, {} route tables)",
+                            e.vpc_endpoint_id,
+                            e.vpc_endpoint_type.as_str(),
+                            e.service_name,
+                            e.state,
+                            e.route_table_ids.len()
+                        )
+                    })
+                    .collect(),
                 route_tables,
                 security_groups,
                 instances,
@@ -358,6 +375,7 @@ pub fn summarize(dump: &StateDump) -> StateSummary {
                 egress_only_internet_gateways: Vec::new(),
                 carrier_gateways: Vec::new(),
                 nat_gateways: Vec::new(),
+                vpc_endpoints: Vec::new(),
                 route_tables: Vec::new(),
                 security_groups: Vec::new(),
                 instances: Vec::new(),

@@ -77,6 +77,23 @@ pub struct AwsClusterSpec {
     pub secondary_control_plane_load_balancer: Option<LoadBalancerSpec>,
     pub additional_tags: Tags,
     pub bastion: Option<Bastion>,
+    pub s3_bucket: Option<S3Bucket>,
+}
+
+/// `AWSCluster.spec.s3Bucket`: the bucket CAPA keeps Ignition bootstrap
+/// data in (behind its `BootstrapFormatIgnition` feature gate). Its one
+/// network effect is an S3 gateway endpoint in a managed VPC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct S3Bucket {
+    pub name: String,
+    #[serde(rename = "controlPlaneIAMInstanceProfile")]
+    pub control_plane_iam_instance_profile: String,
+    #[serde(rename = "nodesIAMInstanceProfiles")]
+    pub nodes_iam_instance_profiles: Vec<String>,
+    #[serde(rename = "presignedURLDuration")]
+    pub presigned_url_duration: Option<String>,
+    pub best_effort_delete_objects: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

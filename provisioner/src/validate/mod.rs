@@ -122,6 +122,7 @@ pub fn validate(
     };
     region_rules(&mut v);
     vpc::vpc_rules(&mut v);
+    vpc::s3_bucket_rules(&mut v);
     subnets::subnet_rules(&mut v);
     load_balancer::load_balancer_rules(&mut v);
     machines::machine_rules(&mut v);

@@ -33,6 +33,65 @@ fn is_vpc_ipv6_prefix(len: u8) -> bool {
     (44..=60).contains(&len) && len.is_multiple_of(4)
 }
 
+/// CAPA's `S3Bucket.Validate`, run by the AWSCluster webhook on create and
+/// update: the feature gate, a name, the instance profiles unless presigned
+/// URLs replace them, and a name that is not an IP address.
+pub(super) fn s3_bucket_rules(v: &mut V<'_>) {
+    let Some(bucket) = v.model.s3_bucket.clone() else {
+        return;
+    };
+    if !v.model.feature_gates.bootstrap_format_ignition {
+        v.infra(
+            Rule::S3BucketNeedsIgnitionGate,
+            "spec.s3Bucket",
+            "Forbidden: can be set only if the BootstrapFormatIgnition feature gate is enabled \
+                (CAPA's webhook; if your CAPA controller runs with that gate, say so with \
+                --feature-gates BootstrapFormatIgnition=true, else remove s3Bucket)",
+        );
+    }
+    if bucket.name.is_empty() {
+        v.infra(
+            Rule::S3BucketInvalid,
+            "spec.s3Bucket.name",
+            "Required value: can't be empty (CAPA's webhook: name the bucket)",
+        );
+    }
+    let mut required = |path: &str| {
+        v.infra(
+            Rule::S3BucketInvalid,
+            path,
+            "Required value: can't be empty (CAPA's webhook: set it, or give \
+                presignedURLDuration for nodes to fetch bootstrap data without instance profiles)",
+        );
+    };
+    if bucket.presigned_url_duration.is_none() {
+        // CAPA's own message names this field in the plural; the finding
+        // names the field as the manifest spells it.
+        if bucket.control_plane_iam_instance_profile.is_empty() {
+            required("spec.s3Bucket.controlPlaneIAMInstanceProfile");
+        }
+        if bucket.nodes_iam_instance_profiles.is_empty() {
+            required("spec.s3Bucket.nodesIAMInstanceProfiles");
+        }
+        for (i, p) in bucket.nodes_iam_instance_profiles.iter().enumerate() {
+            if p.is_empty() {
+                required(&format!("spec.s3Bucket.nodesIAMInstanceProfiles[{i}]"));
+            }
+        }
+    }
+    if bucket.name.parse::<std::net::IpAddr>().is_ok() {
+        v.infra(
+            Rule::S3BucketInvalid,
+            "spec.s3Bucket.name",
+            format!(
+                "Invalid value: \"{}\": must not be formatted as an IP address (for example, \
+                    192.168.5.4) (CAPA's webhook, after S3's bucket naming rules)",
+                bucket.name
+            ),
+        );
+    }
+}
+
 pub(super) fn vpc_rules(v: &mut V<'_>) {
     let vpc = v.model.network.vpc.clone();
     let byo = v.model.byo_vpc().map(str::to_owned);

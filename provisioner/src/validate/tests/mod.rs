@@ -319,6 +319,7 @@ fn every_rule_has_a_case() {
         vpc::vpc_rules,
         vpc::bring_your_own_vpc_rules,
         vpc::no_in_place_migration,
+        vpc::s3_bucket_rules,
         subnets::subnet_rules,
         subnets::default_layout_needs_zones,
         subnets::auto_assign_runs_out_in_a_small_block,

@@ -202,3 +202,59 @@ pub(super) fn no_in_place_migration() {
         &f,
     );
 }
+
+/// CAPA's `S3Bucket.Validate`: refused without the BootstrapFormatIgnition
+/// gate; with it, a name, the instance profiles (unless presigned URLs
+/// stand in) and a name that is not an IP address.
+#[test]
+pub(super) fn s3_bucket_rules() {
+    let with = |bucket: &str, gate: bool| {
+        let spec = format!("{}  s3Bucket:\n{bucket}", aws("    vpc:\n      ipv6: {}\n"));
+        let c = case(&spec);
+        let m = Manifests::load_str(&manifests(&c), "case.yaml", &Vars::only(BTreeMap::new()))
+            .expect("manifests");
+        let mut model = ClusterModel::from_manifests(&m).expect("model");
+        model.feature_gates.bootstrap_format_ignition = gate;
+        let (subnets, _) = crate::layout::subnets(&model, &facts());
+        validate(&model, &facts(), &subnets, None)
+    };
+    let good = "    name: demo-bootstrap\n    controlPlaneIAMInstanceProfile: cp\n    nodesIAMInstanceProfiles: [nodes]\n";
+    let f = with(good, false);
+    assert_eq!(ids(&f), ["s3-bucket-needs-ignition-gate"], "{f:#?}");
+    assert_eq!(f[0].path, "spec.s3Bucket");
+    covers(&f, Rule::S3BucketNeedsIgnitionGate);
+    assert!(
+        with(good, true).is_empty(),
+        "a valid bucket with the gate on"
+    );
+    // Presigned URLs stand in for the instance profiles.
+    let presigned = "    name: demo-bootstrap\n    presignedURLDuration: 1h\n";
+    assert!(with(presigned, true).is_empty());
+    let bad = "    name: 10.0.0.1\n    nodesIAMInstanceProfiles: [nodes, \"\"]\n";
+    let f = with(bad, true);
+    covers(&f, Rule::S3BucketInvalid);
+    let paths: Vec<&str> = f.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.s3Bucket.controlPlaneIAMInstanceProfile",
+            "spec.s3Bucket.nodesIAMInstanceProfiles[1]",
+            "spec.s3Bucket.name",
+        ],
+        "{f:#?}"
+    );
+    assert!(f[2].message.contains("IP address"), "{}", f[2].message);
+    let f = with(
+        "    nodesIAMInstanceProfiles: []\n    controlPlaneIAMInstanceProfile: cp\n",
+        true,
+    );
+    let paths: Vec<&str> = f.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.s3Bucket.name",
+            "spec.s3Bucket.nodesIAMInstanceProfiles"
+        ],
+        "{f:#?}"
+    );
+}
