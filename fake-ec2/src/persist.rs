@@ -488,6 +488,7 @@ mod tests {
             "Action=CreateKeyPair&KeyName=k&KeyType=ed25519".to_owned(),
             format!("Action=CreateCarrierGateway&VpcId={vpc}"),
             format!("Action=CreateVpcEndpoint&VpcId={vpc}&ServiceName=com.amazonaws.us-east-1.s3"),
+            format!("Action=CreateNetworkInterface&SubnetId={b}&Description=own"),
             format!(
                 "Action=CreateTargetGroup&Version=2015-12-01&Name=tg&Protocol=TCP&Port=80&VpcId={vpc}"
             ),

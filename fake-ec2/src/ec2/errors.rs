@@ -51,6 +51,8 @@ error_codes! {
         InvalidAmiIdMalformed = "InvalidAMIID.Malformed",
         InvalidAmiIdNotFound = "InvalidAMIID.NotFound",
         InvalidNetworkInterfaceIdNotFound = "InvalidNetworkInterfaceID.NotFound",
+        InvalidNetworkInterfaceInUse = "InvalidNetworkInterface.InUse",
+        InvalidAttachmentIdNotFound = "InvalidAttachmentID.NotFound",
         InvalidParameter = "InvalidParameter",
         SecurityGroupsPerInterfaceLimitExceeded = "SecurityGroupsPerInterfaceLimitExceeded",
         InsufficientFreeAddressesInSubnet = "InsufficientFreeAddressesInSubnet",

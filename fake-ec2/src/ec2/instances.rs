@@ -17,8 +17,8 @@
 //! - `AssignIpv6AddressOnCreation` gives one address to every interface
 //!   created in the subnet that asks for none itself.
 //! - Addresses go back to the subnet when the instance reaches
-//!   `terminated`; the fake has no standalone network interfaces, so
-//!   `DeleteOnTermination=false` is reported but the interface still goes.
+//!   `terminated`; an interface launched with the instance goes with it
+//!   even with `DeleteOnTermination=false` (it is reported, not kept).
 //!   A terminated instance shows no subnet, VPC, addresses or interfaces.
 //! - Settling: a Describe read moves every instance it names (all when no
 //!   `InstanceId.N`) on one step before filters apply, so polling with an
@@ -35,8 +35,9 @@
 //!   style but not seen on AWS; so are reserved addresses and bad
 //!   `MinCount`/`MaxCount`.
 //! - `NetworkInterface.N.NetworkInterfaceId` answers
-//!   `InvalidNetworkInterfaceID.NotFound`: there are no standalone
-//!   interfaces to attach.
+//!   `InvalidNetworkInterfaceID.NotFound` for an unknown interface and
+//!   `UnsupportedOperation` for a stand-alone one: launching with an
+//!   existing interface is not modelled.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -86,6 +87,18 @@ pub struct InstanceNetworkInterface {
     /// a new one when an Elastic IP that replaced it is disassociated.
     #[serde(default)]
     pub auto_public_ip: bool,
+    /// ModifyNetworkInterfaceAttribute `Description` (empty at launch).
+    #[serde(default)]
+    pub description: String,
+    /// ModifyNetworkInterfaceAttribute `SourceDestCheck` (on at launch).
+    #[serde(default = "yes")]
+    pub source_dest_check: bool,
+    #[serde(default)]
+    pub mac_address: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -280,7 +293,10 @@ impl Instance {
                 self.private_ip_address().filter(|_| live),
             )
             .opt_leaf("ipAddress", public_ip)
-            .leaf("sourceDestCheck", true)
+            .leaf(
+                "sourceDestCheck",
+                self.primary_interface().is_none_or(|n| n.source_dest_check),
+            )
             .child(group_set(if live {
                 self.security_group_ids()
             } else {
@@ -377,12 +393,13 @@ impl Instance {
             .leaf("networkInterfaceId", &n.network_interface_id)
             .leaf("subnetId", &n.subnet_id)
             .leaf("vpcId", &n.vpc_id)
-            .leaf("description", "")
+            .leaf("description", &n.description)
             .leaf("ownerId", owner)
             .leaf("status", "in-use")
+            .leaf("macAddress", &n.mac_address)
             .leaf("privateDnsName", dns)
             .opt_leaf("privateIpAddress", n.private_ip_address)
-            .leaf("sourceDestCheck", true)
+            .leaf("sourceDestCheck", n.source_dest_check)
             .child(groups)
             .opt_child(association)
             .child(
@@ -579,9 +596,11 @@ fn combination_with_interfaces(what: &str) -> AwsError {
 /// interface from the instance-level `SubnetId` and address parameters.
 /// `default` is where a launch without a subnet or interface goes (the
 /// default VPC's subnet and the groups `SecurityGroup.N` names there).
+/// `ctx_has_interface` says whether a stand-alone interface id exists.
 fn parse_interfaces(
     p: &Params,
     default: Option<(String, Vec<String>)>,
+    ctx_has_interface: &dyn Fn(&str) -> bool,
 ) -> AwsResult<Vec<InterfaceRequest>> {
     if default.is_none() && !p.list("SecurityGroup").is_empty() {
         return Err(AwsError::invalid_parameter_combination(
@@ -631,8 +650,14 @@ fn parse_interfaces(
     for (i, nic) in nics.iter().enumerate() {
         let n = i + 1;
         if let Some(eni) = nic.value("NetworkInterfaceId") {
-            // The fake has no standalone network interfaces to attach.
-            return Err(errors::network_interface_not_found(eni));
+            // Launching with an existing interface is not modelled.
+            return Err(if ctx_has_interface(eni) {
+                AwsError::unsupported_operation(format!(
+                    "Launching an instance with the existing network interface '{eni}' is not modelled by this endpoint."
+                ))
+            } else {
+                errors::network_interface_not_found(eni)
+            });
         }
         let device_index: u32 = nic.number("DeviceIndex")?.ok_or_else(|| {
             AwsError::missing_parameter(&format!("NetworkInterface.{n}.DeviceIndex"))
@@ -797,7 +822,7 @@ fn plan_interface(
 }
 
 /// Why a named IPv4 address cannot be taken, if it cannot.
-fn check_ipv4(subnet: &Subnet, addr: Ipv4Addr) -> AwsResult<()> {
+pub(super) fn check_ipv4(subnet: &Subnet, addr: Ipv4Addr) -> AwsResult<()> {
     let Some(net) = subnet.cidr_block else {
         return Err(errors::address_outside_subnet());
     };
@@ -815,7 +840,7 @@ fn check_ipv4(subnet: &Subnet, addr: Ipv4Addr) -> AwsResult<()> {
 }
 
 /// Why a named IPv6 address cannot be taken, if it cannot.
-fn check_ipv6(subnet: &Subnet, addr: Ipv6Addr) -> AwsResult<()> {
+pub(super) fn check_ipv6(subnet: &Subnet, addr: Ipv6Addr) -> AwsResult<()> {
     let Some(net) = subnet.ipv6_block() else {
         return Err(errors::address_outside_subnet());
     };
@@ -1229,7 +1254,8 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     } else {
         None
     };
-    let requests = parse_interfaces(p, default)?;
+    let standalone = &ctx.region.ec2.network_interfaces;
+    let requests = parse_interfaces(p, default, &|id| standalone.contains_key(id))?;
     if requests.len() > itype.maximum_network_interfaces as usize {
         return Err(AwsError::invalid_parameter_value(format!(
             "The instance type '{}' supports at most {} network interfaces; {} were requested.",
@@ -1363,6 +1389,9 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
                 security_group_ids: pl.group_ids.clone(),
                 attachment_id: ctx.next_id("eni-attach"),
                 delete_on_termination: pl.delete_on_termination,
+                description: String::new(),
+                source_dest_check: true,
+                mac_address: super::network_interfaces::mac_address(ctx.region.ids.bump("eni-mac")),
             });
         }
         let primary_ipv4 = interfaces

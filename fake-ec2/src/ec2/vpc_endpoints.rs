@@ -557,6 +557,13 @@ fn make_interfaces(
             mac_address: network_interfaces::mac_address(n),
             interface_type: "vpc_endpoint".to_owned(),
             requester_managed: true,
+            source_dest_check: true,
+            instance_id: None,
+            device_index: 1,
+            delete_on_termination: false,
+            primary_ipv6: None,
+            public_ip: None,
+            client_token: None,
             tags: Tags::new(),
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);

@@ -866,6 +866,13 @@ fn make_interfaces(
             mac_address: network_interfaces::mac_address(n),
             interface_type: "interface".to_owned(),
             requester_managed: false,
+            source_dest_check: true,
+            instance_id: None,
+            device_index: 1,
+            delete_on_termination: false,
+            primary_ipv6: None,
+            public_ip: None,
+            client_token: None,
             tags: crate::ec2::tags::Tags::new(),
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);

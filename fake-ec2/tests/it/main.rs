@@ -23,6 +23,7 @@ mod journal;
 mod key_pairs;
 mod listeners;
 mod load_balancers;
+mod network_interfaces;
 mod protocol;
 mod readme;
 mod routes;
