@@ -130,6 +130,9 @@ pub struct Instance {
     /// Position in its reservation (`amiLaunchIndex`).
     pub ami_launch_index: u32,
     pub architecture: String,
+    /// The instance type's vCPUs, for `cpuOptions`.
+    #[serde(default)]
+    pub vcpus: u32,
     #[serde(default, skip_serializing_if = "crate::bookkeeping::hidden_in_dump")]
     pub reads_left: u32,
     /// The launch parameters, to tell a retry from a different request with the same token.
@@ -345,6 +348,7 @@ impl Instance {
             )
             .opt_leaf("ipv6Address", self.shown_ipv6().filter(|_| live))
             // As a Linux instance launched without those options answers.
+            .child(self.cpu_options())
             .leaf("platformDetails", "Linux/UNIX")
             .leaf("usageOperation", "RunInstances")
             .leaf("usageOperationUpdateTime", self.launch_time)
@@ -355,6 +359,20 @@ impl Instance {
                     .leaf("capacityReservationPreference", "open"),
             )
             .child(Node::el("maintenanceOptions").leaf("autoRecovery", "default"))
+    }
+
+    /// The type's default cores and threads: one thread per core on
+    /// Graviton (arm64) and one-vCPU types, two elsewhere `[I]`.
+    fn cpu_options(&self) -> Node {
+        let vcpus = self.vcpus.max(1);
+        let threads = if self.architecture == "arm64" || vcpus < 2 {
+            1
+        } else {
+            2
+        };
+        Node::el("cpuOptions")
+            .leaf("coreCount", (vcpus / threads).max(1))
+            .leaf("threadsPerCore", threads)
     }
 
     fn interface_xml(&self, n: &InstanceNetworkInterface, ec2: &Ec2State, groups: Node) -> Node {
@@ -1428,6 +1446,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             tags: tags.clone(),
             ami_launch_index: u32::try_from(index).unwrap_or(u32::MAX),
             architecture: architecture.clone(),
+            vcpus: itype.vcpus,
             reads_left: settle,
             request_fingerprint: print.clone(),
         });

@@ -88,21 +88,38 @@ impl Listener {
             .opt_leaf("SslPolicy", self.ssl_policy.as_ref())
             .child(Node::members(
                 "DefaultActions",
-                self.default_actions.iter().map(|a| {
-                    let forward = (!a.forward.is_empty()).then(|| {
-                        Node::el("ForwardConfig").child(Node::members(
-                            "TargetGroups",
-                            a.forward.iter().map(|f| {
-                                Node::el("member")
-                                    .leaf("TargetGroupArn", &f.target_group_arn)
-                                    .opt_leaf("Weight", f.weight)
-                            }),
-                        ))
+                self.default_actions.iter().enumerate().map(|(i, a)| {
+                    // AWS answers a plain `TargetGroupArn` forward with the
+                    // ForwardConfig it stands for (weight 1, no stickiness)
+                    // and numbers the actions from 1.
+                    let groups: Vec<(&str, Option<u32>)> = if a.forward.is_empty() {
+                        a.target_group_arn
+                            .iter()
+                            .map(|t| (t.as_str(), Some(1)))
+                            .collect()
+                    } else {
+                        a.forward
+                            .iter()
+                            .map(|f| (f.target_group_arn.as_str(), f.weight))
+                            .collect()
+                    };
+                    let forward = (!groups.is_empty()).then(|| {
+                        Node::el("ForwardConfig")
+                            .child(Node::members(
+                                "TargetGroups",
+                                groups.iter().map(|(arn, weight)| {
+                                    Node::el("member")
+                                        .leaf("TargetGroupArn", arn)
+                                        .opt_leaf("Weight", *weight)
+                                }),
+                            ))
+                            .child(Node::el("TargetGroupStickinessConfig").leaf("Enabled", false))
                     });
+                    let order = a.order.unwrap_or(u32::try_from(i).unwrap_or(0) + 1);
                     Node::el("member")
                         .leaf("Type", &a.action_type)
                         .opt_leaf("TargetGroupArn", a.target_group_arn.as_ref())
-                        .opt_leaf("Order", a.order)
+                        .leaf("Order", order)
                         .opt_child(forward)
                 }),
             ))

@@ -389,6 +389,12 @@ async fn run_in_an_ipv4_subnet() {
         Some(false)
     );
     assert_eq!(i.enclave_options().and_then(|o| o.enabled()), Some(false));
+    // m5.large: two vCPUs, one core with two threads.
+    let cpu = i.cpu_options().unwrap();
+    assert_eq!(
+        (cpu.core_count(), cpu.threads_per_core()),
+        (Some(1), Some(2))
+    );
     assert_eq!(
         i.maintenance_options()
             .and_then(|o| o.auto_recovery())

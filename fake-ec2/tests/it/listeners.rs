@@ -228,6 +228,24 @@ async fn default_actions_forward_to_a_target_group() {
         a.forward_config().unwrap().target_groups()[0].target_group_arn(),
         Some(t.as_str())
     );
+    // A plain target group ARN is answered with the ForwardConfig it stands
+    // for (weight 1, stickiness off) and an order, as AWS answers it.
+    let l = listener(81)
+        .default_actions(forward(&t))
+        .send()
+        .await
+        .unwrap();
+    let a = &l.listeners()[0].default_actions()[0];
+    assert_eq!(a.target_group_arn(), Some(t.as_str()));
+    assert_eq!(a.order(), Some(1));
+    let fc = a.forward_config().unwrap();
+    assert_eq!(fc.target_groups()[0].target_group_arn(), Some(t.as_str()));
+    assert_eq!(fc.target_groups()[0].weight(), Some(1));
+    assert_eq!(
+        fc.target_group_stickiness_config()
+            .and_then(|s| s.enabled()),
+        Some(false)
+    );
 }
 
 #[tokio::test]
