@@ -113,6 +113,33 @@ impl<'a> View<'a> {
         StateDump::of(self.world)
     }
 
+    /// Every resource that exists, in any region, as `region/id` (ARNs for
+    /// ELBv2 and names for classic load balancers), and each zone opted
+    /// into as `region/zone:<name>`; gone resources (a terminated instance,
+    /// a deleted NAT gateway) are left out. Sorted: two calls compare to
+    /// show what a run left behind.
+    pub fn live_ids(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for region in self.world.regions() {
+            let name = &region.name;
+            let ec2 = region.ec2.resources().into_iter().map(|e| (e.id, e.gone));
+            let elbv2 = region.elbv2.resources().into_iter().map(|e| (e.id, e.gone));
+            let elb = region.elb.resources().into_iter().map(|e| (e.id, e.gone));
+            for (id, gone) in ec2.chain(elbv2).chain(elb) {
+                if !gone {
+                    out.push(format!("{name}/{id}"));
+                }
+            }
+            for z in &region.zones {
+                if z.opt_in_status == crate::ec2::zones::OptInStatus::OptedIn {
+                    out.push(format!("{name}/zone:{}", z.name));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// The ids (ARNs for ELBv2) of every resource, in any region, that
     /// carries the tag `key` (with `value`, when given) and is not gone
     /// (a terminated instance, a deleted NAT gateway); security group rules

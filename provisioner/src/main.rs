@@ -558,6 +558,7 @@ async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliErro
 async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError> {
     use provisioner::scenario::{self, Scenario};
     let mut failed = 0;
+    let mut skipped = 0;
     let mut broken = Vec::new();
     let mut reports = Vec::new();
     let embedded = target::is_embedded(&target_options(cli, String::new()));
@@ -584,13 +585,6 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
                 }
             }
         } else {
-            if sc.needs_seed() {
-                note(&format!(
-                    "skip  {}: it needs a seeded world, which only the embedded fake has",
-                    f.display()
-                ));
-                continue;
-            }
             let region = cli.region.clone().unwrap_or_else(|| sc.doc.region.clone());
             let uses = sc
                 .manifests(&sc.text)
@@ -600,20 +594,14 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
                     pipeline::services(&m)
                 });
             let clients = connect(cli, region, uses).await?;
-            let r = scenario::run(&sc, &clients).await;
-            if sc.doc.steps.last().map(|s| s.action) != Some(scenario::Action::Destroy) {
-                // Leave nothing behind on a real account.
-                if let Ok(m) = sc.manifests(&sc.text)
-                    && let Ok(model) = pipeline::model(&m)
-                {
-                    let opts = DestroyOptions::for_target(clients.target.is_fake_speed())
-                        .for_model(&model);
-                    if let Err(e) = destroy::destroy(&clients, &model.name, &opts).await {
-                        note(&format!("warning: cleaning up {}: {e}", model.name));
-                    }
+            match scenario::run_on_target(&sc, &clients).await {
+                Ok(r) => r,
+                Err(why) => {
+                    skipped += 1;
+                    note(&format!("skip  {}: {why}", f.display()));
+                    continue;
                 }
             }
-            r
         };
         if report.passed() {
             note(&format!("pass  {}", f.display()));
@@ -639,7 +627,11 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
         unreadable: &broken,
     };
     emit(cli.output, &value, || {
-        format!("{total} scenario(s), {failed} failed\n")
+        if skipped > 0 {
+            format!("{total} scenario(s) run, {failed} failed, {skipped} skipped\n")
+        } else {
+            format!("{total} scenario(s), {failed} failed\n")
+        }
     });
     Ok(if failed > 0 {
         ExitCode::from(exit::SCENARIO_FAILED)

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed};
 
 mod common;
+mod endpoint;
 mod lifecycle;
 mod matrix;
 mod resilience;
@@ -71,6 +72,7 @@ fn main() {
         let name = format!("scenario::{}", scenario_name(&f));
         trials.push(common::trial(name, move || run_scenario(&f)));
     }
+    trials.extend(endpoint::trials());
     trials.extend(lifecycle::trials());
     trials.extend(matrix::trials());
     trials.extend(rules::trials());

@@ -9,6 +9,7 @@
 //! [`Report`] for snapshots.
 
 pub mod summary;
+pub mod world;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,6 +46,11 @@ pub struct ScenarioDoc {
     /// Run the provisioner's validation before applying (default true).
     #[serde(default = "yes")]
     pub validation: bool,
+    /// Why the case can run only on the embedded fake (it names what only
+    /// that fake makes deterministic, say the first Amazon IPv6 block);
+    /// other targets skip it, saying so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded_only: Option<String>,
     /// The CAPA controller's feature gates, as its `--feature-gates` flag
     /// takes them (`BootstrapFormatIgnition=true`); none by default.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -474,6 +480,41 @@ fn aws_error_text(e: &apply::ApplyError) -> String {
         ),
         apply::ApplyError::Stuck { .. } | apply::ApplyError::Incomplete { .. } => e.to_string(),
     }
+}
+
+/// Runs a scenario against a target that is not the embedded fake: its
+/// world is built through the API first ([`world::build`]), the world's ids
+/// in the manifests replaced by the made ones; after the steps, the
+/// cluster is destroyed if the last step did not, and the world removed.
+/// `Err` says why the scenario cannot run there (see [`world::unbuildable`]).
+pub async fn run_on_target(scenario: &Scenario, clients: &Clients) -> Result<Report, String> {
+    if let Some(why) = world::unbuildable(scenario) {
+        return Err(why);
+    }
+    let made = world::build(clients, scenario)
+        .await
+        .map_err(|e| format!("its world: {e}"))?;
+    let scenario = made.apply_to(scenario);
+    let mut report = run(&scenario, clients).await;
+    if scenario.doc.steps.last().map(|s| s.action) != Some(Action::Destroy) {
+        // Leave nothing behind.
+        if let Ok(m) = scenario.manifests(&scenario.text)
+            && let Ok(model) = pipeline::model(&m)
+        {
+            let opts = DestroyOptions::for_target(clients.target.is_fake_speed()).for_model(&model);
+            if let Err(e) = destroy::destroy(clients, &model.name, &opts).await {
+                report
+                    .mismatches
+                    .push(format!("cleaning up cluster {}: {e}", model.name));
+            }
+        }
+    }
+    for left in world::remove(clients, made).await {
+        report
+            .mismatches
+            .push(format!("removing the world: {left}"));
+    }
+    Ok(report)
 }
 
 /// Starts an embedded fake seeded with the scenario's world and runs it.
