@@ -309,6 +309,21 @@ impl Ec2State {
         self.network_interfaces.values().any(|n| n.vpc_id == vpc_id)
     }
 
+    /// Removes a stand-alone interface and gives its addresses back to its
+    /// subnet.
+    pub fn remove_interface(&mut self, id: &str) -> Option<NetworkInterface> {
+        let eni = self.network_interfaces.remove(id)?;
+        if let Some(subnet) = self.subnets.get_mut(&eni.subnet_id) {
+            if let Some(a) = eni.private_ip_address {
+                subnet.release_ipv4(a);
+            }
+            for a in &eni.ipv6_addresses {
+                subnet.release_ipv6(*a);
+            }
+        }
+        Some(eni)
+    }
+
     /// Every interface EC2 shows: the stand-alone ones, each live
     /// instance's and each NAT gateway's (which their owners keep).
     pub fn all_interfaces(&self) -> BTreeMap<String, NetworkInterface> {
@@ -681,16 +696,7 @@ pub fn delete_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
             format!("Interface: [{id}] in use."),
         ));
     }
-    if let Some(eni) = ec2.network_interfaces.remove(&id)
-        && let Some(subnet) = ec2.subnets.get_mut(&eni.subnet_id)
-    {
-        if let Some(a) = eni.private_ip_address {
-            subnet.release_ipv4(a);
-        }
-        for a in &eni.ipv6_addresses {
-            subnet.release_ipv6(*a);
-        }
-    }
+    ec2.remove_interface(&id);
     Ok(vec![Node::text("return", "true")])
 }
 

@@ -575,16 +575,7 @@ fn make_interfaces(
 /// Removes interfaces and gives their addresses back to their subnets.
 fn drop_interfaces(ec2: &mut Ec2State, ids: &[String]) {
     for id in ids {
-        if let Some(eni) = ec2.network_interfaces.remove(id)
-            && let Some(subnet) = ec2.subnets.get_mut(&eni.subnet_id)
-        {
-            if let Some(a) = eni.private_ip_address {
-                subnet.release_ipv4(a);
-            }
-            for a in eni.ipv6_addresses {
-                subnet.release_ipv6(a);
-            }
-        }
+        ec2.remove_interface(id);
     }
 }
 

@@ -314,16 +314,7 @@ fn remove(ctx: &mut Ctx<'_>, name: &str) {
 }
 
 fn release_interface(ec2: &mut crate::ec2::Ec2State, id: &str) {
-    if let Some(eni) = ec2.network_interfaces.remove(id)
-        && let Some(subnet) = ec2.subnets.get_mut(&eni.subnet_id)
-    {
-        if let Some(a) = eni.private_ip_address {
-            subnet.release_ipv4(a);
-        }
-        for a in eni.ipv6_addresses {
-            subnet.release_ipv6(a);
-        }
-    }
+    ec2.remove_interface(id);
 }
 
 fn role_arn_ok(arn: &str) -> bool {

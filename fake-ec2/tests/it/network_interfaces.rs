@@ -54,6 +54,21 @@ async fn interface(h: &Harness, id: &str) -> aws_sdk_ec2::types::NetworkInterfac
         .clone()
 }
 
+/// The interface a NAT gateway holds.
+async fn nat_interface(h: &Harness, nat_id: &str) -> String {
+    let nat = h
+        .ec2
+        .describe_nat_gateways()
+        .nat_gateway_ids(nat_id)
+        .send()
+        .await
+        .unwrap();
+    nat.nat_gateways()[0].nat_gateway_addresses()[0]
+        .network_interface_id()
+        .unwrap()
+        .to_owned()
+}
+
 async fn interface_of(h: &Harness, instance_id: &str) -> aws_sdk_ec2::types::NetworkInterface {
     let out = h
         .ec2
@@ -105,17 +120,7 @@ async fn instance_and_nat_gateway_interfaces_are_listed_and_filtered() {
     assert_eq!(eni.groups().len(), 1, "the VPC's default group");
 
     // The NAT gateway's interface: requester-managed, type nat_gateway.
-    let nat = h
-        .ec2
-        .describe_nat_gateways()
-        .nat_gateway_ids(&nat_id)
-        .send()
-        .await
-        .unwrap();
-    let nat_eni = nat.nat_gateways()[0].nat_gateway_addresses()[0]
-        .network_interface_id()
-        .unwrap()
-        .to_owned();
+    let nat_eni = nat_interface(&h, &nat_id).await;
     let listed = h
         .ec2
         .describe_network_interfaces()
@@ -511,17 +516,7 @@ async fn interface_attributes_are_read_and_changed_one_at_a_time() {
         .await);
     assert_eq!(code, "InvalidAttachmentID.NotFound");
     let nat_id = private_nat(&h, &n.v4[0]).await;
-    let nat = h
-        .ec2
-        .describe_nat_gateways()
-        .nat_gateway_ids(&nat_id)
-        .send()
-        .await
-        .unwrap();
-    let nat_eni = nat.nat_gateways()[0].nat_gateway_addresses()[0]
-        .network_interface_id()
-        .unwrap()
-        .to_owned();
+    let nat_eni = nat_interface(&h, &nat_id).await;
     let (code, _) = err(h
         .ec2
         .modify_network_interface_attribute()
