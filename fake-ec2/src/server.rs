@@ -508,33 +508,42 @@ fn xml_response(
     service: Service,
     error_code: Option<&str>,
 ) -> Response {
-    let ok = status < 300;
+    let headers = answer_headers(status, request_id, service, error_code);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
-    if service == Service::Eks {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if let Some(code) = error_code.filter(|_| !ok)
-            && let Ok(v) = HeaderValue::from_str(code)
-        {
-            h.insert("x-amzn-ErrorType", v);
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
         }
-    } else {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/xml;charset=UTF-8"),
-        );
-    }
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-amzn-RequestId", v);
-    }
-    if service == Service::Ec2 {
-        h.insert(header::SERVER, HeaderValue::from_static("AmazonEC2"));
     }
     resp
+}
+
+/// The headers AWS sends with an answer of `service`: its content type,
+/// the request id, EKS's error code in `x-amzn-ErrorType`, EC2's `Server`.
+/// The HTTP server sends them, and so does any in-process transport that
+/// hands requests to [`Fake::handle`] without a socket.
+pub fn answer_headers(
+    status: u16,
+    request_id: &str,
+    service: Service,
+    error_code: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::with_capacity(4);
+    if service == Service::Eks {
+        out.push(("content-type", "application/json".to_owned()));
+        if let Some(code) = error_code.filter(|_| status >= 300) {
+            out.push(("x-amzn-ErrorType", code.to_owned()));
+        }
+    } else {
+        out.push(("content-type", "text/xml;charset=UTF-8".to_owned()));
+    }
+    out.push(("x-amzn-RequestId", request_id.to_owned()));
+    if service == Service::Ec2 {
+        out.push(("server", "AmazonEC2".to_owned()));
+    }
+    out
 }
 
 fn json(value: &impl serde::Serialize) -> Response {

@@ -517,10 +517,9 @@ pub async fn run_on_target(scenario: &Scenario, clients: &Clients) -> Result<Rep
     Ok(report)
 }
 
-/// Starts an embedded fake seeded with the scenario's world and runs it.
+/// Runs the scenario on an embedded fake seeded with its world, in-process.
 pub async fn run_embedded(scenario: &Scenario) -> Result<Report, String> {
     let fake = crate::target::embedded_fake(scenario.doc.world.clone(), &scenario.doc.region)?;
-    let server = fake.start().await.map_err(|e| e.to_string())?;
-    let clients = Clients::for_fake(fake, server, &scenario.doc.region);
+    let clients = Clients::in_process(fake, &scenario.doc.region, Default::default());
     Ok(run(scenario, &clients).await)
 }

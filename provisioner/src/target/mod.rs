@@ -117,7 +117,8 @@ pub struct Endpoint {
 /// Where calls actually go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// The in-process fake on a loopback port.
+    /// The embedded fake: in-process ([`IN_PROCESS_URL`]) or on a
+    /// loopback port.
     Embedded { url: String },
     /// Endpoint URLs, per service; `None` for a service the command does
     /// not use and that no override names (its client refuses every call).
@@ -151,6 +152,10 @@ impl Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Target::Embedded { url } if url == IN_PROCESS_URL => write!(
+                f,
+                "embedded fake-ec2, in-process (no socket, no AWS account, no network)"
+            ),
             Target::Embedded { url } => {
                 write!(f, "embedded fake-ec2 at {url} (no AWS account, no network)")
             }
@@ -359,8 +364,9 @@ pub struct Clients {
     pub eks: aws_sdk_eks::Client,
     /// Asked only which account the credentials are.
     pub sts: aws_sdk_sts::Client,
-    /// The embedded fake's handle (journal, state) and server, when embedded.
-    pub fake: Option<(fake_ec2::Fake, fake_ec2::Server)>,
+    /// The embedded fake's handle (journal, state) and, when it answers on
+    /// a loopback port rather than in-process, its server.
+    pub fake: Option<(fake_ec2::Fake, Option<fake_ec2::Server>)>,
 }
 
 /// Credentials for a fake endpoint: any non-empty keys do.
@@ -511,16 +517,7 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
         Some(Target::Embedded { .. }) | None => {
             let fake = embedded_fake(fake_ec2::Seed::default(), &opts.region)
                 .expect("the embedded account's world is valid (a unit test loads it)");
-            let server = fake.start().await?;
-            let mut clients = Clients::for_fake(fake, server, &opts.region);
-            let conf = fake_config(&opts.region, opts.timeouts);
-            let url = clients.target.endpoint_of(Service::Ec2);
-            clients.ec2 = ec2_from(&conf, Some(&url));
-            clients.elb = elb_from(&conf, Some(&url));
-            clients.elb_classic = classic_from(&conf, Some(&url));
-            clients.eks = eks_from(&conf, Some(&url));
-            clients.sts = sts_from(&conf, Some(&url));
-            Ok(clients)
+            Ok(Clients::in_process(fake, &opts.region, opts.timeouts))
         }
     }
 }
@@ -562,7 +559,29 @@ impl Clients {
             sts: sts_client(&url, region),
             target: Target::Embedded { url },
             region: region.to_owned(),
-            fake: Some((fake, server)),
+            fake: Some((fake, Some(server))),
+        }
+    }
+
+    /// Clients that hand every request to `fake` in-process: no socket,
+    /// no port (see [`in_process`]). What the embedded default uses.
+    pub fn in_process(fake: fake_ec2::Fake, region: &str, timeouts: Timeouts) -> Self {
+        let conf = fake_config(region, timeouts)
+            .into_builder()
+            .http_client(in_process::http_client(fake.clone()))
+            .build();
+        let url = Some(IN_PROCESS_URL);
+        Clients {
+            ec2: ec2_from(&conf, url),
+            elb: elb_from(&conf, url),
+            elb_classic: classic_from(&conf, url),
+            eks: eks_from(&conf, url),
+            sts: sts_from(&conf, url),
+            target: Target::Embedded {
+                url: IN_PROCESS_URL.to_owned(),
+            },
+            region: region.to_owned(),
+            fake: Some((fake, None)),
         }
     }
 
@@ -640,6 +659,10 @@ impl Clients {
         }
     }
 }
+
+mod in_process;
+
+pub use in_process::IN_PROCESS_URL;
 
 #[cfg(test)]
 mod tests;
