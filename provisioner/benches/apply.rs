@@ -1,8 +1,10 @@
 //! What a full dualstack cluster apply and destroy cost, measured (never
 //! asserted): `cargo bench -p provisioner --bench apply`.
 //!
-//! Against the embedded fake by default; with `FAKE_EC2_URL` set, against
-//! that endpoint (a standalone `fake-ec2`; `scripts/bench.sh` starts one).
+//! Against the embedded fake by default, twice side by side: in-process
+//! (the SDK hands each request to the fake, no socket: the CLI's default)
+//! and over a loopback port; with `FAKE_EC2_URL` set, against that
+//! endpoint only (a standalone `fake-ec2`; `scripts/bench.sh` starts one).
 //! Reports medians and the 90th percentile over the runs, the number of
 //! calls an apply makes, and the same apply with every call in sequence,
 //! so the gain from overlapping independent calls shows.
@@ -33,7 +35,23 @@ fn manifests() -> Manifests {
     Manifests::load_files(&[path], &Vars::only(BTreeMap::new())).expect("the example loads")
 }
 
-async fn clients(run: usize) -> Clients {
+/// How the embedded fake is reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    InProcess,
+    Loopback,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Transport::InProcess => "in-process",
+            Transport::Loopback => "loopback",
+        }
+    }
+}
+
+async fn clients(run: usize, transport: Transport) -> Clients {
     match std::env::var("FAKE_EC2_URL") {
         Ok(url) => {
             // A fresh region per run keeps runs independent on one endpoint.
@@ -48,9 +66,17 @@ async fn clients(run: usize) -> Clients {
             Clients::for_endpoint(&url, "FAKE_EC2_URL", region)
         }
         Err(_) => {
-            let fake = fake_ec2::Fake::new();
-            let server = fake.start().await.expect("loopback port");
-            Clients::for_fake(fake, server, "us-east-1")
+            // The embedded account's world: it holds the `default` key pair
+            // CAPA launches machines with.
+            let fake = provisioner::target::embedded_fake(fake_ec2::Seed::default(), "us-east-1")
+                .expect("the embedded world");
+            match transport {
+                Transport::InProcess => Clients::in_process(fake, "us-east-1", Default::default()),
+                Transport::Loopback => {
+                    let server = fake.start().await.expect("loopback port");
+                    Clients::for_fake(fake, server, "us-east-1")
+                }
+            }
         }
     }
 }
@@ -62,8 +88,14 @@ struct Sample {
     destroy_calls: Option<usize>,
 }
 
-async fn one(run: usize, m: &Manifests, sequential: bool, delay_ms: u64) -> Sample {
-    let c = clients(run).await;
+async fn one(
+    run: usize,
+    m: &Manifests,
+    sequential: bool,
+    delay_ms: u64,
+    transport: Transport,
+) -> Sample {
+    let c = clients(run, transport).await;
     if delay_ms > 0 {
         let (fake, _) = c.fake.as_ref().expect("the delay needs the embedded fake");
         let every_call = fake_ec2::FaultRule {
@@ -119,14 +151,24 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
 #[tokio::main]
 async fn main() {
     let m = manifests();
-    let target = std::env::var("FAKE_EC2_URL")
-        .map_or_else(|_| "embedded fake".to_owned(), |u| format!("endpoint {u}"));
-    for sequential in [false, true] {
+    let endpoint = std::env::var("FAKE_EC2_URL").ok();
+    let transports: &[Transport] = match endpoint {
+        Some(_) => &[Transport::Loopback],
+        None => &[Transport::InProcess, Transport::Loopback],
+    };
+    for (sequential, &transport) in [false, true]
+        .into_iter()
+        .flat_map(|s| transports.iter().map(move |t| (s, t)))
+    {
+        let target = endpoint.as_ref().map_or_else(
+            || format!("embedded fake ({})", transport.name()),
+            |u| format!("endpoint {u}"),
+        );
         // Warm up (first connections, lazy statics).
-        one(10_000, &m, sequential, 0).await;
+        one(10_000, &m, sequential, 0, transport).await;
         let mut samples = Vec::new();
         for run in 0..RUNS {
-            samples.push(one(run, &m, sequential, 0).await);
+            samples.push(one(run, &m, sequential, 0, transport).await);
         }
         let calls = samples[0].calls;
         let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
@@ -149,14 +191,14 @@ async fn main() {
     for sequential in [false, true] {
         let mut samples = Vec::new();
         for run in 0..DELAY_RUNS {
-            samples.push(one(run, &m, sequential, DELAY_MS).await);
+            samples.push(one(run, &m, sequential, DELAY_MS, Transport::InProcess).await);
         }
         let (all, mutating) = samples[0].calls.expect("embedded fake");
         let destroy_calls = samples[0].destroy_calls.expect("embedded fake");
         let (a50, _) = stats(samples.iter().map(|s| s.apply).collect());
         let (d50, _) = stats(samples.iter().map(|s| s.destroy).collect());
         println!(
-            "embedded fake, every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep (of {destroy_calls} calls) [{DELAY_RUNS} runs]",
+            "embedded fake (in-process), every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep (of {destroy_calls} calls) [{DELAY_RUNS} runs]",
             if sequential {
                 "sequential"
             } else {
