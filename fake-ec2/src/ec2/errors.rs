@@ -490,6 +490,20 @@ pub fn security_group_other_network(group_id: &str, subnet_id: &str) -> AwsError
     )
 }
 
+/// IPv6 addresses asked of an interface in a subnet without an IPv6 block [I].
+pub fn subnet_has_no_ipv6(subnet_id: &str) -> AwsError {
+    AwsError::invalid_parameter_value(format!(
+        "The subnet '{subnet_id}' has no IPv6 CIDR block: IPv6 addresses cannot be assigned to network interfaces in it."
+    ))
+}
+
+/// A private IPv4 address named for an interface in an IPv6-only subnet [I].
+pub fn ipv6_only_subnet_private_ip(subnet_id: &str) -> AwsError {
+    AwsError::invalid_parameter_combination(format!(
+        "The subnet '{subnet_id}' is IPv6-only: a private IPv4 address cannot be specified."
+    ))
+}
+
 pub fn too_many_security_groups() -> AwsError {
     AwsError::coded(
         Ec2Code::SecurityGroupsPerInterfaceLimitExceeded,

@@ -760,18 +760,7 @@ fn plan_interface(
             .ok_or_else(|| errors::vpc_not_found(&subnet.vpc_id))?;
         group_ids.push(vpc.default_security_group_id.clone());
     }
-    if group_ids.len() > MAX_GROUPS_PER_INTERFACE {
-        return Err(errors::too_many_security_groups());
-    }
-    for g in &group_ids {
-        let sg = ec2
-            .security_groups
-            .get(g)
-            .ok_or_else(|| errors::security_group_not_found(g))?;
-        if sg.vpc_id != subnet.vpc_id {
-            return Err(errors::security_group_other_network(g, &subnet.subnet_id));
-        }
-    }
+    check_interface_groups(ec2, &group_ids, &subnet.vpc_id, &subnet.subnet_id)?;
 
     if !req.ipv6_addresses.is_empty() && req.ipv6_count.is_some() {
         return Err(AwsError::invalid_parameter_combination(
@@ -793,10 +782,7 @@ fn plan_interface(
         return Err(errors::ipv6_not_supported_on(&itype.instance_type));
     }
     if wanted > 0 && !subnet.has_ipv6() {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "The subnet '{}' has no IPv6 CIDR block: IPv6 addresses cannot be assigned to network interfaces in it.",
-            subnet.subnet_id
-        )));
+        return Err(errors::subnet_has_no_ipv6(&subnet.subnet_id));
     }
     if wanted > itype.ipv6_addresses_per_interface {
         return Err(AwsError::invalid_parameter_value(format!(
@@ -811,10 +797,7 @@ fn plan_interface(
         )));
     }
     if req.private_ip.is_some() && subnet.cidr_block.is_none() {
-        return Err(AwsError::invalid_parameter_combination(format!(
-            "The subnet '{}' is IPv6-only: a private IPv4 address cannot be specified.",
-            subnet.subnet_id
-        )));
+        return Err(errors::ipv6_only_subnet_private_ip(&subnet.subnet_id));
     }
     Ok(InterfacePlan {
         device_index: req.device_index,
@@ -837,6 +820,29 @@ fn plan_interface(
                 .associate_public_ip
                 .unwrap_or(subnet.map_public_ip_on_launch),
     })
+}
+
+/// The security groups of one interface: at most
+/// [`MAX_GROUPS_PER_INTERFACE`], each existing and in the interface's VPC.
+pub(super) fn check_interface_groups(
+    ec2: &Ec2State,
+    groups: &[String],
+    vpc_id: &str,
+    subnet_id: &str,
+) -> AwsResult<()> {
+    if groups.len() > MAX_GROUPS_PER_INTERFACE {
+        return Err(errors::too_many_security_groups());
+    }
+    for g in groups {
+        let sg = ec2
+            .security_groups
+            .get(g)
+            .ok_or_else(|| errors::security_group_not_found(g))?;
+        if sg.vpc_id != vpc_id {
+            return Err(errors::security_group_other_network(g, subnet_id));
+        }
+    }
+    Ok(())
 }
 
 /// Why a named IPv4 address cannot be taken, if it cannot.

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::describe::Describe;
 use super::filters::{self, Filterable};
 use super::instances::{
-    Instance, InstanceIpv6Address, InstanceNetworkInterface, MAX_GROUPS_PER_INTERFACE, check_ipv4,
+    Instance, InstanceIpv6Address, InstanceNetworkInterface, check_interface_groups, check_ipv4,
     check_ipv6,
 };
 use super::nat_gateways::NatGateway;
@@ -434,9 +434,11 @@ enum Slot {
     NatGateway,
 }
 
-fn locate(ec2: &Ec2State, id: &str) -> AwsResult<Slot> {
-    if ec2.network_interfaces.contains_key(id) {
-        return Ok(Slot::Standalone);
+/// Where an interface lives, and the interface as DescribeNetworkInterfaces
+/// shows it.
+fn locate(ec2: &Ec2State, id: &str) -> AwsResult<(Slot, NetworkInterface)> {
+    if let Some(n) = ec2.network_interfaces.get(id) {
+        return Ok((Slot::Standalone, n.clone()));
     }
     for i in ec2.instances.values().filter(|i| !i.is_terminated()) {
         if let Some(index) = i
@@ -444,27 +446,19 @@ fn locate(ec2: &Ec2State, id: &str) -> AwsResult<Slot> {
             .iter()
             .position(|n| n.network_interface_id == id)
         {
-            return Ok(Slot::Instance {
+            let view = instance_view(ec2, i, &i.network_interfaces[index]);
+            let slot = Slot::Instance {
                 instance_id: i.instance_id.clone(),
                 index,
-            });
+            };
+            return Ok((slot, view));
         }
     }
-    if ec2
-        .nat_gateways
+    ec2.nat_gateways
         .values()
-        .any(|g| nat_view(ec2, g).is_some() && g.network_interface_id == id)
-    {
-        return Ok(Slot::NatGateway);
-    }
-    Err(errors::network_interface_not_found(id))
-}
-
-/// The interface as DescribeNetworkInterfaces shows it.
-fn view(ec2: &Ec2State, id: &str) -> AwsResult<NetworkInterface> {
-    locate(ec2, id)?;
-    ec2.all_interfaces()
-        .remove(id)
+        .filter(|g| g.network_interface_id == id)
+        .find_map(|g| nat_view(ec2, g))
+        .map(|view| (Slot::NatGateway, view))
         .ok_or_else(|| errors::network_interface_not_found(id))
 }
 
@@ -482,22 +476,11 @@ fn refuse_managed(n: &NetworkInterface) -> AwsResult<()> {
     Ok(())
 }
 
-/// The groups a request names, each existing and in the interface's VPC,
-/// at most [`MAX_GROUPS_PER_INTERFACE`].
-fn check_groups(ec2: &Ec2State, groups: &[String], vpc_id: &str, subnet_id: &str) -> AwsResult<()> {
-    if groups.len() > MAX_GROUPS_PER_INTERFACE {
-        return Err(errors::too_many_security_groups());
-    }
-    for g in groups {
-        let sg = ec2
-            .security_groups
-            .get(g)
-            .ok_or_else(|| errors::security_group_not_found(g))?;
-        if sg.vpc_id != vpc_id {
-            return Err(errors::security_group_other_network(g, subnet_id));
-        }
-    }
-    Ok(())
+/// `Ipv6AddressCount` together with named IPv6 addresses.
+fn count_and_addresses() -> AwsError {
+    AwsError::invalid_parameter_combination(
+        "The parameter 'ipv6AddressCount' may not be used in combination with 'ipv6Addresses'",
+    )
 }
 
 fn parse_ipv6(text: &str, param: &str) -> AwsResult<Ipv6Addr> {
@@ -548,14 +531,11 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
     let subnet = registry::find(&ec2.subnets, &subnet_id)?;
     let mut groups = p.list("SecurityGroupId");
     if groups.is_empty() {
-        groups.extend(
-            ec2.security_groups
-                .values()
-                .find(|g| g.vpc_id == subnet.vpc_id && g.group_name == "default")
-                .map(|g| g.group_id.clone()),
-        );
+        // The VPC's default group, as RunInstances takes it.
+        let vpc = registry::find(&ec2.vpcs, &subnet.vpc_id)?;
+        groups.push(vpc.default_security_group_id.clone());
     }
-    check_groups(ec2, &groups, &subnet.vpc_id, &subnet_id)?;
+    check_interface_groups(ec2, &groups, &subnet.vpc_id, &subnet_id)?;
     let private_ip: Option<Ipv4Addr> = p
         .value("PrivateIpAddress")
         .map(|t| {
@@ -572,9 +552,7 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
         .map(|t| parse_ipv6(&t, "Ipv6Address"))
         .collect::<AwsResult<_>>()?;
     if count.is_some() && !named.is_empty() {
-        return Err(AwsError::invalid_parameter_combination(
-            "The parameter 'ipv6AddressCount' may not be used in combination with 'ipv6Addresses'",
-        ));
+        return Err(count_and_addresses());
     }
     let asked = count.unwrap_or_else(|| {
         if named.is_empty() {
@@ -589,14 +567,10 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
         asked
     };
     if (asked > 0 || !named.is_empty()) && !subnet.has_ipv6() {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "The subnet '{subnet_id}' has no IPv6 CIDR block: IPv6 addresses cannot be assigned to network interfaces in it."
-        )));
+        return Err(errors::subnet_has_no_ipv6(&subnet_id));
     }
     if private_ip.is_some() && subnet.cidr_block.is_none() {
-        return Err(AwsError::invalid_parameter_combination(format!(
-            "The subnet '{subnet_id}' is IPv6-only: a private IPv4 address cannot be specified."
-        )));
+        return Err(errors::ipv6_only_subnet_private_ip(&subnet_id));
     }
     let primary = p.bool("EnablePrimaryIpv6")?.unwrap_or(false);
     if primary && asked == 0 && named.is_empty() {
@@ -689,7 +663,7 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
 pub fn delete_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let id = p.required("NetworkInterfaceId")?.to_owned();
     let ec2 = ctx.ec2();
-    let n = view(ec2, &id)?;
+    let (_, n) = locate(ec2, &id)?;
     if !n.attachment_id.is_empty() {
         return Err(AwsError::coded(
             errors::Ec2Code::InvalidNetworkInterfaceInUse,
@@ -718,9 +692,7 @@ pub fn assign_ipv6_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     }
     match (count, named.is_empty()) {
         (Some(_), false) => {
-            return Err(AwsError::invalid_parameter_combination(
-                "The parameter 'ipv6AddressCount' may not be used in combination with 'ipv6Addresses'",
-            ));
+            return Err(count_and_addresses());
         }
         (None, true) | (Some(0), true) => {
             return Err(AwsError::missing_parameter_msg(
@@ -730,15 +702,11 @@ pub fn assign_ipv6_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
         _ => {}
     }
     let ec2 = &ctx.region.ec2;
-    let slot = locate(ec2, &id)?;
-    let n = view(ec2, &id)?;
+    let (slot, n) = locate(ec2, &id)?;
     refuse_managed(&n)?;
     let subnet = registry::find(&ec2.subnets, &n.subnet_id)?;
     if !subnet.has_ipv6() {
-        return Err(AwsError::invalid_parameter_value(format!(
-            "The subnet '{}' has no IPv6 CIDR block: IPv6 addresses cannot be assigned to network interfaces in it.",
-            n.subnet_id
-        )));
+        return Err(errors::subnet_has_no_ipv6(&n.subnet_id));
     }
     let adding = count.map_or(named.len(), |c| c as usize);
     if let Slot::Instance { instance_id, .. } = &slot {
@@ -827,8 +795,7 @@ pub fn unassign_ipv6_addresses(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
         return Err(AwsError::missing_parameter("Ipv6Addresses"));
     }
     let ec2 = &ctx.region.ec2;
-    let slot = locate(ec2, &id)?;
-    let n = view(ec2, &id)?;
+    let (slot, n) = locate(ec2, &id)?;
     refuse_managed(&n)?;
     if let Some(missing) = named.iter().find(|a| !n.ipv6_addresses.contains(a)) {
         return Err(AwsError::invalid_parameter_value(format!(
@@ -925,11 +892,10 @@ pub fn modify_network_interface_attribute(ctx: &mut Ctx<'_>, p: &Params) -> AwsR
         }
     };
     let ec2 = &ctx.region.ec2;
-    let slot = locate(ec2, &id)?;
-    let n = view(ec2, &id)?;
+    let (slot, n) = locate(ec2, &id)?;
     refuse_managed(&n)?;
     match &change {
-        Change::Groups(g) => check_groups(ec2, g, &n.vpc_id, &n.subnet_id)?,
+        Change::Groups(g) => check_interface_groups(ec2, g, &n.vpc_id, &n.subnet_id)?,
         Change::DeleteOnTermination { attachment_id, .. } if *attachment_id != n.attachment_id => {
             return Err(AwsError::coded(
                 errors::Ec2Code::InvalidAttachmentIdNotFound,
@@ -975,7 +941,7 @@ pub fn describe_network_interface_attribute(ctx: &mut Ctx<'_>, p: &Params) -> Aw
     let id = p.required("NetworkInterfaceId")?.to_owned();
     let attribute = p.required("Attribute")?.to_owned();
     let ec2 = &ctx.region.ec2;
-    let n = view(ec2, &id)?;
+    let (_, n) = locate(ec2, &id)?;
     let value = match attribute.as_str() {
         "description" => Node::el("description").child(Node::text("value", &n.description)),
         "groupSet" => group_set(ec2, &n.security_group_ids),
