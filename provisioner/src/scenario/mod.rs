@@ -122,6 +122,8 @@ pub struct Scenario {
     pub doc: ScenarioDoc,
     /// The file's text: the manifests (the Scenario document is ignored by the manifest reader).
     pub text: String,
+    /// `doc.feature_gates`, parsed when the file is read.
+    pub feature_gates: crate::model::FeatureGates,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,10 +169,23 @@ impl Scenario {
                         .unwrap_or_default()
                         .to_owned(),
                 })?;
+            let feature_gates =
+                crate::model::FeatureGates::parse(&parsed.feature_gates).map_err(|e| {
+                    ScenarioError::Invalid {
+                        file: file.to_owned(),
+                        line: line
+                            + doc
+                                .lines()
+                                .position(|l| l.starts_with("feature_gates:"))
+                                .unwrap_or(0),
+                        message: format!("feature_gates: {e}"),
+                    }
+                })?;
             return Ok(Scenario {
                 file: file.to_owned(),
                 doc: parsed,
                 text: text.to_owned(),
+                feature_gates,
             });
         }
         Err(ScenarioError::Missing {
@@ -182,11 +197,6 @@ impl Scenario {
         let mut m = Manifests::load_str(text, &self.file, &Vars::only(self.doc.vars.clone()))?;
         m.ignored.retain(|i| !i.starts_with("Scenario/"));
         Ok(m)
-    }
-
-    /// Whether the scenario needs a seeded world (only a fake can give it one).
-    pub fn needs_seed(&self) -> bool {
-        self.doc.world != fake_ec2::Seed::default()
     }
 }
 
@@ -389,8 +399,7 @@ async fn run_step(
         .map_err(|e| format!("manifests: {e}"))?;
     let model = match pipeline::model(&manifests) {
         Ok(mut m) => {
-            m.feature_gates = crate::model::FeatureGates::parse(&scenario.doc.feature_gates)
-                .map_err(|e| format!("feature_gates: {e}"))?;
+            m.feature_gates = scenario.feature_gates;
             m
         }
         Err(PrepareError::Model(f)) => {
@@ -522,4 +531,31 @@ pub async fn run_embedded(scenario: &Scenario) -> Result<Report, String> {
     let fake = crate::target::embedded_fake(scenario.doc.world.clone(), &scenario.doc.region)?;
     let clients = Clients::in_process(fake, &scenario.doc.region, Default::default());
     Ok(run(scenario, &clients).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scenario, ScenarioError};
+
+    #[test]
+    fn feature_gates_are_read_with_the_file() {
+        let doc = |gates: &str| {
+            format!("kind: Cluster\n---\nkind: Scenario\nname: n\npins: p\n{gates}steps: []\n")
+        };
+        let sc = Scenario::parse(
+            &doc("feature_gates: BootstrapFormatIgnition=true\n"),
+            "f.yaml",
+        )
+        .expect("parses");
+        assert!(sc.feature_gates.bootstrap_format_ignition);
+        let sc = Scenario::parse(&doc(""), "f.yaml").expect("parses");
+        assert!(!sc.feature_gates.bootstrap_format_ignition);
+        let Err(ScenarioError::Invalid { line, message, .. }) =
+            Scenario::parse(&doc("feature_gates: Nope=true\n"), "f.yaml")
+        else {
+            panic!("an unknown gate is refused");
+        };
+        assert_eq!(line, 6, "{message}");
+        assert!(message.contains("unknown feature gate `Nope`"), "{message}");
+    }
 }

@@ -18,13 +18,14 @@ use std::net::Ipv6Addr;
 
 use aws_sdk_ec2::types::{
     AddressFamily, AttributeBooleanValue, DomainType, IpamPoolAwsService, IpamScopeType,
-    ResourceType, Tag, TagSpecification,
+    ResourceType, TagSpecification,
 };
 use ipnet::Ipv6Net;
 
 use super::Scenario;
 use crate::aws_error::aws_error;
 use crate::discover::filter;
+use crate::reconcile::ec2_tags;
 use crate::target::Clients;
 
 /// What was made, to take away again.
@@ -154,20 +155,12 @@ where
     move |e| aws_error(action, e).to_string()
 }
 
+/// The tags as a TagSpecification, or none when there are no tags.
 fn tag_spec(
     kind: ResourceType,
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Option<TagSpecification> {
-    (!tags.is_empty()).then(|| {
-        TagSpecification::builder()
-            .resource_type(kind)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .build()
-    })
+    (!tags.is_empty()).then(|| ec2_tags(kind, tags))
 }
 
 fn on(v: bool) -> AttributeBooleanValue {
