@@ -371,3 +371,18 @@ async fn the_embedded_account_has_a_default_key_pair() {
         Some(&[][..])
     );
 }
+
+/// The clients of a fake by URL are given one HTTPS client (set in their
+/// config), not left to build one each, which reads the root certificates
+/// once per client.
+#[test]
+fn clients_of_an_endpoint_share_one_http_client() {
+    let c = Clients::for_endpoint("http://127.0.0.1:1", "test", "us-east-1");
+    assert!(c.ec2.config().http_client().is_some(), "ec2");
+    assert!(c.elb.config().http_client().is_some(), "elbv2");
+    assert!(c.elb_classic.config().http_client().is_some(), "elb");
+    assert!(c.eks.config().http_client().is_some(), "eks");
+    assert!(c.sts.config().http_client().is_some(), "sts");
+    let lone = ec2_client("http://127.0.0.1:1", "us-east-1");
+    assert!(lone.config().http_client().is_some(), "ec2_client");
+}
