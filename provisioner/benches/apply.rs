@@ -9,6 +9,11 @@
 //! calls an apply makes, and the same apply with every call in sequence,
 //! so the gain from overlapping independent calls shows.
 //!
+//! Then what a set of SDK clients costs to make, over loopback: five
+//! clients and one call each, each client with an HTTPS client of its own
+//! (as `target::ec2_client` makes one) beside the five of
+//! `Clients::for_endpoint` sharing one.
+//!
 //! Then the critical path (embedded fake only): every call is delayed by
 //! `DELAY_MS` (a fake-ec2 latency fault), so an apply takes about
 //! (calls on its longest chain) x `DELAY_MS`; the apply time divided by the
@@ -188,6 +193,7 @@ async fn main() {
     if std::env::var_os("FAKE_EC2_URL").is_some() {
         return;
     }
+    clients_setup().await;
     for sequential in [false, true] {
         let mut samples = Vec::new();
         for run in 0..DELAY_RUNS {
@@ -206,6 +212,71 @@ async fn main() {
             },
             a50 / DELAY_MS as f64,
             d50 / DELAY_MS as f64,
+        );
+    }
+}
+
+/// Five SDK clients made and one call each, [`SETS`] times: each with its
+/// own HTTPS client, then sharing one; median wall time per set.
+async fn clients_setup() {
+    const SETS: usize = 200;
+    let fake = fake_ec2::Fake::new();
+    let server = fake.start().await.expect("loopback port");
+    let url = server.url();
+    let region = "us-east-1";
+    for shared in [false, true, false, true] {
+        let mut samples = Vec::with_capacity(SETS);
+        for _ in 0..SETS {
+            let t = Instant::now();
+            if shared {
+                let c = Clients::for_endpoint(&url, "bench", region);
+                c.ec2.describe_vpcs().send().await.expect("DescribeVpcs");
+                c.elb.describe_load_balancers().send().await.expect("v2");
+                c.elb_classic
+                    .describe_load_balancers()
+                    .send()
+                    .await
+                    .expect("classic");
+                c.eks.list_clusters().send().await.expect("ListClusters");
+                c.sts.get_caller_identity().send().await.expect("sts");
+            } else {
+                use provisioner::target::*;
+                ec2_client(&url, region)
+                    .describe_vpcs()
+                    .send()
+                    .await
+                    .expect("DescribeVpcs");
+                elb_client(&url, region)
+                    .describe_load_balancers()
+                    .send()
+                    .await
+                    .expect("v2");
+                classic_elb_client(&url, region)
+                    .describe_load_balancers()
+                    .send()
+                    .await
+                    .expect("classic");
+                eks_client(&url, region)
+                    .list_clusters()
+                    .send()
+                    .await
+                    .expect("ListClusters");
+                sts_client(&url, region)
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .expect("sts");
+            }
+            samples.push(t.elapsed());
+        }
+        let (m50, m90) = stats(samples);
+        println!(
+            "five SDK clients made + one call each over loopback, {}: median {m50:.2} ms (p90 {m90:.2}) [{SETS} sets]",
+            if shared {
+                "sharing one HTTPS client"
+            } else {
+                "an HTTPS client each"
+            }
         );
     }
 }
