@@ -230,42 +230,17 @@ async fn clients_setup() {
             let t = Instant::now();
             if shared {
                 let c = Clients::for_endpoint(&url, "bench", region);
-                c.ec2.describe_vpcs().send().await.expect("DescribeVpcs");
-                c.elb.describe_load_balancers().send().await.expect("v2");
-                c.elb_classic
-                    .describe_load_balancers()
-                    .send()
-                    .await
-                    .expect("classic");
-                c.eks.list_clusters().send().await.expect("ListClusters");
-                c.sts.get_caller_identity().send().await.expect("sts");
+                one_call_each(&c.ec2, &c.elb, &c.elb_classic, &c.eks, &c.sts).await;
             } else {
                 use provisioner::target::*;
-                ec2_client(&url, region)
-                    .describe_vpcs()
-                    .send()
-                    .await
-                    .expect("DescribeVpcs");
-                elb_client(&url, region)
-                    .describe_load_balancers()
-                    .send()
-                    .await
-                    .expect("v2");
-                classic_elb_client(&url, region)
-                    .describe_load_balancers()
-                    .send()
-                    .await
-                    .expect("classic");
-                eks_client(&url, region)
-                    .list_clusters()
-                    .send()
-                    .await
-                    .expect("ListClusters");
-                sts_client(&url, region)
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .expect("sts");
+                one_call_each(
+                    &ec2_client(&url, region),
+                    &elb_client(&url, region),
+                    &classic_elb_client(&url, region),
+                    &eks_client(&url, region),
+                    &sts_client(&url, region),
+                )
+                .await;
             }
             samples.push(t.elapsed());
         }
@@ -279,4 +254,23 @@ async fn clients_setup() {
             }
         );
     }
+}
+
+/// One call on each of a target's five clients.
+async fn one_call_each(
+    ec2: &aws_sdk_ec2::Client,
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    classic: &aws_sdk_elasticloadbalancing::Client,
+    eks: &aws_sdk_eks::Client,
+    sts: &aws_sdk_sts::Client,
+) {
+    ec2.describe_vpcs().send().await.expect("DescribeVpcs");
+    elb.describe_load_balancers().send().await.expect("v2");
+    classic
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("classic");
+    eks.list_clusters().send().await.expect("ListClusters");
+    sts.get_caller_identity().send().await.expect("sts");
 }

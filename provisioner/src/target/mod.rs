@@ -478,11 +478,12 @@ pub fn https_client() -> SharedHttpClient {
     })
 }
 
-/// Settings shared by every client of a fake (embedded or by URL).
-fn fake_config(region: &str, timeouts: Timeouts) -> SdkConfig {
+/// Settings shared by every client of a fake (embedded or by URL), sent
+/// through `http` ([`https_client`], or the in-process one).
+fn fake_config(region: &str, timeouts: Timeouts, http: SharedHttpClient) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(http)
         .region(Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
             placeholder_credentials(),
@@ -549,34 +550,49 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
 
 /// An EC2 client for a fake endpoint: fixed credentials, no environment.
 pub fn ec2_client(url: &str, region: &str) -> aws_sdk_ec2::Client {
-    ec2_from(&fake_config(region, Timeouts::default()), Some(url))
+    ec2_from(
+        &fake_config(region, Timeouts::default(), https_client()),
+        Some(url),
+    )
 }
 
 /// An ELBv2 client for a fake endpoint, set up like [`ec2_client`].
 pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
-    elb_from(&fake_config(region, Timeouts::default()), Some(url))
+    elb_from(
+        &fake_config(region, Timeouts::default(), https_client()),
+        Some(url),
+    )
 }
 
 /// An EKS client for a fake endpoint, set up like [`ec2_client`].
 pub fn eks_client(url: &str, region: &str) -> aws_sdk_eks::Client {
-    eks_from(&fake_config(region, Timeouts::default()), Some(url))
+    eks_from(
+        &fake_config(region, Timeouts::default(), https_client()),
+        Some(url),
+    )
 }
 
 /// An STS client for a fake endpoint, set up like [`ec2_client`].
 pub fn sts_client(url: &str, region: &str) -> aws_sdk_sts::Client {
-    sts_from(&fake_config(region, Timeouts::default()), Some(url))
+    sts_from(
+        &fake_config(region, Timeouts::default(), https_client()),
+        Some(url),
+    )
 }
 
 /// A classic ELB client for a fake endpoint, set up like [`ec2_client`].
 pub fn classic_elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancing::Client {
-    classic_from(&fake_config(region, Timeouts::default()), Some(url))
+    classic_from(
+        &fake_config(region, Timeouts::default(), https_client()),
+        Some(url),
+    )
 }
 
 impl Clients {
     /// Clients for a fake that the caller already runs (tests, scenarios).
     pub fn for_fake(fake: fake_ec2::Fake, server: fake_ec2::Server, region: &str) -> Self {
         let url = server.url();
-        let conf = fake_config(region, Timeouts::default());
+        let conf = fake_config(region, Timeouts::default(), https_client());
         Clients {
             ec2: ec2_from(&conf, Some(&url)),
             elb: elb_from(&conf, Some(&url)),
@@ -592,10 +608,7 @@ impl Clients {
     /// Clients that hand every request to `fake` in-process: no socket,
     /// no port (see [`in_process`]). What the embedded default uses.
     pub fn in_process(fake: fake_ec2::Fake, region: &str, timeouts: Timeouts) -> Self {
-        let conf = fake_config(region, timeouts)
-            .into_builder()
-            .http_client(in_process::http_client(fake.clone()))
-            .build();
+        let conf = fake_config(region, timeouts, in_process::http_client(fake.clone()));
         let url = Some(IN_PROCESS_URL);
         Clients {
             ec2: ec2_from(&conf, url),
@@ -617,7 +630,7 @@ impl Clients {
             url: url.to_owned(),
             source,
         };
-        let conf = fake_config(region, Timeouts::default());
+        let conf = fake_config(region, Timeouts::default(), https_client());
         Clients {
             ec2: ec2_from(&conf, Some(url)),
             elb: elb_from(&conf, Some(url)),

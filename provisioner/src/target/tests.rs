@@ -161,7 +161,7 @@ fn an_unused_service_needs_no_endpoint() {
 
 #[tokio::test]
 async fn a_client_without_an_endpoint_sends_nothing() {
-    let conf = fake_config("us-east-1", Timeouts::default());
+    let conf = fake_config("us-east-1", Timeouts::default(), https_client());
     let elb = elb_from(&conf, None);
     let e = elb.describe_load_balancers().send().await.unwrap_err();
     let text = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
