@@ -1,5 +1,9 @@
-//! `--scale`: one region grown in-process to 10,000 dualstack VPCs with 10
-//! subnets each, measured at 1k, 10k and 100k subnets.
+//! `--scale`: one region grown in-process to 10,000 dualstack VPCs, each
+//! with 10 of every indexed family (subnets, route tables, security groups,
+//! stand-alone network interfaces, private NAT gateways, instances, network
+//! load balancers), measured at 1k, 10k and 100k of each: a Describe by id
+//! and by `vpc-id` (by name for load balancers) should cost the same at
+//! every size.
 
 use std::time::{Duration, Instant};
 
@@ -44,13 +48,56 @@ fn dualstack_subnet_body(vpc: &str, zone: char, v4: &str, v6: Ipv6Net) -> String
     )
 }
 
-/// Growth VPC `i`: 10.a.b.0/24, subnets 10.a.b.(16k)/28 and the VPC's `k`th /64.
-fn grow_one(fake: &Fake, i: usize) -> (String, Ipv6Net) {
+/// ELBv2's credential scope: the fake routes a request by its service.
+const ELBV2_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20261125/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00";
+
+fn call_elbv2(fake: &Fake, body: &str) -> fake_ec2::RawResponse {
+    let r = fake.handle(&fake_ec2::RawRequest {
+        authorization: Some(ELBV2_AUTH),
+        query: None,
+        body: body.as_bytes(),
+        ..fake_ec2::RawRequest::default()
+    });
+    assert_eq!(r.status, 200, "{body}: {}", r.body);
+    r
+}
+
+/// Resources of each indexed family every growth VPC holds.
+const PER_VPC: usize = 10;
+
+/// Requests one growth VPC takes: CreateVpc, then per slot CreateSubnet,
+/// CreateRouteTable + AssociateRouteTable, CreateSecurityGroup,
+/// CreateNetworkInterface, CreateNatGateway + DeleteNatGateway,
+/// RunInstances and CreateLoadBalancer.
+const REQUESTS_PER_VPC: u64 = 1 + 9 * PER_VPC as u64;
+
+/// One growth VPC and the first resource of each family it holds (the
+/// ids the reads name).
+struct Grown {
+    vpc: String,
+    block: Ipv6Net,
+    subnet: String,
+    route_table: String,
+    group: String,
+    interface: String,
+    nat: String,
+    instance: String,
+    lb_arn: String,
+    lb_name: String,
+}
+
+/// Growth VPC `i`: 10.a.b.0/24; per slot `k` a subnet 10.a.b.(16k)/28 with
+/// the VPC's `k`th /64, a route table associated with it, a security group,
+/// a stand-alone interface, a private NAT gateway (deleted), an instance
+/// and an internal network load balancer in it.
+fn grow_one(fake: &Fake, i: usize, image: &str) -> Grown {
     let (a, b) = (i / 256, i % 256);
     let (vpc, block) = scale_vpc(fake, &format!("10.{a}.{b}.0/24"));
-    for k in 0..10u64 {
+    let mut first: Vec<String> = Vec::new();
+    let mut lb = (String::new(), String::new());
+    for k in 0..PER_VPC as u64 {
         let zone = ['a', 'b', 'c'][(k % 3) as usize];
-        call_ok(
+        let r = call_ok(
             fake,
             &dualstack_subnet_body(
                 &vpc,
@@ -59,27 +106,89 @@ fn grow_one(fake: &Fake, i: usize) -> (String, Ipv6Net) {
                 nth_64(block, k),
             ),
         );
+        let subnet = text_between(&r.body, "<subnetId>", "</subnetId>").to_owned();
+        let r = call_ok(fake, &format!("Action=CreateRouteTable&VpcId={vpc}"));
+        let rtb = text_between(&r.body, "<routeTableId>", "</routeTableId>").to_owned();
+        call_ok(
+            fake,
+            &format!("Action=AssociateRouteTable&RouteTableId={rtb}&SubnetId={subnet}"),
+        );
+        let r = call_ok(
+            fake,
+            &format!(
+                "Action=CreateSecurityGroup&VpcId={vpc}&GroupName=g{k}&GroupDescription=bench"
+            ),
+        );
+        let sg = text_between(&r.body, "<groupId>", "</groupId>").to_owned();
+        let r = call_ok(
+            fake,
+            &format!("Action=CreateNetworkInterface&SubnetId={subnet}"),
+        );
+        let eni = text_between(&r.body, "<networkInterfaceId>", "</networkInterfaceId>").to_owned();
+        let r = call_ok(
+            fake,
+            &format!("Action=CreateNatGateway&SubnetId={subnet}&ConnectivityType=private"),
+        );
+        let nat = text_between(&r.body, "<natGatewayId>", "</natGatewayId>").to_owned();
+        // Five live gateways per zone is the quota: each is deleted again
+        // and stays listed, as AWS lists deleted gateways for a while.
+        call_ok(fake, &format!("Action=DeleteNatGateway&NatGatewayId={nat}"));
+        let r = call_ok(
+            fake,
+            &format!(
+                "Action=RunInstances&ImageId={image}&InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId={subnet}"
+            ),
+        );
+        let instance = text_between(&r.body, "<instanceId>", "</instanceId>").to_owned();
+        let name = format!("lb-{i}-{k}");
+        let r = call_elbv2(
+            fake,
+            &format!(
+                "Action=CreateLoadBalancer&Version=2015-12-01&Name={name}&Type=network&Scheme=internal&Subnets.member.1={subnet}"
+            ),
+        );
+        if k == 0 {
+            let arn = text_between(&r.body, "<LoadBalancerArn>", "</LoadBalancerArn>");
+            lb = (arn.to_owned(), name);
+            first = vec![subnet, rtb, sg, eni, nat, instance];
+        }
     }
     fake.clear_journal();
-    (vpc, block)
+    let [subnet, route_table, group, interface, nat, instance]: [String; 6] =
+        first.try_into().expect("six families");
+    Grown {
+        vpc,
+        block,
+        subnet,
+        route_table,
+        group,
+        interface,
+        nat,
+        instance,
+        lb_arn: lb.0,
+        lb_name: lb.1,
+    }
 }
 
 pub(crate) fn scale_mode(args: &Args) {
     let budget = Duration::from_millis(args.millis);
     let max_vpcs = args.scale_vpcs;
     println!(
-        "fake-ec2 at scale: one region (us-east-1) grown to {max_vpcs} dualstack VPCs with 10 dualstack subnets each \
-         (IPv4 /28 + IPv6 /64); {} ms per figure",
+        "fake-ec2 at scale: one region (us-east-1) grown to {max_vpcs} dualstack VPCs, each with {PER_VPC} dualstack \
+         subnets (IPv4 /28 + IPv6 /64) and {PER_VPC} each of route tables (associated), security groups, \
+         network interfaces, private NAT gateways, instances and internal NLBs; {} ms per figure",
         args.millis
     );
     let fake = Fake::new();
+    let image = fake_ec2::ec2::images::capa_image_id("us-east-1", "1.31.0")
+        .expect("the catalog holds v1.31.0");
     // The region exists (catalogs loaded) before the first memory reading.
     call_ok(&fake, "Action=DescribeVpcs");
     // The probe VPC: CreateSubnet is measured in it, in rounds whose subnets are deleted again.
     let (probe, probe_block) = scale_vpc(&fake, "10.255.0.0/16");
     fake.clear_journal();
     let rss0 = self_rss_kib();
-    let mut vpcs: Vec<(String, Ipv6Net)> = Vec::new();
+    let mut vpcs: Vec<Grown> = Vec::new();
     let mut checkpoints: Vec<usize> = [100, 1000, 10_000, 100_000]
         .into_iter()
         .filter(|c| *c <= max_vpcs)
@@ -96,24 +205,25 @@ pub(crate) fn scale_mode(args: &Args) {
         let t = Instant::now();
         while vpcs.len() < cp {
             let i = vpcs.len();
-            vpcs.push(grow_one(&fake, i));
+            vpcs.push(grow_one(&fake, i, &image));
         }
         let grew = t.elapsed();
-        let grown_requests = (cp - from) as u64 * 11;
+        let grown_requests = (cp - from) as u64 * REQUESTS_PER_VPC;
         let rss = self_rss_kib();
-        let subnets = cp * 10;
-        // VPCs (the probe's included) and subnets; each VPC also holds a main
-        // route table and a default security group, not counted here.
-        let resources = cp + 1 + subnets;
+        let subnets = cp * PER_VPC;
+        // The VPCs (the probe's included) and seven families of `subnets`
+        // each; each VPC also holds a main route table and a default
+        // security group, and each instance an interface, not counted here.
+        let resources = cp + 1 + 7 * subnets;
         println!();
         println!(
-            "== {subnets} subnets in {cp} VPCs ({resources} VPCs + subnets); growth {from} -> {cp} VPCs: \
-             {grown_requests} requests in {:.1} s ({:.1} us/request, CreateVpc + 10 CreateSubnet each)",
+            "== {subnets} of each family in {cp} VPCs ({resources} resources); growth {from} -> {cp} VPCs: \
+             {grown_requests} requests in {:.1} s ({:.1} us/request)",
             grew.as_secs_f64(),
             grew.as_secs_f64() * 1e6 / grown_requests as f64
         );
         println!(
-            "resident memory {:.1} MiB: {:.0} KiB more than before growth, {:.2} MiB per 10,000 VPCs + subnets",
+            "resident memory {:.1} MiB: {:.0} KiB more than before growth, {:.2} MiB per 10,000 resources",
             rss as f64 / 1024.0,
             rss.saturating_sub(rss0) as f64,
             rss.saturating_sub(rss0) as f64 / 1024.0 / (resources as f64 / 10_000.0)
@@ -147,42 +257,166 @@ pub(crate) fn scale_mode(args: &Args) {
             fake.clear_journal();
         }
         Figure {
-            name: format!("{subnets:>6} subnets: CreateSubnet, dualstack (checks both CIDRs)"),
+            name: format!("{subnets:>6} each: CreateSubnet, dualstack (checks both CIDRs)"),
             requests,
             elapsed,
         }
         .print();
 
         // A read, checked once for how many `item` elements it answers.
-        let read = |what: &str, body: &str, item: &str, answered: usize| {
-            let r = call_ok(&fake, body);
-            assert_eq!(r.body.matches(item).count(), answered, "{what}");
+        let read_as = |elbv2: bool, what: &str, body: &str, item: &str, answered: usize| {
+            let send = |body: &str| {
+                if elbv2 {
+                    call_elbv2(&fake, body)
+                } else {
+                    call_ok(&fake, body)
+                }
+            };
+            let r = send(body);
+            let head: String = r.body.chars().take(400).collect();
+            assert_eq!(r.body.matches(item).count(), answered, "{what}: {head}");
             measure(
-                &format!("{subnets:>6} subnets: {what} ({answered} answered)"),
+                &format!("{subnets:>6} each: {what} ({answered} answered)"),
                 budget,
                 20,
                 |_| {
-                    let r = call(&fake, body);
-                    assert_eq!(r.status, 200);
+                    send(body);
                     trim_journal(&fake);
                 },
             )
             .print();
             fake.clear_journal();
         };
-        // DescribeSubnets by vpc-id: a VPC in the middle, 10 subnets answered.
-        let (mid, _) = &vpcs[vpcs.len() / 2];
+        let read = |what: &str, body: &str, item: &str, answered: usize| {
+            read_as(false, what, body, item, answered);
+        };
+        // A VPC in the middle; the first resource of each family in it.
+        let mid = &vpcs[vpcs.len() / 2];
+        let by_vpc = |action: &str| {
+            format!(
+                "Action={action}&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+                mid.vpc
+            )
+        };
+        let n = PER_VPC;
         read(
             "DescribeSubnets by vpc-id",
-            &format!("Action=DescribeSubnets&Filter.1.Name=vpc-id&Filter.1.Value.1={mid}"),
+            &by_vpc("DescribeSubnets"),
             "<subnetId>",
-            10,
+            n,
         );
-        // DescribeVpcs by id: the same VPC.
+        read(
+            "DescribeSubnets by id",
+            &format!("Action=DescribeSubnets&SubnetId.1={}", mid.subnet),
+            "<subnetId>",
+            1,
+        );
         read(
             "DescribeVpcs by id",
-            &format!("Action=DescribeVpcs&VpcId.1={mid}"),
+            &format!("Action=DescribeVpcs&VpcId.1={}", mid.vpc),
             "<vpcId>",
+            1,
+        );
+        // The VPC's main table is the eleventh.
+        read(
+            "DescribeRouteTables by vpc-id",
+            &by_vpc("DescribeRouteTables"),
+            "<propagatingVgwSet/>",
+            n + 1,
+        );
+        read(
+            "DescribeRouteTables by id",
+            &format!(
+                "Action=DescribeRouteTables&RouteTableId.1={}",
+                mid.route_table
+            ),
+            "<propagatingVgwSet/>",
+            1,
+        );
+        // Each association names its table: one table, one association.
+        read(
+            "DescribeRouteTables by association.subnet-id",
+            &format!(
+                "Action=DescribeRouteTables&Filter.1.Name=association.subnet-id&Filter.1.Value.1={}",
+                mid.subnet
+            ),
+            "<routeTableAssociationId>",
+            1,
+        );
+        // The VPC's default group is the eleventh.
+        read(
+            "DescribeSecurityGroups by vpc-id",
+            &by_vpc("DescribeSecurityGroups"),
+            "<groupName>",
+            n + 1,
+        );
+        read(
+            "DescribeSecurityGroups by id",
+            &format!("Action=DescribeSecurityGroups&GroupId.1={}", mid.group),
+            "<groupName>",
+            1,
+        );
+        // Stand-alone and instance interfaces: two per slot (a deleted NAT
+        // gateway has given its interface up).
+        read(
+            "DescribeNetworkInterfaces by vpc-id",
+            &by_vpc("DescribeNetworkInterfaces"),
+            "<networkInterfaceId>",
+            2 * n,
+        );
+        read(
+            "DescribeNetworkInterfaces by id",
+            &format!(
+                "Action=DescribeNetworkInterfaces&NetworkInterfaceId.1={}",
+                mid.interface
+            ),
+            "<networkInterfaceId>",
+            1,
+        );
+        read(
+            "DescribeNatGateways by vpc-id",
+            &by_vpc("DescribeNatGateways"),
+            "<natGatewayId>",
+            n,
+        );
+        read(
+            "DescribeNatGateways by id",
+            &format!("Action=DescribeNatGateways&NatGatewayId.1={}", mid.nat),
+            "<natGatewayId>",
+            1,
+        );
+        // An instance's answer names its id once in `instanceId` (its
+        // interface's attachment names it too, as `instanceOwnerId` does not).
+        read(
+            "DescribeInstances by vpc-id",
+            &by_vpc("DescribeInstances"),
+            "<launchTime>",
+            n,
+        );
+        read(
+            "DescribeInstances by id",
+            &format!("Action=DescribeInstances&InstanceId.1={}", mid.instance),
+            "<launchTime>",
+            1,
+        );
+        read_as(
+            true,
+            "DescribeLoadBalancers by ARN",
+            &format!(
+                "Action=DescribeLoadBalancers&Version=2015-12-01&LoadBalancerArns.member.1={}",
+                enc(&mid.lb_arn)
+            ),
+            "<LoadBalancerName>",
+            1,
+        );
+        read_as(
+            true,
+            "DescribeLoadBalancers by name",
+            &format!(
+                "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1={}",
+                mid.lb_name
+            ),
+            "<LoadBalancerName>",
             1,
         );
 
@@ -190,7 +424,7 @@ pub(crate) fn scale_mode(args: &Args) {
         // Its subnets have the highest ids, so the scan of the region's subnets
         // passes every other subnet before it meets the conflict.
         let last = vpcs.len() - 1;
-        let (vpc, block) = &vpcs[last];
+        let Grown { vpc, block, .. } = &vpcs[last];
         let body = dualstack_subnet_body(
             vpc,
             'a',
@@ -198,7 +432,7 @@ pub(crate) fn scale_mode(args: &Args) {
             nth_64(*block, 200),
         );
         measure(
-            &format!("{subnets:>6} subnets: CreateSubnet refused (InvalidSubnet.Conflict)"),
+            &format!("{subnets:>6} each: CreateSubnet refused (InvalidSubnet.Conflict)"),
             budget,
             20,
             |_| {

@@ -444,7 +444,19 @@ fn run_eks(
             "An internal error occurred.",
         )
     };
-    guarded(call.action, server, || handler(&mut ctx, request)).map(Answer::Json)
+    let answer = guarded(call.action, server, || handler(&mut ctx, request)).map(Answer::Json);
+    check_indexes(call.action, ctx.region);
+    answer
+}
+
+/// Debug builds: a handler that left an index stale is a bug in the fake
+/// (see [`crate::index`]); the test that made the call fails here.
+fn check_indexes(action: &str, region: &crate::region::Region) {
+    if cfg!(debug_assertions)
+        && let Err(e) = crate::integrity::check_indexes(region)
+    {
+        panic!("{action} left an index stale: {e}");
+    }
 }
 
 /// Runs the action; the flag says whether a fault (a hidden resource) decided the answer.
@@ -496,6 +508,7 @@ fn run(
     let result = guarded(action, AwsError::internal_error, || {
         handler(&mut ctx, params)
     });
+    check_indexes(action, state);
     if let (Ok(answer), Some(before), Some(reads)) = (&result, &before, fault.not_found_reads) {
         consistency::hide_created(state, before, answer, reads);
     }

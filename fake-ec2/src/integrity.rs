@@ -24,6 +24,16 @@ pub fn check_region(region: &Region) -> Result<(), String> {
     check_eks(&region.eks).map_err(at)
 }
 
+/// Every family's indexes match its resources ([`crate::index::Indexed`]):
+/// debug builds check it after every request, so a family that changes a
+/// key it promised is stable fails the test that did it.
+pub fn check_indexes(region: &Region) -> Result<(), String> {
+    region.ec2.verify_indexes()?;
+    region.elbv2.verify_indexes()?;
+    region.elb.verify_indexes()?;
+    region.eks.verify_indexes()
+}
+
 /// Every entry's key is the id it holds.
 fn keyed<T>(entries: Vec<Entry<'_, T>>) -> Result<(), String> {
     for e in entries {

@@ -23,6 +23,7 @@ pub mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ids;
+pub mod index;
 mod integrity;
 pub mod journal;
 pub mod persist;

@@ -156,11 +156,16 @@ pub struct Entry<'a, T> {
     pub family: &'static Family,
 }
 
-/// Where a family's resources are kept: a map by id, or a map with an
-/// index ([`crate::ec2::subnets::Subnets`]).
+/// Where a family's resources are kept: a map by id, or a map with
+/// indexes ([`crate::index::Indexed`]).
 pub trait Store<R> {
     fn map(&self) -> &BTreeMap<String, R>;
     fn get_mut(&mut self, id: &str) -> Option<&mut R>;
+
+    /// Whether the store's indexes match its resources (a map has none).
+    fn verify(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl<R> Store<R> for BTreeMap<String, R> {
@@ -261,6 +266,15 @@ macro_rules! families {
                 )*
                 let _ = i;
                 out
+            }
+
+            /// The first store whose indexes do not match its resources.
+            pub fn verify_indexes(&self) -> Result<(), String> {
+                $(
+                    $crate::registry::Store::<$res>::verify(&self.$field)
+                        .map_err(|e| format!("{}: {e}", stringify!($field)))?;
+                )*
+                Ok(())
             }
 
             /// The tags of the resource an id names: its family's NotFound

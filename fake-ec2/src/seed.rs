@@ -36,6 +36,7 @@ use crate::ec2::vpcs::{CidrBlockState, Ipv6Association, Ipv6Source};
 use crate::ec2::zones::{OptInStatus, Zone};
 use crate::faults::FaultRule;
 use crate::ids::Timestamp;
+use crate::index::By;
 use crate::protocol::sigv4::SecretKey;
 use crate::protocol::xml::first_text;
 use crate::protocol::{Node, Params};
@@ -590,9 +591,8 @@ fn add_existing_ipv6_blocks(
             source: Ipv6Source::Amazon,
             reads_left: 0,
         });
-        for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == vpc_id) {
-            rt.add_local_route_v6(*block);
-        }
+        ec2.route_tables
+            .change_each(By::Vpc, vpc_id, |rt| rt.add_local_route_v6(*block));
     }
     Ok(())
 }

@@ -167,7 +167,6 @@ pub fn create_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     let out = answer(&gw);
     let ec2 = ctx.ec2();
     ec2.carrier_gateways.insert(id, gw);
-    route_tables::refresh_route_states(ec2);
     Ok(out)
 }
 
@@ -187,7 +186,7 @@ pub fn delete_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     let ec2 = ctx.ec2();
     let mut gw = registry::find(&ec2.carrier_gateways, &id)?.clone();
     ec2.carrier_gateways.remove(&id);
-    route_tables::refresh_route_states(ec2);
+    route_tables::refresh_routes_to(ec2, &id);
     gw.state = "deleting".to_owned();
     Ok(answer(&gw))
 }

@@ -130,7 +130,6 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     let out = answer(&gw);
     let ec2 = ctx.ec2();
     ec2.egress_only_internet_gateways.insert(id, gw);
-    route_tables::refresh_route_states(ec2);
     Ok(out)
 }
 
@@ -157,6 +156,6 @@ pub fn delete_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     let ec2 = ctx.ec2();
     find(ec2, &id)?;
     ec2.egress_only_internet_gateways.remove(&id);
-    route_tables::refresh_route_states(ec2);
+    route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("returnCode", true)])
 }

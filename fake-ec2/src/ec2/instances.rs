@@ -51,6 +51,7 @@ use super::tags::{self, Tags};
 use super::{Ec2State, errors};
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ids::Timestamp;
+use crate::index::{By, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -157,6 +158,24 @@ crate::registry::resource!(
         self.state == "terminated"
     }
 );
+
+/// An instance is found by the VPCs and subnets of its interfaces, and
+/// their ids.
+impl Keys for Instance {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.push((By::Subnet, self.subnet_id.clone()));
+        for n in &self.network_interfaces {
+            out.push((By::Vpc, n.vpc_id.clone()));
+            out.push((By::Subnet, n.subnet_id.clone()));
+            out.push((By::Interface, n.network_interface_id.clone()));
+        }
+    }
+}
+
+/// Interfaces are not attached or detached after launch; a terminated
+/// instance gives them up through [`crate::index::Indexed::change`].
+impl StableKeys for Instance {}
 
 impl Instance {
     /// The primary interface (device index 0).
@@ -1474,13 +1493,14 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
 /// One read of an instance: moves its state on, and hands a newly
 /// terminated instance's addresses back to its subnets.
 fn observe_instance(ec2: &mut Ec2State, id: &str) {
-    let Some(i) = ec2.instances.get_mut(id) else {
+    let Some(mut i) = ec2.instances.change(id) else {
         return;
     };
     if !i.observe() {
         return;
     }
     let interfaces = std::mem::take(&mut i.network_interfaces);
+    drop(i);
     for n in interfaces {
         if let Some(s) = ec2.subnets.get_mut(&n.subnet_id) {
             if let Some(ip) = n.private_ip_address {
@@ -1513,6 +1533,15 @@ fn check_instance_ids(ec2: &Ec2State, ids: &[String]) -> AwsResult<()> {
     }
 }
 
+/// The filters a DescribeInstances answers from an index.
+const INDEXED_FILTERS: &[(&str, By)] = &[
+    ("vpc-id", By::Vpc),
+    ("subnet-id", By::Subnet),
+    ("network-interface.vpc-id", By::Vpc),
+    ("network-interface.subnet-id", By::Subnet),
+    ("network-interface.network-interface-id", By::Interface),
+];
+
 pub fn describe_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let ids = p.list("InstanceId");
     let filters = p.filters()?;
@@ -1520,11 +1549,14 @@ pub fn describe_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     let owner = ctx.account().to_owned();
     let ec2 = ctx.ec2();
     check_instance_ids(ec2, &ids)?;
+    // The instances the call can match (the named ones, else those an
+    // exact VPC, subnet or interface filter finds in the index): only
+    // they are read, so only they settle.
     let named: Vec<String> = ec2
         .instances
-        .keys()
-        .filter(|id| ids.is_empty() || ids.contains(id))
-        .cloned()
+        .candidates(&ids, &filters, INDEXED_FILTERS)
+        .into_iter()
+        .map(|i| i.instance_id.clone())
         .collect();
     for id in &named {
         observe_instance(ec2, id);

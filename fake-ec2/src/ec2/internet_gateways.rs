@@ -19,6 +19,7 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, addresses, errors, route_tables};
+use crate::index::By;
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
@@ -125,7 +126,7 @@ pub fn delete_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
         return Err(errors::dependency_violation("internetGateway", &id));
     }
     ec2.internet_gateways.remove(&id);
-    route_tables::refresh_route_states(ec2);
+    route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("return", true)])
 }
 
@@ -152,7 +153,7 @@ pub fn attach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
         vpc_id,
         state: "available".to_owned(),
     });
-    route_tables::refresh_route_states(ec2);
+    route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("return", true)])
 }
 
@@ -169,8 +170,8 @@ pub fn detach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     }
     let public_nat = ec2
         .nat_gateways
-        .values()
-        .any(|n| n.vpc_id == vpc_id && n.connectivity_type == "public" && n.is_live());
+        .find(By::Vpc, &vpc_id)
+        .any(|n| n.connectivity_type == "public" && n.is_live());
     let mapped = ec2
         .addresses
         .values()
@@ -181,6 +182,6 @@ pub fn detach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     let ec2 = ctx.ec2();
     let igw = ec2.internet_gateways.get_mut(&id).expect("checked above");
     igw.attachments.retain(|a| a.vpc_id != vpc_id);
-    route_tables::refresh_route_states(ec2);
+    route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("return", true)])
 }

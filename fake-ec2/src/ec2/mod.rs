@@ -26,6 +26,7 @@ pub mod vpc_endpoints;
 pub mod vpcs;
 pub mod zones;
 
+use crate::index::Indexed;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -43,15 +44,15 @@ crate::registry::families! {
         egress_only_internet_gateways: egress_only_internet_gateways::EgressOnlyInternetGateway,
         carrier_gateways: carrier_gateways::CarrierGateway,
         addresses: addresses::Address,
-        nat_gateways: nat_gateways::NatGateway,
-        route_tables: route_tables::RouteTable,
-        security_groups: security_groups::SecurityGroup,
-        instances: instances::Instance,
+        nat_gateways: nat_gateways::NatGateway => Indexed<nat_gateways::NatGateway>,
+        route_tables: route_tables::RouteTable => Indexed<route_tables::RouteTable>,
+        security_groups: security_groups::SecurityGroup => Indexed<security_groups::SecurityGroup>,
+        instances: instances::Instance => Indexed<instances::Instance>,
         ipv6_pools: pools::Ipv6Pool,
         ipams: pools::Ipam,
         ipam_scopes: pools::IpamScope,
         ipam_pools: pools::IpamPool,
-        network_interfaces: network_interfaces::NetworkInterface,
+        network_interfaces: network_interfaces::NetworkInterface => Indexed<network_interfaces::NetworkInterface>,
         key_pairs: key_pairs::KeyPair,
         vpc_endpoints: vpc_endpoints::VpcEndpoint,
     }

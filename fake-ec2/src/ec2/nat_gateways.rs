@@ -38,6 +38,7 @@ use super::tags::{self, Tags};
 use super::{Ec2State, errors, idempotency, route_tables};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
+use crate::index::{By, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -83,6 +84,24 @@ crate::registry::resource!(
         self.state == "deleted"
     }
 );
+
+/// A NAT gateway is found by its VPC, its subnet and its interface, and
+/// while it is live (what the zone quota counts) by `State` `live`.
+impl Keys for NatGateway {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.push((By::Subnet, self.subnet_id.clone()));
+        if !self.network_interface_id.is_empty() {
+            out.push((By::Interface, self.network_interface_id.clone()));
+        }
+        if self.is_live() {
+            out.push((By::State, LIVE.to_owned()));
+        }
+    }
+}
+
+/// The `State` key of a live gateway.
+const LIVE: &str = "live";
 
 impl NatGateway {
     /// Counts against quotas and blocks deletes of its subnet and VPC.
@@ -309,8 +328,7 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     let zone = subnet.availability_zone.clone();
     let in_zone = ec2
         .nat_gateways
-        .values()
-        .filter(|n| n.is_live())
+        .find(By::State, LIVE)
         .filter(|n| ec2.subnets.get(&n.subnet_id).map(|s| &s.availability_zone) == Some(&zone))
         .count();
     if in_zone >= MAX_PER_ZONE {
@@ -401,7 +419,6 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     }
     let ec2 = ctx.ec2();
     ec2.nat_gateways.insert(nat_id, nat);
-    route_tables::refresh_route_states(ec2);
     Ok(out)
 }
 
@@ -415,15 +432,20 @@ pub fn describe_nat_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     let ec2 = ctx.ec2();
     let req = describe.request(p, &ec2.nat_gateways)?;
     // Settle before filtering so `state` filters see what the answer shows.
-    let selected: Vec<String> = req
-        .candidates(&ec2.nat_gateways)
+    let selected: Vec<String> = ec2
+        .nat_gateways
+        .candidates(
+            &req.ids,
+            &req.filters,
+            &[("vpc-id", By::Vpc), ("subnet-id", By::Subnet)],
+        )
         .into_iter()
         .map(|n| n.nat_gateway_id.clone())
         .collect();
     filters::check::<NatGateway>(&req.filters)?;
     for id in &selected {
         ec2.nat_gateways
-            .get_mut(id)
+            .change(id)
             .expect("selected from the map")
             .observe();
     }
@@ -433,7 +455,9 @@ pub fn describe_nat_gateways(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
         .filter(|n| filters::matches(*n, &req.filters))
         .map(NatGateway::to_xml)
         .collect();
-    route_tables::refresh_route_states(ec2);
+    for id in &selected {
+        route_tables::refresh_routes_to(ec2, id);
+    }
     describe.answer(p, &req, items)
 }
 
@@ -464,14 +488,15 @@ pub fn delete_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
             a.private_ip_address = None;
         }
     }
-    let nat = ec2.nat_gateways.get_mut(&id).expect("checked above");
+    let mut nat = ec2.nat_gateways.change(&id).expect("checked above");
     nat.state = "deleting".to_owned();
     nat.delete_time = Some(now);
     nat.reads_left = settle_reads;
     if settle_reads == 0 {
         nat.observe();
     }
-    route_tables::refresh_route_states(ec2);
+    drop(nat);
+    route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("natGatewayId", &id)])
 }
 

@@ -33,6 +33,7 @@ use super::nat_gateways::NatGateway;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, errors, idempotency};
+use crate::index::{By, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -126,6 +127,21 @@ crate::registry::resource!(
     NetworkInterface: "eni", "network-interface", network_interface_id, Tags,
     |id| errors::network_interface_not_found(id)
 );
+
+/// A stand-alone interface is found by its VPC, its subnet and the
+/// instance it is attached to.
+impl Keys for NetworkInterface {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.push((By::Subnet, self.subnet_id.clone()));
+        if let Some(i) = &self.instance_id {
+            out.push((By::Instance, i.clone()));
+        }
+    }
+}
+
+/// Attach and detach are not modelled: none of them changes.
+impl StableKeys for NetworkInterface {}
 
 impl NetworkInterface {
     /// `in-use` while attached, `available` once detached.
@@ -292,9 +308,7 @@ impl Filterable for NetworkInterface {
 impl Ec2State {
     /// Whether a stand-alone interface is in the subnet.
     pub fn interface_in_subnet(&self, subnet_id: &str) -> bool {
-        self.network_interfaces
-            .values()
-            .any(|n| n.subnet_id == subnet_id)
+        self.network_interfaces.any(By::Subnet, subnet_id)
     }
 
     /// Whether a stand-alone interface uses the security group.
@@ -306,7 +320,7 @@ impl Ec2State {
 
     /// Whether a stand-alone interface is in the VPC.
     pub fn interface_in_vpc(&self, vpc_id: &str) -> bool {
-        self.network_interfaces.values().any(|n| n.vpc_id == vpc_id)
+        self.network_interfaces.any(By::Vpc, vpc_id)
     }
 
     /// Removes a stand-alone interface and gives its addresses back to its
@@ -327,20 +341,56 @@ impl Ec2State {
     /// Every interface EC2 shows: the stand-alone ones, each live
     /// instance's and each NAT gateway's (which their owners keep).
     pub fn all_interfaces(&self) -> BTreeMap<String, NetworkInterface> {
-        let mut out = self.network_interfaces.clone();
-        for i in self.instances.values().filter(|i| !i.is_terminated()) {
-            for n in &i.network_interfaces {
-                let view = instance_view(self, i, n);
-                out.insert(view.network_interface_id.clone(), view);
-            }
+        let mut out: BTreeMap<String, NetworkInterface> = self
+            .network_interfaces
+            .iter()
+            .map(|(id, n)| (id.clone(), n.clone()))
+            .collect();
+        for i in self.instances.values() {
+            out.extend(instance_views(self, i));
         }
         for g in self.nat_gateways.values() {
-            if let Some(view) = nat_view(self, g) {
-                out.insert(view.network_interface_id.clone(), view);
+            out.extend(nat_view(self, g).map(|v| (v.network_interface_id.clone(), v)));
+        }
+        out
+    }
+
+    /// The interfaces a key finds (`By::Vpc`, `By::Subnet` or
+    /// `By::Instance`), from the indexes of the three families that own
+    /// interfaces: a superset of those in the VPC, subnet or instance.
+    fn interfaces_found(&self, by: By, value: &str) -> BTreeMap<String, NetworkInterface> {
+        let mut out: BTreeMap<String, NetworkInterface> = self
+            .network_interfaces
+            .find(by, value)
+            .map(|n| (n.network_interface_id.clone(), n.clone()))
+            .collect();
+        let instances: Vec<&Instance> = match by {
+            By::Instance => self.instances.get(value).into_iter().collect(),
+            _ => self.instances.find(by, value).collect(),
+        };
+        for i in instances {
+            out.extend(instance_views(self, i));
+        }
+        if by != By::Instance {
+            for g in self.nat_gateways.find(by, value) {
+                out.extend(nat_view(self, g).map(|v| (v.network_interface_id.clone(), v)));
             }
         }
         out
     }
+}
+
+/// A live instance's interfaces as DescribeNetworkInterfaces shows them
+/// (none once it is terminated).
+fn instance_views<'a>(
+    ec2: &'a Ec2State,
+    i: &'a Instance,
+) -> impl Iterator<Item = (String, NetworkInterface)> + 'a {
+    let live = !i.is_terminated();
+    i.network_interfaces
+        .iter()
+        .filter(move |_| live)
+        .map(move |n| (n.network_interface_id.clone(), instance_view(ec2, i, n)))
 }
 
 fn instance_view(ec2: &Ec2State, i: &Instance, n: &InstanceNetworkInterface) -> NetworkInterface {
@@ -422,8 +472,35 @@ pub fn describe_network_interfaces(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
         ids_set: Some("networkInterfaceIds"),
     };
     let ec2 = &ctx.region.ec2;
-    let all = ec2.all_interfaces();
-    describe.run(p, &all, |n| n.to_xml(ec2))
+    let ids = p.list(describe.ids);
+    let filters = p.filters()?;
+    // The candidates: the named interfaces, else those an exact `vpc-id`,
+    // `subnet-id` or `attachment.instance-id` filter finds through the
+    // indexes, else every one.
+    let candidates: BTreeMap<String, NetworkInterface> = if !ids.is_empty() {
+        ids.iter()
+            .map(|id| locate(ec2, id).map(|(_, n)| (id.clone(), n)))
+            .collect::<AwsResult<_>>()?
+    } else {
+        let exact = filters.iter().find_map(|f| {
+            let by = match f.name.as_str() {
+                "vpc-id" => By::Vpc,
+                "subnet-id" => By::Subnet,
+                "attachment.instance-id" => By::Instance,
+                _ => return None,
+            };
+            let plain = f.values.iter().all(|v| !v.contains(['*', '?', '\\']));
+            plain.then_some((by, &f.values))
+        });
+        match exact {
+            Some((by, values)) => values
+                .iter()
+                .flat_map(|v| ec2.interfaces_found(by, v))
+                .collect(),
+            None => ec2.all_interfaces(),
+        }
+    };
+    describe.run(p, &candidates, |n| n.to_xml(ec2))
 }
 
 /// Where an interface lives: its own entry, or inside the instance or NAT
@@ -440,7 +517,8 @@ fn locate(ec2: &Ec2State, id: &str) -> AwsResult<(Slot, NetworkInterface)> {
     if let Some(n) = ec2.network_interfaces.get(id) {
         return Ok((Slot::Standalone, n.clone()));
     }
-    for i in ec2.instances.values().filter(|i| !i.is_terminated()) {
+    let owner = ec2.instances.find(By::Interface, id);
+    for i in owner.filter(|i| !i.is_terminated()) {
         if let Some(index) = i
             .network_interfaces
             .iter()
@@ -455,8 +533,7 @@ fn locate(ec2: &Ec2State, id: &str) -> AwsResult<(Slot, NetworkInterface)> {
         }
     }
     ec2.nat_gateways
-        .values()
-        .filter(|g| g.network_interface_id == id)
+        .find(By::Interface, id)
         .find_map(|g| nat_view(ec2, g))
         .map(|view| (Slot::NatGateway, view))
         .ok_or_else(|| errors::network_interface_not_found(id))

@@ -26,8 +26,11 @@
 //!
 //! Route `state` is `active` while the target can carry traffic and
 //! `blackhole` once it cannot (gateway detached or deleted, NAT gateway
-//! deleting, deleted or failed, instance terminated); it is recomputed after
-//! every change to a target and on every DescribeRouteTables.
+//! deleting, deleted or failed, instance terminated); it is recomputed for
+//! the tables that route to a target when the target changes, for a table
+//! when one of its routes does, and for the tables a DescribeRouteTables
+//! shows. The tables are indexed by VPC, associated subnet, association
+//! and route target, so none of this walks the region's tables.
 //!
 //! A subnet has at most one explicit association (a second one is
 //! `Resource.AlreadyAssociated`), with a table of its own VPC. The main
@@ -47,6 +50,7 @@ use super::tags::{self, Tags};
 use super::zones::Zone;
 use super::{Ec2State, carrier_gateways, errors};
 use crate::cidr;
+use crate::index::{By, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -109,6 +113,27 @@ pub struct RouteTable {
 crate::registry::resource!(
     RouteTable: "rtb", "route-table", route_table_id, Tags, |id| errors::route_table_not_found(id)
 );
+
+/// A table is found by its VPC, its associations' subnets, ids and edge
+/// gateways, and its routes' targets (`local` too: `route.gateway-id=local`
+/// finds every table).
+impl Keys for RouteTable {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        for a in &self.associations {
+            out.push((By::Association, a.route_table_association_id.clone()));
+            if let Some(s) = &a.subnet_id {
+                out.push((By::Subnet, s.clone()));
+            }
+            if let Some(g) = &a.gateway_id {
+                out.push((By::Association, g.clone()));
+            }
+        }
+        for r in &self.routes {
+            out.push((By::Target, r.target.element().1.to_owned()));
+        }
+    }
+}
 
 impl RouteTable {
     pub fn new(route_table_id: String, vpc_id: String, owner_id: String) -> Self {
@@ -351,16 +376,28 @@ fn target_usable(ec2: &Ec2State, vpc_id: &str, target: &Target) -> bool {
     }
 }
 
-/// Sets every route's `active` / `blackhole` state from its target.
-pub fn refresh_route_states(ec2: &mut Ec2State) {
+/// Sets the `active` / `blackhole` state of every route of the tables
+/// `ids` names, from its target.
+fn refresh_tables(ec2: &mut Ec2State, ids: Vec<String>) {
     let mut tables = std::mem::take(&mut ec2.route_tables);
-    for rt in tables.values_mut() {
+    for id in ids {
+        let Some(mut rt) = tables.change(&id) else {
+            continue;
+        };
+        let vpc_id = rt.vpc_id.clone();
         for r in &mut rt.routes {
-            let usable = target_usable(ec2, &rt.vpc_id, &r.target);
+            let usable = target_usable(ec2, &vpc_id, &r.target);
             r.state = if usable { "active" } else { "blackhole" }.to_owned();
         }
     }
     ec2.route_tables = tables;
+}
+
+/// Refreshes the route states of the tables that route to `target` (a
+/// gateway, NAT gateway or instance whose state changed).
+pub fn refresh_routes_to(ec2: &mut Ec2State, target: &str) {
+    let ids: Vec<String> = ec2.route_tables.ids(By::Target, target).cloned().collect();
+    refresh_tables(ec2, ids);
 }
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a RouteTable> {
@@ -574,6 +611,18 @@ pub fn create_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     Ok(vec![answer])
 }
 
+/// The filters a DescribeRouteTables answers from an index.
+const INDEXED_FILTERS: &[(&str, By)] = &[
+    ("vpc-id", By::Vpc),
+    ("association.subnet-id", By::Subnet),
+    ("association.route-table-association-id", By::Association),
+    ("association.gateway-id", By::Association),
+    ("route.gateway-id", By::Target),
+    ("route.nat-gateway-id", By::Target),
+    ("route.egress-only-internet-gateway-id", By::Target),
+    ("route.instance-id", By::Target),
+];
+
 pub fn describe_route_tables(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let describe = Describe {
         ids: "RouteTableId",
@@ -584,8 +633,18 @@ pub fn describe_route_tables(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     let ec2 = ctx.ec2();
     let req = describe.request(p, &ec2.route_tables)?;
     filters::check::<RouteTable>(&req.filters)?;
-    refresh_route_states(ec2);
-    let items = filters::select(req.candidates(&ec2.route_tables), &req.filters)?
+    let candidates = |ec2: &Ec2State| -> Vec<String> {
+        ec2.route_tables
+            .candidates(&req.ids, &req.filters, INDEXED_FILTERS)
+            .into_iter()
+            .map(|rt| rt.route_table_id.clone())
+            .collect()
+    };
+    // Settle what the answer shows before filtering on it (`route.state`).
+    let ids = candidates(ec2);
+    refresh_tables(ec2, ids.clone());
+    let tables = ids.iter().filter_map(|id| ec2.route_tables.get(id));
+    let items = filters::select(tables, &req.filters)?
         .into_iter()
         .map(RouteTable::to_xml)
         .collect();
@@ -616,7 +675,7 @@ pub fn create_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         return Err(errors::route_already_exists(&destination.text()));
     }
     ec2.route_tables
-        .get_mut(&rtb)
+        .change(&rtb)
         .expect("checked above")
         .routes
         .push(Route {
@@ -625,7 +684,7 @@ pub fn create_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             origin: "CreateRoute".to_owned(),
             state: "active".to_owned(),
         });
-    refresh_route_states(ec2);
+    refresh_tables(ec2, vec![rtb]);
     Ok(vec![Node::text("return", true)])
 }
 
@@ -645,9 +704,10 @@ pub fn replace_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         return Err(local_route_error("replace", &destination, &rtb));
     }
     check_target(zones, ec2, rt, &destination, &target)?;
-    let rt = ec2.route_tables.get_mut(&rtb).expect("checked above");
+    let mut rt = ec2.route_tables.change(&rtb).expect("checked above");
     rt.routes[index].target = target;
-    refresh_route_states(ec2);
+    drop(rt);
+    refresh_tables(ec2, vec![rtb]);
     Ok(vec![Node::text("return", true)])
 }
 
@@ -665,7 +725,7 @@ pub fn delete_route(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         return Err(local_route_error("remove", &destination, &rtb));
     }
     ec2.route_tables
-        .get_mut(&rtb)
+        .change(&rtb)
         .expect("checked above")
         .routes
         .remove(index);
@@ -699,12 +759,7 @@ pub fn associate_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
         if subnet.vpc_id != rt.vpc_id {
             return Err(errors::different_networks(&rtb, "subnet", s));
         }
-        let taken = ec2.route_tables.values().any(|t| {
-            t.associations
-                .iter()
-                .any(|a| a.subnet_id.as_deref() == Some(s.as_str()))
-        });
-        if taken {
+        if ec2.route_tables.any(By::Subnet, s) {
             return Err(errors::route_table_association_conflict(&rtb));
         }
     }
@@ -718,19 +773,14 @@ pub fn associate_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
                 return Err(errors::different_networks(&rtb, "network gateway", g));
             }
         }
-        let taken = ec2.route_tables.values().any(|t| {
-            t.associations
-                .iter()
-                .any(|a| a.gateway_id.as_deref() == Some(g.as_str()))
-        });
-        if taken {
+        if ec2.route_tables.any(By::Association, g) {
             return Err(errors::route_table_association_conflict(&rtb));
         }
     }
     let association_id = ctx.next_id("rtbassoc");
     ctx.ec2()
         .route_tables
-        .get_mut(&rtb)
+        .change(&rtb)
         .expect("checked above")
         .associations
         .push(RouteTableAssociation {
@@ -751,7 +801,7 @@ pub fn disassociate_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
     let ec2 = ctx.ec2();
     let (rtb, main) = ec2
         .route_tables
-        .values()
+        .find(By::Association, &id)
         .find_map(|t| {
             t.associations
                 .iter()
@@ -765,7 +815,7 @@ pub fn disassociate_route_table(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
         )));
     }
     ec2.route_tables
-        .get_mut(&rtb)
+        .change(&rtb)
         .expect("found above")
         .associations
         .retain(|a| a.route_table_association_id != id);

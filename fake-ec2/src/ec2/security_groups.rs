@@ -55,6 +55,7 @@ use super::paging::{self, Limits};
 use super::tags::{self, Tags};
 use super::{Ec2State, errors};
 use crate::cidr;
+use crate::index::{By, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -238,6 +239,27 @@ crate::registry::resource!(
         Some(crate::elb::errors::invalid_security_group(id))
     }
 );
+
+/// A group is found by its VPC, its name in the VPC (`vpc-id/name`, in
+/// lower case: names are unique there regardless of case), the groups its
+/// rules reference, and its rules' ids.
+impl Keys for SecurityGroup {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.push((By::Name, name_key(&self.vpc_id, &self.group_name)));
+        for r in self.ingress.iter().chain(&self.egress) {
+            out.push((By::Rule, r.rule_id.clone()));
+            if let Some(g) = r.peer.referenced_group() {
+                out.push((By::Group, g.to_owned()));
+            }
+        }
+    }
+}
+
+/// The key a group's name is found by.
+fn name_key(vpc_id: &str, name: &str) -> String {
+    format!("{vpc_id}/{}", name.to_ascii_lowercase())
+}
 
 impl SecurityGroup {
     /// A group's default egress: everything to `0.0.0.0/0`, and to `::/0`
@@ -509,8 +531,7 @@ fn find_group<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a SecurityGroup> {
 pub(crate) fn group_by_name<'a>(ec2: &'a Ec2State, name: &str) -> AwsResult<&'a SecurityGroup> {
     let vpc = ec2.default_vpc().ok_or_else(errors::no_default_vpc)?;
     ec2.security_groups
-        .values()
-        .find(|g| g.vpc_id == vpc.vpc_id && g.group_name.eq_ignore_ascii_case(name))
+        .first(By::Name, &name_key(&vpc.vpc_id, name))
         .ok_or_else(|| errors::security_group_name_not_in_default_vpc(name, &vpc.vpc_id))
 }
 
@@ -853,11 +874,7 @@ pub fn create_security_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     };
     let vpc_id = vpc.vpc_id.clone();
     let ipv6 = vpc.has_ipv6();
-    if ec2
-        .security_groups
-        .values()
-        .any(|g| g.vpc_id == vpc_id && g.group_name.eq_ignore_ascii_case(name))
-    {
+    if ec2.security_groups.any(By::Name, &name_key(&vpc_id, name)) {
         return Err(errors::security_group_duplicate(name, &vpc_id));
     }
 
@@ -897,19 +914,25 @@ pub fn describe_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
         .iter()
         .map(|n| group_by_name(ec2, n).map(|g| g.group_id.as_str()))
         .collect::<AwsResult<_>>()?;
-    let views: Vec<GroupView<'_>> = ec2
-        .security_groups
-        .values()
+    // The candidates: the named groups (by id or name), else those an
+    // exact `vpc-id` filter finds in the index, else every one.
+    let candidates: Vec<&SecurityGroup> = if ids.is_empty() && names.is_empty() {
+        ec2.security_groups
+            .candidates(&[], &filters, &[("vpc-id", By::Vpc)])
+    } else {
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).chain(named).collect();
+        wanted
+            .into_iter()
+            .filter_map(|id| ec2.security_groups.get(id))
+            .collect()
+    };
+    let views: Vec<GroupView<'_>> = candidates
+        .into_iter()
         .map(|group| GroupView { group, ec2 })
         .collect();
     let items = filters::select(&views, &filters)?
         .into_iter()
         .map(|v| v.group)
-        .filter(|g| {
-            (ids.is_empty() && names.is_empty())
-                || ids.contains(&g.group_id)
-                || named.contains(g.group_id.as_str())
-        })
         .map(|g| g.to_xml(group_arn(ctx.region, &g.group_id)))
         .collect();
     let ids_param = if !ids.is_empty() {
@@ -937,10 +960,7 @@ pub fn delete_security_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     {
         return Err(errors::cannot_delete_default_security_group(&id));
     }
-    let referenced = ec2
-        .security_groups
-        .values()
-        .any(|g| g.group_id != id && g.references(&id));
+    let referenced = ec2.security_groups.ids(By::Group, &id).any(|g| *g != id);
     let on_instance = ec2
         .instances
         .values()
@@ -993,7 +1013,7 @@ fn authorize(ctx: &mut Ctx<'_>, p: &Params, egress: bool) -> AwsResult<Vec<Node>
         .collect();
     ctx.ec2()
         .security_groups
-        .get_mut(&group_id)
+        .change(&group_id)
         .expect("found above")
         .rules_mut(egress)
         .extend(added);
@@ -1052,15 +1072,16 @@ fn revoke(ctx: &mut Ctx<'_>, p: &Params, egress: bool) -> AwsResult<Vec<Node>> {
     };
 
     let group_id = group.group_id.clone();
-    let rules = ctx
+    let mut group = ctx
         .ec2()
         .security_groups
-        .get_mut(&group_id)
-        .expect("found above")
-        .rules_mut(egress);
+        .change(&group_id)
+        .expect("found above");
+    let rules = group.rules_mut(egress);
     let (removed, kept): (Vec<SecurityGroupRule>, Vec<SecurityGroupRule>) =
         rules.drain(..).partition(|r| doomed.contains(&r.rule_id));
     *rules = kept;
+    drop(group);
     Ok(vec![
         Node::text("return", true),
         Node::set(
@@ -1074,9 +1095,31 @@ pub fn describe_security_group_rules(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult
     let ids = p.list("SecurityGroupRuleId");
     let filters = p.filters()?;
     let ec2 = &ctx.region.ec2;
-    let views: Vec<RuleView<'_>> = ec2
-        .security_groups
-        .values()
+    // The groups whose rules the call can match: those holding the named
+    // rules, else those an exact `group-id` filter names, else every one.
+    let exact_groups = filters
+        .iter()
+        .find(|f| f.name == "group-id" && f.values.iter().all(|v| !v.contains(['*', '?', '\\'])));
+    let groups: Vec<&SecurityGroup> = if !ids.is_empty() {
+        let holders: BTreeSet<&String> = ids
+            .iter()
+            .flat_map(|r| ec2.security_groups.ids(By::Rule, r))
+            .collect();
+        holders
+            .into_iter()
+            .filter_map(|g| ec2.security_groups.get(g))
+            .collect()
+    } else if let Some(f) = exact_groups {
+        let named: BTreeSet<&String> = f.values.iter().collect();
+        named
+            .into_iter()
+            .filter_map(|g| ec2.security_groups.get(g))
+            .collect()
+    } else {
+        ec2.security_groups.values().collect()
+    };
+    let views: Vec<RuleView<'_>> = groups
+        .into_iter()
         .flat_map(|group| {
             let ingress = group.ingress.iter().map(move |rule| RuleView {
                 group,

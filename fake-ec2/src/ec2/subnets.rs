@@ -5,7 +5,7 @@
 //! /44 to /64 in steps of 4 inside a VPC IPv6 block; IPv6-only subnets
 //! (`Ipv6Native`) have no IPv4 block at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -19,9 +19,10 @@ use super::vpcs::{CidrBlockState, Vpc};
 use super::zones::{Zone, ZoneType};
 use super::{Ec2State, errors};
 use crate::cidr;
+use crate::index::{By, Indexed, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
-use crate::protocol::{AwsError, Filter, Node, Params};
+use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
 use crate::registry;
 
@@ -71,88 +72,23 @@ crate::registry::resource!(
     }
 );
 
-/// The region's subnets by id, with an index by VPC, so CIDR checks and
-/// `vpc-id` lookups cost the VPC's subnets rather than the region's. Reads
-/// go through `Deref`; changes through `insert`/`remove`/`get_mut`, which
-/// keep the index in step (a subnet never changes VPC).
-#[derive(Debug, Clone, Default)]
-pub struct Subnets {
-    by_id: BTreeMap<String, Subnet>,
-    by_vpc: HashMap<String, BTreeSet<String>>,
+/// The region's subnets by id, indexed by VPC, so CIDR checks and
+/// `vpc-id` lookups cost the VPC's subnets rather than the region's.
+pub type Subnets = Indexed<Subnet>;
+
+impl Keys for Subnet {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+    }
 }
+
+/// A subnet never changes VPC.
+impl StableKeys for Subnet {}
 
 impl Subnets {
-    pub fn insert(&mut self, id: String, subnet: Subnet) -> Option<Subnet> {
-        self.by_vpc
-            .entry(subnet.vpc_id.clone())
-            .or_default()
-            .insert(id.clone());
-        self.by_id.insert(id, subnet)
-    }
-
-    pub fn remove(&mut self, id: &str) -> Option<Subnet> {
-        let subnet = self.by_id.remove(id)?;
-        if let Some(ids) = self.by_vpc.get_mut(&subnet.vpc_id) {
-            ids.remove(id);
-            if ids.is_empty() {
-                self.by_vpc.remove(&subnet.vpc_id);
-            }
-        }
-        Some(subnet)
-    }
-
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut Subnet> {
-        self.by_id.get_mut(id)
-    }
-
     /// The subnets of one VPC, in id order.
     pub fn in_vpc<'a>(&'a self, vpc_id: &str) -> impl Iterator<Item = &'a Subnet> + 'a {
-        self.by_vpc
-            .get(vpc_id)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.by_id.get(id))
-    }
-}
-
-impl registry::Store<Subnet> for Subnets {
-    fn map(&self) -> &BTreeMap<String, Subnet> {
-        &self.by_id
-    }
-
-    fn get_mut(&mut self, id: &str) -> Option<&mut Subnet> {
-        self.by_id.get_mut(id)
-    }
-}
-
-impl std::ops::Deref for Subnets {
-    type Target = BTreeMap<String, Subnet>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.by_id
-    }
-}
-
-impl Extend<(String, Subnet)> for Subnets {
-    fn extend<I: IntoIterator<Item = (String, Subnet)>>(&mut self, items: I) {
-        for (id, s) in items {
-            self.insert(id, s);
-        }
-    }
-}
-
-impl Serialize for Subnets {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.by_id.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Subnets {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let by_id = BTreeMap::<String, Subnet>::deserialize(deserializer)?;
-        let mut out = Subnets::default();
-        out.extend(by_id);
-        Ok(out)
+        self.find(By::Vpc, vpc_id)
     }
 }
 
@@ -583,35 +519,6 @@ pub fn create_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     Ok(vec![rename(answer.to_xml(), "subnet")])
 }
 
-/// The subnets a Describe call can match, in id order: the named ids, else
-/// the subnets of the VPCs an exact `vpc-id` filter names (the index keeps
-/// this flat as the region grows), else every subnet.
-fn candidates<'a>(ec2: &'a Ec2State, ids: &[String], filters: &[Filter]) -> Vec<&'a Subnet> {
-    if !ids.is_empty() {
-        let wanted: BTreeSet<&String> = ids.iter().collect();
-        return wanted
-            .into_iter()
-            .filter_map(|id| ec2.subnets.get(id))
-            .collect();
-    }
-    let exact_vpcs = filters
-        .iter()
-        .find(|f| f.name == "vpc-id" && f.values.iter().all(|v| !v.contains(['*', '?', '\\'])));
-    match exact_vpcs {
-        Some(f) => {
-            let mut out: Vec<&Subnet> = f
-                .values
-                .iter()
-                .flat_map(|v| ec2.subnets.in_vpc(v))
-                .collect();
-            out.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
-            out.dedup_by(|a, b| a.subnet_id == b.subnet_id);
-            out
-        }
-        None => ec2.subnets.values().collect(),
-    }
-}
-
 pub fn describe_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let describe = Describe {
         ids: "SubnetId",
@@ -621,7 +528,10 @@ pub fn describe_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     };
     let ec2 = ctx.ec2();
     let req = describe.request(p, &ec2.subnets)?;
-    let items = filters::select(candidates(ec2, &req.ids, &req.filters), &req.filters)?
+    let candidates = ec2
+        .subnets
+        .candidates(&req.ids, &req.filters, &[("vpc-id", By::Vpc)]);
+    let items = filters::select(candidates, &req.filters)?
         .into_iter()
         .map(Subnet::to_xml)
         .collect();
@@ -634,12 +544,9 @@ pub fn delete_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     find_subnet(ec2, &id)?;
     let depends = ec2
         .instances
-        .values()
+        .find(By::Subnet, &id)
         .any(|i| !i.is_terminated() && i.network_interfaces.iter().any(|n| n.subnet_id == id))
-        || ec2
-            .nat_gateways
-            .values()
-            .any(|n| n.subnet_id == id && n.is_live())
+        || ec2.nat_gateways.find(By::Subnet, &id).any(|n| n.is_live())
         || ctx.region.elbv2.uses_subnet(&id)
         || ctx.region.elb.uses_subnet(&id)
         || ec2.interface_in_subnet(&id);
@@ -648,10 +555,10 @@ pub fn delete_subnet(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     }
     let ec2 = ctx.ec2();
     ec2.subnets.remove(&id);
-    for rt in ec2.route_tables.values_mut() {
+    ec2.route_tables.change_each(By::Subnet, &id, |rt| {
         rt.associations
             .retain(|a| a.subnet_id.as_deref() != Some(id.as_str()));
-    }
+    });
     Ok(vec![Node::text("return", true)])
 }
 

@@ -404,7 +404,7 @@ fn check_route_table(ec2: &Ec2State, vpc_id: &str, id: &str, prefix_list: &str) 
 
 fn add_routes(ec2: &mut Ec2State, tables: &[String], prefix_list: &str, endpoint: &str) {
     for id in tables {
-        if let Some(rt) = ec2.route_tables.get_mut(id) {
+        if let Some(mut rt) = ec2.route_tables.change(id) {
             rt.routes.push(Route {
                 destination: Destination::PrefixList(prefix_list.to_owned()),
                 target: Target::Gateway(endpoint.to_owned()),
@@ -417,7 +417,7 @@ fn add_routes(ec2: &mut Ec2State, tables: &[String], prefix_list: &str, endpoint
 
 fn remove_routes(ec2: &mut Ec2State, tables: &[String], endpoint: &str) {
     for id in tables {
-        if let Some(rt) = ec2.route_tables.get_mut(id) {
+        if let Some(mut rt) = ec2.route_tables.change(id) {
             rt.routes
                 .retain(|r| r.target != Target::Gateway(endpoint.to_owned()));
         }

@@ -18,6 +18,7 @@ use super::tags::{self, Tags};
 use super::zones::ZoneType;
 use super::{Ec2State, errors};
 use crate::cidr;
+use crate::index::By;
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -746,14 +747,11 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             .any(|g| g.vpc_id == id && g.is_attached())
         || ec2.carrier_gateways.values().any(|g| g.vpc_id == id)
         || ec2.endpoint_in_vpc(&id)
-        || ec2
-            .route_tables
-            .values()
-            .any(|r| r.vpc_id == id && r.route_table_id != main_rt)
+        || ec2.route_tables.ids(By::Vpc, &id).any(|r| *r != main_rt)
         || ec2
             .security_groups
-            .values()
-            .any(|g| g.vpc_id == id && g.group_id != default_sg)
+            .ids(By::Vpc, &id)
+            .any(|g| *g != default_sg)
         || ctx.region.elbv2.uses_vpc(&id)
         || ctx.region.elb.uses_vpc(&id)
         || ctx.region.ec2.interface_in_vpc(&id);
@@ -877,9 +875,8 @@ pub fn associate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
             if settle_now {
                 vpc.observe();
             }
-            for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == id) {
-                rt.add_local_route_v6(block);
-            }
+            ec2.route_tables
+                .change_each(By::Vpc, &id, |rt| rt.add_local_route_v6(block));
             Ok(vec![
                 Node::text("vpcId", &id),
                 rename(answer, "ipv6CidrBlockAssociation"),
@@ -920,9 +917,8 @@ fn associate_ipv4(ctx: &mut Ctx<'_>, p: &Params, vpc: &Vpc) -> AwsResult<Vec<Nod
         .expect("checked by caller")
         .cidr_block_associations
         .push(assoc);
-    for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == id) {
-        rt.add_local_route_v4(block);
-    }
+    ec2.route_tables
+        .change_each(By::Vpc, &id, |rt| rt.add_local_route_v4(block));
     Ok(vec![Node::text("vpcId", &id), answer])
 }
 
@@ -988,9 +984,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
             .child(Node::el("cidrBlockState").leaf("state", "disassociating"));
         vpc.cidr_block_associations
             .retain(|a| a.association_id != assoc_id);
-        for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == vpc_id) {
-            rt.remove_local_route_v4(block);
-        }
+        ec2.route_tables
+            .change_each(By::Vpc, &vpc_id, |rt| rt.remove_local_route_v4(block));
         pools::release_allocations(ec2, &vpc_id, Some(IpNet::V4(block)));
         return Ok(vec![Node::text("vpcId", &vpc_id), answer]);
     }
@@ -1024,9 +1019,8 @@ pub fn disassociate_vpc_cidr_block(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
     if settle_reads == 0 {
         a.state = CidrBlockState::Disassociated;
     }
-    for rt in ec2.route_tables.values_mut().filter(|r| r.vpc_id == vpc_id) {
-        rt.remove_local_route_v6(block);
-    }
+    ec2.route_tables
+        .change_each(By::Vpc, &vpc_id, |rt| rt.remove_local_route_v6(block));
     pools::release_allocations(ec2, &vpc_id, Some(IpNet::V6(block)));
     Ok(vec![Node::text("vpcId", &vpc_id), answer])
 }

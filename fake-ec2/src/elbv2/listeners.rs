@@ -10,6 +10,7 @@ use super::errors;
 use super::load_balancers::LoadBalancer;
 use super::types::{LbIpType, TgIpType};
 use super::{Tags, member_list, page, parse_tags, with_marker};
+use crate::index::{By, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -49,6 +50,15 @@ crate::registry::resource!(
         id.contains(":listener/")
     }
 );
+
+/// A listener is found by its load balancer and the target groups its
+/// actions forward to.
+impl Keys for Listener {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::LoadBalancer, self.load_balancer_arn.clone()));
+        out.extend(self.target_group_arns().map(|t| (By::Target, t.to_owned())));
+    }
+}
 
 impl Listener {
     /// Every target group the listener forwards to.
@@ -338,8 +348,8 @@ pub fn create_listener(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         .region
         .elbv2
         .listeners
-        .values()
-        .find(|l| l.load_balancer_arn == lb_arn && l.port == port)
+        .find(By::LoadBalancer, &lb_arn)
+        .find(|l| l.port == port)
     {
         if existing.same_settings(&candidate) {
             return Ok(vec![Node::members("Listeners", [existing.to_xml()])]);
@@ -384,10 +394,7 @@ pub fn describe_listeners(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
             if !elb.load_balancers.contains_key(lb) {
                 return Err(errors::load_balancer_not_found());
             }
-            elb.listeners
-                .values()
-                .filter(|l| l.load_balancer_arn == lb)
-                .collect()
+            elb.listeners.find(By::LoadBalancer, lb).collect()
         }
         (None, false) => arns
             .iter()
@@ -455,9 +462,11 @@ pub fn modify_listener(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         &next.default_actions,
         &next.certificates,
     )?;
-    if ctx.region.elbv2.listeners.values().any(|l| {
-        l.listener_arn != arn && l.load_balancer_arn == lb.load_balancer_arn && l.port == next.port
-    }) {
+    let listeners = &ctx.region.elbv2.listeners;
+    if listeners
+        .find(By::LoadBalancer, &lb.load_balancer_arn)
+        .any(|l| l.listener_arn != arn && l.port == next.port)
+    {
         return Err(errors::duplicate_listener());
     }
     let answer = next.to_xml();

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::faults::Fate;
 use crate::ids::Timestamp;
+use crate::index::{By, Guard, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -78,6 +79,21 @@ crate::registry::resource!(
         id.contains(":loadbalancer/")
     }
 );
+
+/// A load balancer is found by its name, its VPC, its subnets and its
+/// security groups.
+impl Keys for LoadBalancer {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Name, self.name.clone()));
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.extend(
+            self.availability_zones
+                .iter()
+                .map(|z| (By::Subnet, z.subnet_id.clone())),
+        );
+        out.extend(self.security_groups.iter().map(|g| (By::Group, g.clone())));
+    }
+}
 
 impl LoadBalancer {
     pub fn is_network(&self) -> bool {
@@ -624,8 +640,7 @@ pub fn describe_load_balancers(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
             .map(|n| {
                 state
                     .load_balancers
-                    .values()
-                    .find(|lb| lb.name == *n)
+                    .first(By::Name, n)
                     .map(|lb| lb.load_balancer_arn.clone())
                     .ok_or_else(errors::load_balancer_not_found)
             })
@@ -635,7 +650,7 @@ pub fn describe_load_balancers(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     };
     let mut items = Vec::with_capacity(selected.len());
     for arn in &selected {
-        if let Some(lb) = state.load_balancers.get_mut(arn) {
+        if let Some(mut lb) = state.load_balancers.change(arn) {
             lb.observe();
             items.push(lb.to_xml());
         }
@@ -687,11 +702,14 @@ fn find_lb<'a>(ctx: &'a Ctx<'_>, arn: &str) -> AwsResult<&'a LoadBalancer> {
         .ok_or_else(errors::load_balancer_not_found)
 }
 
-pub(super) fn find_lb_mut<'a>(ctx: &'a mut Ctx<'_>, arn: &str) -> AwsResult<&'a mut LoadBalancer> {
+pub(super) fn find_lb_mut<'a>(
+    ctx: &'a mut Ctx<'_>,
+    arn: &str,
+) -> AwsResult<Guard<'a, LoadBalancer>> {
     ctx.region
         .elbv2
         .load_balancers
-        .get_mut(arn)
+        .change(arn)
         .ok_or_else(errors::load_balancer_not_found)
 }
 
@@ -741,9 +759,12 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
                 ));
             }
         }
-        let udp = ctx.region.elbv2.listeners.values().any(|l| {
-            l.load_balancer_arn == arn && matches!(l.protocol.as_str(), "UDP" | "TCP_UDP")
-        });
+        let udp = ctx
+            .region
+            .elbv2
+            .listeners
+            .find(By::LoadBalancer, &arn)
+            .any(|l| matches!(l.protocol.as_str(), "UDP" | "TCP_UDP"));
         if udp && lb.enable_prefix_for_ipv6_source_nat.as_deref() != Some("on") {
             return Err(errors::invalid_configuration(
                 "UDP and TCP_UDP listeners cannot be used with a dualstack load balancer unless EnablePrefixForIpv6SourceNat is 'on'",
@@ -765,7 +786,7 @@ pub fn set_ip_address_type(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
             _ => {}
         }
     }
-    let lb = find_lb_mut(ctx, &arn)?;
+    let mut lb = find_lb_mut(ctx, &arn)?;
     lb.availability_zones = zones;
     lb.ip_address_type = ip_type;
     Ok(vec![Node::text("IpAddressType", ip_type)])
@@ -839,7 +860,7 @@ pub fn set_subnets(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         }
     }
     let answer = zones_xml(&zones);
-    let lb = find_lb_mut(ctx, &arn)?;
+    let mut lb = find_lb_mut(ctx, &arn)?;
     lb.availability_zones = zones;
     lb.ip_address_type = ip_type;
     Ok(vec![answer, Node::text("IpAddressType", ip_type)])
@@ -860,7 +881,7 @@ pub fn set_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
         ));
     }
     check_security_groups(ctx, &lb.vpc_id, &groups)?;
-    let lb = find_lb_mut(ctx, &arn)?;
+    let mut lb = find_lb_mut(ctx, &arn)?;
     lb.security_groups = groups.clone();
     Ok(vec![Node::members(
         "SecurityGroupIds",
@@ -891,7 +912,7 @@ pub fn modify_load_balancer_attributes(ctx: &mut Ctx<'_>, p: &Params) -> AwsResu
             )));
         }
     }
-    let lb = find_lb_mut(ctx, &arn)?;
+    let mut lb = find_lb_mut(ctx, &arn)?;
     lb.attributes.extend(changes);
     Ok(vec![attributes_xml(&lb.attributes)])
 }

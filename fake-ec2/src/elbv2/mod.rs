@@ -12,6 +12,7 @@ pub mod types;
 
 use std::collections::BTreeMap;
 
+use crate::index::{By, Indexed};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -30,41 +31,30 @@ crate::registry::families! {
     /// Every ELBv2 resource of one account in one region, keyed by ARN: one
     /// line a family registers it (see [`crate::registry`]).
     pub struct Elbv2State<Tags = Tags> {
-        load_balancers: LoadBalancer,
-        target_groups: TargetGroup,
-        listeners: Listener,
+        load_balancers: LoadBalancer => Indexed<LoadBalancer>,
+        target_groups: TargetGroup => Indexed<TargetGroup>,
+        listeners: Listener => Indexed<Listener>,
     }
 }
 
 impl Elbv2State {
     pub fn uses_vpc(&self, vpc_id: &str) -> bool {
-        self.load_balancers.values().any(|lb| lb.vpc_id == vpc_id)
-            || self
-                .target_groups
-                .values()
-                .any(|tg| tg.vpc_id.as_deref() == Some(vpc_id))
+        self.load_balancers.any(By::Vpc, vpc_id) || self.target_groups.any(By::Vpc, vpc_id)
     }
 
     pub fn uses_subnet(&self, subnet_id: &str) -> bool {
-        self.load_balancers.values().any(|lb| {
-            lb.availability_zones
-                .iter()
-                .any(|z| z.subnet_id == subnet_id)
-        })
+        self.load_balancers.any(By::Subnet, subnet_id)
     }
 
     pub fn uses_security_group(&self, group_id: &str) -> bool {
-        self.load_balancers
-            .values()
-            .any(|lb| lb.security_groups.iter().any(|s| s == group_id))
+        self.load_balancers.any(By::Group, group_id)
     }
 
     /// The load balancers whose listeners forward to a target group.
     pub fn load_balancers_of(&self, target_group_arn: &str) -> Vec<String> {
         let mut arns: Vec<String> = self
             .listeners
-            .values()
-            .filter(|l| l.target_group_arns().any(|t| t == target_group_arn))
+            .find(By::Target, target_group_arn)
             .map(|l| l.load_balancer_arn.clone())
             .collect();
         arns.sort();

@@ -3,7 +3,7 @@
 //! `IpAddressType` (ipv4 | ipv6) decides which targets it takes and which
 //! load balancers it may serve.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,7 @@ use super::types::TgIpType;
 use super::{
     Tags, attribute_changes, attributes_xml, check_name, member_list, page, parse_tags, with_marker,
 };
+use crate::index::{By, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -66,6 +67,19 @@ crate::registry::resource!(
         id.contains(":targetgroup/")
     }
 );
+
+/// A target group is found by its name and its VPC.
+impl Keys for TargetGroup {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Name, self.name.clone()));
+        if let Some(v) = &self.vpc_id {
+            out.push((By::Vpc, v.clone()));
+        }
+    }
+}
+
+/// Neither changes once the group is made.
+impl StableKeys for TargetGroup {}
 
 impl TargetGroup {
     pub fn to_xml(&self, load_balancer_arns: &[String]) -> Node {
@@ -324,7 +338,7 @@ pub fn create_target_group(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>
         tags,
     };
     let elb = &ctx.region.elbv2;
-    if let Some(existing) = elb.target_groups.values().find(|t| t.name == name) {
+    if let Some(existing) = elb.target_groups.first(By::Name, &name) {
         if existing.same_settings(&candidate) {
             let lbs = elb.load_balancers_of(&existing.target_group_arn);
             return Ok(vec![Node::members("TargetGroups", [existing.to_xml(&lbs)])]);
@@ -361,13 +375,14 @@ pub fn describe_target_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
         if !elb.load_balancers.contains_key(lb) {
             return Err(errors::load_balancer_not_found());
         }
-        elb.target_groups
-            .values()
-            .filter(|t| {
-                elb.load_balancers_of(&t.target_group_arn)
-                    .iter()
-                    .any(|a| a == lb)
-            })
+        let forwarded: BTreeSet<&str> = elb
+            .listeners
+            .find(By::LoadBalancer, lb)
+            .flat_map(|l| l.target_group_arns())
+            .collect();
+        forwarded
+            .into_iter()
+            .filter_map(|arn| elb.target_groups.get(arn))
             .collect()
     } else if !arns.is_empty() {
         arns.iter()
@@ -382,8 +397,7 @@ pub fn describe_target_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
             .iter()
             .map(|n| {
                 elb.target_groups
-                    .values()
-                    .find(|t| t.name == *n)
+                    .first(By::Name, n)
                     .ok_or_else(errors::target_group_not_found)
             })
             .collect::<AwsResult<_>>()?
