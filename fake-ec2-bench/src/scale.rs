@@ -65,15 +65,16 @@ fn call_elbv2(fake: &Fake, body: &str) -> fake_ec2::RawResponse {
 /// Resources of each indexed family every growth VPC holds.
 const PER_VPC: usize = 10;
 
-/// Requests one growth VPC takes: CreateVpc, then per slot CreateSubnet,
-/// CreateRouteTable + AssociateRouteTable, CreateSecurityGroup,
-/// CreateNetworkInterface, CreateNatGateway + DeleteNatGateway,
-/// RunInstances and CreateLoadBalancer.
-const REQUESTS_PER_VPC: u64 = 1 + 9 * PER_VPC as u64;
+/// The growth VPCs whose instances keep running: the region's quota is
+/// 1,000 live instances, so every later VPC's are terminated at once (and
+/// stay listed, as AWS lists terminated instances for a while).
+const LIVE_VPCS: usize = 50;
 
 /// One growth VPC and the first resource of each family it holds (the
 /// ids the reads name).
 struct Grown {
+    /// The requests it took.
+    requests: u64,
     vpc: String,
     block: Ipv6Net,
     subnet: String,
@@ -88,9 +89,11 @@ struct Grown {
 
 /// Growth VPC `i`: 10.a.b.0/24; per slot `k` a subnet 10.a.b.(16k)/28 with
 /// the VPC's `k`th /64, a route table associated with it, a security group,
-/// a stand-alone interface, a private NAT gateway (deleted), an instance
+/// a stand-alone interface, a private NAT gateway (deleted: the quota is
+/// five live ones per zone), an instance (terminated past [`LIVE_VPCS`])
 /// and an internal network load balancer in it.
 fn grow_one(fake: &Fake, i: usize, image: &str) -> Grown {
+    let mut requests = 1;
     let (a, b) = (i / 256, i % 256);
     let (vpc, block) = scale_vpc(fake, &format!("10.{a}.{b}.0/24"));
     let mut first: Vec<String> = Vec::new();
@@ -140,6 +143,18 @@ fn grow_one(fake: &Fake, i: usize, image: &str) -> Grown {
             ),
         );
         let instance = text_between(&r.body, "<instanceId>", "</instanceId>").to_owned();
+        if i >= LIVE_VPCS {
+            call_ok(
+                fake,
+                &format!("Action=TerminateInstances&InstanceId.1={instance}"),
+            );
+            // The read that moves it from shutting-down to terminated.
+            call_ok(
+                fake,
+                &format!("Action=DescribeInstances&InstanceId.1={instance}"),
+            );
+            requests += 2;
+        }
         let name = format!("lb-{i}-{k}");
         let r = call_elbv2(
             fake,
@@ -147,6 +162,7 @@ fn grow_one(fake: &Fake, i: usize, image: &str) -> Grown {
                 "Action=CreateLoadBalancer&Version=2015-12-01&Name={name}&Type=network&Scheme=internal&Subnets.member.1={subnet}"
             ),
         );
+        requests += 9;
         if k == 0 {
             let arn = text_between(&r.body, "<LoadBalancerArn>", "</LoadBalancerArn>");
             lb = (arn.to_owned(), name);
@@ -157,6 +173,7 @@ fn grow_one(fake: &Fake, i: usize, image: &str) -> Grown {
     let [subnet, route_table, group, interface, nat, instance]: [String; 6] =
         first.try_into().expect("six families");
     Grown {
+        requests,
         vpc,
         block,
         subnet,
@@ -208,7 +225,7 @@ pub(crate) fn scale_mode(args: &Args) {
             vpcs.push(grow_one(&fake, i, &image));
         }
         let grew = t.elapsed();
-        let grown_requests = (cp - from) as u64 * REQUESTS_PER_VPC;
+        let grown_requests: u64 = vpcs[from..].iter().map(|g| g.requests).sum();
         let rss = self_rss_kib();
         let subnets = cp * PER_VPC;
         // The VPCs (the probe's included) and seven families of `subnets`
@@ -291,7 +308,9 @@ pub(crate) fn scale_mode(args: &Args) {
             read_as(false, what, body, item, answered);
         };
         // A VPC in the middle; the first resource of each family in it.
-        let mid = &vpcs[vpcs.len() / 2];
+        let mid_at = vpcs.len() / 2;
+        let mid = &vpcs[mid_at];
+        let mid_running = mid_at < LIVE_VPCS;
         let by_vpc = |action: &str| {
             format!(
                 "Action={action}&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
@@ -356,13 +375,13 @@ pub(crate) fn scale_mode(args: &Args) {
             "<groupName>",
             1,
         );
-        // Stand-alone and instance interfaces: two per slot (a deleted NAT
-        // gateway has given its interface up).
+        // The stand-alone interfaces and the running instances': a deleted
+        // NAT gateway and a terminated instance have given theirs up.
         read(
             "DescribeNetworkInterfaces by vpc-id",
             &by_vpc("DescribeNetworkInterfaces"),
             "<networkInterfaceId>",
-            2 * n,
+            if mid_running { 2 * n } else { n },
         );
         read(
             "DescribeNetworkInterfaces by id",
@@ -385,16 +404,30 @@ pub(crate) fn scale_mode(args: &Args) {
             "<natGatewayId>",
             1,
         );
-        // An instance's answer names its id once in `instanceId` (its
-        // interface's attachment names it too, as `instanceOwnerId` does not).
+        // Running instances are the first VPCs' (see LIVE_VPCS); one
+        // `launchTime` per instance answered.
+        let first = &vpcs[0];
         read(
-            "DescribeInstances by vpc-id",
-            &by_vpc("DescribeInstances"),
+            "DescribeInstances by vpc-id, running",
+            &format!(
+                "Action=DescribeInstances&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+                first.vpc
+            ),
             "<launchTime>",
             n,
         );
         read(
-            "DescribeInstances by id",
+            "DescribeInstances by id, running",
+            &format!("Action=DescribeInstances&InstanceId.1={}", first.instance),
+            "<launchTime>",
+            1,
+        );
+        read(
+            if mid_running {
+                "DescribeInstances by id, running, mid VPC"
+            } else {
+                "DescribeInstances by id, terminated"
+            },
             &format!("Action=DescribeInstances&InstanceId.1={}", mid.instance),
             "<launchTime>",
             1,

@@ -57,9 +57,11 @@ pub enum By {
     Rule,
     /// A state a check counts by (a NAT gateway that is `live`).
     State,
+    /// The `ClientToken` of the request that made it (idempotency).
+    Token,
 }
 
-const KINDS: usize = By::State as usize + 1;
+const KINDS: usize = By::Token as usize + 1;
 
 /// A key: what the resource is found by, and the value.
 pub type Key = (By, String);

@@ -14,6 +14,12 @@
 //! (as `target::ec2_client` makes one) beside the five of
 //! `Clients::for_endpoint` sharing one.
 //!
+//! Then the SDK's floor: the same apply and destroy, sequential, answered
+//! from canned bytes recorded from the embedded fake (no fake at all: the
+//! SDK's and the provisioner's own cost), beside the in-process apply, each
+//! with every SDK layer on and with signing, retries, stalled-stream
+//! protection and the identity cache off one at a time and together.
+//!
 //! Then the critical path (embedded fake only): every call is delayed by
 //! `DELAY_MS` (a fake-ec2 latency fault), so an apply takes about
 //! (calls on its longest chain) x `DELAY_MS`; the apply time divided by the
@@ -23,12 +29,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use provisioner::apply::{self, ApplyOptions};
 use provisioner::destroy::{self, DestroyOptions};
 use provisioner::pipeline;
 use provisioner::plan::PlanOptions;
 use provisioner::spec::{Manifests, Vars};
-use provisioner::target::Clients;
+use provisioner::target::{Clients, SdkLayers};
+
+#[path = "apply/canned.rs"]
+mod canned;
 
 const RUNS: usize = 40;
 /// Runs and per-call delay of the critical-path measurement.
@@ -101,6 +111,17 @@ async fn one(
     transport: Transport,
 ) -> Sample {
     let c = clients(run, transport).await;
+    apply_and_destroy(&c, run, m, sequential, delay_ms).await
+}
+
+/// One apply and destroy of cluster `bench-{run}` through `c`.
+async fn apply_and_destroy(
+    c: &Clients,
+    run: usize,
+    m: &Manifests,
+    sequential: bool,
+    delay_ms: u64,
+) -> Sample {
     if delay_ms > 0 {
         let (fake, _) = c.fake.as_ref().expect("the delay needs the embedded fake");
         let every_call = fake_ec2::FaultRule {
@@ -114,12 +135,12 @@ async fn one(
     model.name = format!("bench-{run}");
     model.region = Some(c.region.clone());
     let t = Instant::now();
-    let p = pipeline::prepare(&c, model, None, &PlanOptions::default())
+    let p = pipeline::prepare(c, model, None, &PlanOptions::default())
         .await
         .expect("prepare");
     let mut opts = ApplyOptions::for_target(true);
     opts.sequential = sequential;
-    apply::apply(&c, &p.model, &p.facts, &p.plan, &opts)
+    apply::apply(c, &p.model, &p.facts, &p.plan, &opts)
         .await
         .expect("apply");
     let apply = t.elapsed();
@@ -130,7 +151,7 @@ async fn one(
     let t = Instant::now();
     let mut opts = DestroyOptions::for_target(true).for_model(&p.model);
     opts.sequential = sequential;
-    destroy::destroy(&c, &p.model.name, &opts)
+    destroy::destroy(c, &p.model.name, &opts)
         .await
         .expect("destroy");
     let destroy_time = t.elapsed();
@@ -194,6 +215,7 @@ async fn main() {
         return;
     }
     clients_setup().await;
+    floor(&m).await;
     for sequential in [false, true] {
         let mut samples = Vec::new();
         for run in 0..DELAY_RUNS {
@@ -213,6 +235,114 @@ async fn main() {
             a50 / DELAY_MS as f64,
             d50 / DELAY_MS as f64,
         );
+    }
+}
+
+/// A fresh embedded world, as `clients` makes one.
+fn embedded() -> fake_ec2::Fake {
+    provisioner::target::embedded_fake(fake_ec2::Seed::default(), "us-east-1")
+        .expect("the embedded world")
+}
+
+/// The SDK's floor (see [`canned`]) beside the in-process apply, both
+/// sequential, with each SDK layer on and off; rounds alternate the sets
+/// so drift on the machine touches each alike.
+async fn floor(m: &Manifests) {
+    let fake = embedded();
+    let recorder = canned::Recorder::new(fake.clone());
+    let c = Clients::over(
+        SharedHttpClient::new(recorder.clone()),
+        fake,
+        "us-east-1",
+        Default::default(),
+        SdkLayers::ALL,
+    );
+    apply_and_destroy(&c, 0, m, true, 0).await;
+    let replay = recorder.replay();
+    println!(
+        "canned answers: {} calls recorded from one sequential in-process apply + destroy",
+        recorder.len()
+    );
+    let on = SdkLayers::ALL;
+    let sets: [(&str, SdkLayers); 6] = [
+        ("every layer on", on),
+        (
+            "signing off",
+            SdkLayers {
+                signing: false,
+                ..on
+            },
+        ),
+        (
+            "retries off",
+            SdkLayers {
+                retries: false,
+                ..on
+            },
+        ),
+        (
+            "stalled-stream protection off",
+            SdkLayers {
+                stalled_stream_protection: false,
+                ..on
+            },
+        ),
+        (
+            "identity cache off",
+            SdkLayers {
+                identity_cache: false,
+                ..on
+            },
+        ),
+        (
+            "all four off",
+            SdkLayers {
+                signing: false,
+                retries: false,
+                stalled_stream_protection: false,
+                identity_cache: false,
+            },
+        ),
+    ];
+    for round in 1..=2 {
+        for canned in [false, true] {
+            for (name, layers) in sets {
+                // Unsigned calls land in the fake's default region, which
+                // is the one this apply uses: measurable, not safe to ship.
+                let mut samples = Vec::with_capacity(RUNS);
+                for _ in 0..RUNS {
+                    let fake = embedded();
+                    let (c, replayed) = if canned {
+                        let r = replay.again();
+                        let http = SharedHttpClient::new(r.clone());
+                        (
+                            Clients::over(http, fake, "us-east-1", Default::default(), layers),
+                            Some(r),
+                        )
+                    } else {
+                        let http = provisioner::target::in_process_http_client(fake.clone());
+                        (
+                            Clients::over(http, fake, "us-east-1", Default::default(), layers),
+                            None,
+                        )
+                    };
+                    samples.push(apply_and_destroy(&c, 0, m, true, 0).await);
+                    if let Some(r) = replayed {
+                        assert!(r.used_up(), "the replay gave every recorded answer");
+                    }
+                }
+                let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
+                let (d50, d90) = stats(samples.iter().map(|s| s.destroy).collect());
+                println!(
+                    "round {round}, {}, sequential, {name}: apply median {a50:.2} ms (p90 {a90:.2}), destroy median {d50:.2} ms (p90 {d90:.2}) [{RUNS} runs]",
+                    if canned {
+                        "canned answers (the SDK's floor)"
+                    } else {
+                        "embedded fake (in-process)"
+                    },
+                );
+            }
+        }
     }
 }
 

@@ -414,6 +414,23 @@ pub fn describe_instance_type_offerings(ctx: &mut Ctx<'_>, p: &Params) -> AwsRes
     let filters = p.filters()?;
     let region = ctx.region.name.clone();
     let catalog = ctx.region.instance_types.clone();
+    // An exact `instance-type` filter names the types that can match: only
+    // they are looked at (the filters still decide), not the whole catalog
+    // in every zone.
+    let named: Option<BTreeSet<&str>> = filters
+        .iter()
+        .find(|f| {
+            f.name == "instance-type" && f.values.iter().all(|v| !v.contains(['*', '?', '\\']))
+        })
+        .map(|f| f.values.iter().map(String::as_str).collect());
+    let catalog: Vec<&InstanceTypeInfo> = catalog
+        .iter()
+        .filter(|t| {
+            named
+                .as_ref()
+                .is_none_or(|n| n.contains(t.instance_type.as_str()))
+        })
+        .collect();
     let mut all: Vec<Offering<'_>> = Vec::new();
     match location_type.as_str() {
         "region" => all.extend(catalog.iter().map(|t| Offering {

@@ -20,9 +20,10 @@
 //!   `terminated`; an interface launched with the instance goes with it
 //!   even with `DeleteOnTermination=false` (it is reported, not kept).
 //!   A terminated instance shows no subnet, VPC, addresses or interfaces.
-//! - Settling: a Describe read moves every instance it names (all when no
-//!   `InstanceId.N`) on one step before filters apply, so polling with an
-//!   `instance-state-name` filter converges.
+//! - Settling: a Describe read moves every instance it can match on one
+//!   step before filters apply (those it names; else those an exact
+//!   `vpc-id`, `subnet-id` or interface filter finds; else all), so
+//!   polling with an `instance-state-name` filter converges.
 //! - At most [`INSTANCE_LIMIT`] live instances per region
 //!   (`InstanceLimitExceeded`); `MaxCount` is trimmed to what fits, in
 //!   instances and in free subnet addresses, as long as `MinCount` fits.
@@ -159,10 +160,17 @@ crate::registry::resource!(
     }
 );
 
-/// An instance is found by the VPCs and subnets of its interfaces, and
-/// their ids.
+/// An instance is found by the VPCs and subnets of its interfaces, their
+/// ids and its client token; until it is terminated, by `State` `live`
+/// (what the instance quota counts).
 impl Keys for Instance {
     fn keys(&self, out: &mut Vec<Key>) {
+        if !self.is_terminated() {
+            out.push((By::State, LIVE.to_owned()));
+        }
+        if let Some(t) = &self.client_token {
+            out.push((By::Token, t.clone()));
+        }
         out.push((By::Vpc, self.vpc_id.clone()));
         out.push((By::Subnet, self.subnet_id.clone()));
         for n in &self.network_interfaces {
@@ -173,9 +181,13 @@ impl Keys for Instance {
     }
 }
 
-/// Interfaces are not attached or detached after launch; a terminated
-/// instance gives them up through [`crate::index::Indexed::change`].
+/// Interfaces are not attached or detached after launch; an instance
+/// becomes terminated (and gives its interfaces up) only in
+/// `observe_instance`, through [`crate::index::Indexed::change`].
 impl StableKeys for Instance {}
+
+/// The `State` key of an instance that is not terminated.
+const LIVE: &str = "live";
 
 impl Instance {
     /// The primary interface (device index 0).
@@ -1223,11 +1235,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let print = fingerprint(p);
     if let Some(token) = p.value("ClientToken") {
         let ec2 = &ctx.region.ec2;
-        let earlier: Vec<&Instance> = ec2
-            .instances
-            .values()
-            .filter(|i| i.client_token.as_deref() == Some(token))
-            .collect();
+        let earlier: Vec<&Instance> = ec2.instances.find(By::Token, token).collect();
         if let Some(first) = earlier.first() {
             if first.request_fingerprint != print {
                 return Err(errors::idempotent_parameter_mismatch());
@@ -1367,11 +1375,7 @@ pub fn run_instances(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
             "Specific private IPv4 or IPv6 addresses may only be requested when launching a single instance.",
         ));
     }
-    let live = ec2
-        .instances
-        .values()
-        .filter(|i| !i.is_terminated())
-        .count();
+    let live = ec2.instances.ids(By::State, LIVE).count();
     let room = INSTANCE_LIMIT.saturating_sub(live);
     let min = usize::try_from(min).unwrap_or(usize::MAX);
     if min > room {

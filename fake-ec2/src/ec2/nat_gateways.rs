@@ -85,8 +85,9 @@ crate::registry::resource!(
     }
 );
 
-/// A NAT gateway is found by its VPC, its subnet and its interface, and
-/// while it is live (what the zone quota counts) by `State` `live`.
+/// A NAT gateway is found by its VPC, its subnet, its interface and its
+/// client token, and while it is live (what the zone quota counts) by
+/// `State` `live`.
 impl Keys for NatGateway {
     fn keys(&self, out: &mut Vec<Key>) {
         out.push((By::Vpc, self.vpc_id.clone()));
@@ -96,6 +97,9 @@ impl Keys for NatGateway {
         }
         if self.is_live() {
             out.push((By::State, LIVE.to_owned()));
+        }
+        if let Some(t) = &self.client_token {
+            out.push((By::Token, t.clone()));
         }
     }
 }
@@ -281,7 +285,9 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
     if let Some(existing) = idempotency::earlier(
-        ec2.nat_gateways.values(),
+        token
+            .iter()
+            .flat_map(|t| ec2.nat_gateways.find(By::Token, t)),
         token.as_deref(),
         |g| g.client_token.as_deref(),
         |g| g.subnet_id == subnet_id,

@@ -128,14 +128,17 @@ crate::registry::resource!(
     |id| errors::network_interface_not_found(id)
 );
 
-/// A stand-alone interface is found by its VPC, its subnet and the
-/// instance it is attached to.
+/// A stand-alone interface is found by its VPC, its subnet, the instance
+/// it is attached to and its client token.
 impl Keys for NetworkInterface {
     fn keys(&self, out: &mut Vec<Key>) {
         out.push((By::Vpc, self.vpc_id.clone()));
         out.push((By::Subnet, self.subnet_id.clone()));
         if let Some(i) = &self.instance_id {
             out.push((By::Instance, i.clone()));
+        }
+        if let Some(t) = &self.client_token {
+            out.push((By::Token, t.clone()));
         }
     }
 }
@@ -584,7 +587,9 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
     let description = p.value("Description").unwrap_or_default().to_owned();
     let ec2 = &ctx.region.ec2;
     if let Some(existing) = idempotency::earlier(
-        ec2.network_interfaces.values(),
+        token
+            .iter()
+            .flat_map(|t| ec2.network_interfaces.find(By::Token, t)),
         token.as_deref(),
         |n| n.client_token.as_deref(),
         |n| n.subnet_id == subnet_id && n.description == description,

@@ -530,13 +530,7 @@ pub fn create_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
     }
 
     // Same name: the same load balancer if the settings match, else an error.
-    if let Some(existing) = ctx
-        .region
-        .elbv2
-        .load_balancers
-        .values()
-        .find(|lb| lb.name == name)
-    {
+    if let Some(existing) = ctx.region.elbv2.load_balancers.first(By::Name, &name) {
         let same_subnets = {
             let mut a: Vec<&str> = existing
                 .availability_zones
@@ -725,8 +719,7 @@ fn parse_ip<T: std::str::FromStr>(value: Option<&str>, family: &str) -> AwsResul
 fn has_ipv6_target_group(ctx: &Ctx<'_>, lb_arn: &str) -> bool {
     let elb = &ctx.region.elbv2;
     elb.listeners
-        .values()
-        .filter(|l| l.load_balancer_arn == lb_arn)
+        .find(By::LoadBalancer, lb_arn)
         .flat_map(|l| l.target_group_arns())
         .any(|tg| {
             elb.target_groups

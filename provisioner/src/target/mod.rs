@@ -18,7 +18,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
@@ -435,7 +437,11 @@ fn own_retry_partition(service: Service) -> RetryPartition {
 macro_rules! client_from {
     ($($name:ident: $sdk:ident, $service:expr;)*) => {$(
         fn $name(conf: &SdkConfig, endpoint: Option<&str>) -> $sdk::Client {
-            let b = $sdk::config::Builder::from(conf);
+            let mut b = $sdk::config::Builder::from(conf);
+            if conf.credentials_provider().is_none() {
+                // Only `SdkLayers { signing: false, .. }` leaves it out.
+                b = b.allow_no_auth();
+            }
             let b = match endpoint {
                 Some(url) => b
                     .retry_partition(own_retry_partition($service))
@@ -481,16 +487,84 @@ pub fn https_client() -> SharedHttpClient {
 /// Settings shared by every client of a fake (embedded or by URL), sent
 /// through `http` ([`https_client`], or the in-process one).
 fn fake_config(region: &str, timeouts: Timeouts, http: SharedHttpClient) -> SdkConfig {
-    SdkConfig::builder()
+    layered_config(region, timeouts, http, SdkLayers::ALL)
+}
+
+/// What the SDK does on every call beside serializing the request and
+/// parsing the answer. Each can be turned off to measure what it costs
+/// (the apply bench's floor section). Clients of real AWS and of an
+/// endpoint keep them all on ([`SdkLayers::ALL`]); the in-process clients
+/// of the embedded default turn stalled-stream protection off
+/// ([`SdkLayers::IN_PROCESS`]). EC2, ELB, EKS and STS take no request
+/// checksums, so there is no checksum layer to turn off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdkLayers {
+    /// SigV4 signing with the placeholder credentials; off, requests go
+    /// unsigned, and the fake, which reads the account, region and service
+    /// from the signature's scope, answers them in its default region.
+    pub signing: bool,
+    /// The standard retry strategy and its token bucket; off, one attempt.
+    pub retries: bool,
+    /// The stalled-stream check on every request and answer body.
+    pub stalled_stream_protection: bool,
+    /// The identity cache in front of the credentials provider; off, the
+    /// provider is asked on every call.
+    pub identity_cache: bool,
+}
+
+impl SdkLayers {
+    /// Every layer on: clients of real AWS and of an endpoint.
+    pub const ALL: SdkLayers = SdkLayers {
+        signing: true,
+        retries: true,
+        stalled_stream_protection: true,
+        identity_cache: true,
+    };
+
+    /// The in-process clients of the embedded default. Stalled-stream
+    /// protection watches a body's throughput with timers so a network
+    /// transfer that stops is cut off; an in-process body is one buffer
+    /// already in memory and cannot stall, and the watch cost a fifth of
+    /// an in-process apply (docs/benchmarks.md, "The SDK's floor").
+    /// Signing stays (the fake reads the account, region and service from
+    /// the signature's scope, and can check the signature), and so do
+    /// retries (fault rules inject throttling and
+    /// 500s the provisioner must ride out); the identity cache costs
+    /// nothing measurable.
+    pub const IN_PROCESS: SdkLayers = SdkLayers {
+        stalled_stream_protection: false,
+        ..SdkLayers::ALL
+    };
+}
+
+fn layered_config(
+    region: &str,
+    timeouts: Timeouts,
+    http: SharedHttpClient,
+    layers: SdkLayers,
+) -> SdkConfig {
+    let mut b = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(http)
         .region(Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+        .timeout_config(timeouts.config());
+    if layers.signing {
+        b = b.credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
             placeholder_credentials(),
-        ))
-        .retry_config(retry_config(true))
-        .timeout_config(timeouts.config())
-        .build()
+        ));
+    }
+    b = b.retry_config(if layers.retries {
+        retry_config(true)
+    } else {
+        RetryConfig::disabled()
+    });
+    if !layers.stalled_stream_protection {
+        b = b.stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    }
+    if !layers.identity_cache {
+        b = b.identity_cache(IdentityCache::no_cache());
+    }
+    b.build()
 }
 
 /// Connects to where `opts` and the environment point, for a command that
@@ -608,7 +682,22 @@ impl Clients {
     /// Clients that hand every request to `fake` in-process: no socket,
     /// no port (see [`in_process`]). What the embedded default uses.
     pub fn in_process(fake: fake_ec2::Fake, region: &str, timeouts: Timeouts) -> Self {
-        let conf = fake_config(region, timeouts, in_process::http_client(fake.clone()));
+        let http = in_process::http_client(fake.clone());
+        Self::over(http, fake, region, timeouts, SdkLayers::IN_PROCESS)
+    }
+
+    /// Clients of the embedded `fake` whose requests go through `http`
+    /// with the SDK layers `layers` (the apply bench: canned answers, and
+    /// what each layer costs). [`Clients::in_process`] is this with the
+    /// in-process transport and [`SdkLayers::IN_PROCESS`].
+    pub fn over(
+        http: SharedHttpClient,
+        fake: fake_ec2::Fake,
+        region: &str,
+        timeouts: Timeouts,
+        layers: SdkLayers,
+    ) -> Self {
+        let conf = layered_config(region, timeouts, http, layers);
         let url = Some(IN_PROCESS_URL);
         Clients {
             ec2: ec2_from(&conf, url),
@@ -702,7 +791,7 @@ impl Clients {
 
 mod in_process;
 
-pub use in_process::IN_PROCESS_URL;
+pub use in_process::{IN_PROCESS_URL, http_client as in_process_http_client};
 
 #[cfg(test)]
 mod tests;

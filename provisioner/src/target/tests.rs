@@ -386,3 +386,58 @@ fn clients_of_an_endpoint_share_one_http_client() {
     let lone = ec2_client("http://127.0.0.1:1", "us-east-1");
     assert!(lone.config().http_client().is_some(), "ec2_client");
 }
+
+/// The in-process clients turn stalled-stream protection off (their
+/// bodies are in memory) and still sign; an endpoint's clients keep the
+/// SDK's default (on). A signing-off layer set sends unsigned requests,
+/// whose region the fake cannot tell (the signature's scope names it).
+#[tokio::test]
+async fn in_process_clients_drop_only_stalled_stream_protection() {
+    let fake = fake_ec2::Fake::new();
+    let c = Clients::in_process(fake.clone(), "us-east-1", Timeouts::default());
+    for (service, stalled) in [
+        ("ec2", c.ec2.config().stalled_stream_protection()),
+        ("elb", c.elb.config().stalled_stream_protection()),
+        ("eks", c.eks.config().stalled_stream_protection()),
+        ("sts", c.sts.config().stalled_stream_protection()),
+    ] {
+        assert_eq!(stalled.map(|s| s.is_enabled()), Some(false), "{service}");
+    }
+    c.ec2
+        .describe_vpcs()
+        .send()
+        .await
+        .expect("signed and routed");
+    let signed = fake.journal().last().map(|e| e.action.clone());
+    assert_eq!(signed.as_deref(), Some("DescribeVpcs"));
+
+    let url = "http://127.0.0.1:1";
+    let e = Clients::for_endpoint(url, "test", "us-east-1");
+    let stalled = e.ec2.config().stalled_stream_protection();
+    assert!(stalled.is_none_or(|s| s.is_enabled()), "{stalled:?}");
+
+    let unsigned = SdkLayers {
+        signing: false,
+        ..SdkLayers::IN_PROCESS
+    };
+    let http = in_process_http_client(fake.clone());
+    let u = Clients::over(
+        http,
+        fake.clone(),
+        "eu-west-1",
+        Timeouts::default(),
+        unsigned,
+    );
+    u.ec2
+        .describe_vpcs()
+        .send()
+        .await
+        .expect("answered unsigned");
+    // Without a scope the fake cannot tell the region: the call lands in
+    // its default one, not the client's.
+    let entry = fake.journal().last().cloned().expect("journaled");
+    assert_eq!(
+        (entry.action.as_str(), entry.region.as_str()),
+        ("DescribeVpcs", "us-east-1")
+    );
+}
