@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark but the moto comparison (scripts/bench-vs-moto.sh), in one
 # run: what a request costs fake-ec2 (in-process and over loopback), the
-# fake at scale (1k -> 100k subnets, memory), and a full dualstack cluster
+# fake at scale (1k -> 100k of each indexed family, memory), and a full dualstack cluster
 # apply and destroy with the provisioner against the embedded fake and
 # against a standalone fake-ec2 over a socket. Measures, never asserts.
 #

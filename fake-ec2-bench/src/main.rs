@@ -16,9 +16,11 @@
 //!   per request beside requests per second. `scripts/bench-vs-moto.sh`
 //!   runs it against both.
 //! - `--scale`: one region grown in-process to 10,000 dualstack VPCs with 10
-//!   subnets each; at 1k, 10k and 100k subnets it measures CreateSubnet,
-//!   DescribeSubnets by `vpc-id`, DescribeVpcs by id and a refused
-//!   (conflicting) CreateSubnet, and the resident memory per resource.
+//!   of each indexed family each (subnets, route tables, security groups,
+//!   interfaces, NAT gateways, instances, NLBs); at 1k, 10k and 100k of
+//!   each it measures CreateSubnet, a refused (conflicting) CreateSubnet,
+//!   each family's Describe by id and by `vpc-id` (by name for load
+//!   balancers), and the resident memory per resource.
 //! - `--xml`: the fake's XML writer (`protocol::xml::Node`) against
 //!   quick-xml's `Writer` and escaping, on DescribeVpcs-shaped answers.
 //!
@@ -189,8 +191,8 @@ pub(crate) struct Args {
     /// With --url: also write the figures here, tab-separated.
     #[arg(long, value_name = "FILE", requires = "url")]
     pub(crate) tsv: Option<PathBuf>,
-    /// Grow one region in-process to --scale-vpcs dualstack VPCs with 10
-    /// dualstack subnets each, measuring at 1k, 10k and 100k subnets.
+    /// Grow one region in-process to --scale-vpcs dualstack VPCs with 10 of
+    /// each indexed family each, measuring at 1k, 10k and 100k of each.
     #[arg(long, conflicts_with = "url")]
     pub(crate) scale: bool,
     /// The fake's XML writer against quick-xml's writer and escaping.
