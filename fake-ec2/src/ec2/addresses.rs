@@ -35,6 +35,7 @@ use super::errors;
 use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
+use crate::index::By;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -349,7 +350,7 @@ fn association_target(ctx: &Ctx<'_>, p: &Params) -> AwsResult<Target> {
     };
     let has_gateway = ec2
         .internet_gateways
-        .values()
+        .find(By::Vpc, &nic.vpc_id)
         .any(|g| g.attached_vpc() == Some(nic.vpc_id.as_str()));
     if !has_gateway {
         return Err(errors::network_not_attached_to_gateway(&nic.vpc_id));

@@ -26,6 +26,7 @@ use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::zones::{self, Zone, ZoneType};
 use super::{Ec2State, errors, idempotency, route_tables};
+use crate::index::{By, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -47,6 +48,17 @@ crate::registry::resource!(
     CarrierGateway: "cagw", "carrier-gateway", carrier_gateway_id, Tags,
     |id| not_found(id)
 );
+
+/// A gateway is found by its VPC and its client token.
+impl Keys for CarrierGateway {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.extend(self.client_token.iter().map(|t| (By::Token, t.clone())));
+    }
+}
+
+/// Neither changes once the gateway is made.
+impl StableKeys for CarrierGateway {}
 
 fn not_found(id: &str) -> AwsError {
     AwsError::coded(
@@ -136,7 +148,9 @@ pub fn create_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
     if let Some(existing) = idempotency::earlier(
-        ec2.carrier_gateways.values(),
+        token
+            .iter()
+            .flat_map(|t| ec2.carrier_gateways.find(By::Token, t)),
         token.as_deref(),
         |g| g.client_token.as_deref(),
         |g| g.vpc_id == vpc_id,
@@ -146,7 +160,7 @@ pub fn create_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     if !ec2.vpcs.contains_key(&vpc_id) {
         return Err(errors::vpc_not_found(&vpc_id));
     }
-    if let Some(other) = ec2.carrier_gateways.values().find(|g| g.vpc_id == vpc_id) {
+    if let Some(other) = ec2.carrier_gateways.first(By::Vpc, &vpc_id) {
         return Err(AwsError::coded(
             errors::Ec2Code::ResourceAlreadyAssociated,
             format!(

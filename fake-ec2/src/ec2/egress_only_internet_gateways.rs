@@ -20,6 +20,7 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, errors, idempotency, route_tables};
+use crate::index::{By, Key, Keys, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
@@ -41,6 +42,17 @@ crate::registry::resource!(
     egress_only_internet_gateway_id, Tags,
     |id| errors::egress_only_gateway_not_found(id)
 );
+
+/// A gateway is found by its VPC and its client token.
+impl Keys for EgressOnlyInternetGateway {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.push((By::Vpc, self.vpc_id.clone()));
+        out.extend(self.client_token.iter().map(|t| (By::Token, t.clone())));
+    }
+}
+
+/// Neither changes once the gateway is made.
+impl StableKeys for EgressOnlyInternetGateway {}
 
 impl EgressOnlyInternetGateway {
     pub fn is_attached(&self) -> bool {
@@ -99,7 +111,9 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
     if let Some(existing) = idempotency::earlier(
-        ec2.egress_only_internet_gateways.values(),
+        token
+            .iter()
+            .flat_map(|t| ec2.egress_only_internet_gateways.find(By::Token, t)),
         token.as_deref(),
         |g| g.client_token.as_deref(),
         |g| g.vpc_id == vpc_id,
@@ -111,8 +125,8 @@ pub fn create_egress_only_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> Aws
     }
     if let Some(other) = ec2
         .egress_only_internet_gateways
-        .values()
-        .find(|g| g.vpc_id == vpc_id && g.is_attached())
+        .find(By::Vpc, &vpc_id)
+        .find(|g| g.is_attached())
     {
         return Err(errors::vpc_has_egress_only_gateway(
             &vpc_id,

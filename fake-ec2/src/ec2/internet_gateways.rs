@@ -19,7 +19,7 @@ use super::filters::{self, Filterable};
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, addresses, errors, route_tables};
-use crate::index::By;
+use crate::index::{By, Key, Keys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{Node, Params};
@@ -45,6 +45,13 @@ crate::registry::resource!(
     InternetGateway: "igw", "internet-gateway", internet_gateway_id, Tags,
     |id| errors::internet_gateway_not_found(id)
 );
+
+/// A gateway is found by the VPCs it is attached to.
+impl Keys for InternetGateway {
+    fn keys(&self, out: &mut Vec<Key>) {
+        out.extend(self.attachments.iter().map(|a| (By::Vpc, a.vpc_id.clone())));
+    }
+}
 
 impl InternetGateway {
     pub fn attached_vpc(&self) -> Option<&str> {
@@ -143,16 +150,17 @@ pub fn attach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
     }
     if ec2
         .internet_gateways
-        .values()
+        .find(By::Vpc, &vpc_id)
         .any(|g| g.attached_vpc() == Some(vpc_id.as_str()))
     {
         return Err(errors::vpc_has_internet_gateway(&vpc_id));
     }
-    let igw = ec2.internet_gateways.get_mut(&id).expect("checked above");
+    let mut igw = ec2.internet_gateways.change(&id).expect("checked above");
     igw.attachments.push(IgwAttachment {
         vpc_id,
         state: "available".to_owned(),
     });
+    drop(igw);
     route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("return", true)])
 }
@@ -180,8 +188,9 @@ pub fn detach_internet_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<N
         return Err(errors::mapped_public_addresses(&vpc_id));
     }
     let ec2 = ctx.ec2();
-    let igw = ec2.internet_gateways.get_mut(&id).expect("checked above");
+    let mut igw = ec2.internet_gateways.change(&id).expect("checked above");
     igw.attachments.retain(|a| a.vpc_id != vpc_id);
+    drop(igw);
     route_tables::refresh_routes_to(ec2, &id);
     Ok(vec![Node::text("return", true)])
 }

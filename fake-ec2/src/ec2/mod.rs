@@ -40,9 +40,9 @@ crate::registry::families! {
     pub struct Ec2State<Tags = tags::Tags> {
         vpcs: vpcs::Vpc,
         subnets: subnets::Subnet => subnets::Subnets,
-        internet_gateways: internet_gateways::InternetGateway,
-        egress_only_internet_gateways: egress_only_internet_gateways::EgressOnlyInternetGateway,
-        carrier_gateways: carrier_gateways::CarrierGateway,
+        internet_gateways: internet_gateways::InternetGateway => Indexed<internet_gateways::InternetGateway>,
+        egress_only_internet_gateways: egress_only_internet_gateways::EgressOnlyInternetGateway => Indexed<egress_only_internet_gateways::EgressOnlyInternetGateway>,
+        carrier_gateways: carrier_gateways::CarrierGateway => Indexed<carrier_gateways::CarrierGateway>,
         addresses: addresses::Address,
         nat_gateways: nat_gateways::NatGateway => Indexed<nat_gateways::NatGateway>,
         route_tables: route_tables::RouteTable => Indexed<route_tables::RouteTable>,

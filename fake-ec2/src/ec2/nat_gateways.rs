@@ -261,7 +261,7 @@ fn planned_failure(
         }
         let igw = ec2
             .internet_gateways
-            .values()
+            .find(By::Vpc, &subnet.vpc_id)
             .any(|g| g.attached_vpc() == Some(subnet.vpc_id.as_str()));
         if !igw {
             return Some((

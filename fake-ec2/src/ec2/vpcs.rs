@@ -737,15 +737,12 @@ pub fn delete_vpc(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let main_rt = vpc.main_route_table_id.clone();
     let default_sg = vpc.default_security_group_id.clone();
     let depends = ec2.subnets.in_vpc(&id).next().is_some()
-        || ec2
-            .internet_gateways
-            .values()
-            .any(|g| g.attachments.iter().any(|a| a.vpc_id == id))
+        || ec2.internet_gateways.any(By::Vpc, &id)
         || ec2
             .egress_only_internet_gateways
-            .values()
-            .any(|g| g.vpc_id == id && g.is_attached())
-        || ec2.carrier_gateways.values().any(|g| g.vpc_id == id)
+            .find(By::Vpc, &id)
+            .any(|g| g.is_attached())
+        || ec2.carrier_gateways.any(By::Vpc, &id)
         || ec2.endpoint_in_vpc(&id)
         || ec2.route_tables.ids(By::Vpc, &id).any(|r| *r != main_rt)
         || ec2
