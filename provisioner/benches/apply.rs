@@ -168,6 +168,14 @@ async fn apply_and_destroy(
     }
 }
 
+/// Median and 90th percentile of the applies, then of the destroys, in ms.
+fn apply_destroy_stats(samples: &[Sample]) -> ((f64, f64), (f64, f64)) {
+    (
+        stats(samples.iter().map(|s| s.apply).collect()),
+        stats(samples.iter().map(|s| s.destroy).collect()),
+    )
+}
+
 fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -197,8 +205,7 @@ async fn main() {
             samples.push(one(run, &m, sequential, 0, transport).await);
         }
         let calls = samples[0].calls;
-        let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
-        let (d50, d90) = stats(samples.iter().map(|s| s.destroy).collect());
+        let ((a50, a90), (d50, d90)) = apply_destroy_stats(&samples);
         println!(
             "{target}, {} calls: apply median {a50:.1} ms (p90 {a90:.1}), destroy median {d50:.1} ms (p90 {d90:.1}){} [{RUNS} runs, 3-zone dualstack cluster]",
             if sequential {
@@ -223,8 +230,7 @@ async fn main() {
         }
         let (all, mutating) = samples[0].calls.expect("embedded fake");
         let destroy_calls = samples[0].destroy_calls.expect("embedded fake");
-        let (a50, _) = stats(samples.iter().map(|s| s.apply).collect());
-        let (d50, _) = stats(samples.iter().map(|s| s.destroy).collect());
+        let ((a50, _), (d50, _)) = apply_destroy_stats(&samples);
         println!(
             "embedded fake (in-process), every call delayed {DELAY_MS} ms, {}: apply median {a50:.0} ms = about {:.0} calls deep (of {all} calls, {mutating} mutating); destroy median {d50:.0} ms = about {:.0} calls deep (of {destroy_calls} calls) [{DELAY_RUNS} runs]",
             if sequential {
@@ -331,8 +337,7 @@ async fn floor(m: &Manifests) {
                         assert!(r.used_up(), "the replay gave every recorded answer");
                     }
                 }
-                let (a50, a90) = stats(samples.iter().map(|s| s.apply).collect());
-                let (d50, d90) = stats(samples.iter().map(|s| s.destroy).collect());
+                let ((a50, a90), (d50, d90)) = apply_destroy_stats(&samples);
                 println!(
                     "round {round}, {}, sequential, {name}: apply median {a50:.2} ms (p90 {a90:.2}), destroy median {d50:.2} ms (p90 {d90:.2}) [{RUNS} runs]",
                     if canned {
