@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ec2::filters;
 use crate::protocol::Filter;
 use crate::registry::Store;
 
@@ -55,13 +56,18 @@ pub enum By {
     Group,
     /// A security group rule's id.
     Rule,
-    /// A state a check counts by (a NAT gateway that is `live`).
+    /// A state a check counts by ([`LIVE`]: a NAT gateway or instance
+    /// a quota counts).
     State,
     /// The `ClientToken` of the request that made it (idempotency).
     Token,
 }
 
 const KINDS: usize = By::Token as usize + 1;
+
+/// The `State` key of a resource a quota counts (a NAT gateway not yet
+/// deleted or failed, an instance not yet terminated).
+pub const LIVE: &str = "live";
 
 /// A key: what the resource is found by, and the value.
 pub type Key = (By, String);
@@ -90,7 +96,7 @@ fn keys_of<R: Keys>(r: &R) -> Vec<Key> {
 #[derive(Debug, Clone)]
 pub struct Indexed<R> {
     by_id: BTreeMap<String, R>,
-    index: [HashMap<String, BTreeSet<String>>; KINDS],
+    index: Index,
 }
 
 impl<R> Default for Indexed<R> {
@@ -106,7 +112,7 @@ impl<R: Keys> Indexed<R> {
     pub fn insert(&mut self, id: String, r: R) -> Option<R> {
         let old = self.remove(&id);
         for key in keys_of(&r) {
-            self.add(&id, key);
+            index_key(&mut self.index, &id, key);
         }
         self.by_id.insert(id, r);
         old
@@ -115,7 +121,7 @@ impl<R: Keys> Indexed<R> {
     pub fn remove(&mut self, id: &str) -> Option<R> {
         let r = self.by_id.remove(id)?;
         for key in keys_of(&r) {
-            self.drop_key(id, &key);
+            unindex(&mut self.index, id, &key);
         }
         Some(r)
     }
@@ -136,35 +142,21 @@ impl<R: Keys> Indexed<R> {
         })
     }
 
-    /// Changes every resource, re-indexing the ones whose keys changed.
-    pub fn change_all(&mut self, f: impl FnMut(&mut R)) {
-        let ids: Vec<String> = self.by_id.keys().cloned().collect();
-        self.change_ids(ids, f);
-    }
-
-    /// Changes every resource a key finds (the route tables of a VPC).
-    pub fn change_each(&mut self, by: By, value: &str, f: impl FnMut(&mut R)) {
+    /// Removes every resource a key finds (the listeners of a load
+    /// balancer).
+    pub fn remove_each(&mut self, by: By, value: &str) {
         let ids: Vec<String> = self.ids(by, value).cloned().collect();
-        self.change_ids(ids, f);
-    }
-
-    fn change_ids(&mut self, ids: Vec<String>, mut f: impl FnMut(&mut R)) {
         for id in ids {
-            let mut g = self.change(&id).expect("listed above");
-            f(&mut g);
+            self.remove(&id);
         }
     }
 
-    /// Keeps only the resources `keep` says to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &R) -> bool) {
-        let gone: Vec<String> = self
-            .by_id
-            .iter()
-            .filter(|(id, r)| !keep(id, r))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in gone {
-            self.remove(&id);
+    /// Changes every resource a key finds (the route tables of a VPC).
+    pub fn change_each(&mut self, by: By, value: &str, mut f: impl FnMut(&mut R)) {
+        let ids: Vec<String> = self.ids(by, value).cloned().collect();
+        for id in ids {
+            let mut g = self.change(&id).expect("listed above");
+            f(&mut g);
         }
     }
 
@@ -174,7 +166,7 @@ impl<R: Keys> Indexed<R> {
         let mut rebuilt = Self::default();
         for (id, r) in &self.by_id {
             for key in keys_of(r) {
-                rebuilt.add(id, key);
+                index_key(&mut rebuilt.index, id, key);
             }
         }
         for (kind, (have, want)) in self.index.iter().zip(&rebuilt.index).enumerate() {
@@ -190,20 +182,19 @@ impl<R: Keys> Indexed<R> {
         }
         Ok(())
     }
-
-    fn add(&mut self, id: &str, (by, value): Key) {
-        self.index[by as usize]
-            .entry(value)
-            .or_default()
-            .insert(id.to_owned());
-    }
-
-    fn drop_key(&mut self, id: &str, key: &Key) {
-        unindex(&mut self.index, id, key);
-    }
 }
 
-fn unindex(index: &mut [HashMap<String, BTreeSet<String>>; KINDS], id: &str, (by, value): &Key) {
+/// One array of maps, one map per kind of key: key value -> ids.
+type Index = [HashMap<String, BTreeSet<String>>; KINDS];
+
+fn index_key(index: &mut Index, id: &str, (by, value): Key) {
+    index[by as usize]
+        .entry(value)
+        .or_default()
+        .insert(id.to_owned());
+}
+
+fn unindex(index: &mut Index, id: &str, (by, value): &Key) {
     let map = &mut index[*by as usize];
     if let Some(ids) = map.get_mut(value) {
         ids.remove(id);
@@ -218,11 +209,6 @@ impl<R: StableKeys> Indexed<R> {
     /// come from.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut R> {
         self.by_id.get_mut(id)
-    }
-
-    /// Every resource, to change any field but those its keys come from.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut R> {
-        self.by_id.values_mut()
     }
 }
 
@@ -242,6 +228,16 @@ impl<R> Indexed<R> {
         self.find(by, value).next()
     }
 
+    /// The resources `ids` names that the store holds, once each, in id
+    /// order.
+    pub fn in_id_order<'a, 'b>(&'a self, ids: impl IntoIterator<Item = &'b str>) -> Vec<&'a R> {
+        let wanted: BTreeSet<&str> = ids.into_iter().collect();
+        wanted
+            .into_iter()
+            .filter_map(|id| self.by_id.get(id))
+            .collect()
+    }
+
     /// Whether a key finds any resource.
     pub fn any(&self, by: By, value: &str) -> bool {
         self.index[by as usize].contains_key(value)
@@ -257,26 +253,19 @@ impl<R> Indexed<R> {
         indexed: &[(&str, By)],
     ) -> Vec<&'a R> {
         if !ids.is_empty() {
-            let wanted: BTreeSet<&String> = ids.iter().collect();
-            return wanted
-                .into_iter()
-                .filter_map(|id| self.by_id.get(id))
-                .collect();
+            return self.in_id_order(ids.iter().map(String::as_str));
         }
         let exact = filters.iter().find_map(|f| {
             let (_, by) = indexed.iter().find(|(name, _)| *name == f.name)?;
-            let plain = f.values.iter().all(|v| !v.contains(['*', '?', '\\']));
-            plain.then_some((*by, &f.values))
+            filters::is_exact(f).then_some((*by, &f.values))
         });
         match exact {
-            Some((by, values)) => {
-                let wanted: BTreeSet<&String> =
-                    values.iter().flat_map(|v| self.ids(by, v)).collect();
-                wanted
-                    .into_iter()
-                    .filter_map(|id| self.by_id.get(id))
-                    .collect()
-            }
+            Some((by, values)) => self.in_id_order(
+                values
+                    .iter()
+                    .flat_map(|v| self.ids(by, v))
+                    .map(String::as_str),
+            ),
             None => self.by_id.values().collect(),
         }
     }
@@ -287,7 +276,7 @@ pub struct Guard<'a, R: Keys> {
     id: String,
     old: Vec<Key>,
     item: &'a mut R,
-    index: &'a mut [HashMap<String, BTreeSet<String>>; KINDS],
+    index: &'a mut Index,
 }
 
 impl<R: Keys> std::ops::Deref for Guard<'_, R> {
@@ -313,11 +302,8 @@ impl<R: Keys> Drop for Guard<'_, R> {
         for key in self.old.iter().filter(|k| !new.contains(k)) {
             unindex(self.index, &self.id, key);
         }
-        for (by, value) in new.into_iter().filter(|k| !self.old.contains(k)) {
-            self.index[by as usize]
-                .entry(value)
-                .or_default()
-                .insert(self.id.clone());
+        for key in new.into_iter().filter(|k| !self.old.contains(k)) {
+            index_key(self.index, &self.id, key);
         }
     }
 }
@@ -404,8 +390,8 @@ mod tests {
     }
 
     /// Every way a resource changes keeps the indexes in step: insert,
-    /// a change through the guard, replace, retain, remove, and a state
-    /// file read back.
+    /// a change through the guard, replace, changes and removals by key,
+    /// remove, and a state file read back.
     #[test]
     fn the_indexes_follow_every_change() {
         let mut s = Indexed::default();
@@ -429,11 +415,14 @@ mod tests {
 
         s.change_each(By::Subnet, "subnet-2", |t| t.vpc = "vpc-y".into());
         assert_eq!(ids(&s, By::Vpc, "vpc-y"), ["t-1"]);
-        s.change_all(|t| t.vpc = "vpc-z".into());
+        for vpc in ["vpc-y", "vpc-b", "vpc-c"] {
+            s.change_each(By::Vpc, vpc, |t| t.vpc = "vpc-z".into());
+        }
         assert_eq!(ids(&s, By::Vpc, "vpc-z"), ["t-1", "t-2", "t-3"]);
         assert!(!s.any(By::Vpc, "vpc-a"));
 
-        s.retain(|id, _| id != "t-2");
+        s.remove_each(By::Subnet, "subnet-1");
+        assert_eq!(s.keys().collect::<Vec<_>>(), ["t-1", "t-3"]);
         assert_eq!(ids(&s, By::Subnet, "subnet-1"), Vec::<String>::new());
         assert!(!s.any(By::Subnet, "subnet-1"));
 

@@ -62,9 +62,20 @@ pub fn select<'a, T: Filterable + 'a>(
     Ok(items.into_iter().filter(|i| matches(*i, filters)).collect())
 }
 
+/// Whether a filter value matches only itself (no `*`, `?` or `\`).
+pub fn is_literal(pattern: &str) -> bool {
+    !pattern.contains(['*', '?', '\\'])
+}
+
+/// Whether every value of a filter matches only itself, so the values can
+/// be looked up in an index instead of matched against every resource.
+pub fn is_exact(f: &Filter) -> bool {
+    f.values.iter().all(|v| is_literal(v))
+}
+
 /// AWS filter wildcards: `*` any run, `?` one character, `\` escapes.
 pub fn wildcard_match(pattern: &str, value: &str) -> bool {
-    if !pattern.contains(['*', '?', '\\']) {
+    if is_literal(pattern) {
         return pattern == value;
     }
     let p: Vec<char> = pattern.chars().collect();

@@ -419,9 +419,7 @@ pub fn describe_instance_type_offerings(ctx: &mut Ctx<'_>, p: &Params) -> AwsRes
     // in every zone.
     let named: Option<BTreeSet<&str>> = filters
         .iter()
-        .find(|f| {
-            f.name == "instance-type" && f.values.iter().all(|v| !v.contains(['*', '?', '\\']))
-        })
+        .find(|f| f.name == "instance-type" && filters::is_exact(f))
         .map(|f| f.values.iter().map(String::as_str).collect());
     let catalog: Vec<&InstanceTypeInfo> = catalog
         .iter()

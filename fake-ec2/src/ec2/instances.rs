@@ -52,7 +52,7 @@ use super::tags::{self, Tags};
 use super::{Ec2State, errors};
 use crate::ec2::instance_types::InstanceTypeInfo;
 use crate::ids::Timestamp;
-use crate::index::{By, Key, Keys, StableKeys};
+use crate::index::{By, Key, Keys, LIVE, StableKeys};
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
 use crate::region::Ctx;
@@ -185,9 +185,6 @@ impl Keys for Instance {
 /// becomes terminated (and gives its interfaces up) only in
 /// `observe_instance`, through [`crate::index::Indexed::change`].
 impl StableKeys for Instance {}
-
-/// The `State` key of an instance that is not terminated.
-const LIVE: &str = "live";
 
 impl Instance {
     /// The primary interface (device index 0).

@@ -38,7 +38,7 @@ use super::tags::{self, Tags};
 use super::{Ec2State, errors, idempotency, route_tables};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
-use crate::index::{By, Key, Keys};
+use crate::index::{By, Key, Keys, LIVE};
 use crate::protocol::error::AwsResult;
 use crate::protocol::xml::rename;
 use crate::protocol::{AwsError, Node, Params};
@@ -103,9 +103,6 @@ impl Keys for NatGateway {
         }
     }
 }
-
-/// The `State` key of a live gateway.
-const LIVE: &str = "live";
 
 impl NatGateway {
     /// Counts against quotas and blocks deletes of its subnet and VPC.

@@ -492,8 +492,7 @@ pub fn describe_network_interfaces(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<V
                 "attachment.instance-id" => By::Instance,
                 _ => return None,
             };
-            let plain = f.values.iter().all(|v| !v.contains(['*', '?', '\\']));
-            plain.then_some((by, &f.values))
+            filters::is_exact(f).then_some((by, &f.values))
         });
         match exact {
             Some((by, values)) => values

@@ -633,15 +633,13 @@ pub fn describe_route_tables(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Nod
     let ec2 = ctx.ec2();
     let req = describe.request(p, &ec2.route_tables)?;
     filters::check::<RouteTable>(&req.filters)?;
-    let candidates = |ec2: &Ec2State| -> Vec<String> {
-        ec2.route_tables
-            .candidates(&req.ids, &req.filters, INDEXED_FILTERS)
-            .into_iter()
-            .map(|rt| rt.route_table_id.clone())
-            .collect()
-    };
+    let ids: Vec<String> = ec2
+        .route_tables
+        .candidates(&req.ids, &req.filters, INDEXED_FILTERS)
+        .into_iter()
+        .map(|rt| rt.route_table_id.clone())
+        .collect();
     // Settle what the answer shows before filtering on it (`route.state`).
-    let ids = candidates(ec2);
     refresh_tables(ec2, ids.clone());
     let tables = ids.iter().filter_map(|id| ec2.route_tables.get(id));
     let items = filters::select(tables, &req.filters)?

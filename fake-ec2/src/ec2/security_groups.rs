@@ -920,11 +920,8 @@ pub fn describe_security_groups(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
         ec2.security_groups
             .candidates(&[], &filters, &[("vpc-id", By::Vpc)])
     } else {
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).chain(named).collect();
-        wanted
-            .into_iter()
-            .filter_map(|id| ec2.security_groups.get(id))
-            .collect()
+        ec2.security_groups
+            .in_id_order(ids.iter().map(String::as_str).chain(named))
     };
     let views: Vec<GroupView<'_>> = candidates
         .into_iter()
@@ -1099,22 +1096,15 @@ pub fn describe_security_group_rules(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult
     // rules, else those an exact `group-id` filter names, else every one.
     let exact_groups = filters
         .iter()
-        .find(|f| f.name == "group-id" && f.values.iter().all(|v| !v.contains(['*', '?', '\\'])));
+        .find(|f| f.name == "group-id" && filters::is_exact(f));
     let groups: Vec<&SecurityGroup> = if !ids.is_empty() {
-        let holders: BTreeSet<&String> = ids
+        let holders = ids
             .iter()
-            .flat_map(|r| ec2.security_groups.ids(By::Rule, r))
-            .collect();
-        holders
-            .into_iter()
-            .filter_map(|g| ec2.security_groups.get(g))
-            .collect()
+            .flat_map(|r| ec2.security_groups.ids(By::Rule, r));
+        ec2.security_groups.in_id_order(holders.map(String::as_str))
     } else if let Some(f) = exact_groups {
-        let named: BTreeSet<&String> = f.values.iter().collect();
-        named
-            .into_iter()
-            .filter_map(|g| ec2.security_groups.get(g))
-            .collect()
+        ec2.security_groups
+            .in_id_order(f.values.iter().map(String::as_str))
     } else {
         ec2.security_groups.values().collect()
     };

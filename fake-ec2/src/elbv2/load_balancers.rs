@@ -681,7 +681,7 @@ pub fn delete_load_balancer(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node
     ctx.region
         .elbv2
         .listeners
-        .retain(|_, l| l.load_balancer_arn != arn);
+        .remove_each(By::LoadBalancer, &arn);
     for z in &lb.availability_zones {
         release_zone(ctx, z);
     }
