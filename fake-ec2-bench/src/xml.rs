@@ -1,15 +1,15 @@
-//! `--xml`: the fake's XML writer (`protocol::xml::Node::write`, on every
-//! answer's path) against quick-xml's `Writer`, on the fake's own
-//! DescribeVpcs answers (10 and 1000 dualstack VPCs) read back into `Node`
-//! trees; and `escape_into` against quick-xml's `escape` on typical values.
+//! `--xml`: the fake's answer builder (`protocol::xml::Node`, on every
+//! answer's path: each builder call writes its markup into the parent's
+//! buffer) against quick-xml's `Writer`, both making the fake's own
+//! DescribeVpcs answers (10 and 1000 dualstack VPCs) from the same list of
+//! elements read back from those answers; and `escape_into` against
+//! quick-xml's `escape` on typical values.
 //!
-//! Both writers must give the same bytes for these trees (checked once,
-//! before timing): the figures compare equal work. quick-xml's `escape`
-//! covers `< > & ' "` only; the fake's also writes `\r` as `&#xD;` and
-//! replaces characters XML 1.0 cannot carry, so on equal footing quick-xml
-//! would need that pass on top.
+//! Both must give the same bytes (checked once, before timing): the figures
+//! compare equal work. quick-xml's `escape` covers `< > & ' "` only; the
+//! fake's also writes `\r` as `&#xD;` and replaces characters XML 1.0 cannot
+//! carry, so on equal footing quick-xml would need that pass on top.
 
-use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -19,21 +19,40 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
 use crate::{Args, Figure, call, measure, world_with_vpcs};
 
-/// The answer's tree, read back from its XML (declaration stripped).
-fn read_tree(doc: &str) -> Node {
+/// One step of an answer, as a handler makes it (element names are
+/// `&'static str` there too).
+enum Step {
+    /// An element that holds elements.
+    Open(&'static str),
+    /// A parent with no children (`<a/>`).
+    Empty(&'static str),
+    /// A text element and its (unescaped) text.
+    Leaf(&'static str, String),
+    Close,
+}
+
+/// The answer's steps, read back from its XML (declaration stripped).
+fn read_steps(doc: &str) -> Vec<Step> {
     let mut reader = quick_xml::Reader::from_str(doc);
-    let mut open: Vec<(Node, String)> = Vec::new();
+    let mut steps = Vec::new();
+    // The open element and the text read inside it so far.
+    let mut open: Option<(&'static str, String)> = None;
     loop {
         match reader.read_event().expect("the fake's answer is XML") {
             Event::Start(tag) => {
-                open.push((Node::el(owned_name(&tag)), String::new()));
+                if let Some((name, _)) = open.take() {
+                    steps.push(Step::Open(name));
+                }
+                open = Some((owned_name(&tag), String::new()));
             }
             Event::Empty(tag) => {
-                let node = Node::el(owned_name(&tag));
-                open.last_mut().expect("a parent").0.push(node);
+                if let Some((name, _)) = open.take() {
+                    steps.push(Step::Open(name));
+                }
+                steps.push(Step::Empty(owned_name(&tag)));
             }
             Event::Text(text) => {
-                if let Some((_, t)) = open.last_mut() {
+                if let Some((_, t)) = open.as_mut() {
                     t.push_str(&text.xml10_content());
                 }
             }
@@ -43,67 +62,106 @@ fn read_tree(doc: &str) -> Node {
                     .map(str::to_owned)
                     .or_else(|| entity.resolve_char_ref().ok().flatten().map(String::from))
                     .expect("a known entity");
-                open.last_mut()
+                open.as_mut()
                     .expect("inside an element")
                     .1
                     .push_str(&decoded);
             }
-            Event::End(_) => {
-                let (node, text) = open.pop().expect("an open element");
-                let node = if node.child_nodes().is_empty() {
-                    Node::text(Cow::Owned(node.name().to_owned()), text)
-                } else {
-                    node
-                };
-                match open.last_mut() {
-                    Some((parent, _)) => parent.push(node),
-                    None => return node,
-                }
-            }
-            Event::Eof => panic!("the answer ended inside an element"),
+            Event::End(_) => match open.take() {
+                Some((name, text)) => steps.push(Step::Leaf(name, text)),
+                None => steps.push(Step::Close),
+            },
+            Event::Eof => return steps,
             _ => {}
         }
     }
 }
 
-fn owned_name(tag: &BytesStart<'_>) -> String {
+/// The tag's name, kept for the rest of the run (a few dozen names).
+fn owned_name(tag: &BytesStart<'_>) -> &'static str {
     let name = tag.name();
     let name: &str = name.as_ref();
-    name.to_owned()
+    Box::leak(name.to_owned().into_boxed_str())
 }
 
-/// The same tree through quick-xml's writer (text escaped by `BytesText::new`).
-fn write_quick(node: &Node, w: &mut Writer<Vec<u8>>) {
-    let io = "writing to a Vec";
-    if let Some(text) = node.text_value() {
-        w.write_event(Event::Start(BytesStart::new(node.name())))
-            .expect(io);
-        w.write_event(Event::Text(BytesText::new(text))).expect(io);
-        w.write_event(Event::End(BytesEnd::new(node.name())))
-            .expect(io);
-    } else if node.child_nodes().is_empty() {
-        w.write_event(Event::Empty(BytesStart::new(node.name())))
-            .expect(io);
-    } else {
-        w.write_event(Event::Start(BytesStart::new(node.name())))
-            .expect(io);
-        for child in node.child_nodes() {
-            write_quick(child, w);
+/// The answer through the fake's builder, as its handlers make one: the
+/// root's children are what a handler returns, and the root is written
+/// around them as the envelope does (one buffer sized by the children).
+fn node_string(steps: &[Step]) -> String {
+    let mut root: Option<&str> = None;
+    let mut children: Vec<Node> = Vec::new();
+    let mut open: Vec<Node> = Vec::new();
+    for step in steps {
+        let done = match step {
+            Step::Open(name) if root.is_none() => {
+                root = Some(name);
+                None
+            }
+            Step::Open(name) => {
+                open.push(Node::el(*name));
+                None
+            }
+            Step::Empty(name) => Some(Node::el(*name)),
+            Step::Leaf(name, text) => match open.pop() {
+                Some(parent) => {
+                    open.push(parent.leaf(name, text));
+                    None
+                }
+                None => Some(Node::text(*name, text)),
+            },
+            Step::Close => open.pop(),
+        };
+        if let Some(node) = done {
+            match open.last_mut() {
+                Some(parent) => parent.push(node),
+                None => children.push(node),
+            }
         }
-        w.write_event(Event::End(BytesEnd::new(node.name())))
-            .expect(io);
     }
-}
-
-fn node_string(tree: &Node) -> String {
-    let mut out = String::with_capacity(4096);
-    tree.write(&mut out);
+    let root = root.expect("the answer has a root");
+    let mut out = String::with_capacity(
+        2 * root.len() + 5 + children.iter().map(Node::wire_len).sum::<usize>(),
+    );
+    out.push('<');
+    out.push_str(root);
+    out.push('>');
+    for c in &children {
+        c.write(&mut out);
+    }
+    out.push_str("</");
+    out.push_str(root);
+    out.push('>');
     out
 }
 
-fn quick_string(tree: &Node) -> Vec<u8> {
+/// The same answer through quick-xml's writer (text escaped by `BytesText::new`).
+fn quick_string(steps: &[Step]) -> Vec<u8> {
+    let io = "writing to a Vec";
     let mut w = Writer::new(Vec::with_capacity(4096));
-    write_quick(tree, &mut w);
+    let mut open: Vec<&'static str> = Vec::new();
+    for step in steps {
+        match step {
+            Step::Open(name) => {
+                w.write_event(Event::Start(BytesStart::new(*name)))
+                    .expect(io);
+                open.push(name);
+            }
+            Step::Empty(name) => {
+                w.write_event(Event::Empty(BytesStart::new(*name)))
+                    .expect(io);
+            }
+            Step::Leaf(name, text) => {
+                w.write_event(Event::Start(BytesStart::new(*name)))
+                    .expect(io);
+                w.write_event(Event::Text(BytesText::new(text))).expect(io);
+                w.write_event(Event::End(BytesEnd::new(*name))).expect(io);
+            }
+            Step::Close => {
+                let name = open.pop().expect("an open element");
+                w.write_event(Event::End(BytesEnd::new(name))).expect(io);
+            }
+        }
+    }
     w.into_inner()
 }
 
@@ -136,21 +194,21 @@ pub(crate) fn xml_mode(args: &Args) {
             .expect("the XML declaration");
         // The envelope writes the root's `xmlns` itself; the tree is the rest.
         let doc = doc.replacen(" xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"", "", 1);
-        let tree = read_tree(&doc);
-        let ours = node_string(&tree);
+        let steps = read_steps(&doc);
+        let ours = node_string(&steps);
         assert!(ours == doc, "Node writes the answer back as it was");
         assert!(
-            quick_string(&tree) == ours.as_bytes(),
+            quick_string(&steps) == ours.as_bytes(),
             "both writers give the same bytes"
         );
         let bytes = ours.len();
         let min = if n > 100 { 20 } else { 200 };
         let node = measure(
-            &format!("Node::write, DescribeVpcs of {n} VPCs ({bytes} bytes)"),
+            &format!("Node, DescribeVpcs of {n} VPCs ({bytes} bytes)"),
             budget,
             min,
             |_| {
-                black_box(node_string(black_box(&tree)));
+                black_box(node_string(black_box(&steps)));
             },
         );
         let quick = measure(
@@ -158,7 +216,7 @@ pub(crate) fn xml_mode(args: &Args) {
             budget,
             min,
             |_| {
-                black_box(quick_string(black_box(&tree)));
+                black_box(quick_string(black_box(&steps)));
             },
         );
         ratios.push((format!("{n} VPCs"), per(&quick) / per(&node)));

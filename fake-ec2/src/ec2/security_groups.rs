@@ -1225,13 +1225,7 @@ mod tests {
         assert!(check_group_description("Kubernetes API (6443) {all}").is_ok());
     }
     fn text_of(nodes: &[Node], name: &str) -> Option<String> {
-        nodes.iter().find_map(|n| {
-            if n.name() == name {
-                n.text_value().map(str::to_owned)
-            } else {
-                text_of(n.child_nodes(), name)
-            }
-        })
+        crate::protocol::xml::first_text(nodes, name)
     }
 
     #[test]

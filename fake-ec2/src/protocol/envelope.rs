@@ -7,10 +7,16 @@ use super::xml::{Node, escape_into};
 
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
+/// The envelope (declaration, namespace, request id) and the children: one
+/// allocation for the whole answer.
+fn capacity(children: &[Node]) -> usize {
+    256 + children.iter().map(Node::wire_len).sum::<usize>()
+}
+
 /// `<ActionResponse xmlns=...><requestId/>...children...</ActionResponse>`:
 /// no Result wrapper, as EC2 answers.
 pub fn ec2_success(action: &str, xmlns: &str, request_id: &str, children: &[Node]) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(capacity(children));
     out.push_str(DECL);
     out.push('<');
     out.push_str(action);
@@ -45,7 +51,7 @@ pub fn ec2_error(err: &AwsError, request_id: &str) -> String {
 /// `<ActionResponse xmlns=...><ActionResult>...</ActionResult><ResponseMetadata>...`:
 /// the Result element always comes first, even when empty.
 pub fn query_success(action: &str, xmlns: &str, request_id: &str, children: &[Node]) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(capacity(children));
     out.push_str(DECL);
     out.push('<');
     out.push_str(action);
