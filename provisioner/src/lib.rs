@@ -25,6 +25,7 @@ pub mod kubeadm;
 pub mod layout;
 pub mod model;
 pub mod names;
+pub mod picture;
 pub mod pipeline;
 pub mod plan;
 pub mod reconcile;

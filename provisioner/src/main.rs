@@ -73,6 +73,11 @@ enum Output {
     Text,
     Json,
     Yaml,
+    /// validate and plan: one self-contained page (the network's picture,
+    /// the findings with their origin, the plan).
+    Html,
+    /// plan: the network's picture alone, as SVG.
+    Svg,
 }
 
 #[derive(Debug, Args)]
@@ -232,7 +237,8 @@ fn note(text: &str) {
 
 fn emit<T: Serialize>(output: Output, value: &T, text: impl FnOnce() -> String) {
     match output {
-        Output::Text => out(&text()),
+        // Only validate and plan draw; `run` refuses html and svg elsewhere.
+        Output::Text | Output::Html | Output::Svg => out(&text()),
         Output::Json => out(&format!(
             "{}\n",
             serde_json::to_string_pretty(value).unwrap_or_default()
@@ -272,6 +278,17 @@ async fn run(cli: &Cli) -> Result<ExitCode, CliError> {
     if !cli.origin.is_empty() && !matches!(cli.command, Command::Validate(_) | Command::Plan(_)) {
         return Err(CliError::bad_input(
             "--origin applies to validate and plan only",
+        ));
+    }
+    if cli.output == Output::Html && !matches!(cli.command, Command::Validate(_) | Command::Plan(_))
+    {
+        return Err(CliError::bad_input(
+            "--output html applies to validate and plan only (text, json or yaml here)",
+        ));
+    }
+    if cli.output == Output::Svg && !matches!(cli.command, Command::Plan(_)) {
+        return Err(CliError::bad_input(
+            "--output svg applies to plan only (validate takes html; text, json or yaml elsewhere)",
         ));
     }
     match &cli.command {
@@ -450,6 +467,30 @@ async fn check_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError>
     let (mut prepared, _clients, _) = prepare(cli, args).await?;
     if !cli.origin.is_empty() {
         prepared.findings.retain(|f| cli.origin.contains(&f.origin));
+    }
+    if cli.output == Output::Svg {
+        out(&topology::svg::render(&provisioner::picture::network(
+            &prepared.plan,
+            &prepared.facts,
+        )));
+        return Ok(verdict(prepared.refused()));
+    }
+    if cli.output == Output::Html {
+        let page = match cli.command {
+            Command::Validate(_) => {
+                let mut page = topology::html::Page::new(format!(
+                    "Validate: cluster {}",
+                    prepared.plan.cluster
+                ));
+                provisioner::picture::findings_section(&mut page, &prepared.findings);
+                page.finish()
+            }
+            _ => {
+                provisioner::picture::plan_page(&prepared.plan, &prepared.facts, &prepared.findings)
+            }
+        };
+        out(&page);
+        return Ok(verdict(prepared.refused()));
     }
     if let Command::Validate(_) = cli.command {
         emit(cli.output, &prepared.findings, || {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
 use crate::layout::Ipv6Block;
-use crate::plan::{Destination, EgressOnlyPlan, Ipv6Plan, Peer, Plan, RouteTarget};
+use crate::plan::{Destination, EgressOnlyPlan, Ipv6Plan, Peer, Plan, RouteTarget, RulePlan};
 use crate::reconcile::{Action, Change};
 
 pub fn findings(findings: &[Finding]) -> String {
@@ -26,7 +26,7 @@ pub fn findings(findings: &[Finding]) -> String {
     out
 }
 
-fn ipv6_source(p: &Ipv6Plan) -> String {
+pub(crate) fn ipv6_source(p: &Ipv6Plan) -> String {
     match p {
         Ipv6Plan::Amazon => "an Amazon-provided /56".into(),
         Ipv6Plan::Byoip { pool_id, cidr } => match cidr {
@@ -67,6 +67,18 @@ fn peer(p: &Peer) -> String {
         Peer::VpcIpv6 => "vpc-ipv6".into(),
         Peer::Group(r) => format!("sg:{r}"),
     }
+}
+
+/// An ingress rule on one line: `tcp/6443 from ::/0`.
+pub(crate) fn rule_line(r: &RulePlan) -> String {
+    let ports = if r.protocol == "-1" || r.protocol == "4" {
+        r.protocol.clone()
+    } else if r.from_port == r.to_port {
+        format!("{}/{}", r.protocol, r.from_port)
+    } else {
+        format!("{}/{}-{}", r.protocol, r.from_port, r.to_port)
+    };
+    format!("{ports} from {}", peer(&r.peer))
 }
 
 /// The plan as an indented tree.
@@ -193,20 +205,7 @@ pub fn plan_tree(plan: &Plan) -> String {
         );
     }
     for g in &plan.security_groups {
-        let rules: Vec<String> = g
-            .ingress
-            .iter()
-            .map(|r| {
-                let ports = if r.protocol == "-1" || r.protocol == "4" {
-                    r.protocol.clone()
-                } else if r.from_port == r.to_port {
-                    format!("{}/{}", r.protocol, r.from_port)
-                } else {
-                    format!("{}/{}-{}", r.protocol, r.from_port, r.to_port)
-                };
-                format!("{ports} from {}", peer(&r.peer))
-            })
-            .collect();
+        let rules: Vec<String> = g.ingress.iter().map(rule_line).collect();
         let _ = writeln!(
             o,
             "   ├─ security group {} ({} rule(s))",

@@ -59,7 +59,12 @@ fn run_scenario(path: &Path) -> Result<(), Failed> {
     settings.set_omit_expression(true);
     settings.set_input_file(path);
     settings.set_description(scenario.doc.pins.clone());
-    settings.bind(|| insta::assert_yaml_snapshot!(name, report));
+    settings.bind(|| insta::assert_yaml_snapshot!(name.as_str(), report));
+    if scenario.doc.picture {
+        let network = common::runtime().block_on(provisioner::scenario::plan_picture(&scenario))?;
+        let svg = topology::svg::render(&network);
+        settings.bind(|| insta::assert_snapshot!(format!("{name}__picture"), svg));
+    }
     Ok(())
 }
 

@@ -55,6 +55,10 @@ pub struct ScenarioDoc {
     /// takes them (`BootstrapFormatIgnition=true`); none by default.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub feature_gates: String,
+    /// Pin the picture of the network the manifests plan as well (an SVG
+    /// snapshot beside the report's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub picture: bool,
     pub steps: Vec<Step>,
 }
 
@@ -524,6 +528,27 @@ pub async fn run_on_target(scenario: &Scenario, clients: &Clients) -> Result<Rep
             .push(format!("removing the world: {left}"));
     }
     Ok(report)
+}
+
+/// The network the scenario's manifests plan, drawn: planned on an
+/// embedded fake seeded with the scenario's world, before any step runs.
+pub async fn plan_picture(scenario: &Scenario) -> Result<topology::Network, String> {
+    let fake = crate::target::embedded_fake(scenario.doc.world.clone(), &scenario.doc.region)?;
+    let clients = Clients::in_process(fake, &scenario.doc.region, Default::default());
+    let manifests = scenario
+        .manifests(&scenario.text)
+        .map_err(|e| format!("manifests: {e}"))?;
+    let mut model = pipeline::model(&manifests).map_err(|e| e.to_string())?;
+    model.feature_gates = scenario.feature_gates;
+    let prepared = pipeline::prepare(
+        &clients,
+        model,
+        Some(&scenario.doc.region),
+        &PlanOptions::default(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(crate::picture::network(&prepared.plan, &prepared.facts))
 }
 
 /// Runs the scenario on an embedded fake seeded with its world, in-process.

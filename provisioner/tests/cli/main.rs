@@ -501,3 +501,94 @@ fn origin_filters_findings_and_the_verdict() {
         "{json}"
     );
 }
+
+#[test]
+fn plan_output_html_is_one_page_with_the_picture_and_the_findings() {
+    let example = root()
+        .join("examples/ipv6-cluster.yaml")
+        .display()
+        .to_string();
+    let (code, page, err) = run(provisioner(&["plan", "--output", "html", &example]));
+    assert_eq!(code, 0, "{err}");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.trim_end().ends_with("</html>"));
+    // Self-contained: no scripts, styles or images from elsewhere.
+    for outside in ["src=\"http", "href=\"http", "<link", "@import", "url(http"] {
+        assert!(!page.contains(outside), "{outside} in the page");
+    }
+    for label in [
+        "aria-label=\"VPC (new)\"",
+        "aria-label=\"egress-only internet gateway ipv6-demo-eigw\"",
+        "data-kind=\"network\"",
+        "No findings: CAPA, AWS and Kubernetes would accept this.",
+        "Valid: apply would build the network below.",
+    ] {
+        assert!(page.contains(label), "{label} missing");
+    }
+    assert_eq!(
+        page.matches("<g class=\"subnet\"").count(),
+        6,
+        "six subnets"
+    );
+    assert_eq!(page.matches("data-family=\"dualstack\"").count(), 6);
+    // The same manifests give the same page.
+    let (_, again, _) = run(provisioner(&["plan", "--output", "html", &example]));
+    assert_eq!(page, again);
+}
+
+#[test]
+fn validate_output_html_lists_findings_with_their_origin() {
+    let (code, page, err) = run(provisioner(&[
+        "validate",
+        "--output",
+        "html",
+        &root()
+            .join("scenarios/cidr/vpc-cidr-invalid.yaml")
+            .display()
+            .to_string(),
+    ]));
+    assert_eq!(code, 3, "refused: {err}");
+    assert!(page.contains("<table class=\"findings\">"), "{page}");
+    assert!(page.contains("<th>origin</th>"));
+    assert!(page.contains("<td>error</td>"));
+}
+
+#[test]
+fn output_html_is_refused_where_there_is_no_page() {
+    let (code, out, err) = run(provisioner(&["destroy", "--output", "html", &manifest()]));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--output html applies to validate and plan only"),
+        "{err}"
+    );
+}
+
+/// The README's picture is what `plan --output svg` draws for the example
+/// today; `UPDATE_PICTURES=1 cargo test` rewrites it.
+#[test]
+fn the_readme_picture_is_what_the_tool_draws() {
+    let example = root()
+        .join("examples/ipv6-cluster.yaml")
+        .display()
+        .to_string();
+    let (code, svg, err) = run(provisioner(&["plan", "--output", "svg", &example]));
+    assert_eq!(code, 0, "{err}");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    let committed = root().join("docs/pictures/ipv6-cluster.svg");
+    if std::env::var_os("UPDATE_PICTURES").is_some() {
+        std::fs::write(&committed, &svg).expect("docs/pictures is writable");
+    }
+    let on_disk = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        on_disk == svg,
+        "{} is not what `provisioner plan --output svg examples/ipv6-cluster.yaml` draws: run UPDATE_PICTURES=1 cargo test -p provisioner --test cli",
+        committed.display()
+    );
+}
+
+#[test]
+fn output_svg_is_for_plan_only() {
+    let (code, _, err) = run(provisioner(&["validate", "--output", "svg", &manifest()]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--output svg applies to plan only"), "{err}");
+}
