@@ -16,6 +16,7 @@ use provisioner::finding::{Finding, Origin};
 use provisioner::model::FeatureGates;
 use provisioner::pipeline::{self, PrepareError};
 use provisioner::plan::PlanOptions;
+use provisioner::reconcile::Event;
 use provisioner::spec::{Manifests, Vars};
 use provisioner::target::{self, Clients, Service, Target, TargetOptions, Timeouts};
 use provisioner::{instance_types, render, report, validate};
@@ -138,6 +139,11 @@ enum Command {
         /// Skip validation and let AWS judge (for comparing verdicts).
         #[arg(long)]
         no_validate: bool,
+        /// Also write one self-contained HTML page here: the network as
+        /// built (read back through the API), the findings, the changes and
+        /// every API call in order; written when the apply fails, too.
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<PathBuf>,
     },
     /// Delete everything the cluster owns (found by its tags), nothing else.
     Destroy(ManifestArgs),
@@ -301,7 +307,8 @@ async fn run(cli: &Cli) -> Result<ExitCode, CliError> {
             manifests,
             dry_run,
             no_validate,
-        } => apply_cmd(cli, manifests, *dry_run, *no_validate).await,
+            report,
+        } => apply_cmd(cli, manifests, *dry_run, *no_validate, report.as_deref()).await,
     }
 }
 
@@ -389,9 +396,103 @@ fn confirm(cli: &Cli, target: &Target, what: &str) -> Result<(), CliError> {
     }
 }
 
+/// Progress on stderr with text output. On a terminal: each change, and
+/// one line that follows the current wait (what it waits for, its state,
+/// the time so far), rewritten in place. Elsewhere, plain lines for the
+/// waits only: once a wait has lasted a second, every 30 s after, and when
+/// it ends (an embedded run, all milliseconds, prints none).
 fn progress(cli: &Cli) -> Option<Progress> {
-    (cli.output == Output::Text && std::io::stderr().is_terminal())
-        .then(|| Progress(Arc::new(|c| note(&format!("  {}", report::change_line(c))))))
+    if cli.output != Output::Text {
+        return None;
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let shown: std::sync::Mutex<BTreeMap<String, Duration>> = Default::default();
+    Some(Progress(Arc::new(move |event| match event {
+        Event::Change(c) if terminal => {
+            note(&format!("\r\x1b[2K  {}", report::change_line(c)));
+        }
+        Event::Change(_) => {}
+        Event::Waiting {
+            kind,
+            name,
+            why,
+            elapsed,
+        } => {
+            let line = format!(
+                "waiting for {kind} {name}, {:.0} s so far (last check: {why})",
+                elapsed.as_secs_f64()
+            );
+            if terminal {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[2K  {line}");
+                let _ = err.flush();
+                return;
+            }
+            let key = format!("{kind} {name}");
+            let mut shown = shown
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = match shown.get(&key) {
+                None => elapsed >= Duration::from_secs(1),
+                Some(at) => elapsed.saturating_sub(*at) >= Duration::from_secs(30),
+            };
+            if due {
+                shown.insert(key, elapsed);
+                note(&format!("  {line}"));
+            }
+        }
+        Event::Ready {
+            kind,
+            name,
+            elapsed,
+        } => {
+            let line = format!("{kind} {name} ready after {:.1} s", elapsed.as_secs_f64());
+            if terminal {
+                note(&format!("\r\x1b[2K  {line}"));
+            } else if elapsed >= Duration::from_secs(1) {
+                note(&format!("  {line}"));
+            }
+        }
+    })))
+}
+
+/// The slowest waits and calls of a run, on one line, when the slowest
+/// took a second or more (a run against AWS; an embedded one is quiet).
+fn slowest(
+    waits: &[provisioner::reconcile::Waited],
+    calls: &[target::CallRecord],
+) -> Option<String> {
+    // Calls of one operation are one step: the slowest, with the count.
+    let mut ops: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for c in calls {
+        let e = ops
+            .entry(format!("{} {}", c.service, c.operation))
+            .or_default();
+        e.0 = e.0.max(c.duration_ms / 1e3);
+        e.1 += 1;
+    }
+    let mut steps: Vec<(f64, String)> = waits
+        .iter()
+        .map(|w| (w.seconds, format!("waiting for {} {}", w.kind, w.name)))
+        .chain(ops.into_iter().map(|(op, (max, n))| {
+            let what = if n > 1 {
+                format!("{op} (slowest of {n})")
+            } else {
+                op
+            };
+            (max, what)
+        }))
+        .collect();
+    steps.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if steps.first().is_none_or(|(s, _)| *s < 1.0) {
+        return None;
+    }
+    let top: Vec<String> = steps
+        .iter()
+        .take(5)
+        .map(|(s, what)| format!("{what} {s:.1} s"))
+        .collect();
+    Some(format!("slowest steps: {}", top.join("; ")))
 }
 
 fn render_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
@@ -524,7 +625,17 @@ async fn apply_cmd(
     args: &ManifestArgs,
     dry_run: bool,
     no_validate: bool,
+    report_path: Option<&std::path::Path>,
 ) -> Result<ExitCode, CliError> {
+    // A report that cannot be written is found out before anything changes.
+    let report_file = match report_path {
+        Some(path) => Some((
+            path,
+            std::fs::File::create(path)
+                .map_err(|e| CliError::bad_input(format!("--report {}: {e}", path.display())))?,
+        )),
+        None => None,
+    };
     let (prepared, clients, plan_opts) = prepare(cli, args).await?;
     if !prepared.findings.is_empty() && (cli.output == Output::Text || prepared.refused()) {
         let _ = write!(
@@ -549,15 +660,18 @@ async fn apply_cmd(
     opts.dry_run = dry_run;
     opts.plan = plan_opts;
     opts.progress = progress(cli);
-    let (r, plan) = apply::apply(
+    let applied = apply::apply(
         &clients,
         &prepared.model,
         &prepared.facts,
         &prepared.plan,
         &opts,
     )
-    .await
-    .map_err(|e| CliError::apply(cli, &clients.target, &e))?;
+    .await;
+    if let Some((path, file)) = report_file {
+        write_apply_report(cli, &clients, &prepared, &applied, dry_run, path, file).await?;
+    }
+    let (r, plan) = applied.map_err(|e| CliError::apply(cli, &clients.target, &e))?;
     #[derive(Serialize)]
     struct Out<'a> {
         report: &'a apply::ApplyReport,
@@ -575,7 +689,80 @@ async fn apply_cmd(
             dry_run,
         )
     });
+    if cli.output == Output::Text
+        && let Some(line) = slowest(&r.waits, &clients.calls.calls())
+    {
+        note(&line);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The page `apply --report` writes: the calls the apply made, then the
+/// network read back (its own Describe calls are not listed).
+async fn write_apply_report(
+    cli: &Cli,
+    clients: &Clients,
+    prepared: &pipeline::Prepared,
+    applied: &Result<(apply::ApplyReport, provisioner::plan::Plan), ApplyError>,
+    dry_run: bool,
+    path: &std::path::Path,
+    mut file: std::fs::File,
+) -> Result<(), CliError> {
+    let calls = clients.calls.calls();
+    let plan = match applied {
+        Ok((_, plan)) => plan,
+        Err(_) => &prepared.plan,
+    };
+    let vpc_id = match (&plan.vpc.existing_id, dry_run) {
+        (_, true) => None,
+        (Some(id), _) => Some(id.clone()),
+        (None, false) => provisioner::discover::cluster_vpc(&clients.ec2, &plan.cluster)
+            .await
+            .map_err(|e| CliError::aws(cli, &clients.target, &e))?
+            .map(|v| v.vpc_id),
+    };
+    let network = match vpc_id {
+        Some(id) => provisioner::picture::observe(
+            clients,
+            &id,
+            format!("cluster {} in {}: {id} as built", plan.cluster, plan.region),
+        )
+        .await
+        .map_err(|e| CliError::aws(cli, &clients.target, &e))?,
+        None => {
+            let mut n = provisioner::picture::network(plan, &prepared.facts);
+            n.notes.insert(
+                0,
+                if dry_run {
+                    "A dry run: the network as planned, nothing was made.".to_owned()
+                } else {
+                    "No VPC of the cluster's was found: the network as planned.".to_owned()
+                },
+            );
+            n
+        }
+    };
+    let no_changes = Vec::new();
+    let page = provisioner::picture::apply_page(
+        &provisioner::picture::ApplyPage {
+            cluster: &plan.cluster,
+            region: &plan.region,
+            target: clients.target.to_string(),
+            findings: &prepared.findings,
+            changes: applied.as_ref().map_or(&no_changes, |(r, _)| &r.changes),
+            calls: &calls,
+            error: applied
+                .as_ref()
+                .err()
+                .map(|e| CliError::apply(cli, &clients.target, e).message),
+            dry_run,
+        },
+        &network,
+    );
+    file.write_all(page.as_bytes())
+        .map_err(|e| CliError::bad_input(format!("--report {}: {e}", path.display())))?;
+    note(&format!("report: {}", path.display()));
+    Ok(())
 }
 
 async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliError> {
@@ -593,6 +780,11 @@ async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliErro
     emit(cli.output, &r, || {
         report::destroy_summary(&r.changes, &model.name)
     });
+    if cli.output == Output::Text
+        && let Some(line) = slowest(&r.waits, &clients.calls.calls())
+    {
+        note(&line);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

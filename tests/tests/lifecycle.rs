@@ -322,7 +322,10 @@ async fn destroy_leaves_nothing() -> Result<(), Failed> {
     let mut opts = DestroyOptions::for_target(true);
     let sink = seen.clone();
     opts.progress = Some(provisioner::reconcile::Progress(std::sync::Arc::new(
-        move |c: &provisioner::reconcile::Change| {
+        move |e: provisioner::reconcile::Event<'_>| {
+            let provisioner::reconcile::Event::Change(c) = e else {
+                return;
+            };
             let vpcs = fake
                 .dump()
                 .regions

@@ -62,6 +62,11 @@ impl ApplyOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ApplyReport {
     pub changes: Vec<Change>,
+    /// The waits that ended (NAT gateways, load balancers, machines, EKS),
+    /// for the summary of the slowest; their times vary, so output as data
+    /// leaves them out.
+    #[serde(skip)]
+    pub waits: Vec<crate::reconcile::Waited>,
     /// The VPC's IPv6 block, once known.
     pub vpc_ipv6_block: Option<String>,
     /// The API endpoint (load balancer DNS name and port), if any.
@@ -264,9 +269,11 @@ pub async fn apply(
         k.both(network, compute(Vec::new())).await?.1
     };
     let plan = plan.clone();
+    let (changes, waits) = kit.into_parts();
     Ok((
         ApplyReport {
-            changes: kit.into_changes(),
+            changes,
+            waits,
             vpc_ipv6_block: vpc_v6.map(|b| b.to_string()),
             endpoint,
         },

@@ -58,6 +58,9 @@ impl DestroyOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DestroyReport {
     pub changes: Vec<Change>,
+    /// The waits that ended, as [`crate::apply::ApplyReport::waits`].
+    #[serde(skip)]
+    pub waits: Vec<crate::reconcile::Waited>,
 }
 
 /// Deletes every resource the cluster owns. A bring-your-own VPC and its
@@ -110,7 +113,6 @@ pub async fn destroy(
     k.both(gateways::delete_internet(k, &ids), eigws).await?;
     subnets::delete(k).await?;
     vpc::delete(k, &vpcs).await?;
-    Ok(DestroyReport {
-        changes: kit.into_changes(),
-    })
+    let (changes, waits) = kit.into_parts();
+    Ok(DestroyReport { changes, waits })
 }

@@ -10,7 +10,7 @@ pub mod resource;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_elasticloadbalancingv2 as elbv2;
 use futures_util::future::try_join_all;
@@ -154,9 +154,39 @@ pub struct Change {
     pub capa_would_not_repair: bool,
 }
 
-/// Called with each change as it happens (progress on a terminal).
+/// What an apply or destroy is doing, as it happens.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'e> {
+    /// A resource was created, changed, found or deleted.
+    Change(&'e Change),
+    /// Still waiting for `kind name`: `why` says its state; `elapsed` since
+    /// the wait began.
+    Waiting {
+        kind: Kind,
+        name: &'e str,
+        why: &'e str,
+        elapsed: Duration,
+    },
+    /// The wait for `kind name` is over, after `elapsed`.
+    Ready {
+        kind: Kind,
+        name: &'e str,
+        elapsed: Duration,
+    },
+}
+
+/// Called with each [`Event`] as it happens (progress on a terminal, wait
+/// lines elsewhere).
 #[derive(Clone)]
-pub struct Progress(pub Arc<dyn Fn(&Change) + Send + Sync>);
+pub struct Progress(pub Arc<dyn Fn(Event<'_>) + Send + Sync>);
+
+/// A wait that ended: for what, and how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waited {
+    pub kind: Kind,
+    pub name: String,
+    pub seconds: f64,
+}
 
 impl fmt::Debug for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -298,6 +328,7 @@ pub struct Kit<'a> {
     pub polling: Polling,
     progress: Option<Progress>,
     changes: Mutex<Vec<Change>>,
+    waits: Mutex<Vec<Waited>>,
 }
 
 impl<'a> Kit<'a> {
@@ -319,6 +350,7 @@ impl<'a> Kit<'a> {
             polling,
             progress,
             changes: Mutex::new(Vec::new()),
+            waits: Mutex::new(Vec::new()),
         }
     }
 
@@ -344,7 +376,7 @@ impl<'a> Kit<'a> {
             capa_would_not_repair: false,
         };
         if let Some(p) = &self.progress {
-            (p.0)(&change);
+            (p.0)(Event::Change(&change));
         }
         self.changes
             .lock()
@@ -417,11 +449,17 @@ impl<'a> Kit<'a> {
         Ok(())
     }
 
-    /// Every change so far, in the order they happened.
-    pub fn into_changes(self) -> Vec<Change> {
-        self.changes
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Every change so far, in the order they happened, and every wait
+    /// that ended.
+    pub fn into_parts(self) -> (Vec<Change>, Vec<Waited>) {
+        (
+            self.changes
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner),
+            self.waits
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Resources that carry the cluster's tag, whatever its value.
@@ -449,10 +487,39 @@ impl<'a> Kit<'a> {
         Fut: Future<Output = Result<Step<T>>>,
     {
         let mut why = String::new();
+        let started = Instant::now();
         for attempt in 0..=self.polling.max_polls {
             match check().await? {
-                Step::Done(t) => return Ok(t),
+                Step::Done(t) => {
+                    if attempt > 0 {
+                        let elapsed = started.elapsed();
+                        if let Some(p) = &self.progress {
+                            (p.0)(Event::Ready {
+                                kind,
+                                name,
+                                elapsed,
+                            });
+                        }
+                        self.waits
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(Waited {
+                                kind,
+                                name: name.to_owned(),
+                                seconds: elapsed.as_secs_f64(),
+                            });
+                    }
+                    return Ok(t);
+                }
                 Step::Wait(w) => why = w,
+            }
+            if let Some(p) = &self.progress {
+                (p.0)(Event::Waiting {
+                    kind,
+                    name,
+                    why: &why,
+                    elapsed: started.elapsed(),
+                });
             }
             if attempt < self.polling.max_polls {
                 self.sleep().await;

@@ -369,6 +369,8 @@ pub struct Clients {
     /// The embedded fake's handle (journal, state) and, when it answers on
     /// a loopback port rather than in-process, its server.
     pub fake: Option<(fake_ec2::Fake, Option<fake_ec2::Server>)>,
+    /// Every call these clients made.
+    pub calls: CallLog,
 }
 
 /// Credentials for a fake endpoint: any non-empty keys do.
@@ -436,8 +438,11 @@ fn own_retry_partition(service: Service) -> RetryPartition {
 /// whose every call fails before anything is sent ([`NoEndpoint`]).
 macro_rules! client_from {
     ($($name:ident: $sdk:ident, $service:expr;)*) => {$(
-        fn $name(conf: &SdkConfig, endpoint: Option<&str>) -> $sdk::Client {
+        fn $name(conf: &SdkConfig, endpoint: Option<&str>, calls: Option<&CallLog>) -> $sdk::Client {
             let mut b = $sdk::config::Builder::from(conf);
+            if let Some(log) = calls {
+                b = b.interceptor(log.recorder());
+            }
             if conf.credentials_provider().is_none() {
                 // Only `SdkLayers { signing: false, .. }` leaves it out.
                 b = b.allow_no_auth();
@@ -580,15 +585,37 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 .timeout_config(opts.timeouts.config())
                 .load()
                 .await;
+            let calls = CallLog::default();
             Ok(Clients {
                 target,
                 region: opts.region.clone(),
-                ec2: aws_sdk_ec2::Client::new(&conf),
-                elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
-                elb_classic: aws_sdk_elasticloadbalancing::Client::new(&conf),
-                eks: aws_sdk_eks::Client::new(&conf),
-                sts: aws_sdk_sts::Client::new(&conf),
+                ec2: aws_sdk_ec2::Client::from_conf(
+                    aws_sdk_ec2::config::Builder::from(&conf)
+                        .interceptor(calls.recorder())
+                        .build(),
+                ),
+                elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                    aws_sdk_elasticloadbalancingv2::config::Builder::from(&conf)
+                        .interceptor(calls.recorder())
+                        .build(),
+                ),
+                elb_classic: aws_sdk_elasticloadbalancing::Client::from_conf(
+                    aws_sdk_elasticloadbalancing::config::Builder::from(&conf)
+                        .interceptor(calls.recorder())
+                        .build(),
+                ),
+                eks: aws_sdk_eks::Client::from_conf(
+                    aws_sdk_eks::config::Builder::from(&conf)
+                        .interceptor(calls.recorder())
+                        .build(),
+                ),
+                sts: aws_sdk_sts::Client::from_conf(
+                    aws_sdk_sts::config::Builder::from(&conf)
+                        .interceptor(calls.recorder())
+                        .build(),
+                ),
                 fake: None,
+                calls,
             })
         }
         Some(Target::Endpoint(o)) => {
@@ -603,15 +630,17 @@ pub async fn connect(opts: &TargetOptions, uses: &[Service]) -> Result<Clients, 
                 loader = loader.credentials_provider(placeholder_credentials());
             }
             let conf = loader.load().await;
+            let calls = CallLog::default();
             Ok(Clients {
-                ec2: ec2_from(&conf, o.url(Service::Ec2)),
-                elb: elb_from(&conf, o.url(Service::Elbv2)),
-                elb_classic: classic_from(&conf, o.url(Service::Elbv2)),
-                eks: eks_from(&conf, o.url(Service::Eks)),
-                sts: sts_from(&conf, o.url(Service::Sts)),
+                ec2: ec2_from(&conf, o.url(Service::Ec2), Some(&calls)),
+                elb: elb_from(&conf, o.url(Service::Elbv2), Some(&calls)),
+                elb_classic: classic_from(&conf, o.url(Service::Elbv2), Some(&calls)),
+                eks: eks_from(&conf, o.url(Service::Eks), Some(&calls)),
+                sts: sts_from(&conf, o.url(Service::Sts), Some(&calls)),
                 target: Target::Endpoint(o),
                 region: opts.region.clone(),
                 fake: None,
+                calls,
             })
         }
         Some(Target::Embedded { .. }) | None => {
@@ -627,6 +656,7 @@ pub fn ec2_client(url: &str, region: &str) -> aws_sdk_ec2::Client {
     ec2_from(
         &fake_config(region, Timeouts::default(), https_client()),
         Some(url),
+        None,
     )
 }
 
@@ -635,6 +665,7 @@ pub fn elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalancingv2::Cl
     elb_from(
         &fake_config(region, Timeouts::default(), https_client()),
         Some(url),
+        None,
     )
 }
 
@@ -643,6 +674,7 @@ pub fn eks_client(url: &str, region: &str) -> aws_sdk_eks::Client {
     eks_from(
         &fake_config(region, Timeouts::default(), https_client()),
         Some(url),
+        None,
     )
 }
 
@@ -651,6 +683,7 @@ pub fn sts_client(url: &str, region: &str) -> aws_sdk_sts::Client {
     sts_from(
         &fake_config(region, Timeouts::default(), https_client()),
         Some(url),
+        None,
     )
 }
 
@@ -659,6 +692,7 @@ pub fn classic_elb_client(url: &str, region: &str) -> aws_sdk_elasticloadbalanci
     classic_from(
         &fake_config(region, Timeouts::default(), https_client()),
         Some(url),
+        None,
     )
 }
 
@@ -667,15 +701,17 @@ impl Clients {
     pub fn for_fake(fake: fake_ec2::Fake, server: fake_ec2::Server, region: &str) -> Self {
         let url = server.url();
         let conf = fake_config(region, Timeouts::default(), https_client());
+        let calls = CallLog::default();
         Clients {
-            ec2: ec2_from(&conf, Some(&url)),
-            elb: elb_from(&conf, Some(&url)),
-            elb_classic: classic_from(&conf, Some(&url)),
-            eks: eks_from(&conf, Some(&url)),
-            sts: sts_from(&conf, Some(&url)),
+            ec2: ec2_from(&conf, Some(&url), Some(&calls)),
+            elb: elb_from(&conf, Some(&url), Some(&calls)),
+            elb_classic: classic_from(&conf, Some(&url), Some(&calls)),
+            eks: eks_from(&conf, Some(&url), Some(&calls)),
+            sts: sts_from(&conf, Some(&url), Some(&calls)),
             target: Target::Embedded { url },
             region: region.to_owned(),
             fake: Some((fake, Some(server))),
+            calls,
         }
     }
 
@@ -699,17 +735,19 @@ impl Clients {
     ) -> Self {
         let conf = layered_config(region, timeouts, http, layers);
         let url = Some(IN_PROCESS_URL);
+        let calls = CallLog::default();
         Clients {
-            ec2: ec2_from(&conf, url),
-            elb: elb_from(&conf, url),
-            elb_classic: classic_from(&conf, url),
-            eks: eks_from(&conf, url),
-            sts: sts_from(&conf, url),
+            ec2: ec2_from(&conf, url, Some(&calls)),
+            elb: elb_from(&conf, url, Some(&calls)),
+            elb_classic: classic_from(&conf, url, Some(&calls)),
+            eks: eks_from(&conf, url, Some(&calls)),
+            sts: sts_from(&conf, url, Some(&calls)),
             target: Target::Embedded {
                 url: IN_PROCESS_URL.to_owned(),
             },
             region: region.to_owned(),
             fake: Some((fake, None)),
+            calls,
         }
     }
 
@@ -720,12 +758,13 @@ impl Clients {
             source,
         };
         let conf = fake_config(region, Timeouts::default(), https_client());
+        let calls = CallLog::default();
         Clients {
-            ec2: ec2_from(&conf, Some(url)),
-            elb: elb_from(&conf, Some(url)),
-            elb_classic: classic_from(&conf, Some(url)),
-            eks: eks_from(&conf, Some(url)),
-            sts: sts_from(&conf, Some(url)),
+            ec2: ec2_from(&conf, Some(url), Some(&calls)),
+            elb: elb_from(&conf, Some(url), Some(&calls)),
+            elb_classic: classic_from(&conf, Some(url), Some(&calls)),
+            eks: eks_from(&conf, Some(url), Some(&calls)),
+            sts: sts_from(&conf, Some(url), Some(&calls)),
             target: Target::Endpoint(Overrides {
                 ec2: Some(e.clone()),
                 elb: Some(e.clone()),
@@ -734,6 +773,7 @@ impl Clients {
             }),
             region: region.to_owned(),
             fake: None,
+            calls,
         }
     }
 }
@@ -789,8 +829,10 @@ impl Clients {
     }
 }
 
+mod calls;
 mod in_process;
 
+pub use calls::{CallLog, CallRecord};
 pub use in_process::{IN_PROCESS_URL, http_client as in_process_http_client};
 
 #[cfg(test)]

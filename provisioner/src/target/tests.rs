@@ -162,7 +162,7 @@ fn an_unused_service_needs_no_endpoint() {
 #[tokio::test]
 async fn a_client_without_an_endpoint_sends_nothing() {
     let conf = fake_config("us-east-1", Timeouts::default(), https_client());
-    let elb = elb_from(&conf, None);
+    let elb = elb_from(&conf, None, None);
     let e = elb.describe_load_balancers().send().await.unwrap_err();
     let text = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
     assert!(
@@ -200,7 +200,7 @@ async fn the_account_comes_from_sts() {
         ))
         .build();
     let mut other = Clients::for_endpoint(&url, "--endpoint-url", "us-east-1");
-    other.sts = sts_from(&conf, Some(&url));
+    other.sts = sts_from(&conf, Some(&url), None);
     assert_eq!(other.account().await.as_deref(), Ok("210987654321"));
 }
 
@@ -440,4 +440,35 @@ async fn in_process_clients_drop_only_stalled_stream_protection() {
         (entry.action.as_str(), entry.region.as_str()),
         ("DescribeVpcs", "us-east-1")
     );
+}
+
+/// The clients record every call they make, in the order they started,
+/// with its status and AWS's error code when refused.
+#[tokio::test]
+async fn clients_record_their_calls() {
+    let fake = embedded_fake(fake_ec2::Seed::default(), "us-east-1").unwrap();
+    let clients = Clients::in_process(fake, "us-east-1", Timeouts::default());
+    assert!(clients.calls.is_empty());
+    clients.ec2.describe_vpcs().send().await.unwrap();
+    let refused = clients
+        .ec2
+        .describe_subnets()
+        .subnet_ids("subnet-00000000000000999")
+        .send()
+        .await;
+    assert!(refused.is_err());
+    let calls = clients.calls.calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0].operation, "DescribeVpcs");
+    assert_eq!(calls[0].service, "EC2");
+    assert_eq!(calls[0].status, Some(200));
+    assert_eq!(calls[0].error_code, None);
+    assert_eq!(calls[0].attempts, 1);
+    assert_eq!(calls[1].operation, "DescribeSubnets");
+    assert_eq!(calls[1].status, Some(400));
+    assert_eq!(
+        calls[1].error_code.as_deref(),
+        Some("InvalidSubnetID.NotFound")
+    );
+    assert!(calls[0].started_ms <= calls[1].started_ms);
 }

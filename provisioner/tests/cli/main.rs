@@ -592,3 +592,162 @@ fn output_svg_is_for_plan_only() {
     assert_eq!(code, 2);
     assert!(err.contains("--output svg applies to plan only"), "{err}");
 }
+
+#[test]
+fn apply_report_draws_the_network_as_built_with_every_call() {
+    let dir = std::env::temp_dir().join(format!("provisioner-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page_path = dir.join("apply.html");
+    let example = root()
+        .join("examples/ipv6-cluster.yaml")
+        .display()
+        .to_string();
+    let (code, out, err) = run(provisioner(&[
+        "apply",
+        "--report",
+        page_path.to_str().unwrap(),
+        &example,
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains(&format!("report: {}", page_path.display())),
+        "{err}"
+    );
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // The VPC as the API describes it after the apply: real ids and blocks.
+    assert!(page.contains("aria-label=\"VPC vpc-"), "{page}");
+    assert!(page.contains(" as built"));
+    assert_eq!(page.matches("<g class=\"subnet\"").count(), 6);
+    assert!(page.contains("aria-label=\"egress-only internet gateway ipv6-demo-eigw\""));
+    assert!(page.contains("data-kind=\"network\""));
+    assert!(page.contains("::/0 → EIGW ipv6-demo-eigw"));
+    assert_eq!(page.matches("<g class=\"machine\"").count(), 3);
+    // Every change, and every call the apply made, in order.
+    assert!(page.contains("<table class=\"changes\">"));
+    let calls = page
+        .split("<table class=\"calls\">")
+        .nth(1)
+        .expect("the calls table");
+    let rows = calls
+        .split("</table>")
+        .next()
+        .unwrap()
+        .matches("<tr>")
+        .count()
+        - 1;
+    assert!(rows >= 90, "{rows} calls listed");
+    let first_create = calls.find("<td>CreateVpc</td>").expect("CreateVpc listed");
+    let first_subnet = calls
+        .find("<td>CreateSubnet</td>")
+        .expect("CreateSubnet listed");
+    assert!(first_create < first_subnet, "in the order they started");
+    assert!(
+        page.contains(&format!("Done: 34 change(s), {} API call(s).", rows)),
+        "{page}"
+    );
+
+    // A report that cannot be written is refused before anything is sent.
+    let f = fake();
+    let (code, _, err) = run(provisioner(&[
+        "--endpoint-url",
+        &f.url,
+        "apply",
+        "--report",
+        "/nonexistent-dir/apply.html",
+        &manifest(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--report /nonexistent-dir/apply.html"),
+        "{err}"
+    );
+    assert!(f.fake.journal().is_empty(), "nothing was sent");
+
+    // A failed apply still writes its page: the refused call, its code.
+    let refuse: fake_ec2::FaultRule = serde_json::from_value(serde_json::json!({
+        "action": "CreateSubnet", "error": "UnauthorizedOperation",
+        "message": "You are not authorized to perform this operation."
+    }))
+    .unwrap();
+    f.fake.set_faults(vec![refuse], 0);
+    let failed = dir.join("failed.html");
+    let (code, _, err) = run(provisioner(&[
+        "--endpoint-url",
+        &f.url,
+        "apply",
+        "--report",
+        failed.to_str().unwrap(),
+        &manifest(),
+    ]));
+    assert_eq!(code, 4, "{err}");
+    let page = std::fs::read_to_string(&failed).unwrap();
+    assert!(page.contains("class=\"failed\">Stopped: "), "{page}");
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains("<td>UnauthorizedOperation</td>"))
+        .expect("the refused call is listed");
+    assert!(row.contains("<td>CreateSubnet</td>"), "{row}");
+    assert!(
+        page.contains("aria-label=\"VPC vpc-"),
+        "the VPC made before the refusal is drawn"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Off a terminal, a wait that lasts gets plain lines (what it waits for,
+/// its state, the time), its end is said, and the run ends with its slowest
+/// steps. A NAT gateway that stays pending for two reads, each answered
+/// after 600 ms, makes such a wait.
+#[test]
+fn long_waits_are_shown_as_plain_lines_with_the_slowest_steps_at_the_end() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let slow: fake_ec2::FaultRule = serde_json::from_value(serde_json::json!({
+        "action": "DescribeNatGateways", "latency_ms": 600
+    }))
+    .unwrap();
+    let seed = fake_ec2::Seed {
+        settle_reads: 2,
+        faults: vec![slow],
+        ..fake_ec2::Seed::default()
+    };
+    let fake = provisioner::target::embedded_fake(seed, "us-east-1").unwrap();
+    let server = rt.block_on(fake.start()).unwrap();
+    let (code, out, err) = run(provisioner(&[
+        "--endpoint-url",
+        &server.url(),
+        "apply",
+        &manifest(),
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let waiting = err
+        .lines()
+        .find(|l| l.starts_with("  waiting for nat-gateway "))
+        .unwrap_or_else(|| panic!("no wait line in\n{err}"));
+    assert!(waiting.contains(" s so far (last check: nat-"), "{waiting}");
+    assert!(waiting.ends_with(" did not become available)"), "{waiting}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("  nat-gateway ") && l.contains(" ready after ")),
+        "{err}"
+    );
+    let summary = err
+        .lines()
+        .find(|l| l.starts_with("slowest steps: "))
+        .unwrap_or_else(|| panic!("no summary in\n{err}"));
+    assert!(
+        summary.starts_with("slowest steps: waiting for nat-gateway "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("; EC2 DescribeNatGateways (slowest of "),
+        "{summary}"
+    );
+    // No change lines off a terminal: stdout has the plan and the summary.
+    assert!(!err.contains("create       vpc"), "{err}");
+    drop(server);
+}

@@ -1,11 +1,15 @@
-//! The network as a picture: a plan as a [`topology::Network`], and the
-//! self-contained HTML page `plan --output html` writes (the picture, the
-//! findings with their origin, the plan as a tree).
+//! The network as a picture: a plan as a [`topology::Network`], a built
+//! VPC read back through the API ([`observe`]), and the self-contained HTML
+//! pages `plan --output html` and `apply --report` write.
 //!
 //! Before apply nothing has an id: subnets, gateways and route tables go by
 //! the plan's keys and CAPA's names, an IPv6 subnet block the VPC does not
 //! have yet is shown as `B+k` (the k-th /64 of the VPC's block), and the
 //! NAT gateways' Elastic IPs as allocated at apply.
+
+mod observe;
+
+pub use observe::observe;
 
 use topology::{
     Gateway, GatewayKind, Listener, LoadBalancer, Machine, Network, Route, RouteTable,
@@ -437,5 +441,108 @@ pub fn plan_page(plan: &Plan, facts: &Facts, findings: &[Finding]) -> String {
     findings_section(&mut page, findings);
     page.heading(2, "Plan");
     page.preformatted(&report::plan_tree(plan));
+    page.finish()
+}
+
+/// What `apply --report` shows besides the picture.
+pub struct ApplyPage<'a> {
+    pub cluster: &'a str,
+    pub region: &'a str,
+    /// Where the calls went (`embedded fake-ec2, in-process ...`).
+    pub target: String,
+    pub findings: &'a [Finding],
+    pub changes: &'a [crate::reconcile::Change],
+    /// The apply's calls, in the order they started.
+    pub calls: &'a [crate::target::CallRecord],
+    /// Why the apply stopped, if it did.
+    pub error: Option<String>,
+    pub dry_run: bool,
+}
+
+/// `apply --report FILE.html`: the outcome, the network as built (or, for
+/// a dry run or an apply that made no VPC, as planned), the findings, the
+/// changes and every API call in order.
+pub fn apply_page(p: &ApplyPage<'_>, network: &Network) -> String {
+    let mut page = topology::html::Page::new(format!(
+        "{}: cluster {} in {}",
+        if p.dry_run {
+            "Apply (dry run)"
+        } else {
+            "Apply"
+        },
+        p.cluster,
+        p.region
+    ));
+    page.paragraph(&format!("Target: {}.", p.target));
+    match &p.error {
+        Some(e) => page.status("failed", &format!("Stopped: {e}")),
+        None => page.status(
+            "ok",
+            &format!(
+                "Done: {} change(s), {} API call(s).",
+                p.changes
+                    .iter()
+                    .filter(|c| c.action != crate::reconcile::Action::Exists)
+                    .count(),
+                p.calls.len()
+            ),
+        ),
+    };
+    page.heading(2, "Network");
+    page.markup(&topology::svg::render(network));
+    findings_section(&mut page, p.findings);
+    page.heading(2, "Changes");
+    let rows: Vec<Vec<String>> = p
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                c.action.to_string(),
+                c.kind.to_string(),
+                c.name.clone(),
+                c.id.clone().unwrap_or_default(),
+                c.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    page.table(
+        "changes",
+        &["action", "kind", "name", "id", "detail"],
+        &rows,
+    );
+    page.heading(2, "API calls, in the order they started");
+    let rows: Vec<Vec<String>> = p
+        .calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            vec![
+                (i + 1).to_string(),
+                format!("{:.1}", c.started_ms),
+                c.service.clone(),
+                c.operation.clone(),
+                c.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                c.error_code.clone().unwrap_or_default(),
+                c.attempts.to_string(),
+                format!("{:.1}", c.duration_ms),
+            ]
+        })
+        .collect();
+    page.table(
+        "calls",
+        &[
+            "#",
+            "started (ms)",
+            "service",
+            "operation",
+            "status",
+            "error",
+            "attempts",
+            "took (ms)",
+        ],
+        &rows,
+    );
     page.finish()
 }
