@@ -34,6 +34,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod sts;
+pub mod ui;
 pub mod view;
 pub mod world;
 

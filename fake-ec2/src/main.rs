@@ -257,6 +257,7 @@ async fn run(args: Args) -> ExitCode {
         "  state: {0}/_fake/state  journal: {0}/_fake/journal  reset: POST {0}/_fake/reset",
         server.url()
     );
+    println!("  live page: {}/_fake/ui", server.url());
     let signal = stop_signal().await;
     tracing::info!(signal, "stopping");
     server.shutdown().await;

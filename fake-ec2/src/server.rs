@@ -2,12 +2,13 @@
 //! the fake's own endpoints under `/_fake/` (a path AWS never uses).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -49,6 +50,8 @@ pub enum FakeError {
 pub struct Fake {
     world: Arc<Mutex<World>>,
     persist: Option<Arc<Persistence>>,
+    /// Counts the changes made other than by a request ([`Fake::generation`]).
+    generation: Arc<AtomicU64>,
 }
 
 /// A fake kept in a state file: the file, its lock (held for the fake's
@@ -90,6 +93,7 @@ impl Fake {
         Ok(Self {
             world: Arc::new(Mutex::new(World::new(seed)?)),
             persist: None,
+            generation: Arc::default(),
         })
     }
 
@@ -122,6 +126,7 @@ impl Fake {
                 _lock: lock,
                 journal: Mutex::new(journal),
             })),
+            generation: Arc::default(),
         })
     }
 
@@ -141,9 +146,26 @@ impl Fake {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Runs `f` with exclusive access to the world.
+    /// Runs `f` with exclusive access to the world (which counts as a
+    /// change: [`Fake::generation`]).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.lock())
+        let mut world = self.lock();
+        self.changed();
+        f(&mut world)
+    }
+
+    /// How many changes were made to the fake other than by a request:
+    /// resets, fault rule changes, journal clears and [`Fake::with_world`]
+    /// calls. With the journal's newest `seq`, what `GET /_fake/ui/version`
+    /// answers, so the live page reloads when either moves.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Counts a change; called with the world's lock held, so a reader
+    /// under the lock sees the count and the change together.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Answers one request in-process (no socket, no latency). With a state
@@ -183,6 +205,7 @@ impl Fake {
     pub fn clear_journal(&self) {
         let mut world = self.lock();
         world.clear_journal();
+        self.changed();
         if let Some(p) = &self.persist
             && let Err(e) = p.journal().rewrite(&p.file, &world)
         {
@@ -215,6 +238,7 @@ impl Fake {
         let mut world = self.lock();
         let Some(p) = &self.persist else {
             world.reset();
+            self.changed();
             return Ok(());
         };
         let mut fresh = World::new(world.seed().clone())
@@ -226,6 +250,7 @@ impl Fake {
             world.replace(old);
             return Err(e.into());
         }
+        self.changed();
         if let Err(e) = p.journal().rewrite(&p.file, &world) {
             tracing::error!(error = %e, "journal file not cleared");
         }
@@ -254,6 +279,7 @@ impl Fake {
             world.faults = old;
             return Err(e.into());
         }
+        self.changed();
         Ok(())
     }
 
@@ -269,6 +295,8 @@ impl Fake {
             .route("/_fake/journal", get(journal))
             .route("/_fake/reset", post(reset))
             .route("/_fake/faults", get(get_faults).put(put_faults))
+            .route("/_fake/ui", get(ui_page))
+            .route("/_fake/ui/version", get(ui_version))
             .fallback(aws)
             .with_state(self.clone())
     }
@@ -576,7 +604,30 @@ async fn reset(State(fake): State<Fake>) -> Response {
 }
 
 async fn get_faults(State(fake): State<Fake>) -> Response {
-    json(&fake.with_world(|w| w.fault_rules()))
+    json(&fake.view(|v| v.fault_rules()))
+}
+
+async fn ui_page(State(fake): State<Fake>, RawQuery(query): RawQuery) -> Response {
+    let filter = crate::ui::JournalFilter::from_query(query.as_deref());
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        crate::ui::page(&fake, &filter),
+    )
+        .into_response()
+}
+
+async fn ui_version(State(fake): State<Fake>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        crate::ui::version(&fake),
+    )
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]

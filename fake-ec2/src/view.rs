@@ -8,8 +8,14 @@
 //! let owned = fake.view(|v| v.ids_tagged("kubernetes.io/cluster/demo", Some("owned")));
 //! ```
 
+use crate::ec2::Ec2State;
 use crate::ec2::route_tables::{Destination, RouteTable, Target};
 use crate::ec2::security_groups::{Peer, SecurityGroup, SecurityGroupRule};
+use crate::ec2::subnets::Subnet;
+use crate::faults::FaultRule;
+use crate::index::By;
+use crate::journal::JournalEntry;
+use crate::region::Region;
 use crate::state::StateDump;
 use crate::world::World;
 
@@ -85,6 +91,28 @@ fn rule_view(r: &SecurityGroupRule) -> RuleView {
     }
 }
 
+impl Ec2State {
+    /// A VPC's main route table (the one its main association marks).
+    pub fn main_route_table(&self, vpc_id: &str) -> Option<&RouteTable> {
+        self.route_tables
+            .find(By::Vpc, vpc_id)
+            .find(|t| t.is_main())
+    }
+
+    /// The route table a subnet's traffic uses: the one it is associated
+    /// with, else its VPC's main table.
+    pub fn route_table_of(&self, subnet: &Subnet) -> Option<&RouteTable> {
+        self.route_tables
+            .first(By::Subnet, &subnet.subnet_id)
+            .or_else(|| self.main_route_table(&subnet.vpc_id))
+    }
+
+    /// Whether a subnet has an explicit route table association.
+    pub fn has_explicit_route_table(&self, subnet_id: &str) -> bool {
+        self.route_tables.any(By::Subnet, subnet_id)
+    }
+}
+
 impl SecurityGroup {
     /// The group's ingress rules, in order.
     pub fn ingress_views(&self) -> Vec<RuleView> {
@@ -106,6 +134,21 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     pub(crate) fn new(world: &'a World) -> Self {
         Self { world }
+    }
+
+    /// Every (account, region) the fake has made, by account then region.
+    pub fn regions(&self) -> impl Iterator<Item = &'a Region> + 'a {
+        self.world.regions()
+    }
+
+    /// The journal, oldest first.
+    pub fn journal(&self) -> &'a [JournalEntry] {
+        self.world.journal()
+    }
+
+    /// The active fault rules (what `GET /_fake/faults` answers).
+    pub fn fault_rules(&self) -> Vec<FaultRule> {
+        self.world.fault_rules()
     }
 
     /// The whole state as [`crate::Fake::dump`] gives it.

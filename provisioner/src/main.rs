@@ -156,6 +156,11 @@ enum Command {
     Scenario {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Also write a page per scenario into this directory (each step's
+        /// findings, a picture of every VPC after it on the embedded fake,
+        /// its calls) and an index.html with pass or fail.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
     },
     /// The seed's instance-type checks: which types support IPv6, and whether
     /// given types fit dualstack and IPv6-only (Nitro) subnets.
@@ -299,7 +304,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, CliError> {
     }
     match &cli.command {
         Command::InstanceTypes { types } => instance_types_cmd(cli, types).await,
-        Command::Scenario { files } => scenario_cmd(cli, files).await,
+        Command::Scenario { files, report } => scenario_cmd(cli, files, report.as_deref()).await,
         Command::Render(m) => render_cmd(cli, m),
         Command::Destroy(m) => destroy_cmd(cli, m).await,
         Command::Validate(m) | Command::Plan(m) => check_cmd(cli, m).await,
@@ -788,8 +793,26 @@ async fn destroy_cmd(cli: &Cli, args: &ManifestArgs) -> Result<ExitCode, CliErro
     Ok(ExitCode::SUCCESS)
 }
 
-async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError> {
+async fn scenario_cmd(
+    cli: &Cli,
+    files: &[PathBuf],
+    report_dir: Option<&std::path::Path>,
+) -> Result<ExitCode, CliError> {
+    use provisioner::picture::ScenarioEntry;
     use provisioner::scenario::{self, Scenario};
+    if let Some(dir) = report_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::bad_input(format!("--report {}: {e}", dir.display())))?;
+    }
+    let mut entries: Vec<ScenarioEntry> = Vec::new();
+    let write_page = |name: &str, page: &str| -> Result<(), CliError> {
+        if let Some(dir) = report_dir {
+            let path = dir.join(name);
+            std::fs::write(&path, page)
+                .map_err(|e| CliError::bad_input(format!("--report {}: {e}", path.display())))?;
+        }
+        Ok(())
+    };
     let mut failed = 0;
     let mut skipped = 0;
     let mut broken = Vec::new();
@@ -801,18 +824,39 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
             Err(e) => {
                 failed += 1;
                 note(&format!("FAIL  {}\n  {e}", f.display()));
+                entries.push(ScenarioEntry {
+                    file: f.display().to_string(),
+                    page: None,
+                    name: String::new(),
+                    result: format!("unreadable: {e}"),
+                });
                 broken.push(
                     serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}),
                 );
                 continue;
             }
         };
+        let mut pictures = Vec::new();
         let report = if embedded {
-            match scenario::run_embedded(&sc).await {
+            let run = if report_dir.is_some() {
+                scenario::run_embedded_drawing(&sc).await.map(|(r, p)| {
+                    pictures = p;
+                    r
+                })
+            } else {
+                scenario::run_embedded(&sc).await
+            };
+            match run {
                 Ok(r) => r,
                 Err(e) => {
                     failed += 1;
                     note(&format!("FAIL  {}\n  {e}", f.display()));
+                    entries.push(ScenarioEntry {
+                        file: f.display().to_string(),
+                        page: None,
+                        name: sc.doc.name.clone(),
+                        result: format!("FAIL: {e}"),
+                    });
                     broken.push(serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}));
                     continue;
                 }
@@ -832,6 +876,12 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
                 Err(why) => {
                     skipped += 1;
                     note(&format!("skip  {}: {why}", f.display()));
+                    entries.push(ScenarioEntry {
+                        file: f.display().to_string(),
+                        page: None,
+                        name: sc.doc.name.clone(),
+                        result: format!("skipped: {why}"),
+                    });
                     continue;
                 }
             }
@@ -846,7 +896,32 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
                 report.mismatches.join("\n  ")
             ));
         }
+        if report_dir.is_some() {
+            let page_name = report_page_name(f, entries.len());
+            write_page(
+                &page_name,
+                &provisioner::picture::scenario_page(
+                    &f.display().to_string(),
+                    &sc,
+                    &report,
+                    &pictures,
+                ),
+            )?;
+            entries.push(ScenarioEntry {
+                file: f.display().to_string(),
+                page: Some(page_name),
+                name: sc.doc.name.clone(),
+                result: if report.passed() { "pass" } else { "FAIL" }.to_owned(),
+            });
+        }
         reports.push(report);
+    }
+    if let Some(dir) = report_dir {
+        write_page(
+            "index.html",
+            &provisioner::picture::scenario_index(&entries),
+        )?;
+        note(&format!("report: {}", dir.join("index.html").display()));
     }
     #[derive(Serialize)]
     struct Out<'a, T> {
@@ -871,6 +946,32 @@ async fn scenario_cmd(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A scenario's page name: its folder and file (`matrix__row-2.html`),
+/// numbered when two files would share one.
+fn report_page_name(file: &std::path::Path, n: usize) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("scenario-{n}"));
+    let folder = file
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|p| format!("{}__", p.to_string_lossy()))
+        .unwrap_or_default();
+    let clean = |s: String| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!("{:03}-{}.html", n + 1, clean(format!("{folder}{stem}")))
 }
 
 #[cfg(test)]

@@ -73,6 +73,40 @@ impl Page {
         self
     }
 
+    /// A table of pages of the same set: each row links its first cell
+    /// (a relative path) and says what the rest say; a row without a page
+    /// is text only. Rows whose last cell is `pass` are marked `ok`, others
+    /// `failed` (unless skipped).
+    pub fn index_table(
+        &mut self,
+        rows: impl IntoIterator<Item = (Option<String>, String, String, String)>,
+    ) -> &mut Self {
+        self.body.push_str(
+            "<table class=\"index\"><thead><tr><th>file</th><th>name</th><th>result</th></tr></thead><tbody>\n",
+        );
+        for (href, file, name, result) in rows {
+            let class = if result == "pass" {
+                "ok"
+            } else if result.starts_with("skipped") {
+                "note"
+            } else {
+                "failed"
+            };
+            let file_cell = match href {
+                Some(h) => format!("<a href=\"{}\">{}</a>", esc(&h), esc(&file)),
+                None => esc(&file),
+            };
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{file_cell}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
+                esc(&name),
+                esc(&result)
+            );
+        }
+        self.body.push_str("</tbody></table>\n");
+        self
+    }
+
     /// A link to another page of the same set (a relative path).
     pub fn link(&mut self, href: &str, text: &str) -> &mut Self {
         let _ = writeln!(

@@ -36,6 +36,7 @@ mod subnets;
 mod tags;
 mod target_groups;
 mod targets;
+mod ui;
 mod vpc_endpoints;
 mod vpcs;
 mod zones;

@@ -284,6 +284,19 @@ fn finding_line(f: &Finding) -> String {
 /// set), calls come from its journal and the final state is summarised;
 /// against another endpoint only outcomes are compared.
 pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
+    run_drawing(scenario, clients, None).await
+}
+
+/// [`run`], also drawing the fake's VPCs (all but the default ones) after
+/// each step into `pictures`, one list per step. They are read from the
+/// embedded fake's state, not through the API, so drawing sends no call
+/// (a fault rule that counts calls sees the same ones); against another
+/// endpoint the lists stay empty.
+pub async fn run_drawing(
+    scenario: &Scenario,
+    clients: &Clients,
+    mut pictures: Option<&mut Vec<Vec<topology::Network>>>,
+) -> Report {
     let doc = &scenario.doc;
     let mut report = Report {
         name: doc.name.clone(),
@@ -383,6 +396,13 @@ pub async fn run(scenario: &Scenario, clients: &Clients) -> Report {
             ));
         }
         report.steps.push(sr);
+        if let Some(p) = pictures.as_deref_mut() {
+            p.push(
+                fake.as_ref()
+                    .map(|f| vpc_pictures(f, &scenario.doc.region))
+                    .unwrap_or_default(),
+            );
+        }
     }
     report
 }
@@ -528,6 +548,34 @@ pub async fn run_on_target(scenario: &Scenario, clients: &Clients) -> Result<Rep
             .push(format!("removing the world: {left}"));
     }
     Ok(report)
+}
+
+/// The fake's VPCs in `region` but the default ones, as pictures.
+fn vpc_pictures(fake: &fake_ec2::Fake, region: &str) -> Vec<topology::Network> {
+    fake.view(|v| {
+        v.regions()
+            .filter(|r| r.name == region)
+            .flat_map(|r| {
+                r.ec2
+                    .vpcs
+                    .values()
+                    .filter(|vpc| !vpc.is_default)
+                    .map(|vpc| fake_ec2::ui::network(r, vpc))
+            })
+            .collect()
+    })
+}
+
+/// Runs the scenario on an embedded fake seeded with its world, drawing
+/// its VPCs after each step (see [`run_drawing`]).
+pub async fn run_embedded_drawing(
+    scenario: &Scenario,
+) -> Result<(Report, Vec<Vec<topology::Network>>), String> {
+    let fake = crate::target::embedded_fake(scenario.doc.world.clone(), &scenario.doc.region)?;
+    let clients = Clients::in_process(fake, &scenario.doc.region, Default::default());
+    let mut pictures = Vec::new();
+    let report = run_drawing(scenario, &clients, Some(&mut pictures)).await;
+    Ok((report, pictures))
 }
 
 /// The network the scenario's manifests plan, drawn: planned on an

@@ -751,3 +751,58 @@ fn long_waits_are_shown_as_plain_lines_with_the_slowest_steps_at_the_end() {
     assert!(!err.contains("create       vpc"), "{err}");
     drop(server);
 }
+
+#[test]
+fn scenario_report_writes_a_page_per_scenario_and_an_index() {
+    let dir = std::env::temp_dir().join(format!(
+        "provisioner-scenario-report-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A copy of row 2 that expects the wrong outcome: it must fail.
+    let wrong = dir.with_extension("wrong.yaml");
+    let text = std::fs::read_to_string(manifest()).unwrap();
+    std::fs::write(&wrong, text.replacen("expect: ok", "expect: refused", 1)).unwrap();
+    let (code, _, err) = run(provisioner(&[
+        "scenario",
+        "--report",
+        dir.to_str().unwrap(),
+        &manifest(),
+        wrong.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "one scenario fails: {err}");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(index.contains("2 scenario(s), 1 failed."), "{index}");
+    assert!(index.contains("<td class=\"ok\">pass</td>"), "{index}");
+    assert!(index.contains("<td class=\"failed\">FAIL</td>"), "{index}");
+    let page =
+        std::fs::read_to_string(dir.join("001-matrix__row-2-dualstack-lb-ipv6-targets.html"))
+            .unwrap();
+    assert!(page.contains("Passed: every expectation held."));
+    assert!(
+        page.contains("Step 1: apply (expects ok, got ok)"),
+        "{page}"
+    );
+    // The VPC the step built, drawn from the fake's state, and its calls.
+    assert!(page.contains("aria-label=\"VPC vpc-"), "{page}");
+    assert!(page.contains("data-family=\"dualstack\""));
+    assert!(page.contains("<table class=\"calls\">"));
+    assert!(page.contains("CreateVpc"));
+    let failed = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("002-"))
+        })
+        .expect("the second page");
+    let failed = std::fs::read_to_string(failed).unwrap();
+    assert!(
+        failed.contains("Failed: 1 expectation(s) did not hold."),
+        "{failed}"
+    );
+    assert!(failed.contains("expected Refused, got Ok"), "{failed}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&wrong);
+}
