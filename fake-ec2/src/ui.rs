@@ -69,17 +69,6 @@ fn name_or(tags: &BTreeMap<String, String>, id: &str) -> String {
     tag(tags, NAME).unwrap_or_else(|| id.to_owned())
 }
 
-fn gateway(id: &str, kind: GatewayKind, label: String) -> Gateway {
-    Gateway {
-        id: id.to_owned(),
-        kind,
-        label,
-        subnet: None,
-        addresses: Vec::new(),
-        existing: false,
-    }
-}
-
 /// One VPC of `region` as a picture's network: its blocks, the zones of its
 /// subnets (in the catalog's order), subnets, gateways, route tables, load
 /// balancers, instances and security groups, in id order; notes say what
@@ -150,21 +139,21 @@ pub fn network(region: &Region, vpc: &vpcs::Vpc) -> Network {
 
     let mut gateways = Vec::new();
     for g in ec2.internet_gateways.find(By::Vpc, vpc_id) {
-        gateways.push(gateway(
+        gateways.push(Gateway::edge(
             &g.internet_gateway_id,
             GatewayKind::Internet,
             name_or(&g.tags, &g.internet_gateway_id),
         ));
     }
     for g in ec2.egress_only_internet_gateways.find(By::Vpc, vpc_id) {
-        gateways.push(gateway(
+        gateways.push(Gateway::edge(
             &g.egress_only_internet_gateway_id,
             GatewayKind::EgressOnly,
             name_or(&g.tags, &g.egress_only_internet_gateway_id),
         ));
     }
     for g in ec2.carrier_gateways.find(By::Vpc, vpc_id) {
-        gateways.push(gateway(
+        gateways.push(Gateway::edge(
             &g.carrier_gateway_id,
             GatewayKind::Carrier,
             name_or(&g.tags, &g.carrier_gateway_id),
@@ -172,7 +161,7 @@ pub fn network(region: &Region, vpc: &vpcs::Vpc) -> Network {
     }
     for e in ec2.vpc_endpoints.values().filter(|e| e.vpc_id == vpc_id) {
         if e.vpc_endpoint_type == EndpointType::Gateway {
-            gateways.push(gateway(
+            gateways.push(Gateway::edge(
                 &e.vpc_endpoint_id,
                 GatewayKind::Endpoint,
                 tag(&e.tags, NAME).unwrap_or_else(|| e.service_name.clone()),
@@ -427,17 +416,7 @@ fn load_balancers(region: &Region, vpc_id: &str, notes: &mut Vec<String>) -> Vec
 /// An ingress rule as one line: `tcp/6443 from ::/0`, `all from sg-name`,
 /// `icmpv6 from 10.0.0.0/16`; a group by its name when the region has it.
 pub fn rule_line(r: &SecurityGroupRule, group_names: &BTreeMap<&str, &str>) -> String {
-    let p = r.ip_protocol.as_str();
-    let icmp = matches!(p, "icmp" | "icmpv6" | "1" | "58");
-    let ports = match (r.from_port, r.to_port) {
-        _ if p == "-1" => "all".to_owned(),
-        (None, _) | (_, None) => p.to_owned(),
-        (Some(-1), _) if icmp => p.to_owned(),
-        (Some(t), Some(-1)) if icmp => format!("{p}/type {t}"),
-        (Some(t), Some(c)) if icmp => format!("{p}/type {t} code {c}"),
-        (Some(a), Some(b)) if a == b => format!("{p}/{a}"),
-        (Some(a), Some(b)) => format!("{p}/{a}-{b}"),
-    };
+    let ports = topology::rule_ports(&r.ip_protocol, r.from_port, r.to_port);
     let peer = match &r.peer {
         Peer::Ipv4(n) => n.to_string(),
         Peer::Ipv6(n) => n.to_string(),

@@ -673,8 +673,10 @@ async fn apply_cmd(
         &opts,
     )
     .await;
-    if let Some((path, file)) = report_file {
-        write_apply_report(cli, &clients, &prepared, &applied, dry_run, path, file).await?;
+    // The apply's calls, before the report reads the network back.
+    let calls = clients.calls.calls();
+    if let Some(report) = report_file {
+        write_apply_report(cli, &clients, &prepared, &applied, &calls, dry_run, report).await?;
     }
     let (r, plan) = applied.map_err(|e| CliError::apply(cli, &clients.target, &e))?;
     #[derive(Serialize)]
@@ -695,7 +697,7 @@ async fn apply_cmd(
         )
     });
     if cli.output == Output::Text
-        && let Some(line) = slowest(&r.waits, &clients.calls.calls())
+        && let Some(line) = slowest(&r.waits, &calls)
     {
         note(&line);
     }
@@ -709,11 +711,10 @@ async fn write_apply_report(
     clients: &Clients,
     prepared: &pipeline::Prepared,
     applied: &Result<(apply::ApplyReport, provisioner::plan::Plan), ApplyError>,
+    calls: &[target::CallRecord],
     dry_run: bool,
-    path: &std::path::Path,
-    mut file: std::fs::File,
+    (path, mut file): (&std::path::Path, std::fs::File),
 ) -> Result<(), CliError> {
-    let calls = clients.calls.calls();
     let plan = match applied {
         Ok((_, plan)) => plan,
         Err(_) => &prepared.plan,
@@ -755,7 +756,7 @@ async fn write_apply_report(
             target: clients.target.to_string(),
             findings: &prepared.findings,
             changes: applied.as_ref().map_or(&no_changes, |(r, _)| &r.changes),
-            calls: &calls,
+            calls,
             error: applied
                 .as_ref()
                 .err()
@@ -798,13 +799,14 @@ async fn scenario_cmd(
     files: &[PathBuf],
     report_dir: Option<&std::path::Path>,
 ) -> Result<ExitCode, CliError> {
-    use provisioner::picture::ScenarioEntry;
+    use provisioner::picture::{ScenarioEntry, ScenarioStatus};
     use provisioner::scenario::{self, Scenario};
     if let Some(dir) = report_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| CliError::bad_input(format!("--report {}: {e}", dir.display())))?;
     }
     let mut entries: Vec<ScenarioEntry> = Vec::new();
+    // One entry per file, whatever became of it; pages only with --report.
     let write_page = |name: &str, page: &str| -> Result<(), CliError> {
         if let Some(dir) = report_dir {
             let path = dir.join(name);
@@ -828,6 +830,7 @@ async fn scenario_cmd(
                     file: f.display().to_string(),
                     page: None,
                     name: String::new(),
+                    status: ScenarioStatus::Failed,
                     result: format!("unreadable: {e}"),
                 });
                 broken.push(
@@ -855,6 +858,7 @@ async fn scenario_cmd(
                         file: f.display().to_string(),
                         page: None,
                         name: sc.doc.name.clone(),
+                        status: ScenarioStatus::Failed,
                         result: format!("FAIL: {e}"),
                     });
                     broken.push(serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}));
@@ -880,6 +884,7 @@ async fn scenario_cmd(
                         file: f.display().to_string(),
                         page: None,
                         name: sc.doc.name.clone(),
+                        status: ScenarioStatus::Skipped,
                         result: format!("skipped: {why}"),
                     });
                     continue;
@@ -896,10 +901,10 @@ async fn scenario_cmd(
                 report.mismatches.join("\n  ")
             ));
         }
-        if report_dir.is_some() {
-            let page_name = report_page_name(f, entries.len());
+        let page = report_dir.map(|_| report_page_name(f, entries.len()));
+        if let Some(name) = &page {
             write_page(
-                &page_name,
+                name,
                 &provisioner::picture::scenario_page(
                     &f.display().to_string(),
                     &sc,
@@ -907,13 +912,18 @@ async fn scenario_cmd(
                     &pictures,
                 ),
             )?;
-            entries.push(ScenarioEntry {
-                file: f.display().to_string(),
-                page: Some(page_name),
-                name: sc.doc.name.clone(),
-                result: if report.passed() { "pass" } else { "FAIL" }.to_owned(),
-            });
         }
+        entries.push(ScenarioEntry {
+            file: f.display().to_string(),
+            page,
+            name: sc.doc.name.clone(),
+            status: if report.passed() {
+                ScenarioStatus::Passed
+            } else {
+                ScenarioStatus::Failed
+            },
+            result: if report.passed() { "pass" } else { "FAIL" }.to_owned(),
+        });
         reports.push(report);
     }
     if let Some(dir) = report_dir {

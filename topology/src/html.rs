@@ -5,6 +5,18 @@ use std::fmt::Write as _;
 
 use crate::svg::esc;
 
+/// One row of [`Page::index_table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    /// The page the row is about, relative to the index; `None`: no page.
+    pub href: Option<String>,
+    pub file: String,
+    pub name: String,
+    pub result: String,
+    /// The result's status class: `ok`, `failed` or `note`.
+    pub class: &'static str,
+}
+
 /// A page under construction. Text goes in escaped; [`Page::markup`] takes
 /// markup this crate (or its caller) made, such as a picture.
 #[derive(Debug, Clone)]
@@ -73,34 +85,24 @@ impl Page {
         self
     }
 
-    /// A table of pages of the same set: each row links its first cell
-    /// (a relative path) and says what the rest say; a row without a page
-    /// is text only. Rows whose last cell is `pass` are marked `ok`, others
-    /// `failed` (unless skipped).
-    pub fn index_table(
-        &mut self,
-        rows: impl IntoIterator<Item = (Option<String>, String, String, String)>,
-    ) -> &mut Self {
+    /// An index of pages of the same set: a row per page, its file
+    /// linked to it (a relative path) when there is one, its name, and its
+    /// result in the row's status class (`ok`, `failed`, `note`).
+    pub fn index_table(&mut self, rows: impl IntoIterator<Item = IndexRow>) -> &mut Self {
         self.body.push_str(
             "<table class=\"index\"><thead><tr><th>file</th><th>name</th><th>result</th></tr></thead><tbody>\n",
         );
-        for (href, file, name, result) in rows {
-            let class = if result == "pass" {
-                "ok"
-            } else if result.starts_with("skipped") {
-                "note"
-            } else {
-                "failed"
-            };
-            let file_cell = match href {
-                Some(h) => format!("<a href=\"{}\">{}</a>", esc(&h), esc(&file)),
-                None => esc(&file),
+        for row in rows {
+            let file_cell = match &row.href {
+                Some(h) => format!("<a href=\"{}\">{}</a>", esc(h), esc(&row.file)),
+                None => esc(&row.file),
             };
             let _ = writeln!(
                 self.body,
-                "<tr><td>{file_cell}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-                esc(&name),
-                esc(&result)
+                "<tr><td>{file_cell}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                esc(&row.name),
+                esc(row.class),
+                esc(&row.result)
             );
         }
         self.body.push_str("</tbody></table>\n");

@@ -51,6 +51,15 @@ pub enum ZoneKind {
 }
 
 impl ZoneKind {
+    /// A CSS-friendly name: `availability`, `local`, `wavelength`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ZoneKind::Availability => "availability",
+            ZoneKind::Local => "local",
+            ZoneKind::Wavelength => "wavelength",
+        }
+    }
+
     /// AWS's `ZoneType`: `availability-zone`, `local-zone`, `wavelength-zone`.
     pub fn from_aws(zone_type: &str) -> Self {
         match zone_type {
@@ -145,6 +154,21 @@ pub struct Gateway {
     pub existing: bool,
 }
 
+impl Gateway {
+    /// A gateway at the VPC's edge (internet, egress-only, carrier,
+    /// endpoint): in no subnet, with no addresses, made by the cluster.
+    pub fn edge(id: impl Into<String>, kind: GatewayKind, label: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            label: label.into(),
+            subnet: None,
+            addresses: Vec::new(),
+            existing: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GatewayKind {
     Internet,
@@ -156,6 +180,17 @@ pub enum GatewayKind {
 }
 
 impl GatewayKind {
+    /// A CSS-friendly name: `internet`, `egress-only`, `carrier`, `nat`, `endpoint`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            GatewayKind::Internet => "internet",
+            GatewayKind::EgressOnly => "egress-only",
+            GatewayKind::Carrier => "carrier",
+            GatewayKind::Nat => "nat",
+            GatewayKind::Endpoint => "endpoint",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             GatewayKind::Internet => "internet gateway",
@@ -278,10 +313,48 @@ pub struct Machine {
     pub security_groups: Vec<String>,
 }
 
+/// A rule's protocol and ports as a picture writes them: `tcp/6443`,
+/// `udp/30000-32767`, `all` (protocol `-1`), `icmpv6` (any type),
+/// `icmp/type 8`, `icmp/type 3 code 4`, or the protocol alone when it has
+/// no ports (`4`).
+pub fn rule_ports(protocol: &str, from: Option<i32>, to: Option<i32>) -> String {
+    let p = protocol;
+    let icmp = matches!(p, "icmp" | "icmpv6" | "1" | "58");
+    match (from, to) {
+        _ if p == "-1" => "all".to_owned(),
+        (None, _) | (_, None) => p.to_owned(),
+        (Some(-1), _) if icmp => p.to_owned(),
+        (Some(t), Some(-1)) if icmp => format!("{p}/type {t}"),
+        (Some(t), Some(c)) if icmp => format!("{p}/type {t} code {c}"),
+        (Some(a), Some(b)) if a == b => format!("{p}/{a}"),
+        (Some(a), Some(b)) => format!("{p}/{a}-{b}"),
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecurityGroup {
     pub id: String,
     pub name: String,
     /// Its ingress rules, one line each (`tcp/6443 from ::/0`).
     pub rules: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rule_ports;
+
+    #[test]
+    fn rule_ports_read_as_aws_means_them() {
+        assert_eq!(rule_ports("tcp", Some(6443), Some(6443)), "tcp/6443");
+        assert_eq!(
+            rule_ports("udp", Some(30000), Some(32767)),
+            "udp/30000-32767"
+        );
+        assert_eq!(rule_ports("-1", None, None), "all");
+        assert_eq!(rule_ports("-1", Some(-1), Some(-1)), "all");
+        assert_eq!(rule_ports("icmpv6", Some(-1), Some(-1)), "icmpv6");
+        assert_eq!(rule_ports("icmp", Some(8), Some(-1)), "icmp/type 8");
+        assert_eq!(rule_ports("icmp", Some(3), Some(4)), "icmp/type 3 code 4");
+        assert_eq!(rule_ports("4", None, None), "4");
+    }
 }

@@ -75,8 +75,9 @@ impl Rect {
 struct Layout<'a> {
     net: &'a Network,
     columns: Vec<Column<'a>>,
-    /// Edge gateways and NAT gateways by id, once drawn.
-    targets: Vec<(String, Rect, usize)>,
+    /// Gateways by id, once drawn, with the column of a NAT gateway's
+    /// subnet (`None`: an edge gateway in the top row).
+    targets: Vec<(String, Rect, Option<usize>)>,
     /// Route starts: (subnet column, y, route).
     route_starts: Vec<(usize, i32, &'a Route)>,
     /// Each column's x.
@@ -235,24 +236,8 @@ impl<'a> Layout<'a> {
         y += zone_h + PAD;
 
         // Subnet rows.
-        let heights = |subnets: &[&Subnet], this: &Self| -> i32 {
-            subnets
-                .iter()
-                .map(|s| this.subnet_height(s) + GAP)
-                .sum::<i32>()
-        };
-        let public_h = self
-            .columns
-            .iter()
-            .map(|c| heights(&c.public, &self))
-            .max()
-            .unwrap_or(0);
-        let private_h = self
-            .columns
-            .iter()
-            .map(|c| heights(&c.private, &self))
-            .max()
-            .unwrap_or(0);
+        let public_h = self.row_height(|c| c.public.as_slice());
+        let private_h = self.row_height(|c| c.private.as_slice());
         // Each row has a line of its own for its label.
         let public_y = y + if public_h > 0 { LINE } else { 0 };
         let private_y = public_y + public_h + if private_h > 0 { LINE } else { 0 };
@@ -346,7 +331,7 @@ impl<'a> Layout<'a> {
 
         for (g, r) in &gateway_boxes {
             gateway(o, g, *r);
-            self.targets.push((g.id.clone(), *r, usize::MAX));
+            self.targets.push((g.id.clone(), *r, None));
         }
 
         // Zone columns.
@@ -356,7 +341,7 @@ impl<'a> Layout<'a> {
                 o,
                 "<g class=\"zone\" data-zone=\"{}\" data-kind=\"{}\" aria-label=\"zone {}\">",
                 esc(&c.name),
-                zone_slug(c.kind),
+                c.kind.slug(),
                 esc(&c.name)
             );
             rect(
@@ -367,7 +352,7 @@ impl<'a> Layout<'a> {
                     w: COL_W,
                     h: subnets_bottom - zone_y - PAD,
                 },
-                &format!("zone-box zone-{}", zone_slug(c.kind)),
+                &format!("zone-box zone-{}", c.kind.slug()),
             );
             text(
                 o,
@@ -449,6 +434,20 @@ impl<'a> Layout<'a> {
         }
         o.push_str("</svg>\n");
         body
+    }
+
+    /// The height of a row: its tallest stack of subnets in one zone.
+    fn row_height(&self, row: impl for<'c> Fn(&'c Column<'a>) -> &'c [&'a Subnet]) -> i32 {
+        self.columns
+            .iter()
+            .map(|c| {
+                row(c)
+                    .iter()
+                    .map(|s| self.subnet_height(s) + GAP)
+                    .sum::<i32>()
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     fn column_of(&self, subnet: &str) -> Option<usize> {
@@ -591,7 +590,7 @@ impl<'a> Layout<'a> {
                 );
             }
             o.push_str("</g>");
-            self.targets.push((n.id.clone(), nr, col));
+            self.targets.push((n.id.clone(), nr, Some(col)));
             y += h + PAD + 4;
         }
         for m in self.machines_in(&s.id) {
@@ -715,7 +714,8 @@ impl<'a> Layout<'a> {
             return;
         };
         let kind = route.kind();
-        let lane_x = self.col_x[col] + COL_W + 8 + lane(kind) * LANE;
+        // Each kind of route has its own lane in a zone's gutter.
+        let lane_x = |c: usize| self.col_x[c] + COL_W + 8 + lane(kind) * LANE;
         let start_x = self.col_x[col] + COL_W;
         let class = format!(
             "route route-{}{}",
@@ -723,28 +723,30 @@ impl<'a> Layout<'a> {
             if route.blackhole { " blackhole" } else { "" }
         );
         let lane_bus = bus_y + lane(kind) * 4;
-        let d = if target_col == usize::MAX {
+        let from = format!("M{start_x},{y} L{x},{y}", x = lane_x(col));
+        let d = match target_col {
             // An edge gateway at the top: up the gutter to the bus, along
             // it, up into the gateway.
-            format!(
-                "M{start_x},{y} L{lane_x},{y} L{lane_x},{lane_bus} L{gx},{lane_bus} L{gx},{gy}",
+            None => format!(
+                "{from} L{x},{lane_bus} L{gx},{lane_bus} L{gx},{gy}",
+                x = lane_x(col),
                 gx = target.mid_x() + (lane(kind) - 2) * 6,
                 gy = target.bottom()
-            )
-        } else if target_col == col {
-            let ty = target.mid_y() + (lane(kind) - 1) * 4;
-            format!(
-                "M{start_x},{y} L{lane_x},{y} L{lane_x},{ty} L{tx},{ty}",
+            ),
+            Some(c) if c == col => format!(
+                "{from} L{x},{ty} L{tx},{ty}",
+                x = lane_x(col),
+                ty = target.mid_y() + (lane(kind) - 1) * 4,
                 tx = target.right()
-            )
-        } else {
+            ),
             // Another zone's NAT gateway: over the bus to that zone's gutter.
-            let other_lane = self.col_x[target_col] + COL_W + 8 + lane(kind) * LANE;
-            let ty = target.mid_y() + (lane(kind) - 1) * 4;
-            format!(
-                "M{start_x},{y} L{lane_x},{y} L{lane_x},{lane_bus} L{other_lane},{lane_bus} L{other_lane},{ty} L{tx},{ty}",
+            Some(c) => format!(
+                "{from} L{x},{lane_bus} L{other},{lane_bus} L{other},{ty} L{tx},{ty}",
+                x = lane_x(col),
+                other = lane_x(c),
+                ty = target.mid_y() + (lane(kind) - 1) * 4,
                 tx = target.right()
-            )
+            ),
         };
         let _ = write!(
             o,
@@ -825,38 +827,16 @@ fn short_kind(kind: GatewayKind) -> &'static str {
     }
 }
 
-fn zone_slug(kind: ZoneKind) -> &'static str {
-    match kind {
-        ZoneKind::Availability => "availability",
-        ZoneKind::Local => "local",
-        ZoneKind::Wavelength => "wavelength",
-    }
-}
-
-fn gateway_slug(kind: GatewayKind) -> &'static str {
-    match kind {
-        GatewayKind::Internet => "internet",
-        GatewayKind::EgressOnly => "egress-only",
-        GatewayKind::Carrier => "carrier",
-        GatewayKind::Nat => "nat",
-        GatewayKind::Endpoint => "endpoint",
-    }
-}
-
 fn gateway(o: &mut String, g: &Gateway, r: Rect) {
     let _ = write!(
         o,
         "<g class=\"gateway {}\" data-id=\"{}\" aria-label=\"{} {}\">",
-        gateway_slug(g.kind),
+        g.kind.slug(),
         esc(&g.id),
         g.kind.label(),
         esc(&g.label)
     );
-    rect(
-        o,
-        r,
-        &format!("gateway-box gateway-{}", gateway_slug(g.kind)),
-    );
+    rect(o, r, &format!("gateway-box gateway-{}", g.kind.slug()));
     text(o, r.x + PAD, r.y + LINE, "gateway-title", g.kind.label());
     text(
         o,

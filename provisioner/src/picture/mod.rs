@@ -127,42 +127,41 @@ pub fn network(plan: &Plan, facts: &Facts) -> Network {
     let mut gateways = Vec::new();
     let cluster = &plan.cluster;
     if plan.internet_gateway {
-        gateways.push(edge(
+        gateways.push(Gateway::edge(
             IGW,
             GatewayKind::Internet,
             format!("{cluster}-igw"),
-            false,
         ));
     }
     match &plan.egress_only_internet_gateway {
         Some(EgressOnlyPlan::Create) => {
-            gateways.push(edge(
+            gateways.push(Gateway::edge(
                 EIGW,
                 GatewayKind::EgressOnly,
                 format!("{cluster}-eigw"),
-                false,
             ));
         }
         Some(EgressOnlyPlan::Existing(id)) => {
-            gateways.push(edge(EIGW, GatewayKind::EgressOnly, id.clone(), true));
+            gateways.push(Gateway {
+                existing: true,
+                ..Gateway::edge(EIGW, GatewayKind::EgressOnly, id.clone())
+            });
         }
         None => {}
     }
     if plan.carrier_gateway {
         // CAPA tags it as it tags the internet gateway.
-        gateways.push(edge(
+        gateways.push(Gateway::edge(
             CAGW,
             GatewayKind::Carrier,
             format!("{cluster}-igw"),
-            false,
         ));
     }
     for e in &plan.vpc_endpoints {
-        gateways.push(edge(
-            &endpoint_id(&e.service_name),
+        gateways.push(Gateway::edge(
+            endpoint_id(&e.service_name),
             GatewayKind::Endpoint,
             e.service_name.clone(),
-            false,
         ));
     }
     for n in &plan.nat_gateways {
@@ -331,17 +330,6 @@ pub fn network(plan: &Plan, facts: &Facts) -> Network {
     }
 }
 
-fn edge(id: &str, kind: GatewayKind, label: String, existing: bool) -> Gateway {
-    Gateway {
-        id: id.to_owned(),
-        kind,
-        label,
-        subnet: None,
-        addresses: Vec::new(),
-        existing,
-    }
-}
-
 fn endpoint_id(service: &str) -> String {
     format!("vpce-{}", service.rsplit('.').next().unwrap_or(service))
 }
@@ -390,10 +378,7 @@ fn finding_rows(findings: &[Finding]) -> Vec<Vec<String>> {
         .iter()
         .map(|f| {
             vec![
-                match f.severity {
-                    crate::finding::Severity::Error => "error".to_owned(),
-                    crate::finding::Severity::Warning => "warning".to_owned(),
-                },
+                f.severity.as_str().to_owned(),
                 f.rule.id().to_owned(),
                 f.origin.as_str().to_owned(),
                 f.object.clone(),
@@ -629,12 +614,22 @@ pub fn scenario_page(
     page.finish()
 }
 
+/// What became of one scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioStatus {
+    Passed,
+    /// It failed, or could not be read or run.
+    Failed,
+    Skipped,
+}
+
 /// One row of the index of `scenario --report DIR`.
 pub struct ScenarioEntry {
     pub file: String,
     /// The scenario's page, relative to the index.
     pub page: Option<String>,
     pub name: String,
+    pub status: ScenarioStatus,
     /// `pass`, `FAIL`, `skipped: why` or `unreadable: why`.
     pub result: String,
 }
@@ -643,20 +638,23 @@ pub struct ScenarioEntry {
 pub fn scenario_index(entries: &[ScenarioEntry]) -> String {
     let failed = entries
         .iter()
-        .filter(|e| e.result != "pass" && !e.result.starts_with("skipped"))
+        .filter(|e| e.status == ScenarioStatus::Failed)
         .count();
     let mut page = topology::html::Page::new("Scenarios");
     page.status(
         if failed == 0 { "ok" } else { "failed" },
         &format!("{} scenario(s), {failed} failed.", entries.len()),
     );
-    page.index_table(entries.iter().map(|e| {
-        (
-            e.page.clone(),
-            e.file.clone(),
-            e.name.clone(),
-            e.result.clone(),
-        )
+    page.index_table(entries.iter().map(|e| topology::html::IndexRow {
+        href: e.page.clone(),
+        file: e.file.clone(),
+        name: e.name.clone(),
+        result: e.result.clone(),
+        class: match e.status {
+            ScenarioStatus::Passed => "ok",
+            ScenarioStatus::Failed => "failed",
+            ScenarioStatus::Skipped => "note",
+        },
     }));
     page.finish()
 }

@@ -393,30 +393,19 @@ pub async fn observe(
     })
 }
 
+/// An edge gateway, by its Name tag else its id.
 fn edge(id: &str, kind: GatewayKind, name: Option<String>) -> Gateway {
-    Gateway {
-        id: id.to_owned(),
-        kind,
-        label: name.unwrap_or_else(|| id.to_owned()),
-        subnet: None,
-        addresses: Vec::new(),
-        existing: false,
-    }
+    Gateway::edge(id, kind, name.unwrap_or_else(|| id.to_owned()))
 }
 
 /// An ingress permission as one line per peer: `tcp/6443 from ::/0`, a
-/// group of the VPC by its name.
+/// group of the VPC by its name (ports as `fake_ec2::ui` writes them, so
+/// the apply report and the fake's live page read a rule alike).
 fn rule_lines(
     p: &aws_sdk_ec2::types::IpPermission,
     group_names: &BTreeMap<&str, &str>,
 ) -> Vec<String> {
-    let protocol = p.ip_protocol().unwrap_or("-1");
-    let ports = match (p.from_port(), p.to_port()) {
-        _ if protocol == "-1" => "all".to_owned(),
-        (Some(a), Some(b)) if a == b => format!("{protocol}/{a}"),
-        (Some(a), Some(b)) => format!("{protocol}/{a}-{b}"),
-        _ => protocol.to_owned(),
-    };
+    let ports = topology::rule_ports(p.ip_protocol().unwrap_or("-1"), p.from_port(), p.to_port());
     let mut out = Vec::new();
     for r in p.ip_ranges() {
         out.push(format!("{ports} from {}", r.cidr_ip().unwrap_or("?")));

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{self, ApplyOptions};
 use crate::destroy::{self, DestroyOptions};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::pipeline::{self, PrepareError};
 use crate::plan::PlanOptions;
 use crate::render;
@@ -266,10 +266,7 @@ fn call_line(e: &fake_ec2::JournalEntry) -> String {
 }
 
 fn finding_line(f: &Finding) -> String {
-    let sev = match f.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let sev = f.severity.as_str();
     format!(
         "{sev} {} ({}) {} {}: {}",
         f.rule,
