@@ -30,7 +30,7 @@ use ipnet::{IpNet, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::ec2::instance_types::InstanceTypeInfo;
-use crate::ec2::pools::{self, AddressFamily, NewIpamPool};
+use crate::ec2::pools::{self, NewIpamPool};
 use crate::ec2::tags::Tags;
 use crate::ec2::vpcs::{CidrBlockState, Ipv6Association, Ipv6Source};
 use crate::ec2::zones::{OptInStatus, Zone};
@@ -38,6 +38,9 @@ use crate::faults::FaultRule;
 use crate::ids::Timestamp;
 use crate::index::By;
 use crate::protocol::sigv4::SecretKey;
+
+/// An IPAM pool seed's address family.
+pub use crate::ec2::pools::AddressFamily;
 use crate::protocol::xml::first_text;
 use crate::protocol::{Node, Params};
 use crate::region::{Config, Ctx, DEFAULT_ACCOUNT, DEFAULT_REGION, Region};

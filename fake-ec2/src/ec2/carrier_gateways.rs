@@ -147,14 +147,11 @@ pub fn create_carrier_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<No
     let vpc_id = p.required("VpcId")?.to_owned();
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
-    if let Some(existing) = idempotency::earlier(
-        token
-            .iter()
-            .flat_map(|t| ec2.carrier_gateways.find(By::Token, t)),
-        token.as_deref(),
-        |g| g.client_token.as_deref(),
-        |g| g.vpc_id == vpc_id,
-    )? {
+    if let Some(existing) =
+        idempotency::earlier_indexed(&ec2.carrier_gateways, token.as_deref(), |g| {
+            g.vpc_id == vpc_id
+        })?
+    {
         return Ok(answer(existing));
     }
     if !ec2.vpcs.contains_key(&vpc_id) {

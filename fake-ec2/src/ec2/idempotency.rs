@@ -3,6 +3,7 @@
 //! the same token on a request that differs is `IdempotentParameterMismatch`.
 
 use super::errors;
+use crate::index::{By, Indexed};
 use crate::protocol::error::AwsResult;
 
 /// The resource an earlier request with `token` made, if there is one.
@@ -19,7 +20,24 @@ pub fn earlier<'a, R: 'a>(
     let Some(token) = token else {
         return Ok(None);
     };
-    match store.into_iter().find(|r| token_of(r) == Some(token)) {
+    judge(
+        store.into_iter().find(|r| token_of(r) == Some(token)),
+        same_request,
+    )
+}
+
+/// [`earlier`] for a family whose store indexes its resources by token
+/// ([`By::Token`]).
+pub fn earlier_indexed<'a, R>(
+    store: &'a Indexed<R>,
+    token: Option<&str>,
+    same_request: impl Fn(&R) -> bool,
+) -> AwsResult<Option<&'a R>> {
+    judge(token.and_then(|t| store.first(By::Token, t)), same_request)
+}
+
+fn judge<R>(found: Option<&R>, same_request: impl Fn(&R) -> bool) -> AwsResult<Option<&R>> {
+    match found {
         Some(r) if same_request(r) => Ok(Some(r)),
         Some(_) => Err(errors::idempotent_parameter_mismatch()),
         None => Ok(None),

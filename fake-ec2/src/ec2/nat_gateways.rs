@@ -281,14 +281,11 @@ pub fn create_nat_gateway(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>>
     let subnet_id = p.required("SubnetId")?.to_owned();
     let token = p.value("ClientToken").map(str::to_owned);
     let ec2 = &ctx.region.ec2;
-    if let Some(existing) = idempotency::earlier(
-        token
-            .iter()
-            .flat_map(|t| ec2.nat_gateways.find(By::Token, t)),
-        token.as_deref(),
-        |g| g.client_token.as_deref(),
-        |g| g.subnet_id == subnet_id,
-    )? {
+    if let Some(existing) =
+        idempotency::earlier_indexed(&ec2.nat_gateways, token.as_deref(), |g| {
+            g.subnet_id == subnet_id
+        })?
+    {
         return Ok(answer(existing));
     }
     let connectivity = p.value("ConnectivityType").unwrap_or("public");

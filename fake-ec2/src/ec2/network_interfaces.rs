@@ -585,14 +585,11 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
     let token = p.value("ClientToken").map(str::to_owned);
     let description = p.value("Description").unwrap_or_default().to_owned();
     let ec2 = &ctx.region.ec2;
-    if let Some(existing) = idempotency::earlier(
-        token
-            .iter()
-            .flat_map(|t| ec2.network_interfaces.find(By::Token, t)),
-        token.as_deref(),
-        |n| n.client_token.as_deref(),
-        |n| n.subnet_id == subnet_id && n.description == description,
-    )? {
+    if let Some(existing) =
+        idempotency::earlier_indexed(&ec2.network_interfaces, token.as_deref(), |n| {
+            n.subnet_id == subnet_id && n.description == description
+        })?
+    {
         return Ok(interface_answer(ec2, existing));
     }
     if let Some(kind) = p.value("InterfaceType").filter(|t| *t != "interface") {

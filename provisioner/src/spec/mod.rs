@@ -237,8 +237,9 @@ impl Manifests {
                     file,
                     start_line,
                 };
-                self.unknown.extend(schema::unknown_fields(&checked));
-                self.schema_errors.extend(schema::schema_errors(&checked));
+                let (unknown, refused) = schema::check(&checked);
+                self.unknown.extend(unknown);
+                self.schema_errors.extend(refused);
                 self.$field.push(Doc {
                     source,
                     api_version,

@@ -591,34 +591,30 @@ pub(crate) fn defaulted<T: de::DeserializeOwned>(
     serde_json::from_value(instance).ok()
 }
 
-/// What the kind's schema refuses in one document: types, enums, patterns,
-/// bounds and required fields, each at its place.
-pub(crate) fn schema_errors(d: &Document<'_>) -> Vec<SchemaError> {
-    let Document {
-        group,
-        version,
-        kind,
-        object,
-        doc,
-        file,
-        start_line,
-    } = *d;
-    let Some(validator) = validator(group, kind, version) else {
+/// What the kind's schema says of one document: the fields it does not
+/// know, and what it refuses (types, enums, patterns, bounds, required
+/// fields), each at its place. The document's text is parsed once for both.
+pub(crate) fn check(d: &Document<'_>) -> (Vec<UnknownName>, Vec<SchemaError>) {
+    let Ok(Some(Node::Map(entries))) = serde_saphyr::from_str::<Option<Node>>(d.doc) else {
+        return (Vec::new(), Vec::new());
+    };
+    (unknown_fields(d, &entries), schema_errors(d, &entries))
+}
+
+fn schema_errors(d: &Document<'_>, entries: &[Entry]) -> Vec<SchemaError> {
+    let Some(validator) = validator(d.group, d.kind, d.version) else {
         return Vec::new();
     };
-    let Ok(Some(mut instance)) = serde_saphyr::from_str::<Option<Value>>(doc) else {
+    let Ok(Some(mut instance)) = serde_saphyr::from_str::<Option<Value>>(d.doc) else {
         return Vec::new();
     };
     drop_nulls(&mut instance);
-    let Ok(Some(Node::Map(entries))) = serde_saphyr::from_str::<Option<Node>>(doc) else {
-        return Vec::new();
-    };
     let mut out: Vec<SchemaError> = validator
         .iter_errors(&instance)
         .filter(|e| !e.instance_path().as_str().starts_with("/metadata"))
         .map(|e| {
             let pointer = e.instance_path().as_str().to_owned();
-            let (line, column) = locate(&entries, &pointer);
+            let (line, column) = locate(entries, &pointer);
             let path = field_path(&pointer);
             // An enum's whole list, where the library's words cut it short.
             let why = match e.kind() {
@@ -632,15 +628,16 @@ pub(crate) fn schema_errors(d: &Document<'_>) -> Vec<SchemaError> {
                 _ => e.to_string(),
             };
             SchemaError {
-                object: object.to_owned(),
+                object: d.object.to_owned(),
                 message: format!(
-                    "{kind}'s schema refuses {}: {why}; kubectl apply fails on it",
+                    "{}'s schema refuses {}: {why}; kubectl apply fails on it",
+                    d.kind,
                     if path.is_empty() { "the object" } else { &path }
                 ),
                 path,
                 source: Source {
-                    file: file.to_owned(),
-                    line: start_line + line.saturating_sub(1),
+                    file: d.file.to_owned(),
+                    line: d.start_line + line.saturating_sub(1),
                     column: Some(column),
                 },
             }
@@ -652,32 +649,18 @@ pub(crate) fn schema_errors(d: &Document<'_>) -> Vec<SchemaError> {
 }
 
 /// The fields of one document that its kind's schema does not know.
-/// `doc` is the document's text, `start_line` its first line in `file`.
-pub(crate) fn unknown_fields(d: &Document<'_>) -> Vec<UnknownName> {
-    let Document {
-        group,
-        version,
-        kind,
-        object,
-        doc,
-        file,
-        start_line,
-    } = *d;
-    let Some(schema) = schema_of(group, kind, version) else {
-        return Vec::new();
-    };
-    // The document parsed once already; a second parse cannot fail on it.
-    let Ok(Some(Node::Map(entries))) = serde_saphyr::from_str::<Option<Node>>(doc) else {
+fn unknown_fields(d: &Document<'_>, entries: &[Entry]) -> Vec<UnknownName> {
+    let Some(schema) = schema_of(d.group, d.kind, d.version) else {
         return Vec::new();
     };
     let mut w = Walk {
-        kind,
-        object,
-        file,
-        start_line,
+        kind: d.kind,
+        object: d.object,
+        file: d.file,
+        start_line: d.start_line,
         out: Vec::new(),
     };
-    w.map(schema, &entries, "");
+    w.map(schema, entries, "");
     w.out
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 
 fn fields(kind: &str, group: &str, doc: &str) -> Vec<UnknownName> {
-    unknown_fields(&Document {
+    check(&Document {
         group,
         version: "v1beta2",
         kind,
@@ -12,6 +12,7 @@ fn fields(kind: &str, group: &str, doc: &str) -> Vec<UnknownName> {
         file: "t.yaml",
         start_line: 10,
     })
+    .0
 }
 
 /// The API server's defaulting: a present object gains its schema's
