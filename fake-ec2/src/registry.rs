@@ -16,8 +16,9 @@
 //!
 //! 1. its own file: the resource struct; its [`Resource`] impl (prefix,
 //!    resource type, id, tags, NotFound), one [`resource!`] line for a
-//!    family that keeps its id in a field; `impl Filterable` for an EC2-style
-//!    Describe; its handlers, the Describe one through
+//!    family that keeps its id in a field; for an EC2-style Describe, one
+//!    [`crate::ec2::filters::filterable!`] list (each filter name with its
+//!    values); its handlers, the Describe one through
 //!    [`crate::ec2::describe::Describe`];
 //! 2. one registration line in its service's `families!` list (`mod.rs`),
 //!    which adds the map to the region's state, its state-file key and the

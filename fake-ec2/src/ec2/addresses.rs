@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
 use super::errors;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use crate::index::By;
@@ -90,36 +90,28 @@ impl Address {
     }
 }
 
-impl Filterable for Address {
-    const FILTERS: &'static [&'static str] = &[
-        "allocation-id",
+filters::filterable!(Address, |address| [
+    ("allocation-id", filters::one(&address.allocation_id)),
+    (
         "association-id",
-        "domain",
-        "instance-id",
+        filters::opt(address.association_id.as_ref())
+    ),
+    ("domain", filters::one(&address.domain)),
+    ("instance-id", filters::opt(address.instance_id.as_ref())),
+    (
         "network-border-group",
+        filters::one(&address.network_border_group)
+    ),
+    (
         "network-interface-id",
+        filters::opt(address.network_interface_id.as_ref())
+    ),
+    (
         "private-ip-address",
-        "public-ip",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "allocation-id" => filters::one(&self.allocation_id),
-            "association-id" => filters::opt(self.association_id.as_ref()),
-            "domain" => filters::one(&self.domain),
-            "instance-id" => filters::opt(self.instance_id.as_ref()),
-            "network-border-group" => filters::one(&self.network_border_group),
-            "network-interface-id" => filters::opt(self.network_interface_id.as_ref()),
-            "private-ip-address" => filters::opt(self.private_ip_address),
-            "public-ip" => filters::one(self.public_ip),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        filters::opt(address.private_ip_address)
+    ),
+    ("public-ip", filters::one(address.public_ip)),
+]);
 
 /// The VPC an associated address is mapped into, if any.
 pub fn associated_vpc(region: &Region, a: &Address) -> Option<String> {

@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::zones::{self, Zone, ZoneType};
@@ -78,23 +78,12 @@ impl CarrierGateway {
     }
 }
 
-impl Filterable for CarrierGateway {
-    const FILTERS: &'static [&'static str] = &["carrier-gateway-id", "state", "vpc-id", "owner-id"];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "carrier-gateway-id" => filters::one(&self.carrier_gateway_id),
-            "state" => filters::one(&self.state),
-            "vpc-id" => filters::one(&self.vpc_id),
-            "owner-id" => filters::one(&self.owner_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(CarrierGateway, |gw| [
+    ("carrier-gateway-id", filters::one(&gw.carrier_gateway_id)),
+    ("state", filters::one(&gw.state)),
+    ("vpc-id", filters::one(&gw.vpc_id)),
+    ("owner-id", filters::one(&gw.owner_id)),
+]);
 
 /// Whether routes may send traffic to the gateway.
 /// A stored gateway is always `available` (deletion removes it at once).

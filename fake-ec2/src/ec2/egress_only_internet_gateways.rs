@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, errors, idempotency, route_tables};
@@ -75,22 +75,10 @@ impl EgressOnlyInternetGateway {
     }
 }
 
-impl Filterable for EgressOnlyInternetGateway {
-    const FILTERS: &'static [&'static str] = &["egress-only-internet-gateway-id"];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "egress-only-internet-gateway-id" => {
-                filters::one(&self.egress_only_internet_gateway_id)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(EgressOnlyInternetGateway, |gw| [(
+    "egress-only-internet-gateway-id",
+    filters::one(&gw.egress_only_internet_gateway_id)
+),]);
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a EgressOnlyInternetGateway> {
     registry::find(&ec2.egress_only_internet_gateways, id)

@@ -20,6 +20,51 @@ pub trait Filterable {
     fn tags(&self) -> &BTreeMap<String, String>;
 }
 
+/// Implements [`Filterable`] from one list: each filter name with the
+/// values a resource has for it, so the names a family accepts and the
+/// values it matches are written once and cannot drift apart. The list is
+/// a closure over the resource (plain Rust, which rustfmt lays out); the
+/// optional second closure gives the tags (default: the `tags` field).
+///
+/// ```text
+/// filters::filterable!(
+///     Subnet,
+///     |subnet| [
+///         ("subnet-id", filters::one(&subnet.subnet_id)),
+///         ("vpc-id", filters::one(&subnet.vpc_id)),
+///     ]
+/// );
+/// filters::filterable!(Offering::<'_>, |o| [("location", filters::one(&o.location))], |_| &NO_TAGS);
+/// ```
+macro_rules! filterable {
+    ($ty:ty, |$it:ident| [$(($name:literal, $values:expr)),+ $(,)?] $(,)?) => {
+        $crate::ec2::filters::filterable!($ty, |$it| [$(($name, $values)),+], |r| &r.tags);
+    };
+    (
+        $ty:ty,
+        |$it:ident| [$(($name:literal, $values:expr)),+ $(,)?],
+        |$t:tt| $tags:expr $(,)?
+    ) => {
+        impl $crate::ec2::filters::Filterable for $ty {
+            const FILTERS: &'static [&'static str] = &[$($name),+];
+
+            fn filter_values(&self, name: &str) -> Vec<String> {
+                let $it = self;
+                match name {
+                    $($name => $values,)+
+                    _ => Vec::new(),
+                }
+            }
+
+            fn tags(&self) -> &std::collections::BTreeMap<String, String> {
+                let $t = self;
+                $tags
+            }
+        }
+    };
+}
+pub(crate) use filterable;
+
 /// Checks the filter names once, before any resource is looked at, so an
 /// unknown filter fails even when nothing would match.
 pub fn check<T: Filterable>(filters: &[Filter]) -> AwsResult<()> {
@@ -127,6 +172,11 @@ pub fn bool_value(b: bool) -> Vec<String> {
 
 pub fn one(v: impl ToString) -> Vec<String> {
     vec![v.to_string()]
+}
+
+/// `values` when `cond` holds, else none (so the filter never matches).
+pub fn when(cond: bool, values: impl FnOnce() -> Vec<String>) -> Vec<String> {
+    if cond { values() } else { Vec::new() }
 }
 
 pub fn opt(v: Option<impl ToString>) -> Vec<String> {

@@ -25,7 +25,7 @@
 
 use super::describe::Describe;
 use super::errors;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::Tags;
 use crate::protocol::error::AwsResult;
@@ -126,54 +126,28 @@ impl Image {
     }
 }
 
-impl Filterable for Image {
-    const FILTERS: &'static [&'static str] = &[
-        "architecture",
-        "creation-date",
-        "description",
-        "ena-support",
-        "hypervisor",
-        "image-id",
-        "image-type",
-        "is-public",
-        "name",
+filters::filterable!(Image, |image| [
+    ("architecture", filters::one(image.architecture)),
+    ("creation-date", filters::one(&image.creation_date)),
+    ("description", filters::one(&image.description)),
+    ("ena-support", filters::one("true")),
+    ("hypervisor", filters::one("xen")),
+    ("image-id", filters::one(&image.image_id)),
+    ("image-type", filters::one("machine")),
+    ("is-public", filters::one("true")),
+    ("name", filters::one(&image.name)),
+    (
         "owner-alias",
-        "owner-id",
-        "platform-details",
-        "root-device-name",
-        "root-device-type",
-        "state",
-        "usage-operation",
-        "virtualization-type",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let one = |v: &str| vec![v.to_owned()];
-        match name {
-            "architecture" => one(self.architecture),
-            "creation-date" => one(&self.creation_date),
-            "description" => one(&self.description),
-            "ena-support" | "is-public" => one("true"),
-            "hypervisor" => one("xen"),
-            "image-id" => one(&self.image_id),
-            "image-type" => one("machine"),
-            "name" => one(&self.name),
-            "owner-alias" => self.owner_alias.into_iter().map(str::to_owned).collect(),
-            "owner-id" => one(&self.owner_id),
-            "platform-details" => one("Linux/UNIX"),
-            "root-device-name" => one("/dev/sda1"),
-            "root-device-type" => one("ebs"),
-            "state" => one("available"),
-            "usage-operation" => one("RunInstances"),
-            "virtualization-type" => one("hvm"),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        image.owner_alias.into_iter().map(str::to_owned).collect()
+    ),
+    ("owner-id", filters::one(&image.owner_id)),
+    ("platform-details", filters::one("Linux/UNIX")),
+    ("root-device-name", filters::one("/dev/sda1")),
+    ("root-device-type", filters::one("ebs")),
+    ("state", filters::one("available")),
+    ("usage-operation", filters::one("RunInstances")),
+    ("virtualization-type", filters::one("hvm")),
+]);
 
 crate::registry::resource!(
     Image: "ami", "image", image_id, Tags,

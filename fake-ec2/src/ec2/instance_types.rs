@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::errors::Ec2Code;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::{self, Limits};
 use super::zones::ZoneType;
 use crate::protocol::error::AwsResult;
@@ -291,60 +291,61 @@ pub fn unsupported_in_zone(region: &str, zone: &str, instance_type: &str) -> Aws
 /// Instance types carry no tags.
 static NO_TAGS: BTreeMap<String, String> = BTreeMap::new();
 
-impl Filterable for InstanceTypeInfo {
-    const FILTERS: &'static [&'static str] = &[
-        "bare-metal",
-        "current-generation",
-        "hypervisor",
-        "instance-type",
-        "memory-info.size-in-mib",
-        "network-info.ipv4-addresses-per-interface",
-        "network-info.ipv6-addresses-per-interface",
-        "network-info.ipv6-supported",
-        "network-info.maximum-network-interfaces",
-        "processor-info.supported-architecture",
-        "vcpu-info.default-vcpus",
-        "burstable-performance-supported",
-        "free-tier-eligible",
-        "network-info.ena-support",
-        "network-info.network-performance",
-        "supported-usage-class",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "bare-metal" => filters::bool_value(self.bare_metal),
-            "current-generation" => filters::bool_value(self.current_generation),
-            "hypervisor" => filters::opt(self.hypervisor.map(Hypervisor::as_str)),
-            "instance-type" => filters::one(&self.instance_type),
-            "memory-info.size-in-mib" => filters::one(self.memory_mib),
-            "network-info.ipv4-addresses-per-interface" => {
-                filters::one(self.ipv4_addresses_per_interface)
-            }
-            "network-info.ipv6-addresses-per-interface" => {
-                filters::one(self.ipv6_addresses_per_interface)
-            }
-            "network-info.ipv6-supported" => filters::bool_value(self.ipv6_supported),
-            "network-info.maximum-network-interfaces" => {
-                filters::one(self.maximum_network_interfaces)
-            }
-            "processor-info.supported-architecture" => self.architectures.clone(),
-            "vcpu-info.default-vcpus" => filters::one(self.vcpus),
-            "burstable-performance-supported" => {
-                filters::bool_value(self.burstable_performance_supported)
-            }
-            "free-tier-eligible" => filters::bool_value(self.free_tier_eligible),
-            "network-info.ena-support" => filters::one(&self.ena_support),
-            "network-info.network-performance" => filters::one(&self.network_performance),
-            "supported-usage-class" => vec!["on-demand".into(), "spot".into()],
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &BTreeMap<String, String> {
-        &NO_TAGS
-    }
-}
+filters::filterable!(
+    InstanceTypeInfo,
+    |info| [
+        ("bare-metal", filters::bool_value(info.bare_metal)),
+        (
+            "current-generation",
+            filters::bool_value(info.current_generation)
+        ),
+        (
+            "hypervisor",
+            filters::opt(info.hypervisor.map(Hypervisor::as_str))
+        ),
+        ("instance-type", filters::one(&info.instance_type)),
+        ("memory-info.size-in-mib", filters::one(info.memory_mib)),
+        (
+            "network-info.ipv4-addresses-per-interface",
+            filters::one(info.ipv4_addresses_per_interface)
+        ),
+        (
+            "network-info.ipv6-addresses-per-interface",
+            filters::one(info.ipv6_addresses_per_interface)
+        ),
+        (
+            "network-info.ipv6-supported",
+            filters::bool_value(info.ipv6_supported)
+        ),
+        (
+            "network-info.maximum-network-interfaces",
+            filters::one(info.maximum_network_interfaces)
+        ),
+        (
+            "processor-info.supported-architecture",
+            info.architectures.clone()
+        ),
+        ("vcpu-info.default-vcpus", filters::one(info.vcpus)),
+        (
+            "burstable-performance-supported",
+            filters::bool_value(info.burstable_performance_supported)
+        ),
+        (
+            "free-tier-eligible",
+            filters::bool_value(info.free_tier_eligible)
+        ),
+        ("network-info.ena-support", filters::one(&info.ena_support)),
+        (
+            "network-info.network-performance",
+            filters::one(&info.network_performance)
+        ),
+        (
+            "supported-usage-class",
+            vec!["on-demand".into(), "spot".into()]
+        ),
+    ],
+    |_| &NO_TAGS
+);
 
 pub fn invalid_instance_types(names: &[String]) -> AwsError {
     AwsError::coded(
@@ -389,21 +390,14 @@ struct Offering<'a> {
     location: String,
 }
 
-impl Filterable for Offering<'_> {
-    const FILTERS: &'static [&'static str] = &["instance-type", "location"];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "instance-type" => filters::one(self.instance_type),
-            "location" => filters::one(&self.location),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &BTreeMap<String, String> {
-        &NO_TAGS
-    }
-}
+filters::filterable!(
+    Offering::<'_>,
+    |offering| [
+        ("instance-type", filters::one(offering.instance_type)),
+        ("location", filters::one(&offering.location)),
+    ],
+    |_| &NO_TAGS
+);
 
 /// DescribeInstanceTypeOfferings: `LocationType` `region` (the default),
 /// `availability-zone` or `availability-zone-id`; filters `instance-type`

@@ -45,7 +45,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::{self, Limits};
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
@@ -494,89 +494,102 @@ fn state_xml(name: &'static str, state: &str) -> Node {
         .leaf("name", state)
 }
 
-impl Filterable for Instance {
-    const FILTERS: &'static [&'static str] = &[
-        "architecture",
-        "availability-zone",
-        "client-token",
-        "hypervisor",
-        "image-id",
-        "instance-id",
-        "instance-state-code",
-        "instance-state-name",
-        "instance-type",
-        "instance.group-id",
-        "instance.group-name",
-        "ipv6-address",
-        "key-name",
-        "launch-index",
-        "network-interface.addresses.private-ip-address",
-        "network-interface.ipv6-addresses.ipv6-address",
-        "network-interface.network-interface-id",
-        "network-interface.subnet-id",
-        "network-interface.vpc-id",
-        "ip-address",
-        "private-dns-name",
-        "private-ip-address",
-        "reservation-id",
-        "subnet-id",
-        "vpc-id",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let live = !self.is_terminated();
-        let nics = &self.network_interfaces;
-        let all_ipv6 = || {
-            nics.iter()
-                .flat_map(|n| &n.ipv6_addresses)
-                .map(|a| a.address.to_string())
-                .collect()
-        };
-        match name {
-            "architecture" => filters::one(&self.architecture),
-            "availability-zone" => filters::one(&self.availability_zone),
-            "client-token" => filters::opt(self.client_token.as_ref()),
-            "hypervisor" => filters::one("xen"),
-            "image-id" => filters::one(&self.image_id),
-            "instance-id" => filters::one(&self.instance_id),
-            "instance-state-code" => filters::one(self.state_code()),
-            "instance-state-name" => filters::one(&self.state),
-            "instance-type" => filters::one(&self.instance_type),
-            "instance.group-id" => self
-                .security_group_ids()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            // Group names are resolved by the caller (they live in another map).
-            "instance.group-name" => Vec::new(),
-            "ipv6-address" | "network-interface.ipv6-addresses.ipv6-address" => all_ipv6(),
-            "key-name" => filters::opt(self.key_name.as_ref()),
-            "launch-index" => filters::one(self.ami_launch_index),
-            "network-interface.addresses.private-ip-address" => nics
-                .iter()
-                .filter_map(|n| n.private_ip_address)
-                .map(|a| a.to_string())
-                .collect(),
-            "network-interface.network-interface-id" => nics
-                .iter()
-                .map(|n| n.network_interface_id.clone())
-                .collect(),
-            "network-interface.subnet-id" => nics.iter().map(|n| n.subnet_id.clone()).collect(),
-            "network-interface.vpc-id" => nics.iter().map(|n| n.vpc_id.clone()).collect(),
-            "ip-address" => filters::opt(self.public_ip().filter(|_| live)),
-            "private-dns-name" => filters::opt(live.then_some(&self.private_dns_name)),
-            "private-ip-address" => filters::opt(self.private_ip_address()),
-            "reservation-id" => filters::one(&self.reservation_id),
-            "subnet-id" => filters::opt(live.then_some(&self.subnet_id)),
-            "vpc-id" => filters::opt(live.then_some(&self.vpc_id)),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
+impl Instance {
+    /// Every IPv6 address of every network interface, as filter values.
+    fn ipv6_address_values(&self) -> Vec<String> {
+        self.network_interfaces
+            .iter()
+            .flat_map(|n| &n.ipv6_addresses)
+            .map(|a| a.address.to_string())
+            .collect()
     }
 }
+
+filters::filterable!(Instance, |instance| [
+    ("architecture", filters::one(&instance.architecture)),
+    (
+        "availability-zone",
+        filters::one(&instance.availability_zone)
+    ),
+    ("client-token", filters::opt(instance.client_token.as_ref())),
+    ("hypervisor", filters::one("xen")),
+    ("image-id", filters::one(&instance.image_id)),
+    ("instance-id", filters::one(&instance.instance_id)),
+    ("instance-state-code", filters::one(instance.state_code())),
+    ("instance-state-name", filters::one(&instance.state)),
+    ("instance-type", filters::one(&instance.instance_type)),
+    (
+        "instance.group-id",
+        instance
+            .security_group_ids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    ),
+    // Group names are resolved by the caller (they live in another map).
+    ("instance.group-name", Vec::new()),
+    ("ipv6-address", instance.ipv6_address_values()),
+    ("key-name", filters::opt(instance.key_name.as_ref())),
+    ("launch-index", filters::one(instance.ami_launch_index)),
+    (
+        "network-interface.addresses.private-ip-address",
+        instance
+            .network_interfaces
+            .iter()
+            .filter_map(|n| n.private_ip_address)
+            .map(|a| a.to_string())
+            .collect()
+    ),
+    (
+        "network-interface.ipv6-addresses.ipv6-address",
+        instance.ipv6_address_values()
+    ),
+    (
+        "network-interface.network-interface-id",
+        instance
+            .network_interfaces
+            .iter()
+            .map(|n| n.network_interface_id.clone())
+            .collect()
+    ),
+    (
+        "network-interface.subnet-id",
+        instance
+            .network_interfaces
+            .iter()
+            .map(|n| n.subnet_id.clone())
+            .collect()
+    ),
+    (
+        "network-interface.vpc-id",
+        instance
+            .network_interfaces
+            .iter()
+            .map(|n| n.vpc_id.clone())
+            .collect()
+    ),
+    (
+        "ip-address",
+        filters::opt(instance.public_ip().filter(|_| !instance.is_terminated()))
+    ),
+    (
+        "private-dns-name",
+        filters::opt((!instance.is_terminated()).then_some(&instance.private_dns_name))
+    ),
+    (
+        "private-ip-address",
+        filters::opt(instance.private_ip_address())
+    ),
+    ("reservation-id", filters::one(&instance.reservation_id)),
+    (
+        "subnet-id",
+        filters::opt((!instance.is_terminated()).then_some(&instance.subnet_id))
+    ),
+    (
+        "vpc-id",
+        filters::opt((!instance.is_terminated()).then_some(&instance.vpc_id))
+    ),
+]);
 
 /// One network interface as the request describes it.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::{Ec2State, addresses, errors, route_tables};
@@ -74,28 +74,18 @@ impl InternetGateway {
     }
 }
 
-impl Filterable for InternetGateway {
-    const FILTERS: &'static [&'static str] = &[
+filters::filterable!(InternetGateway, |gw| [
+    (
         "attachment.state",
+        gw.attachments.iter().map(|a| a.state.clone()).collect()
+    ),
+    (
         "attachment.vpc-id",
-        "internet-gateway-id",
-        "owner-id",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "attachment.state" => self.attachments.iter().map(|a| a.state.clone()).collect(),
-            "attachment.vpc-id" => self.attachments.iter().map(|a| a.vpc_id.clone()).collect(),
-            "internet-gateway-id" => filters::one(&self.internet_gateway_id),
-            "owner-id" => filters::one(&self.owner_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        gw.attachments.iter().map(|a| a.vpc_id.clone()).collect()
+    ),
+    ("internet-gateway-id", filters::one(&gw.internet_gateway_id)),
+    ("owner-id", filters::one(&gw.owner_id)),
+]);
 
 fn find<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a InternetGateway> {
     registry::find(&ec2.internet_gateways, id)

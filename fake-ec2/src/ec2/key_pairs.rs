@@ -26,7 +26,7 @@ use sha2::Digest as _;
 
 use super::describe::Describe;
 use super::errors::Ec2Code;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use crate::ids::Timestamp;
@@ -89,22 +89,11 @@ impl KeyPair {
     }
 }
 
-impl Filterable for KeyPair {
-    const FILTERS: &'static [&'static str] = &["key-pair-id", "fingerprint", "key-name"];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "key-pair-id" => filters::one(&self.key_pair_id),
-            "fingerprint" => filters::one(&self.key_fingerprint),
-            "key-name" => filters::one(&self.key_name),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(KeyPair, |key| [
+    ("key-pair-id", filters::one(&key.key_pair_id)),
+    ("fingerprint", filters::one(&key.key_fingerprint)),
+    ("key-name", filters::one(&key.key_name)),
+]);
 
 /// The key pair of this name in the caller's region, for RunInstances.
 pub fn check_exists(ctx: &Ctx<'_>, name: &str) -> AwsResult<()> {

@@ -31,7 +31,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::subnets::{RESERVED_HEAD, Subnet};
 use super::tags::{self, Tags};
@@ -181,23 +181,12 @@ impl NatGateway {
     }
 }
 
-impl Filterable for NatGateway {
-    const FILTERS: &'static [&'static str] = &["nat-gateway-id", "state", "subnet-id", "vpc-id"];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "nat-gateway-id" => filters::one(&self.nat_gateway_id),
-            "state" => filters::one(&self.state),
-            "subnet-id" => filters::one(&self.subnet_id),
-            "vpc-id" => filters::one(&self.vpc_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(NatGateway, |nat| [
+    ("nat-gateway-id", filters::one(&nat.nat_gateway_id)),
+    ("state", filters::one(&nat.state)),
+    ("subnet-id", filters::one(&nat.subnet_id)),
+    ("vpc-id", filters::one(&nat.vpc_id)),
+]);
 
 fn answer(nat: &NatGateway) -> Vec<Node> {
     let mut out = Vec::new();

@@ -24,7 +24,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::instances::{
     Instance, InstanceIpv6Address, InstanceNetworkInterface, check_interface_groups, check_ipv4,
     check_ipv6,
@@ -156,6 +156,10 @@ impl NetworkInterface {
         }
     }
 
+    fn is_attached(&self) -> bool {
+        !self.attachment_id.is_empty()
+    }
+
     fn attachment_status(&self) -> &'static str {
         if self.attachment_id.is_empty() {
             ""
@@ -238,75 +242,70 @@ fn group_set(ec2: &Ec2State, ids: &[String]) -> Node {
     )
 }
 
-impl Filterable for NetworkInterface {
-    const FILTERS: &'static [&'static str] = &[
+filters::filterable!(NetworkInterface, |eni| [
+    (
         "network-interface-id",
-        "vpc-id",
-        "subnet-id",
-        "availability-zone",
-        "group-id",
-        "description",
-        "status",
-        "interface-type",
-        "owner-id",
+        filters::one(&eni.network_interface_id)
+    ),
+    ("vpc-id", filters::one(&eni.vpc_id)),
+    ("subnet-id", filters::one(&eni.subnet_id)),
+    ("availability-zone", filters::one(&eni.availability_zone)),
+    ("group-id", eni.security_group_ids.clone()),
+    ("description", filters::one(&eni.description)),
+    ("status", filters::one(eni.status())),
+    ("interface-type", filters::one(&eni.interface_type)),
+    ("owner-id", filters::one(&eni.owner_id)),
+    (
         "requester-managed",
-        "mac-address",
+        filters::bool_value(eni.requester_managed)
+    ),
+    ("mac-address", filters::one(&eni.mac_address)),
+    (
         "source-dest-check",
-        "private-ip-address",
+        filters::bool_value(eni.source_dest_check)
+    ),
+    ("private-ip-address", filters::opt(eni.private_ip_address)),
+    (
         "private-dns-name",
+        eni.private_ip_address
+            .map(|a| format!("ip-{}.ec2.internal", a.to_string().replace('.', "-")))
+            .into_iter()
+            .collect()
+    ),
+    (
         "ipv6-addresses.ipv6-address",
-        "association.public-ip",
+        eni.ipv6_addresses.iter().map(ToString::to_string).collect()
+    ),
+    ("association.public-ip", filters::opt(eni.public_ip)),
+    (
         "attachment.attachment-id",
+        filters::when(eni.is_attached(), || filters::one(&eni.attachment_id))
+    ),
+    (
         "attachment.instance-id",
+        eni.instance_id.iter().cloned().collect()
+    ),
+    (
         "attachment.instance-owner-id",
+        filters::when(eni.is_attached(), || filters::one(&eni.instance_owner_id))
+    ),
+    (
         "attachment.device-index",
+        filters::when(eni.is_attached(), || filters::one(
+            eni.device_index.to_string()
+        ))
+    ),
+    (
         "attachment.status",
+        filters::when(eni.is_attached(), || filters::one(eni.attachment_status()))
+    ),
+    (
         "attachment.delete-on-termination",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let attached = !self.attachment_id.is_empty();
-        match name {
-            "network-interface-id" => filters::one(&self.network_interface_id),
-            "vpc-id" => filters::one(&self.vpc_id),
-            "subnet-id" => filters::one(&self.subnet_id),
-            "availability-zone" => filters::one(&self.availability_zone),
-            "group-id" => self.security_group_ids.clone(),
-            "description" => filters::one(&self.description),
-            "status" => filters::one(self.status()),
-            "interface-type" => filters::one(&self.interface_type),
-            "owner-id" => filters::one(&self.owner_id),
-            "requester-managed" => filters::bool_value(self.requester_managed),
-            "mac-address" => filters::one(&self.mac_address),
-            "source-dest-check" => filters::bool_value(self.source_dest_check),
-            "private-ip-address" => filters::opt(self.private_ip_address),
-            "private-dns-name" => self
-                .private_ip_address
-                .map(|a| format!("ip-{}.ec2.internal", a.to_string().replace('.', "-")))
-                .into_iter()
-                .collect(),
-            "ipv6-addresses.ipv6-address" => self
-                .ipv6_addresses
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            "association.public-ip" => filters::opt(self.public_ip),
-            "attachment.attachment-id" if attached => filters::one(&self.attachment_id),
-            "attachment.instance-id" => self.instance_id.iter().cloned().collect(),
-            "attachment.instance-owner-id" if attached => filters::one(&self.instance_owner_id),
-            "attachment.device-index" if attached => filters::one(self.device_index.to_string()),
-            "attachment.status" if attached => filters::one(self.attachment_status()),
-            "attachment.delete-on-termination" if attached => {
-                filters::bool_value(self.delete_on_termination)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        filters::when(eni.is_attached(), || filters::bool_value(
+            eni.delete_on_termination
+        ))
+    ),
+]);
 
 impl Ec2State {
     /// Whether a stand-alone interface is in the subnet.

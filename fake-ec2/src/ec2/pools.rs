@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
 use super::{Ec2State, errors};
@@ -325,80 +325,35 @@ pub fn release_allocations(ec2: &mut Ec2State, resource_id: &str, cidr: Option<I
     }
 }
 
-impl Filterable for Ipv6Pool {
-    const FILTERS: &'static [&'static str] = &["pool-id"];
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "pool-id" => filters::one(&self.pool_id),
-            _ => Vec::new(),
-        }
-    }
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(Ipv6Pool, |pool| [("pool-id", filters::one(&pool.pool_id)),]);
 
-impl Filterable for IpamPool {
-    const FILTERS: &'static [&'static str] = &[
-        "address-family",
-        "ipam-pool-id",
-        "ipam-scope-id",
-        "ipam-scope-type",
+filters::filterable!(IpamPool, |pool| [
+    ("address-family", filters::one(pool.address_family.as_str())),
+    ("ipam-pool-id", filters::one(&pool.ipam_pool_id)),
+    ("ipam-scope-id", filters::one(&pool.ipam_scope_id)),
+    ("ipam-scope-type", filters::one(&pool.ipam_scope_type)),
+    (
         "locale",
-        "owner-id",
-        "state",
-        "description",
-    ];
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "address-family" => filters::one(self.address_family.as_str()),
-            "ipam-pool-id" => filters::one(&self.ipam_pool_id),
-            "ipam-scope-id" => filters::one(&self.ipam_scope_id),
-            "ipam-scope-type" => filters::one(&self.ipam_scope_type),
-            "locale" => filters::one(self.locale.as_deref().unwrap_or("None")),
-            "owner-id" => filters::one(&self.owner_id),
-            "state" => filters::one(&self.state),
-            "description" => filters::opt(self.description.as_ref()),
-            _ => Vec::new(),
-        }
-    }
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        filters::one(pool.locale.as_deref().unwrap_or("None"))
+    ),
+    ("owner-id", filters::one(&pool.owner_id)),
+    ("state", filters::one(&pool.state)),
+    ("description", filters::opt(pool.description.as_ref())),
+]);
 
-impl Filterable for Ipam {
-    const FILTERS: &'static [&'static str] = &["ipam-id", "owner-id", "state", "tier"];
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "ipam-id" => filters::one(&self.ipam_id),
-            "owner-id" => filters::one(&self.owner_id),
-            "state" => filters::one(&self.state),
-            "tier" => filters::one(&self.tier),
-            _ => Vec::new(),
-        }
-    }
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(Ipam, |ipam| [
+    ("ipam-id", filters::one(&ipam.ipam_id)),
+    ("owner-id", filters::one(&ipam.owner_id)),
+    ("state", filters::one(&ipam.state)),
+    ("tier", filters::one(&ipam.tier)),
+]);
 
-impl Filterable for IpamScope {
-    const FILTERS: &'static [&'static str] =
-        &["ipam-scope-id", "ipam-id", "ipam-scope-type", "is-default"];
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "ipam-scope-id" => filters::one(&self.ipam_scope_id),
-            "ipam-id" => filters::one(&self.ipam_id),
-            "ipam-scope-type" => filters::one(&self.scope_type),
-            "is-default" => filters::bool_value(self.is_default),
-            _ => Vec::new(),
-        }
-    }
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+filters::filterable!(IpamScope, |scope| [
+    ("ipam-scope-id", filters::one(&scope.ipam_scope_id)),
+    ("ipam-id", filters::one(&scope.ipam_id)),
+    ("ipam-scope-type", filters::one(&scope.scope_type)),
+    ("is-default", filters::bool_value(scope.is_default)),
+]);
 
 fn ipv6_pool_xml(pool: &Ipv6Pool) -> Node {
     Node::el("item")

@@ -43,7 +43,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::nat_gateways::NatGateway;
 use super::paging::Limits;
 use super::tags::{self, Tags};
@@ -270,85 +270,123 @@ impl RouteTable {
     }
 }
 
-impl Filterable for RouteTable {
-    const FILTERS: &'static [&'static str] = &[
-        "association.gateway-id",
-        "association.main",
-        "association.route-table-association-id",
-        "association.route-table-id",
-        "association.subnet-id",
-        "owner-id",
-        "route-table-id",
-        "route.destination-cidr-block",
-        "route.destination-ipv6-cidr-block",
-        "route.destination-prefix-list-id",
-        "route.egress-only-internet-gateway-id",
-        "route.gateway-id",
-        "route.instance-id",
-        "route.nat-gateway-id",
-        "route.origin",
-        "route.state",
-        "route.transit-gateway-id",
-        "route.vpc-peering-connection-id",
-        "vpc-id",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let assoc = self.associations.iter();
-        let routes = self.routes.iter();
-        let target = |element: &str| -> Vec<String> {
-            self.routes
-                .iter()
-                .map(|r| r.target.element())
-                .filter(|(n, _)| *n == element)
-                .map(|(_, id)| id.to_owned())
-                .collect()
-        };
-        match name {
-            "association.gateway-id" => assoc.filter_map(|a| a.gateway_id.clone()).collect(),
-            "association.main" => assoc.map(|a| a.main.to_string()).collect(),
-            "association.route-table-association-id" => assoc
-                .map(|a| a.route_table_association_id.clone())
-                .collect(),
-            "association.route-table-id" => assoc.map(|_| self.route_table_id.clone()).collect(),
-            "association.subnet-id" => assoc.filter_map(|a| a.subnet_id.clone()).collect(),
-            "owner-id" => filters::one(&self.owner_id),
-            "route-table-id" => filters::one(&self.route_table_id),
-            "route.destination-cidr-block" => routes
-                .filter_map(|r| match &r.destination {
-                    Destination::Ipv4(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            "route.destination-ipv6-cidr-block" => routes
-                .filter_map(|r| match &r.destination {
-                    Destination::Ipv6(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            "route.destination-prefix-list-id" => routes
-                .filter_map(|r| match &r.destination {
-                    Destination::PrefixList(id) => Some(id.clone()),
-                    _ => None,
-                })
-                .collect(),
-            "route.egress-only-internet-gateway-id" => target("egressOnlyInternetGatewayId"),
-            "route.gateway-id" => target("gatewayId"),
-            "route.instance-id" => target("instanceId"),
-            "route.nat-gateway-id" => target("natGatewayId"),
-            "route.origin" => routes.map(|r| r.origin.clone()).collect(),
-            "route.state" => routes.map(|r| r.state.clone()).collect(),
-            "route.transit-gateway-id" => target("transitGatewayId"),
-            "route.vpc-peering-connection-id" => target("vpcPeeringConnectionId"),
-            "vpc-id" => filters::one(&self.vpc_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
+impl RouteTable {
+    /// The ids its routes send to, for the target element (`gatewayId`,
+    /// `natGatewayId` ...), as filter values.
+    fn route_target_ids(&self, element: &str) -> Vec<String> {
+        self.routes
+            .iter()
+            .map(|r| r.target.element())
+            .filter(|(n, _)| *n == element)
+            .map(|(_, id)| id.to_owned())
+            .collect()
     }
 }
+
+filters::filterable!(RouteTable, |table| [
+    (
+        "association.gateway-id",
+        table
+            .associations
+            .iter()
+            .filter_map(|a| a.gateway_id.clone())
+            .collect()
+    ),
+    (
+        "association.main",
+        table
+            .associations
+            .iter()
+            .map(|a| a.main.to_string())
+            .collect()
+    ),
+    (
+        "association.route-table-association-id",
+        table
+            .associations
+            .iter()
+            .map(|a| a.route_table_association_id.clone())
+            .collect()
+    ),
+    (
+        "association.route-table-id",
+        table
+            .associations
+            .iter()
+            .map(|_| table.route_table_id.clone())
+            .collect()
+    ),
+    (
+        "association.subnet-id",
+        table
+            .associations
+            .iter()
+            .filter_map(|a| a.subnet_id.clone())
+            .collect()
+    ),
+    ("owner-id", filters::one(&table.owner_id)),
+    ("route-table-id", filters::one(&table.route_table_id)),
+    (
+        "route.destination-cidr-block",
+        table
+            .routes
+            .iter()
+            .filter_map(|r| match &r.destination {
+                Destination::Ipv4(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect()
+    ),
+    (
+        "route.destination-ipv6-cidr-block",
+        table
+            .routes
+            .iter()
+            .filter_map(|r| match &r.destination {
+                Destination::Ipv6(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect()
+    ),
+    (
+        "route.destination-prefix-list-id",
+        table
+            .routes
+            .iter()
+            .filter_map(|r| match &r.destination {
+                Destination::PrefixList(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    ),
+    (
+        "route.egress-only-internet-gateway-id",
+        table.route_target_ids("egressOnlyInternetGatewayId")
+    ),
+    ("route.gateway-id", table.route_target_ids("gatewayId")),
+    ("route.instance-id", table.route_target_ids("instanceId")),
+    (
+        "route.nat-gateway-id",
+        table.route_target_ids("natGatewayId")
+    ),
+    (
+        "route.origin",
+        table.routes.iter().map(|r| r.origin.clone()).collect()
+    ),
+    (
+        "route.state",
+        table.routes.iter().map(|r| r.state.clone()).collect()
+    ),
+    (
+        "route.transit-gateway-id",
+        table.route_target_ids("transitGatewayId")
+    ),
+    (
+        "route.vpc-peering-connection-id",
+        table.route_target_ids("vpcPeeringConnectionId")
+    ),
+    ("vpc-id", filters::one(&table.vpc_id)),
+]);
 
 /// The NAT64 well-known prefix, the only IPv6 destination a NAT gateway takes.
 fn nat64_prefix() -> Ipv6Net {

@@ -12,7 +12,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::tags::{self, Tags};
 use super::vpcs::{CidrBlockState, Vpc};
@@ -241,73 +241,68 @@ fn association_xml(a: &SubnetIpv6Association) -> Node {
         .leaf("ipSource", "amazon")
 }
 
-impl Filterable for Subnet {
-    const FILTERS: &'static [&'static str] = &[
-        "availability-zone",
+filters::filterable!(Subnet, |subnet| [
+    ("availability-zone", filters::one(&subnet.availability_zone)),
+    (
         "availability-zone-id",
+        filters::one(&subnet.availability_zone_id)
+    ),
+    (
         "available-ip-address-count",
-        "cidr",
-        "cidr-block",
-        "cidrBlock",
-        "default-for-az",
-        "enable-dns64",
+        filters::one(subnet.available_ip_address_count())
+    ),
+    ("cidr", filters::opt(subnet.cidr_block)),
+    ("cidr-block", filters::opt(subnet.cidr_block)),
+    ("cidrBlock", filters::opt(subnet.cidr_block)),
+    ("default-for-az", filters::bool_value(subnet.default_for_az)),
+    ("enable-dns64", filters::bool_value(subnet.enable_dns64)),
+    (
         "ipv6-cidr-block-association.association-id",
+        subnet
+            .ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.association_id.clone())
+            .collect()
+    ),
+    (
         "ipv6-cidr-block-association.ipv6-cidr-block",
+        subnet
+            .ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.ipv6_cidr_block.to_string())
+            .collect()
+    ),
+    (
         "ipv6-cidr-block-association.state",
-        "ipv6-native",
+        subnet
+            .ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.state.as_str().to_owned())
+            .collect()
+    ),
+    ("ipv6-native", filters::bool_value(subnet.ipv6_native)),
+    (
         "map-public-ip-on-launch",
-        "owner-id",
+        filters::bool_value(subnet.map_public_ip_on_launch)
+    ),
+    ("owner-id", filters::one(&subnet.owner_id)),
+    (
         "private-dns-name-options-on-launch.enable-resource-name-dns-a-record",
+        filters::bool_value(subnet.enable_resource_name_dns_a_record_on_launch)
+    ),
+    (
         "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record",
+        filters::bool_value(subnet.enable_resource_name_dns_aaaa_record_on_launch)
+    ),
+    (
         "private-dns-name-options-on-launch.hostname-type",
-        "state",
-        "subnet-arn",
-        "subnet-id",
-        "vpc-id",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let v6 = &self.ipv6_cidr_block_associations;
-        match name {
-            "availability-zone" => filters::one(&self.availability_zone),
-            "availability-zone-id" => filters::one(&self.availability_zone_id),
-            "available-ip-address-count" => filters::one(self.available_ip_address_count()),
-            "cidr" | "cidr-block" | "cidrBlock" => filters::opt(self.cidr_block),
-            "default-for-az" => filters::bool_value(self.default_for_az),
-            "enable-dns64" => filters::bool_value(self.enable_dns64),
-            "ipv6-cidr-block-association.association-id" => {
-                v6.iter().map(|a| a.association_id.clone()).collect()
-            }
-            "ipv6-cidr-block-association.ipv6-cidr-block" => {
-                v6.iter().map(|a| a.ipv6_cidr_block.to_string()).collect()
-            }
-            "ipv6-cidr-block-association.state" => {
-                v6.iter().map(|a| a.state.as_str().to_owned()).collect()
-            }
-            "ipv6-native" => filters::bool_value(self.ipv6_native),
-            "map-public-ip-on-launch" => filters::bool_value(self.map_public_ip_on_launch),
-            "owner-id" => filters::one(&self.owner_id),
-            "private-dns-name-options-on-launch.enable-resource-name-dns-a-record" => {
-                filters::bool_value(self.enable_resource_name_dns_a_record_on_launch)
-            }
-            "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => {
-                filters::bool_value(self.enable_resource_name_dns_aaaa_record_on_launch)
-            }
-            "private-dns-name-options-on-launch.hostname-type" => {
-                filters::one(&self.private_dns_hostname_type_on_launch)
-            }
-            "state" => filters::one(&self.state),
-            "subnet-arn" => filters::one(&self.subnet_arn),
-            "subnet-id" => filters::one(&self.subnet_id),
-            "vpc-id" => filters::one(&self.vpc_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        filters::one(&subnet.private_dns_hostname_type_on_launch)
+    ),
+    ("state", filters::one(&subnet.state)),
+    ("subnet-arn", filters::one(&subnet.subnet_arn)),
+    ("subnet-id", filters::one(&subnet.subnet_id)),
+    ("vpc-id", filters::one(&subnet.vpc_id)),
+]);
 
 fn find_subnet<'a>(ec2: &'a Ec2State, id: &str) -> AwsResult<&'a Subnet> {
     registry::find(&ec2.subnets, id)

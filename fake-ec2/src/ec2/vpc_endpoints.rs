@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::network_interfaces::{self, NetworkInterface};
 use super::paging::Limits;
 use super::route_tables::{Destination, Route, Target};
@@ -314,32 +314,17 @@ impl VpcEndpoint {
     }
 }
 
-impl Filterable for VpcEndpoint {
-    const FILTERS: &'static [&'static str] = &[
-        "vpc-endpoint-id",
-        "vpc-id",
-        "service-name",
-        "vpc-endpoint-state",
+filters::filterable!(VpcEndpoint, |endpoint| [
+    ("vpc-endpoint-id", filters::one(&endpoint.vpc_endpoint_id)),
+    ("vpc-id", filters::one(&endpoint.vpc_id)),
+    ("service-name", filters::one(&endpoint.service_name)),
+    ("vpc-endpoint-state", filters::one(&endpoint.state)),
+    (
         "vpc-endpoint-type",
-        "ip-address-type",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "vpc-endpoint-id" => filters::one(&self.vpc_endpoint_id),
-            "vpc-id" => filters::one(&self.vpc_id),
-            "service-name" => filters::one(&self.service_name),
-            "vpc-endpoint-state" => filters::one(&self.state),
-            "vpc-endpoint-type" => filters::one(self.vpc_endpoint_type.as_str()),
-            "ip-address-type" => filters::one(&self.ip_address_type),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        filters::one(endpoint.vpc_endpoint_type.as_str())
+    ),
+    ("ip-address-type", filters::one(&endpoint.ip_address_type)),
+]);
 
 fn invalid_parameter(message: impl Into<String>) -> AwsError {
     AwsError::coded(errors::Ec2Code::InvalidParameter, message)

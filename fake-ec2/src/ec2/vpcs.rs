@@ -9,7 +9,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
-use super::filters::{self, Filterable};
+use super::filters;
 use super::paging::Limits;
 use super::pools::{self, IpamAllocationRequest};
 use super::route_tables::RouteTable;
@@ -230,62 +230,63 @@ fn settle(a: &mut Ipv6Association) {
     };
 }
 
-impl Filterable for Vpc {
-    const FILTERS: &'static [&'static str] = &[
-        "cidr",
+filters::filterable!(Vpc, |vpc| [
+    ("cidr", filters::one(vpc.cidr_block)),
+    (
         "cidr-block-association.association-id",
+        vpc.cidr_block_associations
+            .iter()
+            .map(|a| a.association_id.clone())
+            .collect()
+    ),
+    (
         "cidr-block-association.cidr-block",
+        vpc.cidr_block_associations
+            .iter()
+            .map(|a| a.cidr_block.to_string())
+            .collect()
+    ),
+    (
         "cidr-block-association.state",
-        "dhcp-options-id",
+        vpc.cidr_block_associations
+            .iter()
+            .map(|a| a.state.as_str().to_owned())
+            .collect()
+    ),
+    ("dhcp-options-id", filters::one(&vpc.dhcp_options_id)),
+    (
         "ipv6-cidr-block-association.association-id",
+        vpc.ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.association_id.clone())
+            .collect()
+    ),
+    (
         "ipv6-cidr-block-association.ipv6-cidr-block",
+        vpc.ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.ipv6_cidr_block.to_string())
+            .collect()
+    ),
+    (
         "ipv6-cidr-block-association.ipv6-pool",
+        vpc.ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.ipv6_pool().to_owned())
+            .collect()
+    ),
+    (
         "ipv6-cidr-block-association.state",
-        "is-default",
-        "owner-id",
-        "state",
-        "vpc-id",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        let v4 = &self.cidr_block_associations;
-        let v6 = &self.ipv6_cidr_block_associations;
-        match name {
-            "cidr" => filters::one(self.cidr_block),
-            "cidr-block-association.association-id" => {
-                v4.iter().map(|a| a.association_id.clone()).collect()
-            }
-            "cidr-block-association.cidr-block" => {
-                v4.iter().map(|a| a.cidr_block.to_string()).collect()
-            }
-            "cidr-block-association.state" => {
-                v4.iter().map(|a| a.state.as_str().to_owned()).collect()
-            }
-            "dhcp-options-id" => filters::one(&self.dhcp_options_id),
-            "ipv6-cidr-block-association.association-id" => {
-                v6.iter().map(|a| a.association_id.clone()).collect()
-            }
-            "ipv6-cidr-block-association.ipv6-cidr-block" => {
-                v6.iter().map(|a| a.ipv6_cidr_block.to_string()).collect()
-            }
-            "ipv6-cidr-block-association.ipv6-pool" => {
-                v6.iter().map(|a| a.ipv6_pool().to_owned()).collect()
-            }
-            "ipv6-cidr-block-association.state" => {
-                v6.iter().map(|a| a.state.as_str().to_owned()).collect()
-            }
-            "is-default" => filters::bool_value(self.is_default),
-            "owner-id" => filters::one(&self.owner_id),
-            "state" => filters::one(&self.state),
-            "vpc-id" => filters::one(&self.vpc_id),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-}
+        vpc.ipv6_cidr_block_associations
+            .iter()
+            .map(|a| a.state.as_str().to_owned())
+            .collect()
+    ),
+    ("is-default", filters::bool_value(vpc.is_default)),
+    ("owner-id", filters::one(&vpc.owner_id)),
+    ("state", filters::one(&vpc.state)),
+    ("vpc-id", filters::one(&vpc.vpc_id)),
+]);
 
 /// How a request asks for an IPv6 block (CreateVpc and AssociateVpcCidrBlock share it).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::filters::{self, Filterable};
+use super::filters;
 use super::tags::Tags;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{AwsError, Node, Params};
@@ -101,42 +101,33 @@ impl Zone {
     }
 }
 
-impl Filterable for Zone {
-    const FILTERS: &'static [&'static str] = &[
-        "group-name",
-        "message",
-        "network-border-group",
-        "opt-in-status",
-        "parent-zone-id",
-        "parent-zone-name",
-        "region-name",
-        "state",
-        "zone-id",
-        "zone-name",
-        "zone-type",
-    ];
-
-    fn filter_values(&self, name: &str) -> Vec<String> {
-        match name {
-            "group-name" => filters::one(&self.group_name),
-            "network-border-group" => filters::one(&self.network_border_group),
-            "opt-in-status" => filters::one(self.opt_in_status.as_str()),
-            "parent-zone-id" => filters::opt(self.parent_zone_id.as_ref()),
-            "parent-zone-name" => filters::opt(self.parent_zone_name.as_ref()),
-            "region-name" => filters::one(&self.region_name),
-            "state" => filters::one("available"),
-            "zone-id" => filters::one(&self.zone_id),
-            "zone-name" => filters::one(&self.name),
-            "zone-type" => filters::one(self.zone_type.as_str()),
-            _ => Vec::new(),
-        }
-    }
-
-    fn tags(&self) -> &Tags {
+filters::filterable!(
+    Zone,
+    |zone| [
+        ("group-name", filters::one(&zone.group_name)),
+        // Accepted; this family carries no value for it.
+        ("message", Vec::new()),
+        (
+            "network-border-group",
+            filters::one(&zone.network_border_group)
+        ),
+        ("opt-in-status", filters::one(zone.opt_in_status.as_str())),
+        ("parent-zone-id", filters::opt(zone.parent_zone_id.as_ref())),
+        (
+            "parent-zone-name",
+            filters::opt(zone.parent_zone_name.as_ref())
+        ),
+        ("region-name", filters::one(&zone.region_name)),
+        ("state", filters::one("available")),
+        ("zone-id", filters::one(&zone.zone_id)),
+        ("zone-name", filters::one(&zone.name)),
+        ("zone-type", filters::one(zone.zone_type.as_str())),
+    ],
+    |_| {
         static EMPTY: Tags = Tags::new();
         &EMPTY
     }
-}
+);
 
 /// (zone name, zone id) of a region's standard AZs.
 type AzRow = (&'static str, &'static str);
