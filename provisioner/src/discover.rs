@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
-use aws_sdk_ec2::types::{Filter, InstanceType, InstanceTypeHypervisor, Tag};
+use aws_sdk_ec2::types::{
+    Filter, InstanceType, InstanceTypeHypervisor, SubnetIpv6CidrBlockAssociation, Tag,
+    VpcCidrBlockAssociation, VpcIpv6CidrBlockAssociation,
+};
 
 use crate::aws_error::{AwsCallError, aws_error};
 use crate::facts::{
@@ -319,27 +322,57 @@ async fn instance_type(
     }))
 }
 
+/// A VPC's IPv4 blocks that are associated (not associating, not
+/// disassociated or failed).
+pub fn vpc_ipv4_associations(
+    v: &aws_sdk_ec2::types::Vpc,
+) -> impl Iterator<Item = &VpcCidrBlockAssociation> {
+    v.cidr_block_association_set().iter().filter(|a| {
+        associated(
+            a.cidr_block_state()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str()),
+        )
+    })
+}
+
+/// A VPC's associated IPv6 blocks.
+pub fn vpc_ipv6_associations(
+    v: &aws_sdk_ec2::types::Vpc,
+) -> impl Iterator<Item = &VpcIpv6CidrBlockAssociation> {
+    v.ipv6_cidr_block_association_set().iter().filter(|a| {
+        associated(
+            a.ipv6_cidr_block_state()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str()),
+        )
+    })
+}
+
+/// A subnet's associated IPv6 blocks.
+pub fn subnet_ipv6_associations(
+    s: &aws_sdk_ec2::types::Subnet,
+) -> impl Iterator<Item = &SubnetIpv6CidrBlockAssociation> {
+    s.ipv6_cidr_block_association_set().iter().filter(|a| {
+        associated(
+            a.ipv6_cidr_block_state()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str()),
+        )
+    })
+}
+
+fn associated(state: Option<&str>) -> bool {
+    state == Some("associated")
+}
+
 pub fn vpc_fact(v: &aws_sdk_ec2::types::Vpc) -> VpcFact {
     VpcFact {
         vpc_id: v.vpc_id().unwrap_or_default().to_owned(),
-        cidr_blocks: v
-            .cidr_block_association_set()
-            .iter()
-            .filter(|a| {
-                a.cidr_block_state()
-                    .and_then(|s| s.state())
-                    .is_some_and(|s| s.as_str() == "associated")
-            })
+        cidr_blocks: vpc_ipv4_associations(v)
             .filter_map(|a| a.cidr_block()?.parse().ok())
             .collect(),
-        ipv6_cidr_blocks: v
-            .ipv6_cidr_block_association_set()
-            .iter()
-            .filter(|a| {
-                a.ipv6_cidr_block_state()
-                    .and_then(|s| s.state())
-                    .is_some_and(|s| s.as_str() == "associated")
-            })
+        ipv6_cidr_blocks: vpc_ipv6_associations(v)
             .filter_map(|a| a.ipv6_cidr_block()?.parse().ok())
             .collect(),
         tags: tag_map(v.tags()),
@@ -534,13 +567,8 @@ async fn cluster_subnet_blocks(
 
 /// A subnet's IPv6 block, if one is associated (not associating or gone).
 fn subnet_ipv6_block(s: &aws_sdk_ec2::types::Subnet) -> Option<ipnet::Ipv6Net> {
-    s.ipv6_cidr_block_association_set()
-        .iter()
-        .find(|a| {
-            a.ipv6_cidr_block_state()
-                .and_then(|st| st.state())
-                .is_some_and(|st| st.as_str() == "associated")
-        })
+    subnet_ipv6_associations(s)
+        .next()
         .and_then(|a| a.ipv6_cidr_block()?.parse().ok())
 }
 

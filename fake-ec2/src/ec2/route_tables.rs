@@ -271,6 +271,16 @@ impl RouteTable {
 }
 
 impl RouteTable {
+    /// Its routes' destinations of one kind ([`Destination::kind`]), as
+    /// filter values.
+    fn route_destinations(&self, kind: &str) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|r| r.destination.kind() == kind)
+            .map(|r| r.destination.text())
+            .collect()
+    }
+
     /// The ids its routes send to, for the target element (`gatewayId`,
     /// `natGatewayId` ...), as filter values.
     fn route_target_ids(&self, element: &str) -> Vec<String> {
@@ -328,36 +338,15 @@ filters::filterable!(RouteTable, |table| [
     ("route-table-id", filters::one(&table.route_table_id)),
     (
         "route.destination-cidr-block",
-        table
-            .routes
-            .iter()
-            .filter_map(|r| match &r.destination {
-                Destination::Ipv4(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .collect()
+        table.route_destinations("destination-cidr-block")
     ),
     (
         "route.destination-ipv6-cidr-block",
-        table
-            .routes
-            .iter()
-            .filter_map(|r| match &r.destination {
-                Destination::Ipv6(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .collect()
+        table.route_destinations("destination-ipv6-cidr-block")
     ),
     (
         "route.destination-prefix-list-id",
-        table
-            .routes
-            .iter()
-            .filter_map(|r| match &r.destination {
-                Destination::PrefixList(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect()
+        table.route_destinations("destination-prefix-list-id")
     ),
     (
         "route.egress-only-internet-gateway-id",

@@ -50,7 +50,7 @@ use std::collections::BTreeSet;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use super::filters;
+use super::filters::{self, Filterable};
 use super::paging::{self, Limits};
 use super::tags::{self, Tags};
 use super::{Ec2State, errors};
@@ -444,89 +444,59 @@ impl GroupView<'_> {
     }
 }
 
-filters::filterable!(
-    GroupView::<'_>,
-    |view| [
-        ("description", filters::one(&view.group.description)),
-        (
-            "egress.ip-permission.cidr",
-            view.permission_values(&view.group.egress, "cidr")
-        ),
-        (
-            "egress.ip-permission.from-port",
-            view.permission_values(&view.group.egress, "from-port")
-        ),
-        (
-            "egress.ip-permission.group-id",
-            view.permission_values(&view.group.egress, "group-id")
-        ),
-        (
-            "egress.ip-permission.group-name",
-            view.permission_values(&view.group.egress, "group-name")
-        ),
-        (
-            "egress.ip-permission.ipv6-cidr",
-            view.permission_values(&view.group.egress, "ipv6-cidr")
-        ),
-        (
-            "egress.ip-permission.prefix-list-id",
-            view.permission_values(&view.group.egress, "prefix-list-id")
-        ),
-        (
-            "egress.ip-permission.protocol",
-            view.permission_values(&view.group.egress, "protocol")
-        ),
-        (
-            "egress.ip-permission.to-port",
-            view.permission_values(&view.group.egress, "to-port")
-        ),
-        (
-            "egress.ip-permission.user-id",
-            view.permission_values(&view.group.egress, "user-id")
-        ),
-        ("group-id", filters::one(&view.group.group_id)),
-        ("group-name", filters::one(&view.group.group_name)),
-        (
-            "ip-permission.cidr",
-            view.permission_values(&view.group.ingress, "cidr")
-        ),
-        (
-            "ip-permission.from-port",
-            view.permission_values(&view.group.ingress, "from-port")
-        ),
-        (
-            "ip-permission.group-id",
-            view.permission_values(&view.group.ingress, "group-id")
-        ),
-        (
-            "ip-permission.group-name",
-            view.permission_values(&view.group.ingress, "group-name")
-        ),
-        (
-            "ip-permission.ipv6-cidr",
-            view.permission_values(&view.group.ingress, "ipv6-cidr")
-        ),
-        (
-            "ip-permission.prefix-list-id",
-            view.permission_values(&view.group.ingress, "prefix-list-id")
-        ),
-        (
-            "ip-permission.protocol",
-            view.permission_values(&view.group.ingress, "protocol")
-        ),
-        (
-            "ip-permission.to-port",
-            view.permission_values(&view.group.ingress, "to-port")
-        ),
-        (
-            "ip-permission.user-id",
-            view.permission_values(&view.group.ingress, "user-id")
-        ),
-        ("owner-id", filters::one(&view.group.owner_id)),
-        ("vpc-id", filters::one(&view.group.vpc_id)),
-    ],
-    |view| &view.group.tags
-);
+// Written out rather than through `filters::filterable!`: the nine
+// `ip-permission.*` names and their nine `egress.` twins read the same rule
+// fields of one side or the other, so they go to `permission_values` by
+// prefix.
+impl Filterable for GroupView<'_> {
+    const FILTERS: &'static [&'static str] = &[
+        "description",
+        "egress.ip-permission.cidr",
+        "egress.ip-permission.from-port",
+        "egress.ip-permission.group-id",
+        "egress.ip-permission.group-name",
+        "egress.ip-permission.ipv6-cidr",
+        "egress.ip-permission.prefix-list-id",
+        "egress.ip-permission.protocol",
+        "egress.ip-permission.to-port",
+        "egress.ip-permission.user-id",
+        "group-id",
+        "group-name",
+        "ip-permission.cidr",
+        "ip-permission.from-port",
+        "ip-permission.group-id",
+        "ip-permission.group-name",
+        "ip-permission.ipv6-cidr",
+        "ip-permission.prefix-list-id",
+        "ip-permission.protocol",
+        "ip-permission.to-port",
+        "ip-permission.user-id",
+        "owner-id",
+        "vpc-id",
+    ];
+
+    fn filter_values(&self, name: &str) -> Vec<String> {
+        let g = self.group;
+        if let Some(field) = name.strip_prefix("egress.ip-permission.") {
+            return self.permission_values(&g.egress, field);
+        }
+        if let Some(field) = name.strip_prefix("ip-permission.") {
+            return self.permission_values(&g.ingress, field);
+        }
+        match name {
+            "description" => filters::one(&g.description),
+            "group-id" => filters::one(&g.group_id),
+            "group-name" => filters::one(&g.group_name),
+            "owner-id" => filters::one(&g.owner_id),
+            "vpc-id" => filters::one(&g.vpc_id),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.group.tags
+    }
+}
 
 /// A rule seen by DescribeSecurityGroupRules filters.
 struct RuleView<'a> {

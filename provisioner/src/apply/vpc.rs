@@ -247,14 +247,7 @@ async fn secondary_blocks(
             .vpcs()
             .first()
             .map(|v| {
-                v.cidr_block_association_set()
-                    .iter()
-                    .filter(|a| {
-                        a.cidr_block_state()
-                            .and_then(|s| s.state())
-                            .map(|s| s.as_str())
-                            == Some("associated")
-                    })
+                crate::discover::vpc_ipv4_associations(v)
                     .filter_map(|a| a.cidr_block().map(str::to_owned))
                     .collect()
             })

@@ -20,16 +20,8 @@ pub(super) async fn owned(k: &Kit<'_>) -> Result<Vec<Owned>> {
             let primary = v.cidr_block();
             Some(Owned {
                 id: v.vpc_id()?.to_owned(),
-                secondary: v
-                    .cidr_block_association_set()
-                    .iter()
+                secondary: crate::discover::vpc_ipv4_associations(v)
                     .filter(|a| a.cidr_block() != primary)
-                    .filter(|a| {
-                        a.cidr_block_state()
-                            .and_then(|s| s.state())
-                            .map(|s| s.as_str())
-                            == Some("associated")
-                    })
                     .filter_map(|a| a.association_id().map(str::to_owned))
                     .collect(),
             })

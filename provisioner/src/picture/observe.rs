@@ -11,6 +11,7 @@ use topology::{
 };
 
 use crate::aws_error::{AwsCallError, aws_error};
+use crate::discover;
 use crate::plan::tags;
 use crate::target::Clients;
 
@@ -51,26 +52,14 @@ pub async fn observe(
         name: v.and_then(|v| name_of(v.tags())),
         ipv4: v
             .map(|v| {
-                v.cidr_block_association_set()
-                    .iter()
-                    .filter(|a| {
-                        a.cidr_block_state()
-                            .and_then(|s| s.state())
-                            .is_some_and(|s| s.as_str() == "associated")
-                    })
+                discover::vpc_ipv4_associations(v)
                     .filter_map(|a| a.cidr_block().map(str::to_owned))
                     .collect()
             })
             .unwrap_or_default(),
         ipv6: v
             .map(|v| {
-                v.ipv6_cidr_block_association_set()
-                    .iter()
-                    .filter(|a| {
-                        a.ipv6_cidr_block_state()
-                            .and_then(|s| s.state())
-                            .is_some_and(|s| s.as_str() == "associated")
-                    })
+                discover::vpc_ipv6_associations(v)
                     .filter_map(|a| a.ipv6_cidr_block().map(str::to_owned))
                     .collect()
             })
@@ -179,14 +168,7 @@ pub async fn observe(
                 kind: zone_types.get(z).copied().unwrap_or_default(),
             });
         }
-        let ipv6 = s
-            .ipv6_cidr_block_association_set()
-            .iter()
-            .filter(|a| {
-                a.ipv6_cidr_block_state()
-                    .and_then(|st| st.state())
-                    .is_some_and(|st| st.as_str() == "associated")
-            })
+        let ipv6 = discover::subnet_ipv6_associations(s)
             .find_map(|a| a.ipv6_cidr_block().map(str::to_owned));
         subnets.push(Subnet {
             label: name_of(s.tags()).unwrap_or_else(|| id.clone()),

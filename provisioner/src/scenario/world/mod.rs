@@ -413,12 +413,8 @@ async fn build_vpc(
                 .vpcs()
                 .first()
                 .into_iter()
-                .flat_map(|v| v.ipv6_cidr_block_association_set())
-                .find(|a| {
-                    a.ipv6_cidr_block_state()
-                        .and_then(|s| s.state())
-                        .is_some_and(|s| s.as_str() == "associated")
-                })
+                .flat_map(crate::discover::vpc_ipv6_associations)
+                .next()
                 .and_then(|a| a.ipv6_cidr_block())
                 .and_then(|c| c.parse().ok());
             if block.is_some() {
