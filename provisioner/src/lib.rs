@@ -38,6 +38,10 @@ pub mod target;
 pub mod validate;
 
 #[cfg(test)]
+#[path = "structure_tests.rs"]
+mod structure;
+
+#[cfg(test)]
 mod tests {
     /// Compiles only while an apply and a destroy can run as their own task:
     /// their futures are `Send` for any lifetime of what they borrow.
