@@ -6,10 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
-use aws_sdk_ec2::types::{
-    Filter, InstanceType, InstanceTypeHypervisor, SubnetIpv6CidrBlockAssociation, Tag,
-    VpcCidrBlockAssociation, VpcIpv6CidrBlockAssociation,
-};
+use aws_sdk_ec2::types::{InstanceType, InstanceTypeHypervisor, Tag};
 
 use crate::aws_error::{AwsCallError, aws_error};
 use crate::facts::{
@@ -18,13 +15,7 @@ use crate::facts::{
 };
 use crate::model::ClusterModel;
 use crate::plan::tags;
-
-pub fn filter(name: &str, values: &[&str]) -> Filter {
-    Filter::builder()
-        .name(name)
-        .set_values(Some(values.iter().map(|v| (*v).to_owned()).collect()))
-        .build()
-}
+use crate::sdk::{filter, subnet_ipv6_associations, vpc_ipv4_associations, vpc_ipv6_associations};
 
 pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
@@ -320,50 +311,6 @@ async fn instance_type(
             zones: None,
         }
     }))
-}
-
-/// A VPC's IPv4 blocks that are associated (not associating, not
-/// disassociated or failed).
-pub fn vpc_ipv4_associations(
-    v: &aws_sdk_ec2::types::Vpc,
-) -> impl Iterator<Item = &VpcCidrBlockAssociation> {
-    v.cidr_block_association_set().iter().filter(|a| {
-        associated(
-            a.cidr_block_state()
-                .and_then(|s| s.state())
-                .map(|s| s.as_str()),
-        )
-    })
-}
-
-/// A VPC's associated IPv6 blocks.
-pub fn vpc_ipv6_associations(
-    v: &aws_sdk_ec2::types::Vpc,
-) -> impl Iterator<Item = &VpcIpv6CidrBlockAssociation> {
-    v.ipv6_cidr_block_association_set().iter().filter(|a| {
-        associated(
-            a.ipv6_cidr_block_state()
-                .and_then(|s| s.state())
-                .map(|s| s.as_str()),
-        )
-    })
-}
-
-/// A subnet's associated IPv6 blocks.
-pub fn subnet_ipv6_associations(
-    s: &aws_sdk_ec2::types::Subnet,
-) -> impl Iterator<Item = &SubnetIpv6CidrBlockAssociation> {
-    s.ipv6_cidr_block_association_set().iter().filter(|a| {
-        associated(
-            a.ipv6_cidr_block_state()
-                .and_then(|s| s.state())
-                .map(|s| s.as_str()),
-        )
-    })
-}
-
-fn associated(state: Option<&str>) -> bool {
-    state == Some("associated")
 }
 
 pub fn vpc_fact(v: &aws_sdk_ec2::types::Vpc) -> VpcFact {

@@ -14,7 +14,7 @@
 use aws_sdk_ec2::types::Image;
 
 use crate::aws_error::{AwsCallError, aws_error};
-use crate::discover::filter;
+use crate::sdk::filter;
 
 /// CAPA's `DefaultMachineAMIOwnerID` (the CNCF account it publishes from).
 pub const CAPA_OWNER: &str = "819546954734";

@@ -33,6 +33,7 @@ pub mod render;
 pub mod report;
 pub mod rule;
 pub mod scenario;
+pub mod sdk;
 pub mod spec;
 pub mod target;
 pub mod validate;

@@ -9,9 +9,9 @@ use fake_ec2::Seed;
 use libtest_mimic::{Failed, Trial};
 use provisioner::apply::{self, ApplyOptions};
 use provisioner::destroy::{self, DestroyOptions};
-use provisioner::discover::filter;
 use provisioner::pipeline;
 use provisioner::plan::PlanOptions;
+use provisioner::sdk::filter;
 use provisioner::spec::{Manifests, Vars};
 use provisioner::target::Clients;
 

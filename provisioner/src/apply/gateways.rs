@@ -7,9 +7,9 @@
 use aws_sdk_ec2::types::ResourceType;
 
 use super::client_token;
-use crate::discover::filter;
 use crate::plan::{Plan, tags};
 use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, existing_id, is_real, made_id};
+use crate::sdk::filter;
 
 pub(super) async fn internet(k: &Kit<'_>, plan: &Plan, vpc_id: &str) -> Result<String> {
     const KIND: Kind = Kind::InternetGateway;

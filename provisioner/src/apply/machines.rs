@@ -15,9 +15,10 @@ use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
 
 use super::client_token;
 use super::security_groups::Groups;
-use crate::discover::{filter, tag_map};
+use crate::discover::tag_map;
 use crate::plan::{MachinePlan, Plan, tags};
 use crate::reconcile::{Action, Error, Kind, Kit, Result, Step, ec2_tags, existing_id, is_real};
+use crate::sdk::filter;
 
 const KIND: Kind = Kind::Instance;
 

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::client_token;
-use crate::discover::filter;
 use crate::plan::{Plan, tags};
 use crate::reconcile::{
     Error, Kind, Kit, Result, Step, ec2_tags, existing_id, is_real, need, pending,
 };
+use crate::sdk::filter;
 
 /// Ensures the plan's NAT gateways; their ids by zone.
 pub(super) async fn ensure(

@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::ResourceType;
 use ipnet::IpNet;
 
-use crate::discover::{filter, tag_map};
+use crate::discover::tag_map;
 use crate::plan::{Destination, Plan, RouteTablePlan, RouteTarget, tags};
 use crate::reconcile::call::Policy;
 use crate::reconcile::{Kind, Kit, Result, ec2_tags, existing_id, is_real};
+use crate::sdk::filter;
 
 /// Which subnet a route table is for, so a table an interrupted apply
 /// created but did not associate is found again (CAPA's Name tag is not

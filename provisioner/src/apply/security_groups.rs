@@ -11,10 +11,10 @@ use aws_sdk_ec2::types::{
 };
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use crate::discover::filter;
 use crate::plan::{Peer, Plan, SecurityGroupPlan};
 use crate::reconcile::call::Policy;
 use crate::reconcile::{Kind, Kit, Result, ec2_tags, existing_id, is_real, need};
+use crate::sdk::filter;
 
 const KIND: Kind = Kind::SecurityGroup;
 

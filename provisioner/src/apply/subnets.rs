@@ -10,10 +10,11 @@ use aws_sdk_ec2::types::{HostnameType, ResourceType, Subnet};
 use ipnet::Ipv6Net;
 
 use super::on;
-use crate::discover::{filter, tag_map};
+use crate::discover::tag_map;
 use crate::model::Family;
 use crate::plan::{Plan, SubnetPlan, tags};
 use crate::reconcile::{Error, Kind, Kit, Result, ec2_tags, existing_id, is_real, pending};
+use crate::sdk::filter;
 
 /// Ensures every subnet of the plan; their ids by subnet key.
 /// The ids of the subnets a plan names by key; a subnet not made (a dry

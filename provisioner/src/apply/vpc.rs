@@ -7,9 +7,10 @@ use aws_sdk_ec2::types::{ResourceType, VpcAttributeName};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::on;
-use crate::discover::{filter, vpc_fact};
+use crate::discover::vpc_fact;
 use crate::plan::{Ipv6Plan, Plan};
 use crate::reconcile::{Error, Kind, Kit, Result, Step, ec2_tags, existing_id, pending};
+use crate::sdk::filter;
 
 /// The VPC as the rest of the apply needs it.
 pub(super) struct Vpc {
@@ -247,7 +248,7 @@ async fn secondary_blocks(
             .vpcs()
             .first()
             .map(|v| {
-                crate::discover::vpc_ipv4_associations(v)
+                crate::sdk::vpc_ipv4_associations(v)
                     .filter_map(|a| a.cidr_block().map(str::to_owned))
                     .collect()
             })

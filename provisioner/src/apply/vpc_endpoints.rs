@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use aws_sdk_ec2::types::ResourceType;
 
 use super::client_token;
-use crate::discover::filter;
 use crate::plan::Plan;
 use crate::reconcile::{Kind, Kit, Result, ec2_tags, existing_id, is_real};
+use crate::sdk::filter;
 
 const KIND: Kind = Kind::VpcEndpoint;
 

@@ -1,8 +1,8 @@
 //! The cluster's instances: terminated, and waited for until terminated
 //! (their interfaces hold subnet addresses and security groups).
 
-use crate::discover::filter;
 use crate::reconcile::{Kind, Kit, Result, Step};
+use crate::sdk::filter;
 
 pub(super) async fn delete(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::Instance;

@@ -1,8 +1,8 @@
 //! The cluster's NAT gateways (deleted, then waited for: they hold their
 //! Elastic IPs and subnets until gone), then its Elastic IPs.
 
-use crate::discover::filter;
 use crate::reconcile::{Kind, Kit, Result, Step};
+use crate::sdk::filter;
 
 pub(super) async fn delete_gateways(k: &Kit<'_>) -> Result<()> {
     const KIND: Kind = Kind::NatGateway;

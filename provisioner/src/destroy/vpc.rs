@@ -20,7 +20,7 @@ pub(super) async fn owned(k: &Kit<'_>) -> Result<Vec<Owned>> {
             let primary = v.cidr_block();
             Some(Owned {
                 id: v.vpc_id()?.to_owned(),
-                secondary: crate::discover::vpc_ipv4_associations(v)
+                secondary: crate::sdk::vpc_ipv4_associations(v)
                     .filter(|a| a.cidr_block() != primary)
                     .filter_map(|a| a.association_id().map(str::to_owned))
                     .collect(),

@@ -44,7 +44,7 @@ impl Machines {
         self.spec
             .instance_type
             .as_deref()
-            .unwrap_or(crate::plan::DEFAULT_INSTANCE_TYPE)
+            .unwrap_or(DEFAULT_INSTANCE_TYPE)
     }
 
     /// The key of CAPA's default image lookup for these machines (their
@@ -136,6 +136,9 @@ aws_enum! {
         Internal = "internal",
     }
 }
+
+/// CAPA's instance type for a template that names none.
+pub const DEFAULT_INSTANCE_TYPE: &str = "t3.large";
 
 /// The key pair CAPA launches machines with when no `sshKeyName` says
 /// otherwise (`defaultSSHKeyName` in CAPA's ec2 service).

@@ -11,8 +11,8 @@ use topology::{
 };
 
 use crate::aws_error::{AwsCallError, aws_error};
-use crate::discover;
 use crate::plan::tags;
+use crate::sdk;
 use crate::target::Clients;
 
 fn filter(name: &str, value: &str) -> Filter {
@@ -52,14 +52,14 @@ pub async fn observe(
         name: v.and_then(|v| name_of(v.tags())),
         ipv4: v
             .map(|v| {
-                discover::vpc_ipv4_associations(v)
+                sdk::vpc_ipv4_associations(v)
                     .filter_map(|a| a.cidr_block().map(str::to_owned))
                     .collect()
             })
             .unwrap_or_default(),
         ipv6: v
             .map(|v| {
-                discover::vpc_ipv6_associations(v)
+                sdk::vpc_ipv6_associations(v)
                     .filter_map(|a| a.ipv6_cidr_block().map(str::to_owned))
                     .collect()
             })
@@ -168,8 +168,8 @@ pub async fn observe(
                 kind: zone_types.get(z).copied().unwrap_or_default(),
             });
         }
-        let ipv6 = discover::subnet_ipv6_associations(s)
-            .find_map(|a| a.ipv6_cidr_block().map(str::to_owned));
+        let ipv6 =
+            sdk::subnet_ipv6_associations(s).find_map(|a| a.ipv6_cidr_block().map(str::to_owned));
         subnets.push(Subnet {
             label: name_of(s.tags()).unwrap_or_else(|| id.clone()),
             zone,

@@ -383,9 +383,6 @@ pub struct PlanOptions {
     pub images: BTreeMap<String, crate::facts::ImageFact>,
 }
 
-/// CAPA's instance type for a template that names none.
-pub const DEFAULT_INSTANCE_TYPE: &str = "t3.large";
-
 /// The image id used when neither the template, the options nor CAPA's
 /// lookup give one (no Kubernetes version to look up by, or an endpoint
 /// that found none, which validation refuses).

@@ -17,8 +17,8 @@ use futures_util::future::try_join_all;
 use serde::Serialize;
 
 use crate::aws_error::AwsCallError;
-use crate::discover::filter;
 use crate::plan::tags;
+use crate::sdk::filter;
 
 pub use call::Call;
 pub use resource::{Resource, Tagged, existing_id, made_id};

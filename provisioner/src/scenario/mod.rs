@@ -8,6 +8,7 @@
 //! any endpoint), checks every expectation, and produces a deterministic
 //! [`Report`] for snapshots.
 
+pub mod page;
 pub mod summary;
 pub mod world;
 

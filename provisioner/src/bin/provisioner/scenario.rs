@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use provisioner::picture::{ScenarioEntry, ScenarioStatus};
 use provisioner::pipeline;
+use provisioner::scenario::page::{self as pages, ScenarioEntry, ScenarioStatus};
 use provisioner::scenario::{self, Report as ScenarioReport, Scenario};
 use provisioner::target::{self, Service};
 use serde::Serialize;
@@ -148,21 +148,13 @@ pub(super) async fn run(
         if let Some(name) = &page {
             write_page(
                 name,
-                &provisioner::picture::scenario_page(
-                    &f.display().to_string(),
-                    &sc,
-                    &report,
-                    &pictures,
-                ),
+                &pages::scenario_page(&f.display().to_string(), &sc, &report, &pictures),
             )?;
         }
         tally.ran(f, &sc.doc.name, page, report);
     }
     if let Some(dir) = report_dir {
-        write_page(
-            "index.html",
-            &provisioner::picture::scenario_index(&tally.entries),
-        )?;
+        write_page("index.html", &pages::scenario_index(&tally.entries))?;
         note(&format!("report: {}", dir.join("index.html").display()));
     }
     #[derive(Serialize)]

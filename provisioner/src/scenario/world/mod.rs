@@ -24,8 +24,8 @@ use ipnet::Ipv6Net;
 
 use super::Scenario;
 use crate::aws_error::aws_error;
-use crate::discover::filter;
 use crate::reconcile::ec2_tags;
+use crate::sdk::filter;
 use crate::target::Clients;
 
 /// What was made, to take away again.
@@ -413,7 +413,7 @@ async fn build_vpc(
                 .vpcs()
                 .first()
                 .into_iter()
-                .flat_map(crate::discover::vpc_ipv6_associations)
+                .flat_map(crate::sdk::vpc_ipv6_associations)
                 .next()
                 .and_then(|a| a.ipv6_cidr_block())
                 .and_then(|c| c.parse().ok());
