@@ -29,11 +29,12 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::answer::{aws_error_response, service_of};
 use crate::elbv2::errors::ElbCode;
+use crate::fake::Fake;
 use crate::journal::truncated;
 use crate::protocol::AwsError;
 use crate::protocol::error::QueryCode;
-use crate::server::{Fake, aws_error_response, service_of};
 
 /// Connections accepted beyond `max_connections`, each for one request:
 /// `/_fake/health` is answered, anything else gets a 503.

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 mod bookkeeping;
 pub mod cidr;
 mod conn;
@@ -19,6 +20,7 @@ pub mod ec2;
 pub mod eks;
 pub mod elb;
 pub mod elbv2;
+pub mod fake;
 pub mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

@@ -23,10 +23,10 @@ use crate::ec2::route_tables::Target;
 use crate::ec2::security_groups::{Peer, SecurityGroupRule};
 use crate::ec2::vpc_endpoints::EndpointType;
 use crate::ec2::vpcs;
+use crate::fake::Fake;
 use crate::index::By;
 use crate::journal::JournalEntry;
 use crate::region::Region;
-use crate::server::Fake;
 use crate::view::View;
 
 /// The tag CAPA gives a machine's role (`control-plane`, `node`, `bastion`).
