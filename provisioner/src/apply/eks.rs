@@ -26,16 +26,24 @@ use crate::reconcile::{Error, Kind, Kit, Result, Step, is_real, need};
 
 const NOT_FOUND: &str = "ResourceNotFoundException";
 
+/// What the cluster is made in: the region, and the VPC, subnets and
+/// security groups apply made or found.
+pub(super) struct Network<'a> {
+    pub region: &'a str,
+    pub vpc_id: &'a str,
+    /// Subnet ids by plan key.
+    pub subnet_ids: &'a BTreeMap<String, String>,
+    pub groups: &'a Groups,
+}
+
 /// The EKS cluster and its add-ons; its API endpoint once ACTIVE.
 pub(super) async fn ensure(
     k: &Kit<'_>,
     plan: &EksPlan,
-    region: &str,
-    vpc_id: &str,
-    subnet_ids: &BTreeMap<String, String>,
-    groups: &Groups,
+    net: &Network<'_>,
 ) -> Result<Option<String>> {
     const KIND: Kind = Kind::EksCluster;
+    let vpc_id = net.vpc_id;
     let name = plan.name.as_str();
     let existing = if is_real(vpc_id) {
         describe(k, name).await?
@@ -65,7 +73,7 @@ pub(super) async fn ensure(
             return Ok(None);
         }
         None => {
-            create(k, plan, region, vpc_id, subnet_ids, groups).await?;
+            create(k, plan, net).await?;
             let made = wait_active(k, name).await?;
             k.created(KIND, name, made.arn().unwrap_or(name));
             made
@@ -114,16 +122,9 @@ async fn role_arn(k: &Kit<'_>, plan: &EksPlan, region: &str, vpc_id: &str) -> Re
 }
 
 /// CAPA's `createCluster` body.
-async fn create(
-    k: &Kit<'_>,
-    plan: &EksPlan,
-    region: &str,
-    vpc_id: &str,
-    subnet_ids: &BTreeMap<String, String>,
-    groups: &Groups,
-) -> Result<()> {
-    let role = role_arn(k, plan, region, vpc_id).await?;
-    let subnets = subnet_ids_of(&plan.subnet_keys, subnet_ids);
+async fn create(k: &Kit<'_>, plan: &EksPlan, net: &Network<'_>) -> Result<()> {
+    let role = role_arn(k, plan, net.region, net.vpc_id).await?;
+    let subnets = subnet_ids_of(&plan.subnet_keys, net.subnet_ids);
     // The same cluster asked for again (an interrupted apply) is the same
     // request to EKS; a changed one is a new request.
     let token = client_token(&[
@@ -137,7 +138,7 @@ async fn create(
     let vpc_config = VpcConfigRequest::builder()
         .set_subnet_ids(Some(subnets))
         .set_security_group_ids(
-            groups
+            net.groups
                 .get(&plan.security_group_role)
                 .map(|g| vec![g.clone()]),
         )

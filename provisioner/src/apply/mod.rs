@@ -239,7 +239,15 @@ pub async fn apply(
             }
             // CAPA's EKS reconcile follows the network's and the groups'.
             let eks_endpoint = match &plan.eks {
-                Some(e) => eks::ensure(k, e, &clients.region, vpc_id, subnet_ids, &groups).await?,
+                Some(e) => {
+                    let net = eks::Network {
+                        region: &clients.region,
+                        vpc_id,
+                        subnet_ids,
+                        groups: &groups,
+                    };
+                    eks::ensure(k, e, &net).await?
+                }
                 None => None,
             };
             Ok(lb
