@@ -1,7 +1,7 @@
 //! The resource registry: what the fake knows of every resource family it
 //! stores (its id prefix, its resource type, its NotFound error, its tags),
 //! written once, in the family's own file, as an impl of [`Resource`], and
-//! registered with one line in its service's [`families!`] list
+//! registered with one line in its service's `families!` list
 //! ([`crate::ec2::Ec2State`], [`crate::elbv2::Elbv2State`]).
 //!
 //! From the registry come: TagSpecification and DescribeTags resource types,
@@ -15,9 +15,9 @@
 //! A new family (classic ELB's load balancers were one; EKS, STS) touches:
 //!
 //! 1. its own file: the resource struct; its [`Resource`] impl (prefix,
-//!    resource type, id, tags, NotFound), one [`resource!`] line for a
+//!    resource type, id, tags, NotFound), one `resource!` line for a
 //!    family that keeps its id in a field; for an EC2-style Describe, one
-//!    [`crate::ec2::filters::filterable!`] list (each filter name with its
+//!    `filters::filterable!` list (each filter name with its
 //!    values); its handlers, the Describe one through
 //!    [`crate::ec2::describe::Describe`];
 //! 2. one registration line in its service's `families!` list (`mod.rs`),

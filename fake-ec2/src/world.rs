@@ -55,7 +55,7 @@ impl Undo {
     }
 }
 
-/// Version of the state file format ([`WorldFile`]). 2: the journal is kept
+/// Version of the state file format (`WorldFile`). 2: the journal is kept
 /// apart (see [`crate::persist`]); format 1 files, journal inside, still load.
 pub const STATE_FORMAT: u32 = 2;
 

@@ -5,7 +5,7 @@
 //! - CreateCarrierGateway needs an existing `VpcId`; the gateway is
 //!   `available` at once. One per VPC (Wavelength's quota); a second is
 //!   `Resource.AlreadyAssociated`, the code a second egress-only gateway
-//!   gets [I].
+//!   gets `[I]`.
 //! - `ClientToken`: the same token with the same VPC returns the gateway
 //!   made first; with another VPC it is `IdempotentParameterMismatch`.
 //! - CreateRoute to a carrier gateway needs a Wavelength Zone subnet in the

@@ -6,7 +6,7 @@
 //! - "You can attach only one egress-only internet gateway to a VPC at a
 //!   time" (AWS docs). The error code is not documented; the fake answers
 //!   `Resource.AlreadyAssociated`, the code AWS uses for a second internet
-//!   gateway attachment [I].
+//!   gateway attachment `[I]`.
 //! - `ClientToken`: the same token with the same VPC returns the gateway
 //!   created first; with another VPC it is `IdempotentParameterMismatch`.
 //! - DeleteEgressOnlyInternetGateway answers `<returnCode>` (not `<return>`);

@@ -328,7 +328,7 @@ pub fn cidr_malformed(cidr: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!("CIDR block {cidr} is malformed"))
 }
 
-/// A `GatewayId` that names no gateway the fake knows. [V] terraform#4987
+/// A `GatewayId` that names no gateway the fake knows. `[V]` terraform#4987
 pub fn gateway_not_found(id: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::InvalidGatewayIdNotFound,
@@ -336,7 +336,7 @@ pub fn gateway_not_found(id: &str) -> AwsError {
     )
 }
 
-/// AttachInternetGateway with a gateway that is attached somewhere already. [V] berlioz#1
+/// AttachInternetGateway with a gateway that is attached somewhere already. `[V]` berlioz#1
 pub fn internet_gateway_already_attached(igw: &str, vpc: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::ResourceAlreadyAssociated,
@@ -344,7 +344,7 @@ pub fn internet_gateway_already_attached(igw: &str, vpc: &str) -> AwsError {
     )
 }
 
-/// AttachInternetGateway to a VPC that has another gateway. [V] binlab/terraform-aws-vault-ha-raft#54
+/// AttachInternetGateway to a VPC that has another gateway. `[V]` binlab/terraform-aws-vault-ha-raft#54
 pub fn vpc_has_internet_gateway(vpc: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!(
         "Network {vpc} already has an internet gateway attached"
@@ -365,7 +365,7 @@ pub fn mapped_public_addresses(vpc: &str) -> AwsError {
     ))
 }
 
-/// A second egress-only internet gateway for a VPC. [I]
+/// A second egress-only internet gateway for a VPC. `[I]`
 pub fn vpc_has_egress_only_gateway(vpc: &str, eigw: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::ResourceAlreadyAssociated,
@@ -373,7 +373,7 @@ pub fn vpc_has_egress_only_gateway(vpc: &str, eigw: &str) -> AwsError {
     )
 }
 
-/// DescribeAddresses `PublicIp.N` that is not allocated. [I] text
+/// DescribeAddresses `PublicIp.N` that is not allocated. `[I]` text
 pub fn address_not_found(ip: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::InvalidAddressNotFound,
@@ -382,7 +382,7 @@ pub fn address_not_found(ip: &str) -> AwsError {
 }
 
 /// ReleaseAddress of an associated address: the code the ReleaseAddress
-/// reference documents. [I] text
+/// reference documents. `[I]` text
 pub fn address_in_use(allocation_id: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::InvalidIpAddressInUse,
@@ -407,7 +407,7 @@ pub fn nat_gateway_limit_exceeded(zone: &str, max: usize) -> AwsError {
     )
 }
 
-/// CreateRoute for a destination the table routes already. [I] text
+/// CreateRoute for a destination the table routes already. `[I]` text
 pub fn route_already_exists(destination: &str) -> AwsError {
     AwsError::coded(
         Ec2Code::RouteAlreadyExists,
@@ -426,7 +426,7 @@ pub fn route_not_found(kind: &str, destination: &str, route_table: &str) -> AwsE
 }
 
 /// A route target or association in another VPC than the route table.
-/// [V] serverless-vpc-plugin#147 (`network gateway`); other kinds [I].
+/// `[V]` serverless-vpc-plugin#147 (`network gateway`); other kinds `[I]`.
 pub fn different_networks(route_table: &str, kind: &str, id: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!(
         "route table {route_table} and {kind} {id} belong to different networks"
@@ -490,14 +490,14 @@ pub fn security_group_other_network(group_id: &str, subnet_id: &str) -> AwsError
     )
 }
 
-/// IPv6 addresses asked of an interface in a subnet without an IPv6 block [I].
+/// IPv6 addresses asked of an interface in a subnet without an IPv6 block `[I]`.
 pub fn subnet_has_no_ipv6(subnet_id: &str) -> AwsError {
     AwsError::invalid_parameter_value(format!(
         "The subnet '{subnet_id}' has no IPv6 CIDR block: IPv6 addresses cannot be assigned to network interfaces in it."
     ))
 }
 
-/// A private IPv4 address named for an interface in an IPv6-only subnet [I].
+/// A private IPv4 address named for an interface in an IPv6-only subnet `[I]`.
 pub fn ipv6_only_subnet_private_ip(subnet_id: &str) -> AwsError {
     AwsError::invalid_parameter_combination(format!(
         "The subnet '{subnet_id}' is IPv6-only: a private IPv4 address cannot be specified."

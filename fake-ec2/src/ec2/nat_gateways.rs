@@ -2,9 +2,9 @@
 //!
 //! - `SubnetId` is required; the subnet must have IPv4 (an IPv6-only subnet
 //!   has no address for the gateway; the fake answers `InvalidParameterValue`
-//!   naming the subnet [I]). Every NAT gateway supports NAT64.
+//!   naming the subnet `[I]`). Every NAT gateway supports NAT64.
 //! - `ConnectivityType` is `public` (default, needs `AllocationId`) or
-//!   `private` (takes no `AllocationId`: `InvalidParameterCombination` [I]).
+//!   `private` (takes no `AllocationId`: `InvalidParameterCombination` `[I]`).
 //! - The gateway's private IPv4 address is `PrivateIpAddress` or the lowest
 //!   free address of the subnet.
 //! - Quota: 5 NAT gateways per Availability Zone, counting pending, available
@@ -18,7 +18,7 @@
 //!   gateway) and `InsufficientFreeAddressesInSubnet`.
 //! - States: pending -> available (or failed), deleting -> deleted, following
 //!   `settle_reads`. Deleted gateways stay visible in state `deleted`;
-//!   deleting one that is deleting or deleted answers again without change [I].
+//!   deleting one that is deleting or deleted answers again without change `[I]`.
 //! - Delete gives the Elastic IP and the private address back at once, and
 //!   routes to the gateway show `blackhole`.
 //! - Fault rules with `outcome` make a gateway fail (`InternalError` unless

@@ -3,7 +3,7 @@
 //!
 //! Every table carries a `local` route for each of its VPC's IPv4 and IPv6
 //! blocks; associating a new VPC block adds one to every table of the VPC.
-//! Local routes cannot be replaced or deleted (`InvalidParameterValue` [I]).
+//! Local routes cannot be replaced or deleted (`InvalidParameterValue` `[I]`).
 //!
 //! CreateRoute and ReplaceRoute take exactly one destination and exactly one
 //! target (`MissingParameter` / `InvalidParameterCombination`); CIDRs must be
@@ -12,10 +12,10 @@
 //!   "route table … and network gateway … belong to different networks" (the
 //!   real text); an unknown gateway is `InvalidGatewayID.NotFound`.
 //! - `EgressOnlyInternetGatewayId`: the VPC's own; IPv6 destinations only,
-//!   an IPv4 one is `InvalidParameterCombination` [I].
+//!   an IPv4 one is `InvalidParameterCombination` `[I]`.
 //! - `NatGatewayId`: pending or available (a deleting, deleted or failed
-//!   gateway is `InvalidParameterValue` [I]); in the VPC; IPv6 destinations
-//!   only inside the NAT64 prefix `64:ff9b::/96` (`InvalidParameterValue` [I]).
+//!   gateway is `InvalidParameterValue` `[I]`); in the VPC; IPv6 destinations
+//!   only inside the NAT64 prefix `64:ff9b::/96` (`InvalidParameterValue` `[I]`).
 //! - `InstanceId`: running or stopped, in the VPC.
 //! - `CarrierGatewayId`: the VPC's own, in a VPC with a Wavelength Zone
 //!   subnet, IPv4 destinations only (see `carrier_gateways.rs`).

@@ -4,14 +4,14 @@
 //!
 //! - `VpcEndpointType` is `Gateway` (the default), `Interface` or
 //!   `GatewayLoadBalancer`; the service must offer the type
-//!   (`InvalidParameter` [I]). A name that is no service of the region is
+//!   (`InvalidParameter` `[I]`). A name that is no service of the region is
 //!   `InvalidServiceName`.
 //! - A gateway endpoint takes route tables of its VPC (`RouteTableId.N`)
 //!   and puts a route to the service's prefix list in each
 //!   (`DestinationPrefixListId` -> the endpoint, origin `CreateRoute`); a
 //!   table that already routes that prefix list is `RouteAlreadyExists`.
 //!   Subnets, security groups and private DNS are for interface endpoints
-//!   (`InvalidParameter` [I]). Its IP address type is `ipv4` or
+//!   (`InvalidParameter` `[I]`). Its IP address type is `ipv4` or
 //!   `dualstack`.
 //! - An interface endpoint takes subnets of its VPC, at most one per zone
 //!   (`DuplicateSubnetsInSameZone`), and security groups of its VPC (the
@@ -19,13 +19,13 @@
 //!   requester-managed interface (type `vpc_endpoint`) with an address of
 //!   each family its IP address type asks for: `ipv4` needs subnets with
 //!   IPv4, `dualstack` subnets with both families, `ipv6` IPv6-only subnets
-//!   (`InvalidParameter` [I]). The default is `ipv4` when every subnet has
-//!   IPv4, else `ipv6` [I]. `DnsOptions.DnsRecordIpType` must fit the IP
+//!   (`InvalidParameter` `[I]`). The default is `ipv4` when every subnet has
+//!   IPv4, else `ipv6` `[I]`. `DnsOptions.DnsRecordIpType` must fit the IP
 //!   address type. Private DNS is on by default and needs the VPC's
 //!   `enableDnsSupport` and `enableDnsHostnames`.
 //! - `ClientToken`: the same token with the same VPC and service returns the
 //!   endpoint made first; otherwise `IdempotentParameterMismatch`.
-//! - Endpoints are `available` at once [I] (AWS shows `pending` for an
+//! - Endpoints are `available` at once `[I]` (AWS shows `pending` for an
 //!   interface endpoint for up to a minute).
 //! - DeleteVpcEndpoints answers an unknown id in its `unsuccessful` set
 //!   (`InvalidVpcEndpoint.NotFound`) and deletes the others: their routes
@@ -153,7 +153,7 @@ pub fn service(region: &str, name: &str) -> Option<&'static Service> {
 }
 
 /// The prefix list of a gateway service in a region: AWS's own ids in
-/// us-east-1 and us-west-2; elsewhere an id derived from the name [I].
+/// us-east-1 and us-west-2; elsewhere an id derived from the name `[I]`.
 pub fn prefix_list_id(region: &str, suffix: &str) -> String {
     match (region, suffix) {
         ("us-east-1", "s3") => "pl-63a5400a".to_owned(),
@@ -334,7 +334,7 @@ const ROUTE_TABLES_ONLY_FOR_GATEWAY: &str =
     "Route table IDs are only supported for Gateway type VPC Endpoint.";
 
 /// A gateway endpoint takes no subnets (AWS's message) and no security
-/// groups (the same form, [I]).
+/// groups (the same form, `[I]`).
 fn only_for_interface(subnets: &[String], groups: &[String]) -> AwsResult<()> {
     if !subnets.is_empty() {
         return Err(invalid_parameter(

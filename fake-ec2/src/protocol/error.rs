@@ -18,7 +18,7 @@ pub type AwsResult<T> = Result<T, AwsError>;
 
 /// An error code a service answers: its wire form and the HTTP status AWS
 /// answers it with. Each service keeps its codes in one enum made by
-/// [`error_codes!`]: [`QueryCode`] (both services), `ec2::errors::Ec2Code`,
+/// `error_codes!`: [`QueryCode`] (both services), `ec2::errors::Ec2Code`,
 /// `elbv2::errors::ElbCode`.
 pub trait ErrorCode: Copy {
     /// The code on the wire: `InvalidVpcID.NotFound`.

@@ -455,7 +455,7 @@ impl Clients {
     }
 
     /// Clients that hand every request to `fake` in-process: no socket,
-    /// no port (see [`in_process`]). What the embedded default uses.
+    /// no port (see `in_process`). What the embedded default uses.
     pub fn in_process(fake: fake_ec2::Fake, region: &str, timeouts: Timeouts) -> Self {
         let http = in_process::http_client(fake.clone());
         Self::over(http, fake, region, timeouts, SdkLayers::IN_PROCESS)

@@ -7,7 +7,7 @@ fn is_gone(message: &str) -> bool {
     message.contains(".NotFound") || message.contains("NotFound:")
 }
 
-/// Removes what [`build`] made, last made first. A resource already gone
+/// Removes what [`super::build`] made, last made first. A resource already gone
 /// (a scenario's destroy may delete an owned VPC) is not an error; what
 /// could not be removed is returned.
 pub async fn remove(clients: &Clients, world: World) -> Vec<String> {
