@@ -147,6 +147,44 @@ impl Keys for NetworkInterface {
 impl StableKeys for NetworkInterface {}
 
 impl NetworkInterface {
+    /// A new interface of `owner` in a subnet, with EC2's defaults: no
+    /// addresses, groups or description yet, not attached, type
+    /// `interface`, not requester-managed, source/dest check on, device
+    /// index 1, no public address, no tags. `n` numbers its MAC address.
+    pub fn new(
+        id: String,
+        subnet_id: String,
+        vpc_id: String,
+        availability_zone: String,
+        owner: String,
+        n: u64,
+    ) -> Self {
+        Self {
+            network_interface_id: id,
+            subnet_id,
+            vpc_id,
+            availability_zone,
+            description: String::new(),
+            owner_id: owner,
+            instance_owner_id: String::new(),
+            attachment_id: String::new(),
+            private_ip_address: None,
+            ipv6_addresses: Vec::new(),
+            security_group_ids: Vec::new(),
+            mac_address: mac_address(n),
+            interface_type: "interface".to_owned(),
+            requester_managed: false,
+            source_dest_check: true,
+            instance_id: None,
+            device_index: 1,
+            delete_on_termination: false,
+            primary_ipv6: None,
+            public_ip: None,
+            client_token: None,
+            tags: Tags::new(),
+        }
+    }
+
     /// `in-use` while attached, `available` once detached.
     pub fn status(&self) -> &'static str {
         if self.attachment_id.is_empty() {
@@ -707,28 +745,14 @@ pub fn create_network_interface(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<
     let id = ctx.next_id("eni");
     let n = ctx.region.ids.bump("eni-mac");
     let eni = NetworkInterface {
-        network_interface_id: id.clone(),
-        subnet_id,
-        vpc_id,
-        availability_zone: zone,
         description,
-        owner_id: owner,
-        instance_owner_id: String::new(),
-        attachment_id: String::new(),
         private_ip_address: v4,
         primary_ipv6: primary.then(|| v6.first().copied()).flatten(),
         ipv6_addresses: v6,
         security_group_ids: groups,
-        mac_address: mac_address(n),
-        interface_type: "interface".to_owned(),
-        requester_managed: false,
-        source_dest_check: true,
-        instance_id: None,
-        device_index: 1,
-        delete_on_termination: false,
-        public_ip: None,
         client_token: token,
         tags,
+        ..NetworkInterface::new(id.clone(), subnet_id, vpc_id, zone, owner, n)
     };
     let out = interface_answer(&ctx.region.ec2, &eni);
     ctx.ec2().network_interfaces.insert(id, eni);

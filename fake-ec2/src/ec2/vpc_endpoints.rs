@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::describe::Describe;
 use super::filters;
-use super::network_interfaces::{self, NetworkInterface};
+use super::network_interfaces::NetworkInterface;
 use super::paging::Limits;
 use super::route_tables::{Destination, Route, Target};
 use super::tags::{self, Tags};
@@ -528,28 +528,22 @@ fn make_interfaces(
             subnet.allocate_ipv6().into_iter().collect()
         };
         let eni = NetworkInterface {
-            network_interface_id: eni_id.clone(),
-            subnet_id: subnet_id.clone(),
-            vpc_id: subnet.vpc_id.clone(),
-            availability_zone: subnet.availability_zone.clone(),
             description: format!("VPC Endpoint Interface {endpoint}"),
-            owner_id: owner.clone(),
             instance_owner_id: "amazon-aws".to_owned(),
             attachment_id,
             private_ip_address: v4,
             ipv6_addresses: v6,
             security_group_ids: groups.to_vec(),
-            mac_address: network_interfaces::mac_address(n),
             interface_type: "vpc_endpoint".to_owned(),
             requester_managed: true,
-            source_dest_check: true,
-            instance_id: None,
-            device_index: 1,
-            delete_on_termination: false,
-            primary_ipv6: None,
-            public_ip: None,
-            client_token: None,
-            tags: Tags::new(),
+            ..NetworkInterface::new(
+                eni_id.clone(),
+                subnet_id.clone(),
+                subnet.vpc_id.clone(),
+                subnet.availability_zone.clone(),
+                owner.clone(),
+                n,
+            )
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);
         ids.push(eni_id);

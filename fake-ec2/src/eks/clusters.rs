@@ -20,7 +20,7 @@ use super::addons::Addon;
 use super::catalog::{self, supported_minor};
 use super::errors::{self, EksCode};
 use super::{Request, Tags, bool_in, epoch, string_in, strings_in, tags_in};
-use crate::ec2::network_interfaces::{self, EKS_SERVICE_ACCOUNT, NetworkInterface};
+use crate::ec2::network_interfaces::{EKS_SERVICE_ACCOUNT, NetworkInterface};
 use crate::ec2::security_groups::{Peer, SecurityGroup, SecurityGroupRule};
 use crate::faults::Fate;
 use crate::ids::Timestamp;
@@ -843,28 +843,20 @@ fn make_interfaces(
             Vec::new()
         };
         let eni = NetworkInterface {
-            network_interface_id: eni_id.clone(),
-            subnet_id: subnet_id.clone(),
-            vpc_id: subnet.vpc_id.clone(),
-            availability_zone: subnet.availability_zone.clone(),
             description: format!("Amazon EKS {name}"),
-            owner_id: owner.clone(),
             instance_owner_id: EKS_SERVICE_ACCOUNT.to_owned(),
             attachment_id,
             private_ip_address: v4,
             ipv6_addresses: v6,
             security_group_ids: groups.to_vec(),
-            mac_address: network_interfaces::mac_address(n),
-            interface_type: "interface".to_owned(),
-            requester_managed: false,
-            source_dest_check: true,
-            instance_id: None,
-            device_index: 1,
-            delete_on_termination: false,
-            primary_ipv6: None,
-            public_ip: None,
-            client_token: None,
-            tags: crate::ec2::tags::Tags::new(),
+            ..NetworkInterface::new(
+                eni_id.clone(),
+                subnet_id.clone(),
+                subnet.vpc_id.clone(),
+                subnet.availability_zone.clone(),
+                owner.clone(),
+                n,
+            )
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);
         ids.push(eni_id);
