@@ -2,6 +2,7 @@
 //! name. AddTags and RemoveTags take one name; DescribeTags up to 20.
 
 use super::{errors, find, find_mut, member_list};
+use crate::elbv2;
 use crate::protocol::error::AwsResult;
 use crate::protocol::{Node, Params};
 use crate::region::Ctx;
@@ -22,25 +23,14 @@ fn one_name(p: &Params) -> AwsResult<String> {
 
 pub fn add_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let name = one_name(p)?;
-    let new = crate::elbv2::parse_tags(p).map_err(errors::from_elbv2)?;
+    let new = elbv2::parse_tags(p).map_err(errors::from_elbv2)?;
     if new.is_empty() {
         return Err(errors::validation("At least one tag must be specified"));
     }
-    let tags = &find(ctx, &name)?.tags;
-    let added = new
-        .iter()
-        .filter(|(k, _)| !tags.iter().any(|(t, _)| t == k))
-        .count();
-    if tags.len() + added > 50 {
+    if elbv2::tags::count_with(&find(ctx, &name)?.tags, &new) > elbv2::tags::MAX_TAGS {
         return Err(errors::too_many_tags());
     }
-    let tags = &mut find_mut(ctx, &name)?.tags;
-    for (k, v) in new {
-        match tags.iter_mut().find(|(t, _)| *t == k) {
-            Some(slot) => slot.1 = v,
-            None => tags.push((k, v)),
-        }
-    }
+    elbv2::tags::upsert(&mut find_mut(ctx, &name)?.tags, &new);
     Ok(Vec::new())
 }
 
@@ -79,7 +69,7 @@ pub fn describe_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         items.push(
             Node::el("member")
                 .leaf("LoadBalancerName", name)
-                .child(crate::elbv2::tags_xml(&lb.tags)),
+                .child(elbv2::tags_xml(&lb.tags)),
         );
     }
     Ok(vec![Node::members("TagDescriptions", items)])

@@ -23,6 +23,29 @@ fn resource_arns(p: &Params) -> AwsResult<Vec<String>> {
     Ok(arns)
 }
 
+/// The most tags a load balancer (either kind) or target group holds.
+pub const MAX_TAGS: usize = 50;
+
+/// How many tags `tags` would hold with `new` added: a key it has already
+/// is replaced, not added.
+pub fn count_with(tags: &Tags, new: &Tags) -> usize {
+    tags.len()
+        + new
+            .iter()
+            .filter(|(k, _)| !tags.iter().any(|(t, _)| t == k))
+            .count()
+}
+
+/// Adds `new` to `tags`, replacing the value of a key it has already.
+pub fn upsert(tags: &mut Tags, new: &Tags) {
+    for (k, v) in new {
+        match tags.iter_mut().find(|(t, _)| t == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => tags.push((k.clone(), v.clone())),
+        }
+    }
+}
+
 pub fn add_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
     let arns = resource_arns(p)?;
     let new = parse_tags(p)?;
@@ -30,23 +53,12 @@ pub fn add_tags(ctx: &mut Ctx<'_>, p: &Params) -> AwsResult<Vec<Node>> {
         return Err(errors::validation("At least one tag must be specified"));
     }
     for arn in &arns {
-        let tags = tags_mut(ctx, arn)?;
-        let added = new
-            .iter()
-            .filter(|(k, _)| !tags.iter().any(|(t, _)| t == k))
-            .count();
-        if tags.len() + added > 50 {
+        if count_with(tags_mut(ctx, arn)?, &new) > MAX_TAGS {
             return Err(errors::too_many_tags());
         }
     }
     for arn in &arns {
-        let tags = tags_mut(ctx, arn)?;
-        for (k, v) in &new {
-            match tags.iter_mut().find(|(t, _)| t == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => tags.push((k.clone(), v.clone())),
-            }
-        }
+        upsert(tags_mut(ctx, arn)?, &new);
     }
     Ok(Vec::new())
 }
