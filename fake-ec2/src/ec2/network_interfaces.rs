@@ -185,6 +185,18 @@ impl NetworkInterface {
         }
     }
 
+    /// [`NetworkInterface::new`] in `subnet` (its VPC and zone).
+    pub fn in_subnet(id: String, subnet: &super::subnets::Subnet, owner: String, n: u64) -> Self {
+        Self::new(
+            id,
+            subnet.subnet_id.clone(),
+            subnet.vpc_id.clone(),
+            subnet.availability_zone.clone(),
+            owner,
+            n,
+        )
+    }
+
     /// `in-use` while attached, `available` once detached.
     pub fn status(&self) -> &'static str {
         if self.attachment_id.is_empty() {

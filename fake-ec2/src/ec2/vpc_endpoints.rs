@@ -536,14 +536,7 @@ fn make_interfaces(
             security_group_ids: groups.to_vec(),
             interface_type: "vpc_endpoint".to_owned(),
             requester_managed: true,
-            ..NetworkInterface::new(
-                eni_id.clone(),
-                subnet_id.clone(),
-                subnet.vpc_id.clone(),
-                subnet.availability_zone.clone(),
-                owner.clone(),
-                n,
-            )
+            ..NetworkInterface::in_subnet(eni_id.clone(), subnet, owner.clone(), n)
         };
         ctx.ec2().network_interfaces.insert(eni_id.clone(), eni);
         ids.push(eni_id);
