@@ -76,10 +76,7 @@ fn imports_of(text: &str, modules: &[&str]) -> Vec<String> {
                 found.push(format!("use crate::{{...{m}...}}"));
             }
         }
-        rest = &group[end.min(group.len())..];
-        if end == group.len() {
-            break;
-        }
+        rest = &group[end..];
     }
     found
 }
